@@ -1,0 +1,101 @@
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_tenancy::TenantId;
+
+/// A role a token can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Operates the platform; may act in any tenant.
+    PlatformAdmin,
+    /// Administers one tenant.
+    TenantAdmin,
+    /// Reviews content and accounts of one tenant.
+    Moderator,
+    /// Sells through a store.
+    Seller,
+    /// Buys.
+    Buyer,
+}
+
+impl Role {
+    /// Every role, in order of decreasing privilege.
+    pub const ALL: [Role; 5] = [
+        Role::PlatformAdmin,
+        Role::TenantAdmin,
+        Role::Moderator,
+        Role::Seller,
+        Role::Buyer,
+    ];
+
+    /// The name used in tokens and the database.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::PlatformAdmin => "platform_admin",
+            Self::TenantAdmin => "tenant_admin",
+            Self::Moderator => "moderator",
+            Self::Seller => "seller",
+            Self::Buyer => "buyer",
+        }
+    }
+
+    /// Parses a role name; unknown names give `None` (and are ignored by callers,
+    /// since identity providers put many unrelated roles in tokens).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Who is acting: a user of a tenant with the roles their token grants.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The tenant the request acts in.
+    pub tenant: TenantId,
+    /// The user's row id in that tenant.
+    pub user_id: Uuid,
+    /// Roles from the token.
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    /// Whether the actor holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Tenant administrators, and platform administrators acting in a tenant.
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::TenantAdmin) || self.has(Role::PlatformAdmin)
+    }
+
+    /// Administrators and moderators: staff who may read everything in the tenant.
+    pub fn is_staff(&self) -> bool {
+        self.is_admin() || self.has(Role::Moderator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_round_trip_and_unknown_names_are_ignored() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("offline_access"), None);
+    }
+
+    #[test]
+    fn staff_includes_moderators_but_admin_does_not() {
+        let actor = |roles: Vec<Role>| Actor {
+            tenant: TenantId::new(Uuid::nil()),
+            user_id: Uuid::nil(),
+            roles,
+        };
+        assert!(actor(vec![Role::Moderator]).is_staff());
+        assert!(!actor(vec![Role::Moderator]).is_admin());
+        assert!(actor(vec![Role::PlatformAdmin]).is_admin());
+        assert!(!actor(vec![Role::Seller, Role::Buyer]).is_staff());
+    }
+}

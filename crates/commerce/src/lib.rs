@@ -1,0 +1,21 @@
+//! Commerce entities of a tenant and the rules for who may do what with them:
+//! users, seller profiles, products, orders, conversations and messages,
+//! reviews, and the tenant's AI assistant settings.
+//!
+//! Every function takes an [`Actor`] (who is asking, in which tenant) and does
+//! its work inside one tenant transaction, so row-level security applies to
+//! every statement and a failed request writes nothing.
+
+mod actor;
+pub mod ai_config;
+pub mod conversations;
+mod error;
+pub mod orders;
+pub mod products;
+pub mod reviews;
+pub mod sellers;
+pub mod users;
+mod validate;
+
+pub use actor::{Actor, Role};
+pub use error::CommerceError;

@@ -1,0 +1,322 @@
+//! Product listings. Sellers with a store create them; everyone in the tenant
+//! sees active listings; drafts and archived listings only their seller and
+//! staff see. Deleting is soft: the row stays as evidence, the API shows 404.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_tenancy::schema::products;
+use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
+
+use crate::{Actor, CommerceError, sellers, validate};
+
+/// Listing status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    /// Not yet visible to buyers.
+    Draft,
+    /// For sale.
+    Active,
+    /// No longer for sale, kept visible to its seller.
+    Archived,
+}
+
+impl ProductStatus {
+    /// Stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+const DELETED: &str = "deleted";
+
+/// A product listing.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = products)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Product {
+    /// Product id.
+    pub id: Uuid,
+    /// The selling store.
+    pub seller_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Price in minor units of `currency` (cents for USD).
+    pub price_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// `draft`, `active` or `archived`.
+    pub status: String,
+    /// Bytes this listing stores, counted against the tenant's storage quota.
+    pub storage_bytes: i64,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new listing.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    /// Title, 1 to 200 characters.
+    pub title: String,
+    /// Description, up to 10000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Price in minor units, 0 or more.
+    pub price_minor: i64,
+    /// ISO 4217 code, e.g. `USD`.
+    pub currency: String,
+    /// Initial status; `active` when absent.
+    #[serde(default)]
+    pub status: Option<ProductStatus>,
+}
+
+/// A change to a listing; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New price.
+    pub price_minor: Option<i64>,
+    /// New currency.
+    pub currency: Option<String>,
+    /// New status.
+    pub status: Option<ProductStatus>,
+}
+
+/// Filters for listing products.
+#[derive(Clone, Debug, Default)]
+pub struct ProductFilter {
+    /// Only this status.
+    pub status: Option<ProductStatus>,
+    /// Only this store's listings.
+    pub seller_id: Option<Uuid>,
+}
+
+fn storage_bytes(title: &str, description: &str) -> i64 {
+    i64::try_from(title.len() + description.len()).unwrap_or(i64::MAX)
+}
+
+/// Creates a listing in the caller's store.
+pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, CommerceError> {
+    if !actor.has(crate::Role::Seller) {
+        return Err(CommerceError::forbidden("only sellers may create products"));
+    }
+    let title = validate::text("title", &new.title, 1, 200)?;
+    let description = validate::text("description", &new.description, 0, 10_000)?;
+    let price = validate::price_minor(new.price_minor)?;
+    let currency = validate::currency(&new.currency)?;
+    let status = new.status.unwrap_or(ProductStatus::Active);
+    let (tenant, user_id) = (actor.tenant, actor.user_id);
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let seller = sellers::of_user(conn, user_id)
+                .await?
+                .ok_or(CommerceError::SellerProfileRequired)?;
+            if seller.status != "active" {
+                return Err(CommerceError::forbidden("your store is suspended"));
+            }
+            let bytes = storage_bytes(&title, &description);
+            Ok(diesel::insert_into(products::table)
+                .values((
+                    products::tenant_id.eq(tenant.as_uuid()),
+                    products::id.eq(Uuid::now_v7()),
+                    products::seller_id.eq(seller.id),
+                    products::title.eq(title),
+                    products::description.eq(description),
+                    products::price_minor.eq(price),
+                    products::currency.eq(currency),
+                    products::status.eq(status.as_str()),
+                    products::storage_bytes.eq(bytes),
+                ))
+                .returning(Product::as_returning())
+                .get_result(conn)
+                .await?)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Loads a listing the actor may see (inside a running tenant transaction).
+pub(crate) async fn visible(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Product, CommerceError> {
+    let product = products::table
+        .filter(products::id.eq(id))
+        .filter(products::status.ne(DELETED))
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(CommerceError::NotFound("product"))?;
+    if product.status == "active" || actor.is_staff() || owns(conn, actor, &product).await? {
+        Ok(product)
+    } else {
+        Err(CommerceError::NotFound("product"))
+    }
+}
+
+async fn owns(conn: &mut DbConn, actor: &Actor, product: &Product) -> Result<bool, CommerceError> {
+    Ok(sellers::of_user(conn, actor.user_id)
+        .await?
+        .is_some_and(|s| s.id == product.seller_id))
+}
+
+/// Reads a listing.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Product, CommerceError> {
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move { visible(conn, &actor, id).await }.scope_boxed()
+    })
+    .await
+}
+
+/// Lists listings the actor may see, newest first: active ones, plus the
+/// actor's own of any status, plus everything for staff.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: ProductFilter,
+    page: PageRequest,
+) -> Result<Page<Product>, CommerceError> {
+    let actor = actor.clone();
+    let rows = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                let own_store = if actor.is_staff() {
+                    None
+                } else {
+                    sellers::of_user(conn, actor.user_id).await?.map(|s| s.id)
+                };
+                let mut q = products::table
+                    .select(Product::as_select())
+                    .filter(products::status.ne(DELETED))
+                    .order(products::id.desc())
+                    .limit(page.fetch())
+                    .into_boxed();
+                if !actor.is_staff() {
+                    q = match own_store {
+                        Some(store) => q.filter(
+                            products::status
+                                .eq("active")
+                                .or(products::seller_id.eq(store)),
+                        ),
+                        None => q.filter(products::status.eq("active")),
+                    };
+                }
+                if let Some(after) = page.after {
+                    q = q.filter(products::id.lt(after));
+                }
+                if let Some(s) = filter.status {
+                    q = q.filter(products::status.eq(s.as_str()));
+                }
+                if let Some(seller) = filter.seller_id {
+                    q = q.filter(products::seller_id.eq(seller));
+                }
+                Ok::<_, CommerceError>(q.load(conn).await?)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(page.page(rows, |p: &Product| p.id))
+}
+
+/// Loads a listing the actor may change: its seller's, or any for tenant administrators.
+async fn editable(conn: &mut DbConn, actor: &Actor, id: Uuid) -> Result<Product, CommerceError> {
+    let product = visible(conn, actor, id).await?;
+    if actor.is_admin() || owns(conn, actor, &product).await? {
+        Ok(product)
+    } else {
+        Err(CommerceError::forbidden(
+            "only the product's seller or a tenant administrator may change it",
+        ))
+    }
+}
+
+/// Changes a listing.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    patch: ProductPatch,
+) -> Result<Product, CommerceError> {
+    let title = patch
+        .title
+        .as_deref()
+        .map(|t| validate::text("title", t, 1, 200))
+        .transpose()?;
+    let description = patch
+        .description
+        .as_deref()
+        .map(|d| validate::text("description", d, 0, 10_000))
+        .transpose()?;
+    let price = patch.price_minor.map(validate::price_minor).transpose()?;
+    let currency = patch
+        .currency
+        .as_deref()
+        .map(validate::currency)
+        .transpose()?;
+    let status = patch.status.map(ProductStatus::as_str);
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let current = editable(conn, &actor, id).await?;
+            let bytes = storage_bytes(
+                title.as_deref().unwrap_or(&current.title),
+                description.as_deref().unwrap_or(&current.description),
+            );
+            Ok(diesel::update(products::table.filter(products::id.eq(id)))
+                .set((
+                    title.map(|t| products::title.eq(t)),
+                    description.map(|d| products::description.eq(d)),
+                    price.map(|p| products::price_minor.eq(p)),
+                    currency.map(|c| products::currency.eq(c)),
+                    status.map(|s| products::status.eq(s)),
+                    products::storage_bytes.eq(bytes),
+                    products::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(Product::as_returning())
+                .get_result(conn)
+                .await?)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Deletes a listing (soft: kept as evidence, answered 404 from then on).
+pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), CommerceError> {
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            editable(conn, &actor, id).await?;
+            diesel::update(products::table.filter(products::id.eq(id)))
+                .set((
+                    products::status.eq(DELETED),
+                    products::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,188 @@
+//! Seller profiles: a user's store. Selling needs one.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_tenancy::schema::seller_profiles;
+use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
+
+use crate::{Actor, CommerceError, Role, validate};
+
+/// A seller's store.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = seller_profiles)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct SellerProfile {
+    /// Seller id (use it as `seller_id` elsewhere).
+    pub id: Uuid,
+    /// The user who owns the store.
+    pub user_id: Uuid,
+    /// Store name.
+    pub store_name: String,
+    /// Contact e-mail.
+    pub contact_email: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// About the store.
+    pub description: String,
+    /// `active` or `suspended`.
+    pub status: String,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The caller's store details (`PUT /sellers/me`).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SellerProfileInput {
+    /// Store name, 1 to 200 characters.
+    pub store_name: String,
+    /// Contact e-mail.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// Contact phone, up to 32 characters.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    /// About the store, up to 5000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Creates or updates the caller's store. Returns the profile and whether it was created.
+pub async fn upsert_mine(
+    db: &Db,
+    actor: &Actor,
+    input: SellerProfileInput,
+) -> Result<(SellerProfile, bool), CommerceError> {
+    if !actor.has(Role::Seller) {
+        return Err(CommerceError::forbidden("only sellers have a store"));
+    }
+    let store_name = validate::text("store_name", &input.store_name, 1, 200)?;
+    let contact_email = validate::email("contact_email", input.contact_email.as_deref())?;
+    let contact_phone = validate::opt_text("contact_phone", input.contact_phone.as_deref(), 32)?;
+    let description =
+        validate::opt_text("description", input.description.as_deref(), 5000)?.unwrap_or_default();
+    let (tenant, user_id) = (actor.tenant, actor.user_id);
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let new_id = Uuid::now_v7();
+            let profile: SellerProfile = diesel::insert_into(seller_profiles::table)
+                .values((
+                    seller_profiles::tenant_id.eq(tenant.as_uuid()),
+                    seller_profiles::id.eq(new_id),
+                    seller_profiles::user_id.eq(user_id),
+                    seller_profiles::store_name.eq(&store_name),
+                    seller_profiles::contact_email.eq(&contact_email),
+                    seller_profiles::contact_phone.eq(&contact_phone),
+                    seller_profiles::description.eq(&description),
+                ))
+                .on_conflict((seller_profiles::tenant_id, seller_profiles::user_id))
+                .do_update()
+                .set((
+                    seller_profiles::store_name.eq(&store_name),
+                    seller_profiles::contact_email.eq(&contact_email),
+                    seller_profiles::contact_phone.eq(&contact_phone),
+                    seller_profiles::description.eq(&description),
+                    seller_profiles::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(SellerProfile::as_returning())
+                .get_result(conn)
+                .await?;
+            let created = profile.id == new_id;
+            Ok((profile, created))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// The store of `user_id`, if they have one (inside a running tenant transaction).
+pub(crate) async fn of_user(
+    conn: &mut DbConn,
+    user_id: Uuid,
+) -> Result<Option<SellerProfile>, CommerceError> {
+    Ok(seller_profiles::table
+        .filter(seller_profiles::user_id.eq(user_id))
+        .select(SellerProfile::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The store with `id` (inside a running tenant transaction).
+pub(crate) async fn by_id(conn: &mut DbConn, id: Uuid) -> Result<SellerProfile, CommerceError> {
+    seller_profiles::table
+        .filter(seller_profiles::id.eq(id))
+        .select(SellerProfile::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(CommerceError::NotFound("seller"))
+}
+
+/// The caller's store, or 404 when they have none yet.
+pub async fn get_mine(db: &Db, actor: &Actor) -> Result<SellerProfile, CommerceError> {
+    let user_id = actor.user_id;
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            of_user(conn, user_id)
+                .await?
+                .ok_or(CommerceError::NotFound("seller profile"))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Reads a store; every member of the tenant may browse stores.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<SellerProfile, CommerceError> {
+    db.tenant_tx(actor.tenant, |conn| {
+        async move { by_id(conn, id).await }.scope_boxed()
+    })
+    .await
+}
+
+/// Filters for listing stores.
+#[derive(Clone, Debug, Default)]
+pub struct SellerFilter {
+    /// Only stores with this status (`active` or `suspended`).
+    pub status: Option<String>,
+}
+
+/// Lists the tenant's stores, newest first.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: SellerFilter,
+    page: PageRequest,
+) -> Result<Page<SellerProfile>, CommerceError> {
+    if let Some(s) = &filter.status {
+        if !matches!(s.as_str(), "active" | "suspended") {
+            return Err(CommerceError::invalid("status must be active or suspended"));
+        }
+    }
+    let rows = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                let mut q = seller_profiles::table
+                    .select(SellerProfile::as_select())
+                    .order(seller_profiles::id.desc())
+                    .limit(page.fetch())
+                    .into_boxed();
+                if let Some(after) = page.after {
+                    q = q.filter(seller_profiles::id.lt(after));
+                }
+                if let Some(s) = filter.status {
+                    q = q.filter(seller_profiles::status.eq(s));
+                }
+                Ok::<_, CommerceError>(q.load(conn).await?)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(page.page(rows, |r: &SellerProfile| r.id))
+}

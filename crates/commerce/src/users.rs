@@ -1,0 +1,292 @@
+//! Users of a tenant. A row is created from the identity token on a subject's
+//! first request in the tenant and refreshed when the token's details change.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_tenancy::schema::users;
+use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, TenantId};
+
+use crate::{Actor, CommerceError, Role, validate};
+
+/// Whether a user may act.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// May act.
+    Active,
+    /// Refused on every request (403 `user_disabled`).
+    Disabled,
+}
+
+impl UserStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "disabled" {
+            Self::Disabled
+        } else {
+            Self::Active
+        }
+    }
+}
+
+/// A user as the API shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct User {
+    /// User id within the tenant.
+    pub id: Uuid,
+    /// The identity provider's subject (`sub` claim).
+    pub subject: String,
+    /// E-mail from the token, if any.
+    pub email: Option<String>,
+    /// Display name from the token, if any.
+    pub display_name: Option<String>,
+    /// Roles from the most recent token.
+    pub roles: Vec<Role>,
+    /// Whether the user may act.
+    pub status: UserStatus,
+    /// First seen at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct UserRow {
+    id: Uuid,
+    subject: String,
+    email: Option<String>,
+    display_name: Option<String>,
+    roles: Vec<String>,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: r.id,
+            subject: r.subject,
+            email: r.email,
+            display_name: r.display_name,
+            roles: r.roles.iter().filter_map(|s| Role::parse(s)).collect(),
+            status: UserStatus::parse(&r.status),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// What a verified token says about its bearer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// Subject (`sub`).
+    pub subject: String,
+    /// E-mail claim.
+    pub email: Option<String>,
+    /// Name claim.
+    pub display_name: Option<String>,
+    /// Recognised roles.
+    pub roles: Vec<Role>,
+}
+
+/// The user row behind an identity, as the request path needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserRef {
+    /// User id.
+    pub id: Uuid,
+    /// Status.
+    pub status: UserStatus,
+}
+
+/// Finds the user row for `identity` in `tenant`, creating it on first sight and
+/// refreshing e-mail, name and roles when the token's differ from the row's.
+pub async fn sync(
+    db: &Db,
+    tenant: TenantId,
+    identity: &Identity,
+) -> Result<UserRef, CommerceError> {
+    let subject = validate::text("sub", &identity.subject, 1, 255)?;
+    // Token details are the identity provider's; an odd value is dropped rather
+    // than failing the request.
+    let email = validate::email("email", identity.email.as_deref())
+        .ok()
+        .flatten();
+    let name = validate::opt_text("name", identity.display_name.as_deref(), 200)
+        .ok()
+        .flatten();
+    let mut roles: Vec<String> = identity
+        .roles
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let existing: Option<(Uuid, String, Option<String>, Option<String>, Vec<String>)> =
+                users::table
+                    .filter(users::subject.eq(&subject))
+                    .select((
+                        users::id,
+                        users::status,
+                        users::email,
+                        users::display_name,
+                        users::roles,
+                    ))
+                    .first(conn)
+                    .await
+                    .optional()?;
+            if let Some((id, status, e, n, r)) = &existing {
+                if *e == email && *n == name && *r == roles {
+                    return Ok(UserRef {
+                        id: *id,
+                        status: UserStatus::parse(status),
+                    });
+                }
+            }
+            let (id, status): (Uuid, String) = diesel::insert_into(users::table)
+                .values((
+                    users::tenant_id.eq(tenant.as_uuid()),
+                    users::id.eq(Uuid::now_v7()),
+                    users::subject.eq(&subject),
+                    users::email.eq(&email),
+                    users::display_name.eq(&name),
+                    users::roles.eq(&roles),
+                ))
+                .on_conflict((users::tenant_id, users::subject))
+                .do_update()
+                .set((
+                    users::email.eq(&email),
+                    users::display_name.eq(&name),
+                    users::roles.eq(&roles),
+                    users::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning((users::id, users::status))
+                .get_result(conn)
+                .await?;
+            Ok(UserRef {
+                id,
+                status: UserStatus::parse(&status),
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Filters for listing users.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+}
+
+/// Lists the tenant's users (staff only).
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: UserFilter,
+    page: PageRequest,
+) -> Result<Page<User>, CommerceError> {
+    if !actor.is_staff() {
+        return Err(CommerceError::forbidden("only staff may list users"));
+    }
+    let rows: Vec<UserRow> = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                let mut q = users::table
+                    .select(UserRow::as_select())
+                    .order(users::id.desc())
+                    .limit(page.fetch())
+                    .into_boxed();
+                if let Some(after) = page.after {
+                    q = q.filter(users::id.lt(after));
+                }
+                if let Some(s) = filter.status {
+                    q = q.filter(users::status.eq(s.as_str()));
+                }
+                Ok::<_, CommerceError>(q.load(conn).await?)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(page.page(rows, |r| r.id).map(User::from))
+}
+
+/// Reads one user: the actor themself, or anyone for staff.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, CommerceError> {
+    if id != actor.user_id && !actor.is_staff() {
+        // Not 403: ids are not authorisation, and existence is not disclosed.
+        return Err(CommerceError::NotFound("user"));
+    }
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            users::table
+                .filter(users::id.eq(id))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+                .map(User::from)
+                .ok_or(CommerceError::NotFound("user"))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// A change to a user by a tenant administrator.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// New status. Roles cannot be set here: they come from the identity token.
+    pub status: UserStatus,
+}
+
+/// Enables or disables a user (tenant administrators only).
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    patch: UserPatch,
+) -> Result<User, CommerceError> {
+    if !actor.is_admin() {
+        return Err(CommerceError::forbidden(
+            "only tenant administrators may change users",
+        ));
+    }
+    if id == actor.user_id && patch.status == UserStatus::Disabled {
+        return Err(CommerceError::Conflict(
+            "you cannot disable your own account".into(),
+        ));
+    }
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            diesel::update(users::table.filter(users::id.eq(id)))
+                .set((
+                    users::status.eq(patch.status.as_str()),
+                    users::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(UserRow::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?
+                .map(User::from)
+                .ok_or(CommerceError::NotFound("user"))
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,121 @@
+//! Assembling the actix application: middleware, extractor settings, routes
+//! (registered through utoipa-actix-web, so the spec lists every one), docs.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::openapi::ApiDoc;
+use crate::routes::{
+    ai_config, conversations, docs, health, orders, products, reviews, sellers, tenants, users,
+};
+use crate::state::AppState;
+use crate::{extract, request_id, tenant_context};
+
+async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// The API routes and the OpenAPI document collected from them.
+fn api(
+    state: web::Data<AppState>,
+) -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    let max_body = state.config.max_body_bytes;
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state)
+        .app_data(extract::json_config(max_body))
+        .app_data(web::PayloadConfig::new(max_body))
+        .app_data(extract::path_config())
+        .app_data(extract::query_config())
+        // Before the /api/v1 scope, which would otherwise claim this path.
+        .route("/api/v1/openapi.json", web::get().to(docs::spec))
+        .service(health::live)
+        .service(health::ready)
+        .service(
+            scope::scope("/api/v1")
+                .service(tenants::create_tenant)
+                .service(tenants::list_tenants)
+                .service(tenants::get_tenant)
+                .service(tenants::update_tenant)
+                .service(
+                    scope::scope("")
+                        .wrap(from_fn(tenant_context::middleware))
+                        .configure(tenant_routes),
+                ),
+        )
+        .split_for_parts()
+}
+
+fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(users::list_users)
+        .service(users::get_me)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(sellers::put_my_seller)
+        .service(sellers::get_my_seller)
+        .service(sellers::list_sellers)
+        .service(sellers::get_seller)
+        .service(products::create_product)
+        .service(products::list_products)
+        .service(products::get_product)
+        .service(products::update_product)
+        .service(products::delete_product);
+    orders::register(cfg);
+    conversations::register(cfg);
+    reviews::register(cfg);
+    ai_config::register(cfg);
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi(state: web::Data<AppState>) -> utoipa::openapi::OpenApi {
+    api(state).1
+}
+
+/// The whole application.
+pub fn build(
+    state: web::Data<AppState>,
+    redoc: docs::RedocBundle,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, spec) = api(state);
+    let spec_json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
+    app.app_data(web::Data::new(docs::SpecJson(spec_json.into())))
+        .app_data(web::Data::new(redoc))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
+        )
+        .route("/docs", web::get().to(docs::docs_redirect))
+        .route("/redoc", web::get().to(docs::redoc_page))
+        .route("/redoc/redoc.standalone.js", web::get().to(docs::redoc_js))
+        .default_service(web::to(no_route))
+        .wrap(from_fn(request_id::middleware))
+}

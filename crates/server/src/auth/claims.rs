@@ -1,0 +1,111 @@
+//! Turning verified claims into a [`Principal`].
+
+use serde_json::Value;
+use uuid::Uuid;
+use warden_commerce::Role;
+use warden_commerce::users::Identity;
+
+/// Who a verified token speaks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// Subject (`sub`).
+    pub subject: String,
+    /// Tenant named by the tenant claim, when it holds a UUID.
+    pub tenant: Option<Uuid>,
+    /// Recognised roles; unknown role names are ignored.
+    pub roles: Vec<Role>,
+    /// `email` claim.
+    pub email: Option<String>,
+    /// `name` (or `preferred_username`) claim.
+    pub name: Option<String>,
+}
+
+impl Principal {
+    /// Whether the token grants `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// The identity to record for this principal's user row.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            subject: self.subject.clone(),
+            email: self.email.clone(),
+            display_name: self.name.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+/// Follows a dotted path (`realm_access.roles`) into the claims.
+fn at<'a>(claims: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(claims, |v, key| v.get(key))
+}
+
+fn string(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Builds the principal from verified claims. `sub` must be a non-empty string.
+pub(crate) fn principal_from(
+    claims: &Value,
+    tenant_claim: &str,
+    roles_claim: &str,
+) -> Option<Principal> {
+    let subject = string(claims.get("sub"))?;
+    let tenant = string(at(claims, tenant_claim)).and_then(|s| Uuid::parse_str(&s).ok());
+    let roles = match at(claims, roles_claim) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(Role::parse)
+            .collect(),
+        // Some providers send a space-separated string, as OAuth scopes are.
+        Some(Value::String(s)) => s.split([' ', ',']).filter_map(Role::parse).collect(),
+        _ => Vec::new(),
+    };
+    let mut roles: Vec<Role> = roles;
+    roles.sort_by_key(|r| r.as_str());
+    roles.dedup();
+    Some(Principal {
+        subject,
+        tenant,
+        roles,
+        email: string(claims.get("email")),
+        name: string(claims.get("name")).or_else(|| string(claims.get("preferred_username"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_nested_claims_like_keycloak() {
+        let t = Uuid::now_v7();
+        let claims = json!({
+            "sub": "u1",
+            "org": {"tenant": t.to_string()},
+            "realm_access": {"roles": ["seller", "offline_access", "buyer"]},
+            "preferred_username": "ann"
+        });
+        let p = principal_from(&claims, "org.tenant", "realm_access.roles").expect("principal");
+        assert_eq!(p.tenant, Some(t));
+        assert_eq!(p.roles, vec![Role::Buyer, Role::Seller]);
+        assert_eq!(p.name.as_deref(), Some("ann"));
+    }
+
+    #[test]
+    fn tenant_that_is_not_a_uuid_is_absent_and_sub_is_required() {
+        let claims = json!({"sub": "u1", "tenant_id": "org_2abc", "roles": "buyer moderator"});
+        let p = principal_from(&claims, "tenant_id", "roles").expect("principal");
+        assert_eq!(p.tenant, None);
+        assert_eq!(p.roles, vec![Role::Buyer, Role::Moderator]);
+        assert!(principal_from(&json!({"sub": ""}), "tenant_id", "roles").is_none());
+        assert!(principal_from(&json!({"sub": 5}), "tenant_id", "roles").is_none());
+    }
+}

@@ -1,0 +1,127 @@
+//! Configuration from environment variables (and `.env`, loaded by `main`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+/// Which log output to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Token verification settings.
+#[derive(Clone, Debug, Default)]
+pub struct JwtConfig {
+    /// Secret for HS256 tokens (development and tests).
+    pub hs256_secret: Option<String>,
+    /// JWKS document for RS256/ES256 tokens of an external identity provider.
+    pub jwks_url: Option<String>,
+    /// Required `iss`, when set.
+    pub issuer: Option<String>,
+    /// Required `aud`, when set.
+    pub audience: Option<String>,
+    /// Claim (dotted path) holding the tenant id.
+    pub tenant_claim: String,
+    /// Claim (dotted path) holding the roles.
+    pub roles_claim: String,
+}
+
+/// Everything the server reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Runtime role's database URL.
+    pub database_url: String,
+    /// Admin URL used by `warden migrate`.
+    pub database_admin_url: String,
+    /// Connections in the pool.
+    pub database_pool_size: usize,
+    /// Listen address.
+    pub bind_addr: SocketAddr,
+    /// Token settings.
+    pub jwt: JwtConfig,
+    /// Log output.
+    pub log_format: LogFormat,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// ReDoc's standalone bundle, served at `/redoc/redoc.standalone.js`.
+    pub redoc_js_path: PathBuf,
+    /// How long shutdown waits for in-flight work.
+    pub shutdown_timeout: Duration,
+}
+
+/// Default runtime URL.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://warden_app@127.0.0.1:5432/warden";
+/// Default admin URL.
+pub const DEFAULT_DATABASE_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/warden";
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name}={v:?} is not valid"))),
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "LOG_FORMAT={other:?}: use text or json"
+                )));
+            }
+        };
+        let jwt = JwtConfig {
+            hs256_secret: var("JWT_HS256_SECRET"),
+            jwks_url: var("JWT_JWKS_URL"),
+            issuer: var("JWT_ISSUER"),
+            audience: var("JWT_AUDIENCE"),
+            tenant_claim: var("JWT_TENANT_CLAIM").unwrap_or_else(|| "tenant_id".into()),
+            roles_claim: var("JWT_ROLES_CLAIM").unwrap_or_else(|| "roles".into()),
+        };
+        if jwt.hs256_secret.as_ref().is_some_and(|s| s.len() < 8) {
+            return Err(ConfigError(
+                "JWT_HS256_SECRET must be at least 8 bytes".into(),
+            ));
+        }
+        let max_body_bytes = parsed("MAX_BODY_BYTES", 1_048_576usize)?;
+        if max_body_bytes == 0 {
+            return Err(ConfigError("MAX_BODY_BYTES must be positive".into()));
+        }
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_admin_url: var("DATABASE_ADMIN_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_ADMIN_URL.into()),
+            database_pool_size: parsed("DATABASE_POOL_SIZE", 16usize)?.max(1),
+            bind_addr: parsed("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            jwt,
+            log_format,
+            max_body_bytes,
+            redoc_js_path: var("REDOC_JS_PATH").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../vendor/redoc/redoc.standalone.js"
+                ))
+            }),
+            shutdown_timeout: Duration::from_secs(parsed("SHUTDOWN_TIMEOUT_SECS", 30u64)?),
+        })
+    }
+}

@@ -1,0 +1,361 @@
+//! The one place where errors become HTTP: every code, its status and title,
+//! and the `application/problem+json` body (RFC 9457) every error answers with.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use warden_commerce::CommerceError;
+use warden_tenancy::TenancyError;
+
+use crate::request_id;
+
+/// Every error code the API answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The body is not valid JSON.
+    MalformedJson,
+    /// The body is JSON of the wrong shape: wrong types, missing or unknown fields.
+    InvalidBody,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than `MAX_BODY_BYTES`.
+    PayloadTooLarge,
+    /// A path parameter is malformed (e.g. not a UUID).
+    InvalidPathParameter,
+    /// A query parameter is malformed.
+    InvalidQueryParameter,
+    /// The input breaks a domain rule.
+    InvalidInput,
+    /// No bearer token.
+    Unauthenticated,
+    /// The token failed verification.
+    InvalidToken,
+    /// The caller's roles do not allow this.
+    Forbidden,
+    /// `X-Tenant-ID` is missing.
+    TenantHeaderMissing,
+    /// `X-Tenant-ID` is not a UUID.
+    InvalidTenantHeader,
+    /// The tenant does not exist.
+    TenantNotFound,
+    /// The tenant is suspended.
+    TenantSuspended,
+    /// The token belongs to another tenant.
+    TenantMismatch,
+    /// The caller's account is disabled.
+    UserDisabled,
+    /// Selling needs a seller profile first.
+    SellerProfileRequired,
+    /// Nothing here (or nothing the caller may know of).
+    NotFound,
+    /// The method is not allowed on this path.
+    MethodNotAllowed,
+    /// The request conflicts with current state.
+    Conflict,
+    /// An order status change the order's lifecycle does not allow.
+    InvalidTransition,
+    /// A write crossed the tenant boundary and was refused by the database.
+    TenantIsolationViolation,
+    /// The database cannot be reached.
+    ServiceUnavailable,
+    /// Anything else; details go to the log only.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Status, machine code and title of this error.
+    pub fn meta(self) -> (StatusCode, &'static str, &'static str) {
+        use ErrorCode::*;
+        match self {
+            MalformedJson => (StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON"),
+            InvalidBody => (
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "Invalid request body",
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+            ),
+            InvalidPathParameter => (
+                StatusCode::BAD_REQUEST,
+                "invalid_path_parameter",
+                "Invalid path parameter",
+            ),
+            InvalidQueryParameter => (
+                StatusCode::BAD_REQUEST,
+                "invalid_query_parameter",
+                "Invalid query parameter",
+            ),
+            InvalidInput => (StatusCode::BAD_REQUEST, "invalid_input", "Invalid input"),
+            Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
+            InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token", "Invalid token"),
+            Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            TenantHeaderMissing => (
+                StatusCode::BAD_REQUEST,
+                "tenant_header_missing",
+                "X-Tenant-ID header missing",
+            ),
+            InvalidTenantHeader => (
+                StatusCode::BAD_REQUEST,
+                "invalid_tenant_header",
+                "Invalid X-Tenant-ID header",
+            ),
+            TenantNotFound => (
+                StatusCode::NOT_FOUND,
+                "tenant_not_found",
+                "Tenant not found",
+            ),
+            TenantSuspended => (
+                StatusCode::FORBIDDEN,
+                "tenant_suspended",
+                "Tenant suspended",
+            ),
+            TenantMismatch => (
+                StatusCode::FORBIDDEN,
+                "tenant_mismatch",
+                "Token not valid for this tenant",
+            ),
+            UserDisabled => (StatusCode::FORBIDDEN, "user_disabled", "User disabled"),
+            SellerProfileRequired => (
+                StatusCode::FORBIDDEN,
+                "seller_profile_required",
+                "Seller profile required",
+            ),
+            NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
+            Conflict => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            InvalidTransition => (
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                "Invalid status transition",
+            ),
+            TenantIsolationViolation => (
+                StatusCode::FORBIDDEN,
+                "tenant_isolation_violation",
+                "Cross-tenant write refused",
+            ),
+            ServiceUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "Service unavailable",
+            ),
+            Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+            ),
+        }
+    }
+
+    /// The RFC 9457 `type` of this error.
+    pub fn type_uri(self) -> String {
+        format!("urn:warden:problem:{}", self.meta().1)
+    }
+}
+
+/// An error as the API answers it.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: String,
+    /// Internal cause, logged but never sent.
+    internal: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a client-facing detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            internal: None,
+        }
+    }
+
+    /// An internal error; `cause` goes to the log, the client sees a generic detail.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self {
+            code: ErrorCode::Internal,
+            detail:
+                "the server failed to handle this request; quote the request_id when reporting it"
+                    .into(),
+            internal: Some(cause.to_string()),
+        }
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.meta().1, self.detail)
+    }
+}
+
+/// The `application/problem+json` body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI identifying the problem type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// The request's id, also in the `X-Request-Id` header.
+    pub request_id: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.meta().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code, title) = self.code.meta();
+        if let Some(cause) = &self.internal {
+            tracing::error!(code, cause = %cause, "request failed");
+        }
+        let problem = Problem {
+            type_: self.code.type_uri(),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: self.detail.clone(),
+            code: code.into(),
+            request_id: request_id::current(),
+        };
+        let mut res = HttpResponse::build(status);
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if matches!(
+            self.code,
+            ErrorCode::Unauthenticated | ErrorCode::InvalidToken
+        ) {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        match serde_json::to_vec(&problem) {
+            Ok(body) => res.body(body),
+            Err(_) => res.finish(),
+        }
+    }
+}
+
+impl From<TenancyError> for ApiError {
+    fn from(e: TenancyError) -> Self {
+        match e {
+            TenancyError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                Self::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the database is unavailable; retry later",
+                )
+            }
+            TenancyError::TenantNotFound => {
+                Self::new(ErrorCode::TenantNotFound, "no tenant has this id")
+            }
+            TenancyError::RlsViolation => Self::new(
+                ErrorCode::TenantIsolationViolation,
+                "the write would touch another tenant's data",
+            ),
+            TenancyError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            e @ (TenancyError::Database(_) | TenancyError::Migration(_)) => Self::internal(e),
+        }
+    }
+}
+
+impl From<CommerceError> for ApiError {
+    fn from(e: CommerceError) -> Self {
+        match e {
+            CommerceError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            CommerceError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            CommerceError::UserDisabled => {
+                Self::new(ErrorCode::UserDisabled, "your account is disabled")
+            }
+            CommerceError::SellerProfileRequired => Self::new(
+                ErrorCode::SellerProfileRequired,
+                "create your seller profile first with PUT /api/v1/sellers/me",
+            ),
+            CommerceError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            CommerceError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            e @ CommerceError::InvalidTransition { .. } => {
+                Self::new(ErrorCode::InvalidTransition, e.to_string())
+            }
+            CommerceError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique() {
+        use ErrorCode::*;
+        let all = [
+            MalformedJson,
+            InvalidBody,
+            UnsupportedMediaType,
+            PayloadTooLarge,
+            InvalidPathParameter,
+            InvalidQueryParameter,
+            InvalidInput,
+            Unauthenticated,
+            InvalidToken,
+            Forbidden,
+            TenantHeaderMissing,
+            InvalidTenantHeader,
+            TenantNotFound,
+            TenantSuspended,
+            TenantMismatch,
+            UserDisabled,
+            SellerProfileRequired,
+            NotFound,
+            MethodNotAllowed,
+            Conflict,
+            InvalidTransition,
+            TenantIsolationViolation,
+            ServiceUnavailable,
+            Internal,
+        ];
+        let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let e = ApiError::internal("relation \"secret_table\" does not exist");
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.detail.contains("secret_table"));
+    }
+}

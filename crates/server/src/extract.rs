@@ -1,0 +1,71 @@
+//! Extractor settings: every malformed path, query or body becomes a problem+json.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, web};
+
+use crate::error::{ApiError, ErrorCode};
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body has {length} bytes; at most {limit} are accepted"),
+        ),
+        JsonPayloadError::Overflow { limit } => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than the {limit} bytes accepted"),
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as application/json",
+        ),
+        // serde's message names the offending field, type or position; it
+        // describes the client's own input and nothing of the server's.
+        JsonPayloadError::Deserialize(e) if e.is_syntax() || e.is_eof() => ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::new(ErrorCode::InvalidBody, e.to_string()),
+        _ => ApiError::new(
+            ErrorCode::MalformedJson,
+            "the body could not be read as JSON",
+        ),
+    };
+    api.into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let PathError::Deserialize(e) = &err else {
+        return ApiError::new(ErrorCode::InvalidPathParameter, "invalid path").into();
+    };
+    ApiError::new(
+        ErrorCode::InvalidPathParameter,
+        format!("a path parameter is malformed: {e}"),
+    )
+    .into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => format!("a query parameter is malformed: {e}"),
+        _ => "the query string is malformed".into(),
+    };
+    ApiError::new(ErrorCode::InvalidQueryParameter, detail).into()
+}
+
+/// JSON body limit and error handler.
+pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(max_body_bytes)
+        .error_handler(json_error)
+}
+
+/// Path parameter error handler.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(path_error)
+}
+
+/// Query string error handler.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(query_error)
+}

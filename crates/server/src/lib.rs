@@ -1,0 +1,33 @@
+//! Warden's HTTP server: configuration, authentication, middleware, routes and
+//! the OpenAPI document. Wiring only: the rules live in the domain crates.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod state;
+pub mod tenant_context;
+
+use actix_web::web;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Reads ReDoc's bundle from the configured path, if it is there.
+pub fn load_redoc(config: &Config) -> routes::docs::RedocBundle {
+    match std::fs::read(&config.redoc_js_path) {
+        Ok(bytes) => routes::docs::RedocBundle(Some(web::Bytes::from(bytes))),
+        Err(e) => {
+            tracing::warn!(
+                path = %config.redoc_js_path.display(),
+                error = %e,
+                "ReDoc bundle not found: /redoc will not render (run scripts/fetch-redoc.sh)"
+            );
+            routes::docs::RedocBundle(None)
+        }
+    }
+}

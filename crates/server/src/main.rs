@@ -1,0 +1,159 @@
+//! The `warden` command: migrate, serve, mint development tokens, print the spec.
+
+use std::time::Duration;
+
+use actix_web::{HttpServer, web};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+use warden_commerce::Role;
+use warden_server::auth::{MintRequest, mint_hs256};
+use warden_server::config::LogFormat;
+use warden_server::{AppState, Config, app, load_redoc};
+
+#[derive(Parser)]
+#[command(name = "warden", version, about = "Warden trust-and-safety backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database and roles if missing, then apply migrations (uses DATABASE_ADMIN_URL).
+    Migrate {
+        /// Drop the database first (tests and local resets only).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Serve the API on BIND_ADDR.
+    Serve,
+    /// Mint a development HS256 token signed with JWT_HS256_SECRET.
+    Token {
+        /// Tenant id; omit for a platform_admin token.
+        #[arg(long)]
+        tenant: Option<Uuid>,
+        /// Subject (user id at the identity provider).
+        #[arg(long)]
+        sub: String,
+        /// Role (repeat for several): platform_admin, tenant_admin, moderator, seller, buyer.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Lifetime, e.g. 1h, 30m, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: humantime::Duration,
+        /// E-mail claim.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing .env is normal; the environment may carry everything.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    init_tracing(config.log_format);
+    match cli.command {
+        Command::Migrate { reset } => {
+            let report = warden_tenancy::migrate::migrate(
+                &config.database_admin_url,
+                &config.database_url,
+                reset,
+            )
+            .await
+            .context("migrate")?;
+            tracing::info!(
+                database = %report.database,
+                runtime_role = %report.runtime_role,
+                created_database = report.created_database,
+                applied = ?report.applied,
+                "database ready"
+            );
+            Ok(())
+        }
+        Command::Token {
+            tenant,
+            sub,
+            roles,
+            ttl,
+            email,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if tenant.is_none() && !roles.contains(&Role::PlatformAdmin) {
+                anyhow::bail!("--tenant is required unless the token is for a platform_admin");
+            }
+            let token = mint_hs256(
+                &config.jwt,
+                &MintRequest {
+                    subject: sub,
+                    tenant,
+                    roles,
+                    email,
+                    ttl: ttl.into(),
+                },
+            )
+            .map_err(anyhow::Error::msg)?;
+            #[expect(clippy::print_stdout, reason = "the token is the command's output")]
+            {
+                println!("{token}");
+            }
+            Ok(())
+        }
+        Command::Openapi => {
+            let state = web::Data::new(AppState::new(config)?);
+            let spec = app::openapi(state);
+            #[expect(clippy::print_stdout, reason = "the spec is the command's output")]
+            {
+                println!("{}", serde_json::to_string_pretty(&spec)?);
+            }
+            Ok(())
+        }
+        Command::Serve => serve(config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.bind_addr;
+    let shutdown = config.shutdown_timeout;
+    let redoc = load_redoc(&config);
+    let state = web::Data::new(AppState::new(config)?);
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "database not reachable yet; /health/ready will say so");
+    }
+    tracing::info!(%bind, "serving; docs at /docs and /redoc");
+    // actix stops accepting on SIGINT/SIGTERM and waits up to `shutdown` for
+    // in-flight requests before closing their connections.
+    HttpServer::new(move || app::build(state.clone(), redoc.clone()))
+        .bind(bind)
+        .with_context(|| format!("bind {bind}"))?
+        .shutdown_timeout(shutdown.as_secs().max(1))
+        .client_request_timeout(Duration::from_secs(30))
+        .run()
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

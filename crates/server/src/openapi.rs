@@ -1,0 +1,139 @@
+//! The OpenAPI document's fixed parts. Paths and schemas are collected from the
+//! route registrations (utoipa-actix-web); this adds what every route shares:
+//! the bearer scheme, the `X-Tenant-ID` header on tenant routes, and the
+//! problem+json error responses.
+
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Type};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::Problem;
+use crate::tenant_context::TENANT_HEADER;
+
+/// Base of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Warden API",
+        description = "Trust-and-safety backend of a multi-tenant conversational-commerce platform. \
+            Tenant routes need `Authorization: Bearer <JWT>` and `X-Tenant-ID`. Errors are \
+            `application/problem+json` (RFC 9457) with a stable `code`.",
+        license(name = "MIT")
+    ),
+    components(schemas(Problem)),
+    modifiers(&SharedParts),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "tenants", description = "Tenants (platform administrators)"),
+        (name = "users", description = "Users of a tenant"),
+        (name = "sellers", description = "Seller profiles"),
+        (name = "products", description = "Product listings"),
+        (name = "orders", description = "Orders"),
+        (name = "conversations", description = "Buyer–seller conversations and messages"),
+        (name = "reviews", description = "Reviews"),
+        (name = "ai-config", description = "The tenant's AI assistant settings"),
+    )
+)]
+pub struct ApiDoc;
+
+const BEARER: &str = "bearer";
+
+struct SharedParts;
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn tenant_header() -> Parameter {
+    ParameterBuilder::new()
+        .name(TENANT_HEADER)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::True)
+        .description(Some("The tenant to act in (a UUID)."))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Uuid,
+                ))),
+        ))
+        .build()
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+impl Modify for SharedParts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path.starts_with("/health") {
+                continue;
+            }
+            let tenant_route = !path.starts_with("/api/v1/tenants");
+            for op in operations(item) {
+                op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+                if tenant_route {
+                    op.parameters
+                        .get_or_insert_with(Vec::new)
+                        .insert(0, tenant_header());
+                }
+                let responses = &mut op.responses.responses;
+                let has_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b: &RequestBody| !b.content.is_empty());
+                let mut shared = vec![
+                    ("400", "Malformed input (path, query, header or body)"),
+                    ("401", "Missing or invalid bearer token"),
+                    (
+                        "403",
+                        "Not allowed: role, tenant, suspended tenant or disabled user",
+                    ),
+                    ("404", "Not found, or not visible to the caller"),
+                    ("500", "Internal error; quote the request_id"),
+                    ("503", "The database is unavailable"),
+                ];
+                if has_body {
+                    shared.push(("413", "Body larger than MAX_BODY_BYTES"));
+                    shared.push(("415", "Body is not application/json"));
+                }
+                for (status, description) in shared {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description));
+                }
+            }
+        }
+    }
+}

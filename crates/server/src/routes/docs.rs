@@ -1,0 +1,64 @@
+//! API documentation pages: the spec, Swagger UI (compiled in) and ReDoc
+//! (its bundle comes from the npm package, fetched by `scripts/fetch-redoc.sh`).
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The OpenAPI document, serialised once at start-up.
+#[derive(Clone)]
+pub struct SpecJson(pub web::Bytes);
+
+/// ReDoc's standalone bundle, if it was found at start-up.
+#[derive(Clone)]
+pub struct RedocBundle(pub Option<web::Bytes>);
+
+/// `GET /api/v1/openapi.json`.
+pub async fn spec(spec: web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .body(spec.0.clone())
+}
+
+const REDOC_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Warden API reference</title>
+  </head>
+  <body>
+    <redoc spec-url="/api/v1/openapi.json"></redoc>
+    <script src="/redoc/redoc.standalone.js"></script>
+  </body>
+</html>
+"#;
+
+/// `GET /redoc`.
+pub async fn redoc_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(REDOC_PAGE)
+}
+
+/// `GET /redoc/redoc.standalone.js`.
+pub async fn redoc_js(bundle: web::Data<RedocBundle>) -> Result<HttpResponse, ApiError> {
+    let js = bundle.0.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            "the ReDoc bundle is not installed; run scripts/fetch-redoc.sh",
+        )
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/javascript; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "public, max-age=86400"))
+        .body(js))
+}
+
+/// `GET /docs` → `/docs/` (Swagger UI lives under the trailing slash).
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}

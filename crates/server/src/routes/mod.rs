@@ -1,0 +1,36 @@
+//! HTTP routes. Each handler extracts, calls one domain function and maps the result.
+
+pub mod ai_config;
+pub mod conversations;
+pub mod docs;
+pub mod health;
+pub mod orders;
+pub mod products;
+pub mod reviews;
+pub mod sellers;
+pub mod tenants;
+pub mod users;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use warden_tenancy::PageRequest;
+
+use crate::error::ApiError;
+
+/// `limit` and `cursor` of a list request.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// Validates the page parameters.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(self.limit, self.cursor.as_deref())?)
+    }
+}

@@ -1,0 +1,4 @@
+//! reviews routes.
+
+/// Registers the reviews routes.
+pub fn register(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}

@@ -1,0 +1,61 @@
+//! Tenants (platform administrators only).
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use uuid::Uuid;
+use warden_tenancy::{NewTenant, Page, Tenant, TenantId, TenantPatch};
+
+use super::PageQuery;
+use crate::auth::PlatformAdmin;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Creates a tenant.
+#[utoipa::path(tag = "tenants", request_body = NewTenant, responses((status = 201, body = Tenant)))]
+#[post("/tenants")]
+pub async fn create_tenant(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    body: web::Json<NewTenant>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = state.tenants.create(body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(tenant))
+}
+
+/// Lists tenants, newest first.
+#[utoipa::path(tag = "tenants", params(PageQuery), responses((status = 200, body = Page<Tenant>)))]
+#[get("/tenants")]
+pub async fn list_tenants(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.tenants.list(q.page()?).await?))
+}
+
+/// Reads a tenant.
+#[utoipa::path(tag = "tenants", params(("id" = Uuid, Path, description = "Tenant id")), responses((status = 200, body = Tenant)))]
+#[get("/tenants/{id}")]
+pub async fn get_tenant(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.tenants.get(TenantId::new(*id)).await?))
+}
+
+/// Renames, suspends or reactivates a tenant, or replaces its settings.
+#[utoipa::path(tag = "tenants", params(("id" = Uuid, Path, description = "Tenant id")), request_body = TenantPatch, responses((status = 200, body = Tenant)))]
+#[patch("/tenants/{id}")]
+pub async fn update_tenant(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    id: web::Path<Uuid>,
+    body: web::Json<TenantPatch>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        state
+            .tenants
+            .update(TenantId::new(*id), body.into_inner())
+            .await?,
+    ))
+}

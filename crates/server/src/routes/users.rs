@@ -1,0 +1,66 @@
+//! Users of the tenant.
+
+use actix_web::{HttpResponse, get, patch, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use warden_commerce::users::{self, User, UserFilter, UserPatch, UserStatus};
+use warden_tenancy::Page;
+
+use super::PageQuery;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tenant_context::Caller;
+
+/// Filters of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+}
+
+/// Lists the tenant's users (tenant administrators and moderators).
+#[utoipa::path(tag = "users", params(PageQuery, UserQuery), responses((status = 200, body = Page<User>)))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: web::Query<PageQuery>,
+    q: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = UserFilter { status: q.status };
+    Ok(HttpResponse::Ok().json(users::list(&state.db, &caller.actor, filter, page.page()?).await?))
+}
+
+/// The caller's own user.
+#[utoipa::path(tag = "users", responses((status = 200, body = User)))]
+#[get("/users/me")]
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(users::get(&state.db, &caller.actor, caller.actor.user_id).await?))
+}
+
+/// Reads a user: yourself, or anyone for staff.
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "User id")), responses((status = 200, body = User)))]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(users::get(&state.db, &caller.actor, *id).await?))
+}
+
+/// Enables or disables a user (tenant administrators). Roles come from tokens and cannot be set here.
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "User id")), request_body = UserPatch, responses((status = 200, body = User)))]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let user = users::update(&state.db, &caller.actor, *id, body.into_inner()).await?;
+    state.forget_user(caller.actor.tenant, user.id);
+    Ok(HttpResponse::Ok().json(user))
+}

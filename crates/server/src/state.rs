@@ -1,0 +1,62 @@
+//! Shared application state.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+use uuid::Uuid;
+use warden_commerce::users::{Identity, UserRef};
+use warden_tenancy::{Db, TenantId, TenantRegistry};
+
+use crate::auth::Verifier;
+use crate::config::Config;
+
+/// How long a resolved user row is trusted. A status change made through this
+/// process evicts it at once; one made through another replica shows within this time.
+pub const USER_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// Everything handlers and middleware share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Runtime pool.
+    pub db: Db,
+    /// Tenants.
+    pub tenants: TenantRegistry,
+    /// Token verification.
+    pub verifier: Arc<Verifier>,
+    /// Users already synced from their token: (tenant, subject) → (identity seen, row).
+    pub users: Cache<(TenantId, String), (Identity, UserRef)>,
+    /// Configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Builds the state from configuration; the pool connects lazily.
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.database_pool_size)?;
+        let verifier = Verifier::new(&config.jwt).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            tenants: TenantRegistry::new(db.clone()),
+            db,
+            verifier: Arc::new(verifier),
+            users: Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(USER_CACHE_TTL)
+                .build(),
+            config: Arc::new(config),
+        })
+    }
+
+    /// Forgets the cached row of user `id` in `tenant` (after its status changed).
+    pub fn forget_user(&self, tenant: TenantId, id: Uuid) {
+        let stale: Vec<(TenantId, String)> = self
+            .users
+            .iter()
+            .filter(|(k, v)| k.0 == tenant && v.1.id == id)
+            .map(|(k, _)| (*k).clone())
+            .collect();
+        for k in stale {
+            self.users.invalidate(&k);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The tenant middleware: on every tenant route it authenticates the caller,
+//! checks `X-Tenant-ID` (a UUID of an existing, active tenant that the token
+//! belongs to, unless the caller is a platform administrator), finds or creates
+//! the caller's user row, and hands handlers a [`Caller`].
+
+use std::future::{Ready, ready};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
+use warden_commerce::users::{self, UserStatus};
+use warden_commerce::{Actor, Role};
+use warden_tenancy::{TenantId, TenantStatus};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// The tenant header.
+pub const TENANT_HEADER: &str = "X-Tenant-ID";
+
+/// The authenticated caller of a tenant route.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Who acts, in which tenant.
+    pub actor: Actor,
+    /// The verified token's principal.
+    pub principal: Principal,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Caller>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("tenant middleware did not run for this route")),
+        )
+    }
+}
+
+fn tenant_header(req: &ServiceRequest) -> Result<TenantId, ApiError> {
+    let raw = req.headers().get(TENANT_HEADER).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::TenantHeaderMissing,
+            "send the X-Tenant-ID header",
+        )
+    })?;
+    raw.to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<TenantId>().ok())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID"))
+}
+
+async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let principal = crate::auth::principal::authenticate(req.request()).await?;
+    let tenant_id = tenant_header(req)?;
+    let tenant = match state.tenants.lookup(tenant_id).await {
+        Ok(t) => t,
+        Err(warden_tenancy::TenancyError::TenantNotFound) => {
+            return Err(ApiError::new(
+                ErrorCode::TenantNotFound,
+                "no tenant has this id",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if tenant.status != TenantStatus::Active {
+        return Err(ApiError::new(
+            ErrorCode::TenantSuspended,
+            "this tenant is suspended",
+        ));
+    }
+    if principal.tenant != Some(tenant_id.as_uuid()) && !principal.has(Role::PlatformAdmin) {
+        return Err(ApiError::new(
+            ErrorCode::TenantMismatch,
+            "the token does not belong to this tenant",
+        ));
+    }
+    let identity = principal.identity();
+    let key = (tenant_id, principal.subject.clone());
+    let user = match state.users.get(&key) {
+        Some((seen, user)) if seen == identity => user,
+        _ => {
+            let user = users::sync(&state.db, tenant_id, &identity).await?;
+            state.users.insert(key, (identity, user));
+            user
+        }
+    };
+    if user.status == UserStatus::Disabled {
+        return Err(ApiError::new(
+            ErrorCode::UserDisabled,
+            "your account is disabled",
+        ));
+    }
+    Ok(Caller {
+        actor: Actor {
+            tenant: tenant_id,
+            user_id: user.id,
+            roles: principal.roles.clone(),
+        },
+        principal,
+    })
+}
+
+/// Middleware for the tenant routes.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match resolve(&req).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            Ok(next.call(req).await?.map_into_boxed_body())
+        }
+        Err(e) => Ok(req.into_response(e.error_response())),
+    }
+}

@@ -1,0 +1,25 @@
+//! Tenants, the database pool and row-level-security tenant transactions.
+//!
+//! Every tenant-scoped table is protected by a PostgreSQL policy on the
+//! transaction-local setting `app.tenant_id`. The only way this crate offers to
+//! reach those tables is [`Db::tenant_tx`], which sets that setting as the first
+//! act of a transaction; nothing here ever sets tenant context on a session.
+
+mod error;
+mod id;
+pub mod migrate;
+pub mod pagination;
+mod pool;
+mod registry;
+pub mod schema;
+
+pub use error::{TenancyError, is_rls_violation, is_unique_violation};
+pub use id::TenantId;
+pub use pagination::{Cursor, Page, PageRequest};
+pub use pool::{Db, DbConn};
+pub use registry::{NewTenant, Tenant, TenantPatch, TenantRegistry, TenantStatus};
+
+/// Re-exported so that domain crates write their queries against the same versions.
+pub use diesel;
+pub use diesel_async;
+pub use scoped_futures::ScopedFutureExt;

@@ -1,0 +1,98 @@
+# Warden developer commands. `just --list` shows them.
+#
+# .env is NOT loaded by just: `run` and `token` load it themselves (variables
+# already set in the environment win), and `test` forces the test database and
+# JWT settings whatever .env or the shell says.
+# (The warden binary also reads .env through dotenvy, but never overrides
+# variables that are already set.)
+
+set dotenv-load := false
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Shared with CI, which reuses it across runs on the same machine.
+export CARGO_TARGET_DIR := env("CARGO_TARGET_DIR", "/var/tmp/warden-target")
+
+test_database_url := "postgres://warden_test_app@127.0.0.1:5432/warden_test"
+test_admin_url := "postgres://postgres@127.0.0.1:5432/warden_test"
+test_jwt_secret := "test-secret"
+dev_jwt_secret := "dev-secret-change-me"
+
+# List the recipes
+default:
+    @just --list
+
+# Start PostgreSQL if needed, migrate the dev database and serve the API
+run:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    . scripts/load-dotenv.sh
+    export JWT_HS256_SECRET="${JWT_HS256_SECRET:-{{ dev_jwt_secret }}}"
+    bash scripts/ensure-postgres.sh
+    bash scripts/fetch-redoc.sh
+    cargo run --release -p warden-server -- migrate
+    addr="${BIND_ADDR:-127.0.0.1:8080}"
+    cat <<BANNER
+
+      Warden is starting on http://$addr
+        Swagger UI   http://$addr/docs
+        ReDoc        http://$addr/redoc
+        OpenAPI      http://$addr/api/v1/openapi.json
+
+      Mint a dev token (HS256, JWT_HS256_SECRET):
+        just token --role platform_admin --sub admin
+        (= cargo run --release -p warden-server -- token --role platform_admin --sub admin)
+        just token --tenant <TENANT_UUID> --sub alice --role seller
+
+    BANNER
+    exec cargo run --release -p warden-server -- serve
+
+# Mint a dev JWT, e.g. `just token --role platform_admin --sub admin`
+[positional-arguments]
+token *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    . scripts/load-dotenv.sh
+    export JWT_HS256_SECRET="${JWT_HS256_SECRET:-{{ dev_jwt_secret }}}"
+    exec cargo run -q --release -p warden-server -- token "$@"
+
+# Run all tests against a freshly reset test database (needs PostgreSQL and Redis)
+[positional-arguments]
+test *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # Never the dev settings from .env or the shell.
+    unset JWT_JWKS_URL JWT_ISSUER JWT_AUDIENCE JWT_TENANT_CLAIM JWT_ROLES_CLAIM
+    export DATABASE_URL="{{ test_database_url }}"
+    export DATABASE_ADMIN_URL="{{ test_admin_url }}"
+    export JWT_HS256_SECRET="{{ test_jwt_secret }}"
+    bash scripts/ensure-postgres.sh
+    bash scripts/ensure-redis.sh
+    bash scripts/fetch-redoc.sh
+    cargo run -q -p warden-server -- migrate --reset
+    cargo nextest run --workspace --no-fail-fast "$@"
+
+# Regenerate api-spec/openapi.json from the code
+spec:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    mkdir -p api-spec
+    cargo run -q -p warden-server -- openapi > api-spec/openapi.json.tmp
+    mv api-spec/openapi.json.tmp api-spec/openapi.json
+    echo "wrote api-spec/openapi.json"
+
+# Format all code
+fmt:
+    cargo fmt --all
+
+# Check formatting and run clippy with warnings as errors
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Run the benchmarks
+bench:
+    cargo bench --workspace
+
+# Fetch moderation models (placeholder)
+models:
+    @echo "No models yet: they arrive with the moderation issue."

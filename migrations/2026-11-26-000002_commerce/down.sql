@@ -1,0 +1,9 @@
+DROP TABLE ai_config;
+DROP TABLE reviews;
+DROP TABLE messages;
+DROP TABLE conversations;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE products;
+DROP TABLE seller_profiles;
+DROP TABLE users;

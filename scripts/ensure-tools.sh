@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install the developer tools Warden's justfile and CI need, when missing:
+#   just           from PyPI (rust-just ships prebuilt binaries)
+#   cargo-nextest  from crates.io
+# Idempotent. pip puts `just` in Python's scripts folder (or ~/.local/bin with
+# --user): make sure that folder is on PATH (.ci/run does).
+set -euo pipefail
+
+JUST_VERSION=1.59.0
+
+log() { echo "ensure-tools: $*"; }
+die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+if command -v just >/dev/null 2>&1; then
+    log "just is installed: $(just --version)"
+else
+    command -v python3 >/dev/null 2>&1 || die "python3 is required to install just (or: cargo install just --locked)"
+    log "installing just (pip install rust-just==$JUST_VERSION)"
+    if ! python3 -m pip install -q "rust-just==$JUST_VERSION" </dev/null; then
+        # Externally managed (Debian) Python: fall back to a user install.
+        python3 -m pip install -q --user --break-system-packages "rust-just==$JUST_VERSION" </dev/null \
+            || die "pip install rust-just==$JUST_VERSION failed"
+    fi
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+    orig_path="$PATH"
+    scripts_dir="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+    user_bin="$(python3 -c 'import site; print(site.getuserbase())')/bin"
+    export PATH="$scripts_dir:$user_bin:$PATH"
+    command -v just >/dev/null 2>&1 || die "just was installed but is not on PATH (looked in $scripts_dir and $user_bin)"
+    log "installed $(just --version) at $(command -v just)"
+    if ! PATH="$orig_path" command -v just >/dev/null 2>&1; then
+        log "NOTE: add $(dirname "$(command -v just)") to your PATH to use just"
+    fi
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+    log "cargo-nextest is installed: $(cargo nextest --version | head -1)"
+else
+    command -v cargo >/dev/null 2>&1 || die "cargo is required"
+    log "installing cargo-nextest (cargo install cargo-nextest --locked)"
+    cargo install cargo-nextest --locked </dev/null || die "cargo install cargo-nextest failed"
+    log "installed $(cargo nextest --version | head -1)"
+fi
