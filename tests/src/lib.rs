@@ -1,1 +1,443 @@
-//! End-to-end tests
+//! Harness for Warden's end-to-end tests: a real server on a loopback port
+//! against the real test database, tokens, and a small JSON client.
+//!
+//! Tests share one migrated database and isolate themselves by creating their
+//! own tenants, so they run in parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::Duration;
+
+use actix_web::{HttpServer, web};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use warden_commerce::Role;
+use warden_server::auth::{MintRequest, mint_hs256};
+use warden_server::config::{Config, JwtConfig, LogFormat};
+use warden_server::{AppState, app, load_redoc};
+
+/// Runtime URL of the test database (what `just test` migrates).
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://warden_test_app@127.0.0.1:5432/warden_test".into())
+}
+
+/// Admin URL of the test database.
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/warden_test".into())
+}
+
+/// The HS256 secret the test server accepts.
+pub const SECRET: &str = "test-secret";
+
+/// A server configuration for tests; adjust fields before `TestApp::start_with`.
+pub fn test_config() -> Config {
+    Config {
+        database_url: database_url(),
+        database_admin_url: admin_url(),
+        database_pool_size: 4,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        jwt: JwtConfig {
+            hs256_secret: Some(SECRET.into()),
+            jwks_url: None,
+            issuer: None,
+            audience: None,
+            tenant_claim: "tenant_id".into(),
+            roles_claim: "roles".into(),
+        },
+        log_format: LogFormat::Text,
+        max_body_bytes: 64 * 1024,
+        redoc_js_path: PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../vendor/redoc/redoc.standalone.js"
+        )),
+        shutdown_timeout: Duration::from_secs(1),
+    }
+}
+
+fn install_crypto() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    pub state: web::Data<AppState>,
+}
+
+/// A response: status, headers and JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The `id` field of the body.
+    pub fn id(&self) -> Uuid {
+        self.body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no id in {:?}", self.body))
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(
+            self.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        for field in ["type", "title", "detail", "request_id"] {
+            assert!(
+                self.body[field].is_string(),
+                "{field} missing in {}",
+                self.text
+            );
+        }
+        assert_eq!(
+            self.headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok()),
+            self.body["request_id"].as_str()
+        );
+    }
+
+    /// Asserts a success status.
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        self
+    }
+
+    /// The `items` of a list response.
+    pub fn items(&self) -> Vec<Value> {
+        self.body["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("no items in {}", self.text))
+    }
+
+    /// The ids of a list response's items.
+    pub fn item_ids(&self) -> Vec<Uuid> {
+        self.items()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    }
+}
+
+/// Who calls: a token and the tenant header to send.
+#[derive(Clone, Debug)]
+pub struct As {
+    pub token: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl As {
+    /// No credentials at all.
+    pub fn anonymous() -> Self {
+        Self {
+            token: None,
+            tenant: None,
+        }
+    }
+
+    /// The same token with another `X-Tenant-ID` header value.
+    pub fn with_tenant_header(&self, value: &str) -> Self {
+        Self {
+            token: self.token.clone(),
+            tenant: Some(value.into()),
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a server with the default test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(test_config()).await
+    }
+
+    /// Starts a server with `config` on a free loopback port.
+    pub async fn start_with(config: Config) -> Self {
+        install_crypto();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = web::Data::new(AppState::new(config.clone()).unwrap());
+        let redoc = load_redoc(&config);
+        let server_state = state.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                HttpServer::new(move || app::build(server_state.clone(), redoc.clone()))
+                    .workers(1)
+                    .disable_signals()
+                    .listen(listener)
+                    .unwrap()
+                    .run()
+                    .await
+            })
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let app = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            config,
+            state,
+        };
+        for _ in 0..100 {
+            if app.client.get(app.url("/health/live")).send().await.is_ok() {
+                return app;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("test server did not start");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request with optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, who: &As, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = &who.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(t) = &who.tenant {
+            req = req.header("X-Tenant-ID", t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::reply(req.send().await.unwrap()).await
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        who: &As,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = &who.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(t) = &who.tenant {
+            req = req.header("X-Tenant-ID", t);
+        }
+        Self::reply(req.send().await.unwrap()).await
+    }
+
+    async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, who: &As) -> Reply {
+        self.call(Method::GET, path, who, None).await
+    }
+
+    pub async fn post(&self, path: &str, who: &As, body: Value) -> Reply {
+        self.call(Method::POST, path, who, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, who: &As, body: Value) -> Reply {
+        self.call(Method::PUT, path, who, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, who: &As, body: Value) -> Reply {
+        self.call(Method::PATCH, path, who, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, who: &As) -> Reply {
+        self.call(Method::DELETE, path, who, None).await
+    }
+
+    /// A token signed with the test secret.
+    pub fn token(&self, tenant: Option<Uuid>, sub: &str, roles: &[Role]) -> String {
+        mint_hs256(
+            &self.config.jwt,
+            &MintRequest {
+                subject: sub.into(),
+                tenant,
+                roles: roles.to_vec(),
+                email: Some(format!("{sub}@example.test")),
+                ttl: Duration::from_secs(600),
+            },
+        )
+        .unwrap()
+    }
+
+    /// A platform administrator (no tenant header).
+    pub fn platform_admin(&self) -> As {
+        As {
+            token: Some(self.token(None, "platform-admin", &[Role::PlatformAdmin])),
+            tenant: None,
+        }
+    }
+
+    /// A member of `tenant` with `roles`.
+    pub fn member(&self, tenant: Uuid, sub: &str, roles: &[Role]) -> As {
+        As {
+            token: Some(self.token(Some(tenant), sub, roles)),
+            tenant: Some(tenant.to_string()),
+        }
+    }
+
+    /// Creates a tenant and returns its id.
+    pub async fn tenant(&self, name: &str) -> Uuid {
+        self.post(
+            "/api/v1/tenants",
+            &self.platform_admin(),
+            json!({ "name": name }),
+        )
+        .await
+        .assert_status(201)
+        .id()
+    }
+}
+
+/// A tenant with the usual cast: an admin, a moderator, two sellers with stores
+/// and one product each, and two buyers.
+pub struct World {
+    pub tenant: Uuid,
+    pub admin: As,
+    pub moderator: As,
+    pub seller: As,
+    pub seller_id: Uuid,
+    pub product_id: Uuid,
+    pub other_seller: As,
+    pub other_seller_id: Uuid,
+    pub other_product_id: Uuid,
+    pub buyer: As,
+    pub other_buyer: As,
+}
+
+impl World {
+    /// Builds the cast in a fresh tenant.
+    pub async fn new(app: &TestApp, name: &str) -> Self {
+        let tenant = app.tenant(name).await;
+        let admin = app.member(tenant, "admin", &[Role::TenantAdmin]);
+        let moderator = app.member(tenant, "mod", &[Role::Moderator]);
+        let seller = app.member(tenant, "seller-1", &[Role::Seller]);
+        let other_seller = app.member(tenant, "seller-2", &[Role::Seller]);
+        let buyer = app.member(tenant, "buyer-1", &[Role::Buyer]);
+        let other_buyer = app.member(tenant, "buyer-2", &[Role::Buyer]);
+        let seller_id = app
+            .put(
+                "/api/v1/sellers/me",
+                &seller,
+                json!({"store_name": format!("{name} store 1")}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        let other_seller_id = app
+            .put(
+                "/api/v1/sellers/me",
+                &other_seller,
+                json!({"store_name": format!("{name} store 2")}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        let product_id = app
+            .post(
+                "/api/v1/products",
+                &seller,
+                json!({"title": "Teapot", "price_minor": 2500, "currency": "USD"}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        let other_product_id = app
+            .post(
+                "/api/v1/products",
+                &other_seller,
+                json!({"title": "Kettle", "price_minor": 4000, "currency": "USD"}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        // Touch every member once so their user rows exist.
+        for who in [&admin, &moderator, &buyer, &other_buyer] {
+            app.get("/api/v1/users/me", who).await.assert_status(200);
+        }
+        Self {
+            tenant,
+            admin,
+            moderator,
+            seller,
+            seller_id,
+            product_id,
+            other_seller,
+            other_seller_id,
+            other_product_id,
+            buyer,
+            other_buyer,
+        }
+    }
+}
+
+/// A direct connection as the admin role, for checks the API cannot make
+/// (catalog queries, counting rows across tenants).
+pub async fn admin_conn() -> diesel_async::AsyncPgConnection {
+    use diesel_async::AsyncConnection;
+    diesel_async::AsyncPgConnection::establish(&admin_url())
+        .await
+        .unwrap()
+}
+
+/// Counts rows of `table` in `tenant`, bypassing RLS as the admin.
+pub async fn count_rows(table: &str, tenant: Uuid) -> i64 {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = admin_conn().await;
+    diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM {table} WHERE tenant_id = $1"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(tenant)
+    .get_result::<N>(&mut conn)
+    .await
+    .unwrap()
+    .n
+}

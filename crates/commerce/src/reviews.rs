@@ -1,1 +1,220 @@
-//! reviews (in progress)
+//! Reviews: a buyer's rating of a delivered order, either of one product of
+//! that order or (without a product) of the store. One review per order and
+//! product, and one store review per order. Every member of the tenant reads them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_tenancy::schema::{order_items, orders, reviews};
+use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, is_unique_violation};
+
+use crate::orders::OrderStatus;
+use crate::{Actor, CommerceError, Role, validate};
+
+/// Longest review text, in characters.
+pub const MAX_BODY_CHARS: usize = 5000;
+
+/// A review.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = reviews)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Review {
+    /// Review id.
+    pub id: Uuid,
+    /// The buyer who wrote it.
+    pub author_id: Uuid,
+    /// The order reviewed.
+    pub order_id: Uuid,
+    /// The order's store.
+    pub seller_id: Uuid,
+    /// The product reviewed; null for a review of the store.
+    pub product_id: Option<Uuid>,
+    /// 1 (worst) to 5 (best).
+    pub rating: i16,
+    /// Text; empty when none was given.
+    pub body: String,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new review (`POST /reviews`).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    /// A delivered order of the caller's.
+    pub order_id: Uuid,
+    /// A product of that order; absent to review the store.
+    #[serde(default)]
+    pub product_id: Option<Uuid>,
+    /// 1 to 5.
+    pub rating: i16,
+    /// Text, up to 5000 characters.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// Filters for listing reviews.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewFilter {
+    /// Only reviews of this store's orders.
+    pub seller_id: Option<Uuid>,
+    /// Only reviews of this product.
+    pub product_id: Option<Uuid>,
+}
+
+fn check_rating(rating: i16) -> Result<i16, CommerceError> {
+    if (1..=5).contains(&rating) {
+        Ok(rating)
+    } else {
+        Err(CommerceError::invalid("rating must be 1 to 5"))
+    }
+}
+
+/// Reviews a delivered order of the caller's (buyers only), or one product of it.
+/// Someone else's order is 404; an order not yet delivered (or no longer
+/// delivered: disputed, refunded) is 409; a second review of the same order
+/// and product (or of the same order's store) is 409.
+pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, CommerceError> {
+    if !actor.has(Role::Buyer) {
+        return Err(CommerceError::forbidden("only buyers may write reviews"));
+    }
+    let rating = check_rating(new.rating)?;
+    let body = validate::opt_text("body", new.body.as_deref(), MAX_BODY_CHARS)?.unwrap_or_default();
+    let (tenant, user_id) = (actor.tenant, actor.user_id);
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let (buyer_id, seller_id, status): (Uuid, Uuid, String) = orders::table
+                .filter(orders::id.eq(new.order_id))
+                .select((orders::buyer_id, orders::seller_id, orders::status))
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(CommerceError::NotFound("order"))?;
+            if buyer_id != user_id {
+                return Err(CommerceError::NotFound("order"));
+            }
+            if status != OrderStatus::Delivered.as_str() {
+                return Err(CommerceError::Conflict(
+                    "you can review an order once it is delivered".into(),
+                ));
+            }
+            if let Some(product_id) = new.product_id {
+                let in_order: i64 = order_items::table
+                    .filter(order_items::order_id.eq(new.order_id))
+                    .filter(order_items::product_id.eq(product_id))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if in_order == 0 {
+                    return Err(CommerceError::invalid(
+                        "product_id must be a product of this order",
+                    ));
+                }
+            }
+            diesel::insert_into(reviews::table)
+                .values((
+                    reviews::tenant_id.eq(tenant.as_uuid()),
+                    reviews::id.eq(Uuid::now_v7()),
+                    reviews::author_id.eq(user_id),
+                    reviews::order_id.eq(new.order_id),
+                    reviews::seller_id.eq(seller_id),
+                    reviews::product_id.eq(new.product_id),
+                    reviews::rating.eq(rating),
+                    reviews::body.eq(body),
+                ))
+                .returning(Review::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        CommerceError::Conflict(if new.product_id.is_some() {
+                            "you have already reviewed this product of this order".into()
+                        } else {
+                            "you have already reviewed the store for this order".into()
+                        })
+                    } else {
+                        e.into()
+                    }
+                })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Reads a review; every member of the tenant may.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Review, CommerceError> {
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            reviews::table
+                .filter(reviews::id.eq(id))
+                .select(Review::as_select())
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(CommerceError::NotFound("review"))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Lists reviews, newest first; every member of the tenant may.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: ReviewFilter,
+    page: PageRequest,
+) -> Result<Page<Review>, CommerceError> {
+    let rows = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                let mut q = reviews::table
+                    .select(Review::as_select())
+                    .order(reviews::id.desc())
+                    .limit(page.fetch())
+                    .into_boxed();
+                if let Some(after) = page.after {
+                    q = q.filter(reviews::id.lt(after));
+                }
+                if let Some(seller) = filter.seller_id {
+                    q = q.filter(reviews::seller_id.eq(seller));
+                }
+                if let Some(product) = filter.product_id {
+                    q = q.filter(reviews::product_id.eq(product));
+                }
+                Ok::<_, CommerceError>(q.load(conn).await?)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(page.page(rows, |r: &Review| r.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_bounds() {
+        assert!(check_rating(0).is_err());
+        assert!(check_rating(-1).is_err());
+        assert!(check_rating(6).is_err());
+        for r in 1..=5 {
+            assert_eq!(check_rating(r).ok(), Some(r));
+        }
+    }
+
+    #[test]
+    fn new_review_input_is_strict() {
+        let ok: Result<NewReview, _> =
+            serde_json::from_value(serde_json::json!({"order_id": Uuid::nil(), "rating": 5}));
+        assert!(ok.is_ok_and(|r| r.product_id.is_none() && r.body.is_none()));
+        let bad: Result<NewReview, _> = serde_json::from_value(
+            serde_json::json!({"order_id": Uuid::nil(), "rating": 5, "seller_id": Uuid::nil()}),
+        );
+        assert!(bad.is_err());
+    }
+}

@@ -160,10 +160,10 @@ pub async fn list(
     filter: SellerFilter,
     page: PageRequest,
 ) -> Result<Page<SellerProfile>, CommerceError> {
-    if let Some(s) = &filter.status {
-        if !matches!(s.as_str(), "active" | "suspended") {
-            return Err(CommerceError::invalid("status must be active or suspended"));
-        }
+    if let Some(s) = &filter.status
+        && !matches!(s.as_str(), "active" | "suspended")
+    {
+        return Err(CommerceError::invalid("status must be active or suspended"));
     }
     let rows = db
         .tenant_tx(actor.tenant, |conn| {

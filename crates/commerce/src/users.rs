@@ -110,6 +110,9 @@ pub struct UserRef {
     pub status: UserStatus,
 }
 
+/// Id, status, e-mail, name and roles of a stored user, as `sync` compares them.
+type SyncedRow = (Uuid, String, Option<String>, Option<String>, Vec<String>);
+
 /// Finds the user row for `identity` in `tenant`, creating it on first sight and
 /// refreshing e-mail, name and roles when the token's differ from the row's.
 pub async fn sync(
@@ -135,26 +138,27 @@ pub async fn sync(
     roles.dedup();
     db.tenant_tx(tenant, |conn| {
         async move {
-            let existing: Option<(Uuid, String, Option<String>, Option<String>, Vec<String>)> =
-                users::table
-                    .filter(users::subject.eq(&subject))
-                    .select((
-                        users::id,
-                        users::status,
-                        users::email,
-                        users::display_name,
-                        users::roles,
-                    ))
-                    .first(conn)
-                    .await
-                    .optional()?;
-            if let Some((id, status, e, n, r)) = &existing {
-                if *e == email && *n == name && *r == roles {
-                    return Ok(UserRef {
-                        id: *id,
-                        status: UserStatus::parse(status),
-                    });
-                }
+            let existing: Option<SyncedRow> = users::table
+                .filter(users::subject.eq(&subject))
+                .select((
+                    users::id,
+                    users::status,
+                    users::email,
+                    users::display_name,
+                    users::roles,
+                ))
+                .first(conn)
+                .await
+                .optional()?;
+            if let Some((id, status, e, n, r)) = &existing
+                && *e == email
+                && *n == name
+                && *r == roles
+            {
+                return Ok(UserRef {
+                    id: *id,
+                    status: UserStatus::parse(status),
+                });
             }
             let (id, status): (Uuid, String) = diesel::insert_into(users::table)
                 .values((

@@ -40,7 +40,7 @@ fn api(
     utoipa::openapi::OpenApi,
 ) {
     let max_body = state.config.max_body_bytes;
-    App::new()
+    let (app, spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state)
@@ -64,7 +64,11 @@ fn api(
                         .configure(tenant_routes),
                 ),
         )
-        .split_for_parts()
+        .split_for_parts();
+    // After collection: the shared parts apply to every collected operation.
+    let mut spec = spec;
+    utoipa::Modify::modify(&crate::openapi::SharedParts, &mut spec);
+    (app, spec)
 }
 
 fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -23,7 +23,6 @@ use crate::tenant_context::TENANT_HEADER;
         license(name = "MIT")
     ),
     components(schemas(Problem)),
-    modifiers(&SharedParts),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "tenants", description = "Tenants (platform administrators)"),
@@ -40,7 +39,9 @@ pub struct ApiDoc;
 
 const BEARER: &str = "bearer";
 
-struct SharedParts;
+/// Adds the bearer scheme, the tenant header and the problem responses to
+/// every collected operation.
+pub struct SharedParts;
 
 fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::T(

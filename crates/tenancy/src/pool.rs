@@ -121,3 +121,173 @@ impl Db {
         self.get().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::{ExpressionMethods, QueryDsl, QueryableByName};
+    use diesel_async::RunQueryDsl;
+    use scoped_futures::ScopedFutureExt;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::schema::users;
+    use crate::{NewTenant, TenantRegistry};
+
+    fn url() -> String {
+        std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://warden_test_app@127.0.0.1:5432/warden_test".into())
+    }
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        value: Option<String>,
+    }
+
+    async fn tenant_with_user(db: &Db) -> TenantId {
+        let registry = TenantRegistry::new(db.clone());
+        let tenant = registry
+            .create(NewTenant {
+                name: "pool-test".into(),
+                settings: None,
+            })
+            .await
+            .unwrap();
+        let id = TenantId::new(tenant.id);
+        db.tenant_tx(id, |conn| {
+            async move {
+                diesel::insert_into(users::table)
+                    .values((
+                        users::tenant_id.eq(id.as_uuid()),
+                        users::id.eq(Uuid::now_v7()),
+                        users::subject.eq("someone"),
+                    ))
+                    .execute(conn)
+                    .await
+                    .map_err(TenancyError::from)
+            }
+            .scope_boxed()
+        })
+        .await
+        .unwrap();
+        id
+    }
+
+    #[tokio::test]
+    async fn tenant_context_does_not_outlive_its_transaction_on_a_pooled_connection() {
+        // One connection, so the raw checkout below is the very one the transaction used.
+        let db = Db::connect(&url(), 1).unwrap();
+        let tenant = tenant_with_user(&db).await;
+        let seen: i64 = db
+            .tenant_tx(tenant, |conn| {
+                async move {
+                    users::table
+                        .count()
+                        .get_result(conn)
+                        .await
+                        .map_err(TenancyError::from)
+                }
+                .scope_boxed()
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
+
+        let mut conn = db.raw().await.unwrap();
+        let leaked = diesel::sql_query("SELECT count(*) AS n FROM users")
+            .get_result::<Count>(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(leaked.n, 0, "rows visible outside a tenant transaction");
+        let setting = diesel::sql_query("SELECT current_setting('app.tenant_id', true) AS value")
+            .get_result::<Setting>(&mut *conn)
+            .await
+            .unwrap();
+        assert!(setting.value.unwrap_or_default().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_write_into_another_tenant_is_refused_by_the_policy() {
+        let db = Db::connect(&url(), 2).unwrap();
+        let a = tenant_with_user(&db).await;
+        let b = tenant_with_user(&db).await;
+        let err = db
+            .tenant_tx(a, |conn| {
+                async move {
+                    diesel::insert_into(users::table)
+                        .values((
+                            users::tenant_id.eq(b.as_uuid()),
+                            users::id.eq(Uuid::now_v7()),
+                            users::subject.eq("intruder"),
+                        ))
+                        .execute(conn)
+                        .await
+                        .map_err(TenancyError::from)
+                }
+                .scope_boxed()
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TenancyError::RlsViolation), "{err:?}");
+
+        // Neither can a tenant's transaction change or see the other's rows.
+        let touched = db
+            .tenant_tx(a, |conn| {
+                async move {
+                    diesel::update(users::table.filter(users::tenant_id.eq(b.as_uuid())))
+                        .set(users::status.eq("disabled"))
+                        .execute(conn)
+                        .await
+                        .map_err(TenancyError::from)
+                }
+                .scope_boxed()
+            })
+            .await
+            .unwrap();
+        assert_eq!(touched, 0);
+    }
+
+    #[tokio::test]
+    async fn an_error_in_the_closure_rolls_everything_back() {
+        let db = Db::connect(&url(), 1).unwrap();
+        let tenant = tenant_with_user(&db).await;
+        let result: Result<(), TenancyError> = db
+            .tenant_tx(tenant, |conn| {
+                async move {
+                    diesel::insert_into(users::table)
+                        .values((
+                            users::tenant_id.eq(tenant.as_uuid()),
+                            users::id.eq(Uuid::now_v7()),
+                            users::subject.eq("rolled-back"),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    Err(TenancyError::Invalid("caller changed its mind".into()))
+                }
+                .scope_boxed()
+            })
+            .await;
+        assert!(result.is_err());
+        let n: i64 = db
+            .tenant_tx(tenant, |conn| {
+                async move {
+                    users::table
+                        .count()
+                        .get_result(conn)
+                        .await
+                        .map_err(TenancyError::from)
+                }
+                .scope_boxed()
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -51,10 +51,8 @@ impl Jwks {
         {
             let cache = self.cache.read().await;
             let fresh = cache.fetched_at.is_some_and(|t| t.elapsed() < MAX_AGE);
-            if fresh {
-                if let Some(k) = cache.keys.get(kid) {
-                    return Some(k.clone());
-                }
+            if fresh && let Some(k) = cache.keys.get(kid) {
+                return Some(k.clone());
             }
         }
         let mut cache = self.cache.write().await;

@@ -1,0 +1,170 @@
+//! Facts about the schema read from pg_catalog: isolation is declared, not hoped for.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel_async::RunQueryDsl;
+use warden_tests::{admin_conn, database_url};
+
+#[derive(QueryableByName, Debug)]
+struct TableRls {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Bool)]
+    enabled: bool,
+    #[diesel(sql_type = Bool)]
+    forced: bool,
+    #[diesel(sql_type = Bool)]
+    has_policy: bool,
+    #[diesel(sql_type = Bool)]
+    policies_check_both: bool,
+    #[diesel(sql_type = Bool)]
+    pk_leads_with_tenant: bool,
+}
+
+#[tokio::test]
+async fn every_tenant_table_has_forced_rls_with_using_and_check() {
+    let mut conn = admin_conn().await;
+    let tables: Vec<TableRls> = diesel::sql_query(
+        "SELECT c.relname AS table_name,
+                c.relrowsecurity AS enabled,
+                c.relforcerowsecurity AS forced,
+                EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy,
+                NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid
+                            AND (p.polqual IS NULL OR (p.polwithcheck IS NULL AND p.polcmd IN ('*', 'a', 'w')))) AS policies_check_both,
+                COALESCE((SELECT a.attname = 'tenant_id'
+                          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                          WHERE i.indrelid = c.oid AND i.indisprimary), false) AS pk_leads_with_tenant
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+           AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+         ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        tables.len() >= 9,
+        "expected the commerce tables, got {tables:?}"
+    );
+    for t in &tables {
+        assert!(
+            t.enabled,
+            "{} lacks ENABLE ROW LEVEL SECURITY",
+            t.table_name
+        );
+        assert!(t.forced, "{} lacks FORCE ROW LEVEL SECURITY", t.table_name);
+        assert!(t.has_policy, "{} has no policy", t.table_name);
+        assert!(
+            t.policies_check_both,
+            "{} has a policy without USING and WITH CHECK",
+            t.table_name
+        );
+        assert!(
+            t.pk_leads_with_tenant,
+            "{} primary key does not lead with tenant_id",
+            t.table_name
+        );
+    }
+}
+
+#[derive(QueryableByName, Debug)]
+struct Fk {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[tokio::test]
+async fn foreign_keys_between_tenant_tables_include_tenant_id() {
+    let mut conn = admin_conn().await;
+    // Every FK from a tenant table to another tenant table must have tenant_id as
+    // one of its columns on both sides, so no row can point into another tenant.
+    let bad: Vec<Fk> = diesel::sql_query(
+        "SELECT con.conname::text AS name
+         FROM pg_constraint con
+         JOIN pg_class src ON src.oid = con.conrelid
+         JOIN pg_class dst ON dst.oid = con.confrelid
+         WHERE con.contype = 'f'
+           AND dst.relname <> 'tenants'
+           AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = dst.oid AND a.attname = 'tenant_id')
+           AND NOT EXISTS (
+               SELECT FROM unnest(con.conkey, con.confkey) AS k(s, d)
+               JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = k.s
+               JOIN pg_attribute da ON da.attrelid = con.confrelid AND da.attnum = k.d
+               WHERE sa.attname = 'tenant_id' AND da.attname = 'tenant_id')",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let names: Vec<&str> = bad.iter().map(|f| f.name.as_str()).collect();
+    assert!(
+        names.is_empty(),
+        "foreign keys without tenant_id: {names:?}"
+    );
+}
+
+#[derive(QueryableByName, Debug)]
+struct RoleFacts {
+    #[diesel(sql_type = Text)]
+    rolname: String,
+    #[diesel(sql_type = Bool)]
+    rolsuper: bool,
+    #[diesel(sql_type = Bool)]
+    rolbypassrls: bool,
+    #[diesel(sql_type = Bool)]
+    owns_tables: bool,
+}
+
+#[tokio::test]
+async fn runtime_role_is_unprivileged_and_owns_nothing() {
+    let runtime_user = url::Url::parse(&database_url())
+        .unwrap()
+        .username()
+        .to_owned();
+    let mut conn = admin_conn().await;
+    let roles: Vec<RoleFacts> = diesel::sql_query(
+        "SELECT r.rolname::text AS rolname, r.rolsuper, r.rolbypassrls,
+                EXISTS (SELECT FROM pg_class c WHERE c.relowner = r.oid AND c.relkind IN ('r','p','v','m','S')) AS owns_tables
+         FROM pg_roles r WHERE r.rolname IN ($1, 'warden_runtime')",
+    )
+    .bind::<Text, _>(&runtime_user)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    for r in &roles {
+        assert!(!r.rolsuper, "{} is superuser", r.rolname);
+        assert!(!r.rolbypassrls, "{} has BYPASSRLS", r.rolname);
+        assert!(!r.owns_tables, "{} owns tables", r.rolname);
+    }
+}
+
+#[derive(QueryableByName, Debug)]
+struct View {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    options: Option<String>,
+}
+
+#[tokio::test]
+async fn every_view_is_security_invoker() {
+    let mut conn = admin_conn().await;
+    let views: Vec<View> = diesel::sql_query(
+        "SELECT c.relname::text AS name, array_to_string(c.reloptions, ',') AS options
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'v'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    for v in &views {
+        assert!(
+            v.options
+                .as_deref()
+                .is_some_and(|o| o.contains("security_invoker=true")),
+            "view {} is not security_invoker",
+            v.name
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! The two-tenant matrix: tenant B's tokens never read, list, change or delete
+//! tenant A's rows, nor create rows pointing at them; A's token with B's
+//! `X-Tenant-ID` is refused; a junk header is a 400. The route list comes from
+//! the OpenAPI spec, so a new tenant route without a case here fails the test.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use warden_commerce::Role;
+use warden_tests::{As, TestApp, World, count_rows};
+
+/// Ids of tenant A's rows the matrix aims at.
+struct Targets {
+    user: Uuid,
+    seller: Uuid,
+    product: Uuid,
+}
+
+/// A concrete request for a route template, aimed at tenant A's rows.
+fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<Value>) {
+    let path = template
+        .replace("/users/{id}", &format!("/users/{}", a.user))
+        .replace("/sellers/{id}", &format!("/sellers/{}", a.seller))
+        .replace("/products/{id}", &format!("/products/{}", a.product));
+    let body = match (method.as_str(), template) {
+        ("PATCH", "/api/v1/users/{id}") => Some(json!({"status": "disabled"})),
+        ("PUT", "/api/v1/sellers/me") => Some(json!({"store_name": "B store"})),
+        ("POST", "/api/v1/products") => {
+            Some(json!({"title": "B thing", "price_minor": 1, "currency": "USD"}))
+        }
+        ("PATCH", "/api/v1/products/{id}") => {
+            Some(json!({"title": "stolen", "status": "archived"}))
+        }
+        _ => None,
+    };
+    (path, body)
+}
+
+fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if path.starts_with("/health") || path.starts_with("/api/v1/tenants") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            routes.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    routes
+}
+
+const TABLES: [&str; 9] = [
+    "users",
+    "seller_profiles",
+    "products",
+    "orders",
+    "order_items",
+    "conversations",
+    "messages",
+    "reviews",
+    "ai_config",
+];
+
+async fn row_counts(tenant: Uuid) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for t in TABLES {
+        counts.push(count_rows(t, tenant).await);
+    }
+    counts
+}
+
+#[tokio::test]
+async fn tenant_b_never_touches_tenant_a() {
+    let app = TestApp::start().await;
+    let a = World::new(&app, "iso-a").await;
+    let b = World::new(&app, "iso-b").await;
+    let a_buyer_user = app.get("/api/v1/users/me", &a.buyer).await.id();
+    let targets = Targets {
+        user: a_buyer_user,
+        seller: a.seller_id,
+        product: a.product_id,
+    };
+    let a_product_before = app
+        .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)
+        .await
+        .body;
+    let a_counts_before = row_counts(a.tenant).await;
+
+    let spec = app.get("/api/v1/openapi.json", &As::anonymous()).await.body;
+    let routes = tenant_routes(&spec);
+    assert!(routes.len() >= 13, "{routes:?}");
+    let a_ids: Vec<String> = [
+        a.product_id,
+        a.seller_id,
+        a.other_product_id,
+        a.other_seller_id,
+        a_buyer_user,
+    ]
+    .iter()
+    .map(Uuid::to_string)
+    .collect();
+
+    let b_cast = [&b.admin, &b.moderator, &b.seller, &b.buyer];
+    for (method, template) in &routes {
+        let method: Method = method.parse().unwrap();
+        let (path, body) = request_for(&method, template, &targets);
+        for who in b_cast {
+            let r = app.call(method.clone(), &path, who, body.clone()).await;
+            for id in &a_ids {
+                assert!(
+                    !r.text.contains(id.as_str()),
+                    "{method} {path} leaked A's {id}: {}",
+                    r.text
+                );
+            }
+            if path.contains(&a.product_id.to_string())
+                || path.contains(&a.seller_id.to_string())
+                || path.contains(&a_buyer_user.to_string())
+            {
+                assert!(
+                    matches!(r.status.as_u16(), 403 | 404),
+                    "{method} {path} by B gave {}: {}",
+                    r.status,
+                    r.text
+                );
+            }
+        }
+        // A's own token aimed at B's tenant header: refused before any handler runs.
+        let r = app
+            .call(
+                method.clone(),
+                &path,
+                &a.admin.with_tenant_header(&b.tenant.to_string()),
+                body.clone(),
+            )
+            .await;
+        r.assert_problem(403, "tenant_mismatch");
+        for junk in [
+            "not-a-uuid",
+            "' OR 1=1 --",
+            "00000000-0000-0000-0000-00000000000g",
+        ] {
+            let r = app
+                .call(
+                    method.clone(),
+                    &path,
+                    &a.admin.with_tenant_header(junk),
+                    body.clone(),
+                )
+                .await;
+            r.assert_problem(400, "invalid_tenant_header");
+        }
+        let r = app
+            .call(
+                method.clone(),
+                &path,
+                &As {
+                    token: a.admin.token.clone(),
+                    tenant: None,
+                },
+                body.clone(),
+            )
+            .await;
+        r.assert_problem(400, "tenant_header_missing");
+        let r = app
+            .call(
+                method.clone(),
+                &path,
+                &a.admin.with_tenant_header(&Uuid::now_v7().to_string()),
+                body,
+            )
+            .await;
+        r.assert_problem(404, "tenant_not_found");
+    }
+
+    // Nothing of A changed, and no row was added to A by anyone in B.
+    assert_eq!(row_counts(a.tenant).await, a_counts_before);
+    let a_product_after = app
+        .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)
+        .await
+        .body;
+    assert_eq!(a_product_before, a_product_after);
+    app.get("/api/v1/users/me", &a.buyer)
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn lists_show_only_the_callers_tenant() {
+    let app = TestApp::start().await;
+    let a = World::new(&app, "list-a").await;
+    let b = World::new(&app, "list-b").await;
+    for path in ["/api/v1/products", "/api/v1/sellers", "/api/v1/users"] {
+        let ids = app.get(path, &b.admin).await.assert_status(200).item_ids();
+        assert!(!ids.is_empty(), "{path} shows B its own rows");
+        for id in [a.product_id, a.seller_id, a.other_product_id] {
+            assert!(!ids.contains(&id), "{path} showed A's {id} to B");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_platform_admin_may_act_in_any_tenant_but_a_suspended_tenant_is_closed() {
+    let app = TestApp::start().await;
+    let a = World::new(&app, "padmin").await;
+    let platform = app
+        .platform_admin()
+        .with_tenant_header(&a.tenant.to_string());
+    let r = app
+        .get(&format!("/api/v1/products/{}", a.product_id), &platform)
+        .await;
+    r.assert_status(200);
+
+    app.patch(
+        &format!("/api/v1/tenants/{}", a.tenant),
+        &app.platform_admin(),
+        json!({"status": "suspended"}),
+    )
+    .await
+    .assert_status(200);
+    app.get("/api/v1/products", &a.buyer)
+        .await
+        .assert_problem(403, "tenant_suspended");
+    app.patch(
+        &format!("/api/v1/tenants/{}", a.tenant),
+        &app.platform_admin(),
+        json!({"status": "active"}),
+    )
+    .await
+    .assert_status(200);
+    app.get("/api/v1/products", &a.buyer)
+        .await
+        .assert_status(200);
+}
+
+#[tokio::test]
+async fn a_token_without_tenant_claim_is_refused_in_every_tenant() {
+    let app = TestApp::start().await;
+    let a = World::new(&app, "noclaim").await;
+    let token = app.token(None, "drifter", &[Role::TenantAdmin]);
+    let who = As {
+        token: Some(token),
+        tenant: Some(a.tenant.to_string()),
+    };
+    app.get("/api/v1/products", &who)
+        .await
+        .assert_problem(403, "tenant_mismatch");
+}

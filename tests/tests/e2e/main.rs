@@ -1,0 +1,11 @@
+//! End-to-end tests: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod auth;
+mod bad_input;
+mod catalog;
+mod docs;
+mod isolation;
+mod migrations;
+mod roles;
+mod tenants;
