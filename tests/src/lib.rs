@@ -345,6 +345,12 @@ pub struct World {
     pub other_product_id: Uuid,
     pub buyer: As,
     pub other_buyer: As,
+    /// `buyer`'s delivered order of `product_id`.
+    pub order_id: Uuid,
+    /// `buyer`'s conversation with `seller`, with one message.
+    pub conversation_id: Uuid,
+    /// `buyer`'s review of `product_id` from `order_id`.
+    pub review_id: Uuid,
 }
 
 impl World {
@@ -397,6 +403,39 @@ impl World {
         for who in [&admin, &moderator, &buyer, &other_buyer] {
             app.get("/api/v1/users/me", who).await.assert_status(200);
         }
+        let order_id = app
+            .post(
+                "/api/v1/orders",
+                &buyer,
+                json!({"items": [{"product_id": product_id, "quantity": 2}]}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        let order_path = format!("/api/v1/orders/{order_id}");
+        for (who, status) in [
+            (&buyer, "paid"),
+            (&seller, "shipped"),
+            (&buyer, "delivered"),
+        ] {
+            app.patch(&order_path, who, json!({"status": status}))
+                .await
+                .assert_status(200);
+        }
+        let conversation_id = app
+            .post(
+                "/api/v1/conversations",
+                &buyer,
+                json!({"seller_id": seller_id, "product_id": product_id, "subject": "Teapot", "message": "Is it blue?"}),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        let review_id = app
+            .post("/api/v1/reviews", &buyer, json!({"order_id": order_id, "product_id": product_id, "rating": 5, "body": "Lovely"}))
+            .await
+            .assert_status(201)
+            .id();
         Self {
             tenant,
             admin,
@@ -409,6 +448,9 @@ impl World {
             other_product_id,
             buyer,
             other_buyer,
+            order_id,
+            conversation_id,
+            review_id,
         }
     }
 }

@@ -16,6 +16,22 @@ struct Targets {
     user: Uuid,
     seller: Uuid,
     product: Uuid,
+    order: Uuid,
+    conversation: Uuid,
+    review: Uuid,
+}
+
+impl Targets {
+    fn ids(&self) -> [Uuid; 6] {
+        [
+            self.user,
+            self.seller,
+            self.product,
+            self.order,
+            self.conversation,
+            self.review,
+        ]
+    }
 }
 
 /// A concrete request for a route template, aimed at tenant A's rows.
@@ -23,7 +39,13 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
     let path = template
         .replace("/users/{id}", &format!("/users/{}", a.user))
         .replace("/sellers/{id}", &format!("/sellers/{}", a.seller))
-        .replace("/products/{id}", &format!("/products/{}", a.product));
+        .replace("/products/{id}", &format!("/products/{}", a.product))
+        .replace("/orders/{id}", &format!("/orders/{}", a.order))
+        .replace(
+            "/conversations/{id}",
+            &format!("/conversations/{}", a.conversation),
+        )
+        .replace("/reviews/{id}", &format!("/reviews/{}", a.review));
     let body = match (method.as_str(), template) {
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"status": "disabled"})),
         ("PUT", "/api/v1/sellers/me") => Some(json!({"store_name": "B store"})),
@@ -33,6 +55,23 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
         ("PATCH", "/api/v1/products/{id}") => {
             Some(json!({"title": "stolen", "status": "archived"}))
         }
+        // Creates that reference A's rows from B.
+        ("POST", "/api/v1/orders") => {
+            Some(json!({"items": [{"product_id": a.product, "quantity": 1}]}))
+        }
+        ("PATCH", "/api/v1/orders/{id}") => Some(json!({"status": "disputed"})),
+        ("POST", "/api/v1/conversations") => {
+            Some(json!({"seller_id": a.seller, "product_id": a.product, "message": "hi"}))
+        }
+        ("POST", "/api/v1/conversations/{id}/close") => Some(json!({})),
+        ("POST", "/api/v1/conversations/{id}/messages") => Some(json!({"body": "hello from B"})),
+        ("POST", "/api/v1/reviews") => {
+            Some(json!({"order_id": a.order, "product_id": a.product, "rating": 1}))
+        }
+        ("PUT", "/api/v1/ai-config") => Some(json!({
+            "enabled": true, "model": "m", "system_prompt": "", "temperature": 0.5,
+            "max_reply_chars": 100, "auto_reply": false, "blocked_topics": []
+        })),
         _ => None,
     };
     (path, body)
@@ -81,6 +120,9 @@ async fn tenant_b_never_touches_tenant_a() {
         user: a_buyer_user,
         seller: a.seller_id,
         product: a.product_id,
+        order: a.order_id,
+        conversation: a.conversation_id,
+        review: a.review_id,
     };
     let a_product_before = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)
@@ -108,19 +150,26 @@ async fn tenant_b_never_touches_tenant_a() {
         let (path, body) = request_for(&method, template, &targets);
         for who in b_cast {
             let r = app.call(method.clone(), &path, who, body.clone()).await;
-            for id in &a_ids {
+            // An id may be echoed back only if the caller sent it.
+            let sent = format!(
+                "{path} {}",
+                body.as_ref().map(Value::to_string).unwrap_or_default()
+            );
+            for id in a_ids.iter().filter(|id| !sent.contains(id.as_str())) {
                 assert!(
                     !r.text.contains(id.as_str()),
                     "{method} {path} leaked A's {id}: {}",
                     r.text
                 );
             }
-            if path.contains(&a.product_id.to_string())
-                || path.contains(&a.seller_id.to_string())
-                || path.contains(&a_buyer_user.to_string())
-            {
+            let aims_at_a = targets.ids().iter().any(|id| {
+                let id = id.to_string();
+                path.contains(&id) || body.as_ref().is_some_and(|b| b.to_string().contains(&id))
+            });
+            assert!(!path.contains('{'), "no target for {template}");
+            if aims_at_a {
                 assert!(
-                    matches!(r.status.as_u16(), 403 | 404),
+                    matches!(r.status.as_u16(), 400 | 403 | 404),
                     "{method} {path} by B gave {}: {}",
                     r.status,
                     r.text
@@ -192,10 +241,24 @@ async fn lists_show_only_the_callers_tenant() {
     let app = TestApp::start().await;
     let a = World::new(&app, "list-a").await;
     let b = World::new(&app, "list-b").await;
-    for path in ["/api/v1/products", "/api/v1/sellers", "/api/v1/users"] {
+    for path in [
+        "/api/v1/products",
+        "/api/v1/sellers",
+        "/api/v1/users",
+        "/api/v1/orders",
+        "/api/v1/conversations",
+        "/api/v1/reviews",
+    ] {
         let ids = app.get(path, &b.admin).await.assert_status(200).item_ids();
         assert!(!ids.is_empty(), "{path} shows B its own rows");
-        for id in [a.product_id, a.seller_id, a.other_product_id] {
+        for id in [
+            a.product_id,
+            a.seller_id,
+            a.other_product_id,
+            a.order_id,
+            a.conversation_id,
+            a.review_id,
+        ] {
             assert!(!ids.contains(&id), "{path} showed A's {id} to B");
         }
     }

@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod catalog;
+mod commerce;
 mod docs;
 mod isolation;
 mod migrations;
