@@ -373,12 +373,11 @@ pub async fn create(db: &Db, actor: &Actor, new: NewOrder) -> Result<Order, Comm
                 .collect();
             let mut lines = Vec::with_capacity(new.items.len());
             for item in &new.items {
-                let product = found.get(&item.product_id).ok_or_else(|| {
-                    CommerceError::invalid(format!(
-                        "product {} does not exist or is not for sale",
-                        item.product_id
-                    ))
-                })?;
+                // Not existing, not visible and not for sale look the same to
+                // the buyer: ids are not authorisation.
+                let product = found
+                    .get(&item.product_id)
+                    .ok_or(CommerceError::NotFound("product for sale"))?;
                 lines.push((item, product));
             }
             let (seller_id, currency) = one_store_and_currency(lines.iter().map(|l| l.1))?;

@@ -106,7 +106,7 @@ async fn bad_orders_are_refused_and_write_nothing() {
         json!({"items": [{"product_id": uuid::Uuid::now_v7(), "quantity": 1}]}),
     )
     .await
-    .assert_problem(400, "invalid_input");
+    .assert_problem(404, "not_found");
     app.post(
         "/api/v1/orders",
         &w.seller,
