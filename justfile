@@ -89,9 +89,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Run the benchmarks
+# Run the benchmarks: criterion benches, then the HTTP load test (wrk vs pgbench)
 bench:
     cargo bench --workspace
+    bash scripts/bench-http.sh
 
 # Fetch moderation models (placeholder)
 models:

@@ -145,15 +145,44 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "database not reachable yet; /health/ready will say so");
     }
     tracing::info!(%bind, "serving; docs at /docs and /redoc");
-    // actix stops accepting on SIGINT/SIGTERM and waits up to `shutdown` for
-    // in-flight requests before closing their connections.
-    HttpServer::new(move || app::build(state.clone(), redoc.clone()))
+    let server = HttpServer::new(move || app::build(state.clone(), redoc.clone()))
         .bind(bind)
         .with_context(|| format!("bind {bind}"))?
         .shutdown_timeout(shutdown.as_secs().max(1))
         .client_request_timeout(Duration::from_secs(30))
-        .run()
-        .await?;
+        // actix treats SIGINT as a forced stop; both signals drain here instead.
+        .disable_signals()
+        .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        let signal = shutdown_signal().await;
+        tracing::info!(signal, "draining in-flight requests before stopping");
+        handle.stop(true).await;
+    });
+    server.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM and names the one that came.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = ctrl_c => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = ctrl_c.await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+        "SIGINT"
+    }
 }

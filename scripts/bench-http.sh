@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Request rate of GET /api/v1/products/{id} through the whole stack (wrk against
+# the release server) beside the rate pgbench reaches on the same transaction
+# (BEGIN; set_config; SELECT; COMMIT) as the runtime role. Loopback only.
+#
+#   DURATION=15 CONNECTIONS=32 bash scripts/bench-http.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+duration="${DURATION:-10}"
+connections="${CONNECTIONS:-32}"
+port="${BENCH_PORT:-18181}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/warden-target}"
+export DATABASE_URL="postgres://warden_bench_app@127.0.0.1:5432/warden_bench"
+export DATABASE_ADMIN_URL="postgres://postgres@127.0.0.1:5432/warden_bench"
+export JWT_HS256_SECRET="bench-secret"
+export BIND_ADDR="127.0.0.1:$port"
+export DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-16}"
+export RUST_LOG="${RUST_LOG:-warn}"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v pgbench >/dev/null || { echo "pgbench (postgresql-client) is needed" >&2; exit 1; }
+bash scripts/ensure-postgres.sh
+
+cargo build -q --release -p warden-server
+bin="$CARGO_TARGET_DIR/release/warden"
+"$bin" migrate --reset >/dev/null 2>&1
+
+"$bin" serve >/tmp/warden-bench-server.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$base/health/ready" >/dev/null && break; sleep 0.1; done
+
+json_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+admin=$("$bin" token --role platform_admin --sub bench-admin)
+tenant=$(curl -fs -X POST "$base/api/v1/tenants" -H "Authorization: Bearer $admin" \
+    -H 'Content-Type: application/json' -d '{"name": "bench"}' | json_id)
+seller=$("$bin" token --tenant "$tenant" --sub bench-seller --role seller --ttl 1h)
+curl -fs -X PUT "$base/api/v1/sellers/me" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
+    -H 'Content-Type: application/json' -d '{"store_name": "Bench store"}' >/dev/null
+product=$(curl -fs -X POST "$base/api/v1/products" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
+    -H 'Content-Type: application/json' -d '{"title": "Teapot", "price_minor": 2500, "currency": "USD"}' | json_id)
+# Other rows, so the index lookup is not on a one-row table.
+for i in $(seq 200); do
+    curl -fs -X POST "$base/api/v1/products" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
+        -H 'Content-Type: application/json' -d "{\"title\": \"Item $i\", \"price_minor\": $i, \"currency\": \"USD\"}" >/dev/null
+done
+
+echo "== wrk: GET /api/v1/products/{id}, $connections connections, ${duration}s"
+curl -fs "$base/api/v1/products/$product" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" >/dev/null
+wrk -t2 -c"$connections" -d"${duration}s" --latency \
+    -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
+    "$base/api/v1/products/$product" | tee /tmp/warden-bench-wrk.txt
+
+script=$(mktemp)
+cat >"$script" <<SQL
+BEGIN;
+SELECT set_config('app.tenant_id', '$tenant', true);
+SELECT id, seller_id, title, description, price_minor, currency, status, storage_bytes, created_at, updated_at
+  FROM products WHERE id = '$product' AND status <> 'deleted';
+COMMIT;
+SQL
+echo "== pgbench: the same transaction as warden_bench_app, $connections clients, ${duration}s"
+pgbench -n -h 127.0.0.1 -U warden_bench_app -c "$connections" -j 2 -T "$duration" -f "$script" warden_bench \
+    | tee /tmp/warden-bench-pgbench.txt
+rm -f "$script"
+
+http=$(awk '/Requests\/sec/ {print $2}' /tmp/warden-bench-wrk.txt)
+tps=$(awk '/^tps/ {print $3}' /tmp/warden-bench-pgbench.txt)
+echo
+echo "GET /api/v1/products/{id} through the stack: $http req/s"
+echo "pgbench, same transaction as the runtime role: $tps tps"
