@@ -15,8 +15,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warden_commerce::Role;
+use warden_quotas::limiter::FailMode;
 use warden_server::auth::{MintRequest, mint_hs256};
-use warden_server::config::{Config, JwtConfig, LogFormat};
+use warden_server::config::{Config, JwtConfig, LogFormat, RateLimitConfig};
 use warden_server::{AppState, app, load_redoc};
 
 /// Runtime URL of the test database (what `just test` migrates).
@@ -56,6 +57,12 @@ pub fn test_config() -> Config {
             "/../vendor/redoc/redoc.standalone.js"
         )),
         shutdown_timeout: Duration::from_secs(1),
+        rate_limit: RateLimitConfig {
+            enabled: true,
+            redis_url: None,
+            fail_mode: FailMode::Open,
+            usage_flush_interval: Duration::from_secs(3600),
+        },
     }
 }
 
@@ -318,17 +325,41 @@ impl TestApp {
         }
     }
 
-    /// Creates a tenant and returns its id.
+    /// Creates a tenant with limits high enough that tests about other things
+    /// never meet them, and returns its id.
     pub async fn tenant(&self, name: &str) -> Uuid {
-        self.post(
-            "/api/v1/tenants",
+        self.tenant_with_limits(name, generous_limits()).await
+    }
+
+    /// Creates a tenant with these limits (`PUT /tenants/{id}/limits` body).
+    pub async fn tenant_with_limits(&self, name: &str, limits: Value) -> Uuid {
+        let id = self
+            .post(
+                "/api/v1/tenants",
+                &self.platform_admin(),
+                json!({ "name": name }),
+            )
+            .await
+            .assert_status(201)
+            .id();
+        self.put(
+            &format!("/api/v1/tenants/{id}/limits"),
             &self.platform_admin(),
-            json!({ "name": name }),
+            limits,
         )
         .await
-        .assert_status(201)
-        .id()
+        .assert_status(200);
+        id
     }
+}
+
+/// Limits no ordinary test reaches.
+pub fn generous_limits() -> Value {
+    json!({
+        "requests_per_minute": 100000, "requests_per_hour": 1000000, "requests_per_day": 10000000,
+        "user_requests_per_minute": null, "max_products": 100000, "max_users": 100000,
+        "max_storage_bytes": 1073741824
+    })
 }
 
 /// A tenant with the usual cast: an admin, a moderator, two sellers with stores

@@ -14,6 +14,8 @@ use uuid::Uuid;
 use warden_tenancy::schema::{conversations, messages};
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
+use warden_quotas::resources::{self, ResourceDelta};
+
 use crate::{Actor, CommerceError, Role, products, sellers, validate};
 
 /// Longest subject, in characters.
@@ -284,6 +286,12 @@ pub async fn create(
                 .get_result(conn)
                 .await?;
             if let Some(body) = message {
+                resources::charge(
+                    conn,
+                    actor.tenant,
+                    ResourceDelta::bytes(validate::stored_bytes(&body)),
+                )
+                .await?;
                 diesel::insert_into(messages::table)
                     .values((
                         messages::tenant_id.eq(tenant),
@@ -404,6 +412,12 @@ pub async fn post_message(
             if conversation.status == ConversationStatus::Closed {
                 return Err(CommerceError::Conflict("the conversation is closed".into()));
             }
+            resources::charge(
+                conn,
+                actor.tenant,
+                ResourceDelta::bytes(validate::stored_bytes(&body)),
+            )
+            .await?;
             let message: Message = diesel::insert_into(messages::table)
                 .values((
                     messages::tenant_id.eq(actor.tenant.as_uuid()),

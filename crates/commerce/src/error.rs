@@ -1,3 +1,4 @@
+use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
 /// Errors of commerce operations. `code()` gives the stable machine code.
@@ -29,6 +30,9 @@ pub enum CommerceError {
         /// Status asked for.
         to: String,
     },
+    /// A resource quota refused the write, or quota bookkeeping failed.
+    #[error(transparent)]
+    Quota(#[from] QuotaError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -45,6 +49,7 @@ impl CommerceError {
             Self::Invalid(_) => "invalid_input",
             Self::Conflict(_) => "conflict",
             Self::InvalidTransition { .. } => "invalid_transition",
+            Self::Quota(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use warden_tenancy::schema::products;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
+use warden_quotas::resources::{self, ResourceDelta};
+
 use crate::{Actor, CommerceError, sellers, validate};
 
 /// Listing status.
@@ -131,6 +133,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, 
                 return Err(CommerceError::forbidden("your store is suspended"));
             }
             let bytes = storage_bytes(&title, &description);
+            resources::charge(conn, tenant, ResourceDelta::product(bytes)).await?;
             Ok(diesel::insert_into(products::table)
                 .values((
                     products::tenant_id.eq(tenant.as_uuid()),
@@ -282,6 +285,12 @@ pub async fn update(
                 title.as_deref().unwrap_or(&current.title),
                 description.as_deref().unwrap_or(&current.description),
             );
+            resources::charge(
+                conn,
+                actor.tenant,
+                ResourceDelta::bytes(bytes - current.storage_bytes),
+            )
+            .await?;
             Ok(diesel::update(products::table.filter(products::id.eq(id)))
                 .set((
                     title.map(|t| products::title.eq(t)),
@@ -306,7 +315,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), CommerceErro
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            editable(conn, &actor, id).await?;
+            let product = editable(conn, &actor, id).await?;
+            let freed = ResourceDelta {
+                products: -1,
+                storage_bytes: -product.storage_bytes,
+                ..ResourceDelta::default()
+            };
+            resources::charge(conn, actor.tenant, freed).await?;
             diesel::update(products::table.filter(products::id.eq(id)))
                 .set((
                     products::status.eq(DELETED),

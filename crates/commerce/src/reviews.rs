@@ -10,6 +10,8 @@ use uuid::Uuid;
 use warden_tenancy::schema::{order_items, orders, reviews};
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, is_unique_violation};
 
+use warden_quotas::resources::{self, ResourceDelta};
+
 use crate::orders::OrderStatus;
 use crate::{Actor, CommerceError, Role, validate};
 
@@ -113,6 +115,12 @@ pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, Co
                     ));
                 }
             }
+            resources::charge(
+                conn,
+                tenant,
+                ResourceDelta::bytes(validate::stored_bytes(&body)),
+            )
+            .await?;
             diesel::insert_into(reviews::table)
                 .values((
                     reviews::tenant_id.eq(tenant.as_uuid()),

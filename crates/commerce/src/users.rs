@@ -9,6 +9,8 @@ use uuid::Uuid;
 use warden_tenancy::schema::users;
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, TenantId};
 
+use warden_quotas::resources::{self, ResourceDelta};
+
 use crate::{Actor, CommerceError, Role, validate};
 
 /// Whether a user may act.
@@ -160,26 +162,59 @@ pub async fn sync(
                     status: UserStatus::parse(status),
                 });
             }
-            let (id, status): (Uuid, String) = diesel::insert_into(users::table)
-                .values((
-                    users::tenant_id.eq(tenant.as_uuid()),
-                    users::id.eq(Uuid::now_v7()),
-                    users::subject.eq(&subject),
-                    users::email.eq(&email),
-                    users::display_name.eq(&name),
-                    users::roles.eq(&roles),
-                ))
-                .on_conflict((users::tenant_id, users::subject))
-                .do_update()
-                .set((
-                    users::email.eq(&email),
-                    users::display_name.eq(&name),
-                    users::roles.eq(&roles),
-                    users::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning((users::id, users::status))
-                .get_result(conn)
-                .await?;
+            let refresh = (
+                users::email.eq(&email),
+                users::display_name.eq(&name),
+                users::roles.eq(&roles),
+                users::updated_at.eq(diesel::dsl::now),
+            );
+            let (id, status): (Uuid, String) = if existing.is_some() {
+                diesel::update(users::table.filter(users::subject.eq(&subject)))
+                    .set(refresh)
+                    .returning((users::id, users::status))
+                    .get_result(conn)
+                    .await?
+            } else {
+                // A new user counts against the tenant's users quota. Platform
+                // administrators acting in a tenant are staff, not its users.
+                let counted = !identity.roles.contains(&Role::PlatformAdmin);
+                if counted {
+                    resources::charge(conn, tenant, ResourceDelta::user()).await?;
+                }
+                let inserted: Option<(Uuid, String)> = diesel::insert_into(users::table)
+                    .values((
+                        users::tenant_id.eq(tenant.as_uuid()),
+                        users::id.eq(Uuid::now_v7()),
+                        users::subject.eq(&subject),
+                        users::email.eq(&email),
+                        users::display_name.eq(&name),
+                        users::roles.eq(&roles),
+                    ))
+                    .on_conflict((users::tenant_id, users::subject))
+                    .do_nothing()
+                    .returning((users::id, users::status))
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                match inserted {
+                    Some(row) => row,
+                    None => {
+                        // A concurrent first request created the row: undo our charge.
+                        if counted {
+                            let refund = ResourceDelta {
+                                users: -1,
+                                ..ResourceDelta::default()
+                            };
+                            resources::charge(conn, tenant, refund).await?;
+                        }
+                        diesel::update(users::table.filter(users::subject.eq(&subject)))
+                            .set(refresh)
+                            .returning((users::id, users::status))
+                            .get_result(conn)
+                            .await?
+                    }
+                }
+            };
             Ok(UserRef {
                 id,
                 status: UserStatus::parse(&status),

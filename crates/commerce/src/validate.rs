@@ -39,6 +39,11 @@ pub(crate) fn opt_text(
     }
 }
 
+/// Bytes a text takes in storage, as counted against the storage quota.
+pub(crate) fn stored_bytes(s: &str) -> i64 {
+    i64::try_from(s.len()).unwrap_or(i64::MAX)
+}
+
 /// An ISO 4217-shaped currency code: three upper-case letters.
 pub(crate) fn currency(s: &str) -> Result<String, CommerceError> {
     if s.len() == 3 && s.chars().all(|c| c.is_ascii_uppercase()) {

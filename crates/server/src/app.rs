@@ -12,10 +12,11 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, conversations, docs, health, orders, products, reviews, sellers, tenants, users,
+    ai_config, conversations, docs, health, orders, products, reviews, sellers, tenants, usage,
+    users,
 };
 use crate::state::AppState;
-use crate::{extract, request_id, tenant_context};
+use crate::{extract, rate_limit, request_id, tenant_context};
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::new(
@@ -58,8 +59,12 @@ fn api(
                 .service(tenants::list_tenants)
                 .service(tenants::get_tenant)
                 .service(tenants::update_tenant)
+                .service(tenants::get_tenant_limits)
+                .service(tenants::put_tenant_limits)
                 .service(
                     scope::scope("")
+                        // The last wrap runs first: tenant context, then rate limit.
+                        .wrap(from_fn(rate_limit::middleware))
                         .wrap(from_fn(tenant_context::middleware))
                         .configure(tenant_routes),
                 ),
@@ -89,6 +94,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     conversations::register(cfg);
     reviews::register(cfg);
     ai_config::register(cfg);
+    usage::register(cfg);
 }
 
 /// The OpenAPI document of the API.

@@ -56,6 +56,21 @@ pub struct Config {
     pub redoc_js_path: PathBuf,
     /// How long shutdown waits for in-flight work.
     pub shutdown_timeout: Duration,
+    /// Rate limiting and usage metering.
+    pub rate_limit: RateLimitConfig,
+}
+
+/// Rate-limit settings.
+#[derive(Clone, Debug)]
+pub struct RateLimitConfig {
+    /// Whether tenant routes are rate limited at all (`RATE_LIMIT=off` for benchmarks).
+    pub enabled: bool,
+    /// Shared Redis for the limiter; in process when unset.
+    pub redis_url: Option<String>,
+    /// What to do when Redis is unreachable.
+    pub fail_mode: warden_quotas::limiter::FailMode,
+    /// How often usage counts are written to the database.
+    pub usage_flush_interval: Duration,
 }
 
 /// Default runtime URL.
@@ -122,6 +137,26 @@ impl Config {
                 ))
             }),
             shutdown_timeout: Duration::from_secs(parsed("SHUTDOWN_TIMEOUT_SECS", 30u64)?),
+            rate_limit: RateLimitConfig {
+                enabled: match var("RATE_LIMIT").as_deref() {
+                    None | Some("on") => true,
+                    Some("off") => false,
+                    Some(other) => {
+                        return Err(ConfigError(format!("RATE_LIMIT={other:?}: use on or off")));
+                    }
+                },
+                redis_url: var("REDIS_URL"),
+                fail_mode: var("RATE_LIMIT_FAIL_MODE")
+                    .map(|v| {
+                        v.parse()
+                            .map_err(|e| ConfigError(format!("RATE_LIMIT_FAIL_MODE={e}")))
+                    })
+                    .transpose()?
+                    .unwrap_or(warden_quotas::limiter::FailMode::Open),
+                usage_flush_interval: Duration::from_millis(
+                    parsed("USAGE_FLUSH_INTERVAL_MS", 2000u64)?.max(100),
+                ),
+            },
         })
     }
 }

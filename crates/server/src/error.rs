@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use warden_commerce::CommerceError;
+use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
 use crate::request_id;
@@ -59,6 +60,12 @@ pub enum ErrorCode {
     TenantIsolationViolation,
     /// The database cannot be reached.
     ServiceUnavailable,
+    /// A rate limit is exhausted; see `Retry-After`.
+    RateLimited,
+    /// A resource quota (products, users, storage) would be exceeded.
+    QuotaExceeded,
+    /// The shared rate limiter is unreachable and fails closed.
+    RateLimiterUnavailable,
     /// Anything else; details go to the log only.
     Internal,
 }
@@ -155,6 +162,17 @@ impl ErrorCode {
                 "service_unavailable",
                 "Service unavailable",
             ),
+            RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Rate limit exceeded",
+            ),
+            QuotaExceeded => (StatusCode::FORBIDDEN, "quota_exceeded", "Quota exceeded"),
+            RateLimiterUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "rate_limiter_unavailable",
+                "Rate limiter unavailable",
+            ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -176,6 +194,10 @@ pub struct ApiError {
     detail: String,
     /// Internal cause, logged but never sent.
     internal: Option<String>,
+    /// RFC 9457 extension members (e.g. the quota and its usage).
+    extra: serde_json::Map<String, serde_json::Value>,
+    /// Extra response headers (e.g. `Retry-After`).
+    headers: Vec<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -185,7 +207,21 @@ impl ApiError {
             code,
             detail: detail.into(),
             internal: None,
+            extra: serde_json::Map::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds an extension member to the problem body.
+    pub fn with_member(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// An internal error; `cause` goes to the log, the client sees a generic detail.
@@ -196,6 +232,8 @@ impl ApiError {
                 "the server failed to handle this request; quote the request_id when reporting it"
                     .into(),
             internal: Some(cause.to_string()),
+            extra: serde_json::Map::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -227,6 +265,11 @@ pub struct Problem {
     pub code: String,
     /// The request's id, also in the `X-Request-Id` header.
     pub request_id: String,
+    /// Extension members of some problems: `window` for `rate_limited`;
+    /// `quota`, `usage` and `limit` for `quota_exceeded`.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ResponseError for ApiError {
@@ -246,12 +289,18 @@ impl ResponseError for ApiError {
             detail: self.detail.clone(),
             code: code.into(),
             request_id: request_id::current(),
+            extra: self.extra.clone(),
         };
         let mut res = HttpResponse::build(status);
         res.insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
+        for (name, value) in &self.headers {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                res.insert_header((name.clone(), v));
+            }
+        }
         if matches!(
             self.code,
             ErrorCode::Unauthenticated | ErrorCode::InvalidToken
@@ -307,7 +356,33 @@ impl From<CommerceError> for ApiError {
             e @ CommerceError::InvalidTransition { .. } => {
                 Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
+            CommerceError::Quota(q) => q.into(),
             CommerceError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+impl From<QuotaError> for ApiError {
+    fn from(e: QuotaError) -> Self {
+        match e {
+            QuotaError::QuotaExceeded {
+                quota,
+                usage,
+                limit,
+            } => Self::new(
+                ErrorCode::QuotaExceeded,
+                format!("the {quota} quota is used up: {usage} of {limit}"),
+            )
+            .with_member("quota", quota)
+            .with_member("usage", usage)
+            .with_member("limit", limit),
+            QuotaError::LimiterUnavailable => Self::new(
+                ErrorCode::RateLimiterUnavailable,
+                "the rate limiter cannot be reached; retry shortly",
+            )
+            .with_header(header::RETRY_AFTER, "1"),
+            QuotaError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            QuotaError::Tenancy(t) => t.into(),
         }
     }
 }
@@ -343,6 +418,9 @@ mod tests {
             InvalidTransition,
             TenantIsolationViolation,
             ServiceUnavailable,
+            RateLimited,
+            QuotaExceeded,
+            RateLimiterUnavailable,
             Internal,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();

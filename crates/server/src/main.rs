@@ -144,7 +144,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Err(e) = state.db.ping().await {
         tracing::warn!(error = %e, "database not reachable yet; /health/ready will say so");
     }
-    tracing::info!(%bind, "serving; docs at /docs and /redoc");
+    let flusher = state
+        .usage
+        .spawn_flusher(state.config.rate_limit.usage_flush_interval);
+    let usage = state.usage.clone();
+    tracing::info!(%bind, limiter = state.limiter.backend(), "serving; docs at /docs and /redoc");
     let server = HttpServer::new(move || app::build(state.clone(), redoc.clone()))
         .bind(bind)
         .with_context(|| format!("bind {bind}"))?
@@ -160,6 +164,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         handle.stop(true).await;
     });
     server.await?;
+    // In-flight requests are done: write the last usage counts.
+    flusher.abort();
+    match usage.flush().await {
+        Ok(calls) => tracing::info!(calls, "final usage flush"),
+        Err(e) => tracing::warn!(error = %e, "final usage flush failed"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

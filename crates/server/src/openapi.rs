@@ -33,6 +33,7 @@ use crate::tenant_context::TENANT_HEADER;
         (name = "conversations", description = "Buyer–seller conversations and messages"),
         (name = "reviews", description = "Reviews"),
         (name = "ai-config", description = "The tenant's AI assistant settings"),
+        (name = "usage", description = "Usage against quotas and rate limits"),
     )
 )]
 pub struct ApiDoc;
@@ -125,6 +126,12 @@ impl Modify for SharedParts {
                     ("500", "Internal error; quote the request_id"),
                     ("503", "The database is unavailable"),
                 ];
+                if tenant_route {
+                    shared.push((
+                        "429",
+                        "A rate limit is used up; see Retry-After and the RateLimit headers",
+                    ));
+                }
                 if has_body {
                     shared.push(("413", "Body larger than MAX_BODY_BYTES"));
                     shared.push(("415", "Body is not application/json"));

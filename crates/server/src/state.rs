@@ -8,6 +8,10 @@ use uuid::Uuid;
 use warden_commerce::users::{Identity, UserRef};
 use warden_tenancy::{Db, TenantId, TenantRegistry};
 
+use warden_quotas::limiter::{RateLimiter, RedisStore, SystemClock};
+use warden_quotas::limits::LimitsStore;
+use warden_quotas::usage::UsageRecorder;
+
 use crate::auth::Verifier;
 use crate::config::Config;
 
@@ -26,6 +30,12 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     /// Users already synced from their token: (tenant, subject) → (identity seen, row).
     pub users: Cache<(TenantId, String), (Identity, UserRef)>,
+    /// Per-tenant limits (cached).
+    pub limits: LimitsStore,
+    /// The rate limiter.
+    pub limiter: Arc<RateLimiter>,
+    /// API call metering.
+    pub usage: Arc<UsageRecorder>,
     /// Configuration.
     pub config: Arc<Config>,
 }
@@ -35,7 +45,18 @@ impl AppState {
     pub fn new(config: Config) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url, config.database_pool_size)?;
         let verifier = Verifier::new(&config.jwt).map_err(anyhow::Error::msg)?;
+        let limiter = match &config.rate_limit.redis_url {
+            Some(url) => RateLimiter::with_redis(
+                RedisStore::new(url, "warden:rl")?,
+                config.rate_limit.fail_mode,
+                Arc::new(SystemClock),
+            ),
+            None => RateLimiter::in_process(Arc::new(SystemClock)),
+        };
         Ok(Self {
+            limits: LimitsStore::new(db.clone()),
+            limiter: Arc::new(limiter),
+            usage: Arc::new(UsageRecorder::new(db.clone())),
             tenants: TenantRegistry::new(db.clone()),
             db,
             verifier: Arc::new(verifier),

@@ -138,6 +138,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenant_limits (tenant_id) {
+        tenant_id -> Uuid,
+        requests_per_minute -> Nullable<Int4>,
+        requests_per_hour -> Nullable<Int4>,
+        requests_per_day -> Nullable<Int4>,
+        user_requests_per_minute -> Nullable<Int4>,
+        max_products -> Nullable<Int8>,
+        max_users -> Nullable<Int8>,
+        max_storage_bytes -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tenant_usage (tenant_id) {
+        tenant_id -> Uuid,
+        products -> Int8,
+        users -> Int8,
+        storage_bytes -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_usage (tenant_id, granularity, bucket) {
+        tenant_id -> Uuid,
+        granularity -> Text,
+        bucket -> Timestamptz,
+        calls -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
@@ -149,4 +182,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     reviews,
     ai_config,
+    tenant_limits,
+    tenant_usage,
+    api_usage,
 );

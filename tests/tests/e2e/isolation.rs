@@ -90,7 +90,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 12] = [
     "users",
     "seller_profiles",
     "products",
@@ -100,6 +100,9 @@ const TABLES: [&str; 9] = [
     "messages",
     "reviews",
     "ai_config",
+    "tenant_limits",
+    "tenant_usage",
+    "api_usage",
 ];
 
 async fn row_counts(tenant: Uuid) -> Vec<i64> {

@@ -9,6 +9,7 @@ pub mod products;
 pub mod reviews;
 pub mod sellers;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 
 use serde::Deserialize;

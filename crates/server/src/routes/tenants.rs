@@ -1,7 +1,8 @@
 //! Tenants (platform administrators only).
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use uuid::Uuid;
+use warden_quotas::limits::{LimitsInput, TenantLimitsRecord};
 use warden_tenancy::{NewTenant, Page, Tenant, TenantId, TenantPatch};
 
 use super::PageQuery;
@@ -56,6 +57,36 @@ pub async fn update_tenant(
         state
             .tenants
             .update(TenantId::new(*id), body.into_inner())
+            .await?,
+    ))
+}
+
+/// The limits in force for a tenant: its overrides, defaults elsewhere.
+#[utoipa::path(tag = "tenants", params(("id" = Uuid, Path, description = "Tenant id")), responses((status = 200, body = TenantLimitsRecord)))]
+#[get("/tenants/{id}/limits")]
+pub async fn get_tenant_limits(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = state.tenants.get(TenantId::new(*id)).await?;
+    Ok(HttpResponse::Ok().json(state.limits.read(TenantId::new(tenant.id)).await?))
+}
+
+/// Sets a tenant's rate limits and quotas; every replica applies them within seconds.
+#[utoipa::path(tag = "tenants", params(("id" = Uuid, Path, description = "Tenant id")), request_body = LimitsInput, responses((status = 200, body = TenantLimitsRecord)))]
+#[put("/tenants/{id}/limits")]
+pub async fn put_tenant_limits(
+    state: web::Data<AppState>,
+    _: PlatformAdmin,
+    id: web::Path<Uuid>,
+    body: web::Json<LimitsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = state.tenants.get(TenantId::new(*id)).await?;
+    Ok(HttpResponse::Ok().json(
+        state
+            .limits
+            .put(TenantId::new(tenant.id), body.into_inner())
             .await?,
     ))
 }

@@ -1,0 +1,206 @@
+//! The generic cell rate algorithm over several windows checked together.
+//!
+//! Each window allows `limit` requests per `period`, spread as one "cell" every
+//! `period / limit`, with a burst of up to `limit`. A request is admitted only
+//! when every window admits it, and only then does any window's state move: a
+//! rejected request costs nothing, in no window.
+//!
+//! The Redis backend runs the same arithmetic in a Lua script
+//! (`limiter/redis.rs`); both are tested against the same cases.
+
+/// One window of a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Name used in headers and errors: `minute`, `hour`, `day`, `user-minute`.
+    pub name: &'static str,
+    /// Requests allowed per period.
+    pub limit: u64,
+    /// Period length in microseconds.
+    pub period_us: u64,
+}
+
+impl Window {
+    /// A window of `limit` requests per `seconds`.
+    pub fn new(name: &'static str, limit: u64, seconds: u64) -> Self {
+        Self {
+            name,
+            limit: limit.max(1),
+            period_us: seconds.saturating_mul(1_000_000),
+        }
+    }
+
+    /// Microseconds between two cells.
+    pub fn interval_us(&self) -> u64 {
+        (self.period_us / self.limit).max(1)
+    }
+
+    /// Period in whole seconds.
+    pub fn seconds(&self) -> u64 {
+        self.period_us / 1_000_000
+    }
+}
+
+/// What one window says after a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowState {
+    /// The window's name.
+    pub name: &'static str,
+    /// Its limit.
+    pub limit: u64,
+    /// Its period in seconds.
+    pub period_secs: u64,
+    /// Requests that would still be admitted right now.
+    pub remaining: u64,
+    /// Seconds until the window is full again (all `limit` available).
+    pub reset_secs: u64,
+}
+
+/// The outcome of checking a request against some windows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request is admitted.
+    pub allowed: bool,
+    /// State of every window, in the order given.
+    pub windows: Vec<WindowState>,
+    /// For a rejection: the window that tripped (the one that frees up last).
+    pub tripped: Option<&'static str>,
+    /// For a rejection: seconds until the request would be admitted (at least 1).
+    pub retry_after_secs: u64,
+}
+
+fn ceil_secs(us: u64) -> u64 {
+    us.div_ceil(1_000_000)
+}
+
+/// Checks one request at `now_us` against `windows` whose theoretical arrival
+/// times are `tats` (0 = never used). On admission the `tats` are advanced; on
+/// rejection they are left as they were.
+pub fn check(windows: &[Window], tats: &mut [u64], now_us: u64) -> Decision {
+    debug_assert_eq!(windows.len(), tats.len());
+    let mut next = Vec::with_capacity(windows.len());
+    let mut allowed = true;
+    let mut tripped: Option<(&'static str, u64)> = None;
+    for (w, &tat) in windows.iter().zip(tats.iter()) {
+        let base = tat.max(now_us);
+        let new_tat = base + w.interval_us();
+        if new_tat - now_us > w.period_us {
+            allowed = false;
+            let wait = new_tat - w.period_us - now_us;
+            if tripped.is_none_or(|(_, longest)| wait > longest) {
+                tripped = Some((w.name, wait));
+            }
+        }
+        next.push((base, new_tat));
+    }
+    let states = windows
+        .iter()
+        .zip(next.iter())
+        .map(|(w, &(base, new_tat))| {
+            // After an admission the new state counts; after a rejection the old one.
+            let tat = if allowed { new_tat } else { base };
+            let used = tat - now_us;
+            WindowState {
+                name: w.name,
+                limit: w.limit,
+                period_secs: w.seconds(),
+                remaining: w.period_us.saturating_sub(used) / w.interval_us(),
+                reset_secs: ceil_secs(used),
+            }
+        })
+        .collect();
+    if allowed {
+        for (t, &(_, new_tat)) in tats.iter_mut().zip(next.iter()) {
+            *t = new_tat;
+        }
+    }
+    Decision {
+        allowed,
+        windows: states,
+        tripped: tripped.map(|(name, _)| name),
+        retry_after_secs: tripped.map_or(0, |(_, wait)| ceil_secs(wait).max(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = 1_000_000;
+
+    fn minute_hour() -> Vec<Window> {
+        vec![Window::new("minute", 3, 60), Window::new("hour", 5, 3600)]
+    }
+
+    #[test]
+    fn a_full_burst_is_admitted_then_refused_until_a_cell_frees() {
+        let w = vec![Window::new("minute", 60, 60)];
+        let mut tats = vec![0];
+        let t0 = 1_000 * S;
+        for i in 0..60 {
+            let d = check(&w, &mut tats, t0);
+            assert!(d.allowed, "request {i}");
+            assert_eq!(d.windows[0].remaining, 59 - i);
+        }
+        let d = check(&w, &mut tats, t0);
+        assert!(!d.allowed);
+        assert_eq!(d.tripped, Some("minute"));
+        assert_eq!(d.retry_after_secs, 1);
+        // Just before the first cell frees: still refused; at it: admitted.
+        assert!(!check(&w, &mut tats, t0 + S - 1).allowed);
+        assert!(check(&w, &mut tats, t0 + S).allowed);
+        // A whole period later the window is full again.
+        let d = check(&w, &mut tats, t0 + 61 * S);
+        assert!(d.allowed);
+        assert_eq!(d.windows[0].remaining, 59);
+    }
+
+    #[test]
+    fn rejection_consumes_nothing_in_any_window() {
+        let w = minute_hour();
+        let mut tats = vec![0, 0];
+        let t0 = 10 * S;
+        for _ in 0..3 {
+            assert!(check(&w, &mut tats, t0).allowed);
+        }
+        let before = tats.clone();
+        let d = check(&w, &mut tats, t0);
+        assert!(!d.allowed);
+        assert_eq!(d.tripped, Some("minute"));
+        assert_eq!(tats, before, "a refused request moved a window");
+        assert_eq!(
+            d.windows[1].remaining, 2,
+            "hour budget was charged for a refused request"
+        );
+    }
+
+    #[test]
+    fn the_longest_wait_names_the_window() {
+        let w = minute_hour();
+        let mut tats = vec![0, 0];
+        let mut t = 10 * S;
+        // Five requests spaced a minute apart exhaust the hour but never the minute.
+        for _ in 0..5 {
+            assert!(check(&w, &mut tats, t).allowed);
+            t += 60 * S;
+        }
+        let d = check(&w, &mut tats, t);
+        assert!(!d.allowed);
+        assert_eq!(d.tripped, Some("hour"));
+        assert!(d.retry_after_secs > 60, "{d:?}");
+        assert_eq!(d.windows[0].remaining, 3);
+    }
+
+    #[test]
+    fn reset_counts_seconds_until_the_window_is_full() {
+        let w = vec![Window::new("minute", 60, 60)];
+        let mut tats = vec![0];
+        let d = check(&w, &mut tats, 5 * S);
+        assert_eq!(d.windows[0].reset_secs, 1);
+        for _ in 0..29 {
+            check(&w, &mut tats, 5 * S);
+        }
+        let d = check(&w, &mut tats, 5 * S);
+        assert_eq!(d.windows[0].reset_secs, 31);
+        assert_eq!(d.windows[0].remaining, 29);
+    }
+}

@@ -1,0 +1,130 @@
+//! The rate-limit middleware of tenant routes (it runs after the tenant
+//! middleware, which names the tenant and user): checks the tenant's windows and
+//! the per-user window together, answers 429 with `Retry-After` when one is
+//! exhausted, meters admitted calls, and puts the limit headers on every answer.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+use warden_quotas::gcra::Decision;
+use warden_quotas::limiter::{Limit, LimitKey};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::tenant_context::Caller;
+
+fn title(name: &str) -> &str {
+    match name {
+        "minute" => "Minute",
+        "hour" => "Hour",
+        "day" => "Day",
+        _ => "",
+    }
+}
+
+/// Writes the platform's `X-RateLimit-*` headers for the tenant windows and the
+/// IETF `RateLimit-Policy` / `RateLimit` fields for every window.
+fn set_headers(headers: &mut HeaderMap, decisions: &[Decision]) {
+    let mut policy = Vec::new();
+    let mut state = Vec::new();
+    for w in decisions.iter().flat_map(|d| d.windows.iter()) {
+        let t = title(w.name);
+        if !t.is_empty() {
+            for (what, value) in [
+                ("Limit", w.limit),
+                ("Remaining", w.remaining),
+                ("Reset", w.reset_secs),
+            ] {
+                if let Ok(name) = HeaderName::try_from(format!(
+                    "x-ratelimit-{}-{}",
+                    what.to_lowercase(),
+                    t.to_lowercase()
+                )) {
+                    headers.insert(name, HeaderValue::from(value));
+                }
+            }
+        }
+        policy.push(format!("\"{}\";q={};w={}", w.name, w.limit, w.period_secs));
+        state.push(format!(
+            "\"{}\";r={};t={}",
+            w.name, w.remaining, w.reset_secs
+        ));
+    }
+    for (name, items) in [("ratelimit-policy", policy), ("ratelimit", state)] {
+        if let Ok(v) = HeaderValue::from_str(&items.join(", ")) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+async fn check(req: &ServiceRequest, state: &AppState) -> Result<Vec<Decision>, ApiError> {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("rate limit ran before the tenant middleware"))?;
+    let tenant = caller.actor.tenant;
+    let limits = state.limits.get(tenant).await?;
+    let mut checks = vec![Limit {
+        key: LimitKey::Tenant(tenant.as_uuid()),
+        windows: limits.tenant_windows(),
+    }];
+    if let Some(windows) = limits.user_windows() {
+        checks.push(Limit {
+            key: LimitKey::User {
+                tenant: tenant.as_uuid(),
+                user: caller.actor.user_id,
+            },
+            windows,
+        });
+    }
+    let decisions = state.limiter.check(&checks).await?;
+    if decisions.iter().all(|d| d.allowed) {
+        state.usage.record(tenant, chrono::Utc::now());
+    }
+    Ok(decisions)
+}
+
+/// Middleware for the tenant routes.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(
+            req.into_response(ApiError::internal("application state missing").error_response())
+        );
+    };
+    if !state.config.rate_limit.enabled {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let decisions = match check(&req, &state).await {
+        Ok(d) => d,
+        Err(e) => return Ok(req.into_response(e.error_response())),
+    };
+    let refused = decisions
+        .iter()
+        .filter(|d| d.tripped.is_some())
+        .max_by_key(|d| d.retry_after_secs);
+    if let Some(d) = refused {
+        let window = d.tripped.unwrap_or("minute");
+        let err = ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "the {window} rate limit is used up; retry in {} s",
+                d.retry_after_secs
+            ),
+        )
+        .with_member("window", window)
+        .with_member("retry_after", d.retry_after_secs)
+        .with_header(RETRY_AFTER, d.retry_after_secs.to_string());
+        let mut res = req.into_response(err.error_response());
+        set_headers(res.headers_mut(), &decisions);
+        return Ok(res);
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    set_headers(res.headers_mut(), &decisions);
+    Ok(res)
+}

@@ -1,0 +1,3 @@
+DROP TABLE api_usage;
+DROP TABLE tenant_usage;
+DROP TABLE tenant_limits;
