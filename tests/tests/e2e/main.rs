@@ -8,5 +8,6 @@ mod commerce;
 mod docs;
 mod isolation;
 mod migrations;
+mod quotas;
 mod roles;
 mod tenants;
