@@ -16,6 +16,7 @@ export DATABASE_ADMIN_URL="postgres://postgres@127.0.0.1:5432/warden_bench"
 export JWT_HS256_SECRET="bench-secret"
 export BIND_ADDR="127.0.0.1:$port"
 export DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-16}"
+rm -f /tmp/warden-bench-wrk-*.txt
 export RUST_LOG="${RUST_LOG:-warn}"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
@@ -26,16 +27,34 @@ cargo build -q --release -p warden-server
 bin="$CARGO_TARGET_DIR/release/warden"
 "$bin" migrate --reset >/dev/null 2>&1
 
-"$bin" serve >/tmp/warden-bench-server.log 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$base/health/ready" >/dev/null && break; sleep 0.1; done
+server=""
+stop_server() {
+    if [ -n "$server" ]; then
+        kill "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=""
+    fi
+}
+start_server() {
+    stop_server
+    env "$@" "$bin" serve >>/tmp/warden-bench-server.log 2>&1 &
+    server=$!
+    for _ in $(seq 100); do curl -fs "$base/health/ready" >/dev/null && return; sleep 0.1; done
+    echo "server did not start" >&2; exit 1
+}
+trap stop_server EXIT
+start_server RATE_LIMIT=on
 
 json_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
 admin=$("$bin" token --role platform_admin --sub bench-admin)
 tenant=$(curl -fs -X POST "$base/api/v1/tenants" -H "Authorization: Bearer $admin" \
     -H 'Content-Type: application/json' -d '{"name": "bench"}' | json_id)
+# Limits far above what the load test sends, so every request is served.
+curl -fs -X PUT "$base/api/v1/tenants/$tenant/limits" -H "Authorization: Bearer $admin" \
+    -H 'Content-Type: application/json' \
+    -d '{"requests_per_minute": 1000000, "requests_per_hour": 100000000, "requests_per_day": 1000000000,
+         "user_requests_per_minute": null, "max_products": 100000, "max_users": 1000, "max_storage_bytes": 1073741824}' >/dev/null
 seller=$("$bin" token --tenant "$tenant" --sub bench-seller --role seller --ttl 1h)
 curl -fs -X PUT "$base/api/v1/sellers/me" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
     -H 'Content-Type: application/json' -d '{"store_name": "Bench store"}' >/dev/null
@@ -47,11 +66,25 @@ for i in $(seq 200); do
         -H 'Content-Type: application/json' -d "{\"title\": \"Item $i\", \"price_minor\": $i, \"currency\": \"USD\"}" >/dev/null
 done
 
-echo "== wrk: GET /api/v1/products/{id}, $connections connections, ${duration}s"
-curl -fs "$base/api/v1/products/$product" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" >/dev/null
-wrk -t2 -c"$connections" -d"${duration}s" --latency \
-    -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
-    "$base/api/v1/products/$product" | tee /tmp/warden-bench-wrk.txt
+load() {
+    local label="$1"
+    echo "== wrk: GET /api/v1/products/{id}, $label, $connections connections, ${duration}s"
+    curl -fs "$base/api/v1/products/$product" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" >/dev/null
+    wrk -t2 -c"$connections" -d"${duration}s" --latency \
+        -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
+        "$base/api/v1/products/$product" | tee "/tmp/warden-bench-wrk-$label.txt"
+}
+rate() { awk '/Requests\/sec/ {print $2}' "/tmp/warden-bench-wrk-$1.txt"; }
+non2xx() { awk '/Non-2xx/ {print $5}' "/tmp/warden-bench-wrk-$1.txt"; }
+
+load limiter-memory
+start_server RATE_LIMIT=off
+load limiter-off
+if redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    start_server RATE_LIMIT=on REDIS_URL=redis://127.0.0.1:6379
+    load limiter-redis
+fi
+stop_server
 
 script=$(mktemp)
 cat >"$script" <<SQL
@@ -66,8 +99,11 @@ pgbench -n -h 127.0.0.1 -U warden_bench_app -c "$connections" -j 2 -T "$duration
     | tee /tmp/warden-bench-pgbench.txt
 rm -f "$script"
 
-http=$(awk '/Requests\/sec/ {print $2}' /tmp/warden-bench-wrk.txt)
 tps=$(awk '/^tps/ {print $3}' /tmp/warden-bench-pgbench.txt)
 echo
-echo "GET /api/v1/products/{id} through the stack: $http req/s"
-echo "pgbench, same transaction as the runtime role: $tps tps"
+echo "GET /api/v1/products/{id} through the stack, rate limiter in process: $(rate limiter-memory) req/s"
+echo "GET /api/v1/products/{id} through the stack, rate limiter off:        $(rate limiter-off) req/s"
+if [ -f /tmp/warden-bench-wrk-limiter-redis.txt ]; then
+    echo "GET /api/v1/products/{id} through the stack, rate limiter in Redis:   $(rate limiter-redis) req/s"
+fi
+echo "pgbench, the same transaction as the runtime role:                   $tps tps"

@@ -15,45 +15,55 @@ use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
-fn title(name: &str) -> &str {
-    match name {
-        "minute" => "Minute",
-        "hour" => "Hour",
-        "day" => "Day",
-        _ => "",
-    }
+/// The platform's own headers for a tenant window: limit, remaining, reset.
+fn platform_headers(window: &str) -> Option<[HeaderName; 3]> {
+    let names = match window {
+        "minute" => [
+            "x-ratelimit-limit-minute",
+            "x-ratelimit-remaining-minute",
+            "x-ratelimit-reset-minute",
+        ],
+        "hour" => [
+            "x-ratelimit-limit-hour",
+            "x-ratelimit-remaining-hour",
+            "x-ratelimit-reset-hour",
+        ],
+        "day" => [
+            "x-ratelimit-limit-day",
+            "x-ratelimit-remaining-day",
+            "x-ratelimit-reset-day",
+        ],
+        _ => return None,
+    };
+    Some(names.map(HeaderName::from_static))
 }
 
 /// Writes the platform's `X-RateLimit-*` headers for the tenant windows and the
 /// IETF `RateLimit-Policy` / `RateLimit` fields for every window.
 fn set_headers(headers: &mut HeaderMap, decisions: &[Decision]) {
-    let mut policy = Vec::new();
-    let mut state = Vec::new();
+    use std::fmt::Write as _;
+    let mut policy = String::with_capacity(96);
+    let mut state = String::with_capacity(96);
     for w in decisions.iter().flat_map(|d| d.windows.iter()) {
-        let t = title(w.name);
-        if !t.is_empty() {
-            for (what, value) in [
-                ("Limit", w.limit),
-                ("Remaining", w.remaining),
-                ("Reset", w.reset_secs),
-            ] {
-                if let Ok(name) = HeaderName::try_from(format!(
-                    "x-ratelimit-{}-{}",
-                    what.to_lowercase(),
-                    t.to_lowercase()
-                )) {
-                    headers.insert(name, HeaderValue::from(value));
-                }
-            }
+        if let Some([limit, remaining, reset]) = platform_headers(w.name) {
+            headers.insert(limit, HeaderValue::from(w.limit));
+            headers.insert(remaining, HeaderValue::from(w.remaining));
+            headers.insert(reset, HeaderValue::from(w.reset_secs));
         }
-        policy.push(format!("\"{}\";q={};w={}", w.name, w.limit, w.period_secs));
-        state.push(format!(
-            "\"{}\";r={};t={}",
+        let sep = if policy.is_empty() { "" } else { ", " };
+        let _ = write!(
+            policy,
+            "{sep}\"{}\";q={};w={}",
+            w.name, w.limit, w.period_secs
+        );
+        let _ = write!(
+            state,
+            "{sep}\"{}\";r={};t={}",
             w.name, w.remaining, w.reset_secs
-        ));
+        );
     }
-    for (name, items) in [("ratelimit-policy", policy), ("ratelimit", state)] {
-        if let Ok(v) = HeaderValue::from_str(&items.join(", ")) {
+    for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
+        if let Ok(v) = HeaderValue::try_from(value) {
             headers.insert(HeaderName::from_static(name), v);
         }
     }
