@@ -364,4 +364,7 @@ async fn two_servers_on_one_redis_share_a_tenants_budget() {
         }
     }
     assert_eq!(admitted, 4);
+    let ready = one.get("/health/ready", &As::anonymous()).await;
+    assert_eq!(ready.body["rate_limiter"]["backend"], "redis");
+    assert_eq!(ready.body["rate_limiter"]["redis_errors"], 0);
 }
