@@ -44,11 +44,12 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(tag = "health", responses((status = 200, body = Readiness), (status = 503, body = crate::error::Problem)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .ping()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable, "the database does not answer"))?;
+    state.db.ping().await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "the database does not answer",
+        )
+    })?;
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ok",
         rate_limiter: LimiterHealth {
