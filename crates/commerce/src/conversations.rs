@@ -285,13 +285,9 @@ pub async fn create(
                 .returning(Conversation::as_returning())
                 .get_result(conn)
                 .await?;
+            let mut bytes = validate::stored_bytes(&conversation.subject);
             if let Some(body) = message {
-                resources::charge(
-                    conn,
-                    actor.tenant,
-                    ResourceDelta::bytes(validate::stored_bytes(&body)),
-                )
-                .await?;
+                bytes += validate::stored_bytes(&body);
                 diesel::insert_into(messages::table)
                     .values((
                         messages::tenant_id.eq(tenant),
@@ -304,6 +300,7 @@ pub async fn create(
                     .execute(conn)
                     .await?;
             }
+            resources::charge(conn, actor.tenant, ResourceDelta::bytes(bytes)).await?;
             Ok(conversation)
         }
         .scope_boxed()
@@ -412,12 +409,7 @@ pub async fn post_message(
             if conversation.status == ConversationStatus::Closed {
                 return Err(CommerceError::Conflict("the conversation is closed".into()));
             }
-            resources::charge(
-                conn,
-                actor.tenant,
-                ResourceDelta::bytes(validate::stored_bytes(&body)),
-            )
-            .await?;
+            let bytes = validate::stored_bytes(&body);
             let message: Message = diesel::insert_into(messages::table)
                 .values((
                     messages::tenant_id.eq(actor.tenant.as_uuid()),
@@ -434,6 +426,7 @@ pub async fn post_message(
                 .set(conversations::updated_at.eq(diesel::dsl::now))
                 .execute(conn)
                 .await?;
+            resources::charge(conn, actor.tenant, ResourceDelta::bytes(bytes)).await?;
             Ok(message)
         }
         .scope_boxed()

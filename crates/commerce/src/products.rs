@@ -133,8 +133,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, 
                 return Err(CommerceError::forbidden("your store is suspended"));
             }
             let bytes = storage_bytes(&title, &description);
-            resources::charge(conn, tenant, ResourceDelta::product(bytes)).await?;
-            Ok(diesel::insert_into(products::table)
+            let product = diesel::insert_into(products::table)
                 .values((
                     products::tenant_id.eq(tenant.as_uuid()),
                     products::id.eq(Uuid::now_v7()),
@@ -148,7 +147,9 @@ pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, 
                 ))
                 .returning(Product::as_returning())
                 .get_result(conn)
-                .await?)
+                .await?;
+            resources::charge(conn, tenant, ResourceDelta::product(bytes)).await?;
+            Ok(product)
         }
         .scope_boxed()
     })
@@ -243,6 +244,17 @@ pub async fn list(
 
 /// Loads a listing the actor may change: its seller's, or any for tenant administrators.
 async fn editable(conn: &mut DbConn, actor: &Actor, id: Uuid) -> Result<Product, CommerceError> {
+    // Lock the row so that concurrent changes of one listing queue up: two
+    // deletes must not both free its quota, two edits must not both charge
+    // their difference against the same old size. (NO KEY UPDATE: inserts of
+    // rows that reference the product are not blocked.)
+    products::table
+        .filter(products::id.eq(id))
+        .select(products::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()?;
     let product = visible(conn, actor, id).await?;
     if actor.is_admin() || owns(conn, actor, &product).await? {
         Ok(product)
@@ -285,13 +297,7 @@ pub async fn update(
                 title.as_deref().unwrap_or(&current.title),
                 description.as_deref().unwrap_or(&current.description),
             );
-            resources::charge(
-                conn,
-                actor.tenant,
-                ResourceDelta::bytes(bytes - current.storage_bytes),
-            )
-            .await?;
-            Ok(diesel::update(products::table.filter(products::id.eq(id)))
+            let updated = diesel::update(products::table.filter(products::id.eq(id)))
                 .set((
                     title.map(|t| products::title.eq(t)),
                     description.map(|d| products::description.eq(d)),
@@ -303,7 +309,10 @@ pub async fn update(
                 ))
                 .returning(Product::as_returning())
                 .get_result(conn)
-                .await?)
+                .await?;
+            let delta = ResourceDelta::bytes(bytes - current.storage_bytes);
+            resources::charge(conn, actor.tenant, delta).await?;
+            Ok(updated)
         }
         .scope_boxed()
     })
@@ -316,12 +325,6 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), CommerceErro
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let product = editable(conn, &actor, id).await?;
-            let freed = ResourceDelta {
-                products: -1,
-                storage_bytes: -product.storage_bytes,
-                ..ResourceDelta::default()
-            };
-            resources::charge(conn, actor.tenant, freed).await?;
             diesel::update(products::table.filter(products::id.eq(id)))
                 .set((
                     products::status.eq(DELETED),
@@ -329,6 +332,12 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), CommerceErro
                 ))
                 .execute(conn)
                 .await?;
+            let freed = ResourceDelta {
+                products: -1,
+                storage_bytes: -product.storage_bytes,
+                ..ResourceDelta::default()
+            };
+            resources::charge(conn, actor.tenant, freed).await?;
             Ok(())
         }
         .scope_boxed()

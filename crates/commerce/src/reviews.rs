@@ -115,13 +115,8 @@ pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, Co
                     ));
                 }
             }
-            resources::charge(
-                conn,
-                tenant,
-                ResourceDelta::bytes(validate::stored_bytes(&body)),
-            )
-            .await?;
-            diesel::insert_into(reviews::table)
+            let bytes = validate::stored_bytes(&body);
+            let review = diesel::insert_into(reviews::table)
                 .values((
                     reviews::tenant_id.eq(tenant.as_uuid()),
                     reviews::id.eq(Uuid::now_v7()),
@@ -145,7 +140,9 @@ pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, Co
                     } else {
                         e.into()
                     }
-                })
+                })?;
+            resources::charge(conn, tenant, ResourceDelta::bytes(bytes)).await?;
+            Ok(review)
         }
         .scope_boxed()
     })

@@ -175,12 +175,6 @@ pub async fn sync(
                     .get_result(conn)
                     .await?
             } else {
-                // A new user counts against the tenant's users quota. Platform
-                // administrators acting in a tenant are staff, not its users.
-                let counted = !identity.roles.contains(&Role::PlatformAdmin);
-                if counted {
-                    resources::charge(conn, tenant, ResourceDelta::user()).await?;
-                }
                 let inserted: Option<(Uuid, String)> = diesel::insert_into(users::table)
                     .values((
                         users::tenant_id.eq(tenant.as_uuid()),
@@ -197,16 +191,17 @@ pub async fn sync(
                     .await
                     .optional()?;
                 match inserted {
-                    Some(row) => row,
-                    None => {
-                        // A concurrent first request created the row: undo our charge.
-                        if counted {
-                            let refund = ResourceDelta {
-                                users: -1,
-                                ..ResourceDelta::default()
-                            };
-                            resources::charge(conn, tenant, refund).await?;
+                    Some(row) => {
+                        // A new user counts against the tenant's users quota.
+                        // Platform administrators acting in a tenant are staff,
+                        // not its users.
+                        if !identity.roles.contains(&Role::PlatformAdmin) {
+                            resources::charge(conn, tenant, ResourceDelta::user()).await?;
                         }
+                        row
+                    }
+                    // A concurrent first request of the same subject made the row.
+                    None => {
                         diesel::update(users::table.filter(users::subject.eq(&subject)))
                             .set(refresh)
                             .returning((users::id, users::status))

@@ -38,6 +38,12 @@ impl Window {
     pub fn seconds(&self) -> u64 {
         self.period_us / 1_000_000
     }
+
+    /// Burst capacity in microseconds: exactly `limit` cells. (Using the period
+    /// itself would let a limit that does not divide it evenly burst past it.)
+    pub fn capacity_us(&self) -> u64 {
+        self.interval_us().saturating_mul(self.limit)
+    }
 }
 
 /// What one window says after a check.
@@ -83,9 +89,9 @@ pub fn check(windows: &[Window], tats: &mut [u64], now_us: u64) -> Decision {
     for (w, &tat) in windows.iter().zip(tats.iter()) {
         let base = tat.max(now_us);
         let new_tat = base + w.interval_us();
-        if new_tat - now_us > w.period_us {
+        if new_tat - now_us > w.capacity_us() {
             allowed = false;
-            let wait = new_tat - w.period_us - now_us;
+            let wait = new_tat - w.capacity_us() - now_us;
             if tripped.is_none_or(|(_, longest)| wait > longest) {
                 tripped = Some((w.name, wait));
             }
@@ -103,7 +109,7 @@ pub fn check(windows: &[Window], tats: &mut [u64], now_us: u64) -> Decision {
                 name: w.name,
                 limit: w.limit,
                 period_secs: w.seconds(),
-                remaining: w.period_us.saturating_sub(used) / w.interval_us(),
+                remaining: w.capacity_us().saturating_sub(used) / w.interval_us(),
                 reset_secs: ceil_secs(used),
             }
         })
@@ -188,6 +194,20 @@ mod tests {
         assert_eq!(d.tripped, Some("hour"));
         assert!(d.retry_after_secs > 60, "{d:?}");
         assert_eq!(d.windows[0].remaining, 3);
+    }
+
+    #[test]
+    fn a_limit_that_does_not_divide_the_period_still_bursts_exactly_the_limit() {
+        let w = vec![Window::new("minute", 999_999, 60)];
+        let mut tats = vec![0];
+        let d = check(&w, &mut tats, 7 * S);
+        assert_eq!(d.windows[0].remaining, 999_998);
+        let w = vec![Window::new("minute", 7, 60)];
+        let mut tats = vec![0];
+        let admitted = (0..20)
+            .filter(|_| check(&w, &mut tats, 7 * S).allowed)
+            .count();
+        assert_eq!(admitted, 7);
     }
 
     #[test]

@@ -214,12 +214,16 @@ impl LimitsStore {
 
     /// The limits in force for `tenant` (cached).
     pub async fn get(&self, tenant: TenantId) -> Result<TenantLimits, QuotaError> {
-        if let Some(l) = self.cache.get(&tenant).await {
-            return Ok(l);
-        }
-        let record = self.read(tenant).await?;
-        self.cache.insert(tenant, record.limits.clone()).await;
-        Ok(record.limits)
+        // Concurrent misses for one tenant share a single read.
+        self.cache
+            .try_get_with(tenant, async { self.read(tenant).await.map(|r| r.limits) })
+            .await
+            .map_err(|e| match std::sync::Arc::try_unwrap(e) {
+                Ok(e) => e,
+                Err(shared) => QuotaError::Tenancy(warden_tenancy::TenancyError::Unavailable(
+                    shared.to_string(),
+                )),
+            })
     }
 
     /// The stored limits of `tenant`, read now.

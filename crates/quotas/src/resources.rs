@@ -1,7 +1,7 @@
 //! Resource quotas: products, users and stored bytes per tenant.
 //!
 //! Counters live in `tenant_usage` and change in the same transaction as the
-//! write they count. The `UPDATE` that charges a write locks the tenant's
+//! write they count, right after it. The `UPDATE` that charges a write locks the tenant's
 //! counter row, so concurrent creates queue behind each other and the check
 //! sees every committed charge: a quota cannot be overshot by a race. If the
 //! check fails, the error rolls the whole transaction back, charge included.
@@ -65,23 +65,28 @@ pub struct ResourceUsage {
     pub storage_bytes: i64,
 }
 
-/// Creates the tenant's counter row from what it stores now, if missing.
-/// Runs inside a tenant transaction, so row-level security scopes the counts.
-async fn ensure_row(conn: &mut DbConn, tenant: TenantId) -> Result<(), QuotaError> {
-    diesel::sql_query(
+/// Creates the tenant's counter row from what it stores now, if missing, and
+/// says whether it did. Tenants get their row when they are created, so this
+/// only runs for tenants older than quotas. Runs inside a tenant transaction,
+/// so row-level security scopes the counts.
+async fn ensure_row(conn: &mut DbConn, tenant: TenantId) -> Result<bool, QuotaError> {
+    // The NOT EXISTS keeps the counting sub-selects from running once the row exists.
+    let created = diesel::sql_query(
         "INSERT INTO tenant_usage (tenant_id, products, users, storage_bytes)
          SELECT $1,
                 (SELECT count(*) FROM products WHERE status <> 'deleted'),
-                (SELECT count(*) FROM users),
+                (SELECT count(*) FROM users WHERE NOT ('platform_admin' = ANY (roles))),
                 (SELECT coalesce(sum(storage_bytes), 0) FROM products WHERE status <> 'deleted')
+                  + (SELECT coalesce(sum(octet_length(subject)), 0) FROM conversations)
                   + (SELECT coalesce(sum(octet_length(body)), 0) FROM messages)
                   + (SELECT coalesce(sum(octet_length(body)), 0) FROM reviews)
+         WHERE NOT EXISTS (SELECT FROM tenant_usage WHERE tenant_id = $1)
          ON CONFLICT (tenant_id) DO NOTHING",
     )
     .bind::<SqlUuid, _>(tenant.as_uuid())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(created > 0)
 }
 
 /// Reads the tenant's usage (inside a tenant transaction).
@@ -98,15 +103,21 @@ pub async fn usage(conn: &mut DbConn, tenant: TenantId) -> Result<ResourceUsage,
         .await?)
 }
 
-/// Charges `delta` to the tenant and refuses it when a growing resource would
-/// pass its maximum. Call inside the tenant transaction of the write, before
-/// the write; on `Err` the caller returns the error and everything rolls back.
+/// Charges `delta` to the tenant and refuses it when a growing resource passes
+/// its maximum. Call inside the tenant transaction of the write, **after** the
+/// write, as late as possible (the counter row stays locked until commit); on
+/// `Err` the caller returns the error and everything rolls back.
 pub async fn charge(
     conn: &mut DbConn,
     tenant: TenantId,
     delta: ResourceDelta,
 ) -> Result<ResourceUsage, QuotaError> {
-    ensure_row(conn, tenant).await?;
+    // A freshly built row already counts the write just made.
+    let applied = if ensure_row(conn, tenant).await? {
+        ResourceDelta::default()
+    } else {
+        delta
+    };
     let after: ResourceUsage = diesel::sql_query(
         "UPDATE tenant_usage
             SET products = GREATEST(products + $1, 0),
@@ -116,9 +127,9 @@ pub async fn charge(
           WHERE tenant_id = $4
           RETURNING products, users, storage_bytes",
     )
-    .bind::<BigInt, _>(delta.products)
-    .bind::<BigInt, _>(delta.users)
-    .bind::<BigInt, _>(delta.storage_bytes)
+    .bind::<BigInt, _>(applied.products)
+    .bind::<BigInt, _>(applied.users)
+    .bind::<BigInt, _>(applied.storage_bytes)
     .bind::<SqlUuid, _>(tenant.as_uuid())
     .get_result::<UsageRow>(conn)
     .await?

@@ -77,6 +77,23 @@ pub struct UsageBucket {
     pub calls: i64,
 }
 
+/// The background flush task of a [`UsageRecorder`].
+pub struct Flusher {
+    stop: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<Result<i64, QuotaError>>,
+}
+
+impl Flusher {
+    /// Stops the task after the flush in progress, if any, and flushes what is
+    /// left; returns the calls written by that last flush.
+    pub async fn stop(self) -> Result<i64, QuotaError> {
+        self.stop.notify_one();
+        self.task
+            .await
+            .map_err(|e| QuotaError::Invalid(format!("usage flusher panicked: {e}")))?
+    }
+}
+
 /// Counts API calls and writes them out in batches.
 pub struct UsageRecorder {
     db: Db,
@@ -147,6 +164,10 @@ impl UsageRecorder {
                 *rows.entry((g, g.bucket(minute))).or_insert(0) += n;
             }
         }
+        // A fixed order: two replicas flushing one tenant lock the shared hour
+        // and day rows in the same order and cannot deadlock.
+        let mut rows: Vec<_> = rows.into_iter().collect();
+        rows.sort_by_key(|((g, bucket), _)| (g.as_str(), *bucket));
         let values: Vec<_> = rows
             .into_iter()
             .map(|((g, bucket), calls)| {
@@ -188,19 +209,26 @@ impl UsageRecorder {
             .await
     }
 
-    /// Flushes every `every` until the returned handle is aborted or the runtime stops.
-    pub fn spawn_flusher(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Flushes every `every` until [`Flusher::stop`], which flushes once more.
+    pub fn spawn_flusher(self: &Arc<Self>, every: Duration) -> Flusher {
         let me = Arc::clone(self);
-        tokio::spawn(async move {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let stopped = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = stopped.notified() => break,
+                }
                 if let Err(e) = me.flush().await {
                     tracing::warn!(error = %e, "usage flush failed; counts kept for the next one");
                 }
             }
-        })
+            me.flush().await
+        });
+        Flusher { stop, task }
     }
 
     fn pending_since(&self, tenant: Uuid, since: DateTime<Utc>) -> i64 {

@@ -147,7 +147,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let flusher = state
         .usage
         .spawn_flusher(state.config.rate_limit.usage_flush_interval);
-    let usage = state.usage.clone();
     tracing::info!(%bind, limiter = state.limiter.backend(), "serving; docs at /docs and /redoc");
     let server = HttpServer::new(move || app::build(state.clone(), redoc.clone()))
         .bind(bind)
@@ -165,8 +164,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     server.await?;
     // In-flight requests are done: write the last usage counts.
-    flusher.abort();
-    match usage.flush().await {
+    match flusher.stop().await {
         Ok(calls) => tracing::info!(calls, "final usage flush"),
         Err(e) => tracing::warn!(error = %e, "final usage flush failed"),
     }

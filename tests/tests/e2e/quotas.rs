@@ -207,8 +207,19 @@ async fn storage_and_user_quotas_refuse_and_write_nothing() {
         .assert_status(200);
 }
 
+/// Waits out the last seconds of a minute, so a test's calls all fall in one
+/// minute (and so one hour and one day) bucket.
+async fn clear_of_a_minute_boundary() {
+    use chrono::Timelike;
+    let second = chrono::Utc::now().second();
+    if second >= 55 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+}
+
 #[tokio::test]
 async fn usage_counts_equal_the_requests_sent() {
+    clear_of_a_minute_boundary().await;
     let app = TestApp::start().await;
     let t = app.tenant("usage-count").await;
     let admin = app.member(t, "admin", &[Role::TenantAdmin]);
@@ -367,4 +378,93 @@ async fn two_servers_on_one_redis_share_a_tenants_budget() {
     let ready = one.get("/health/ready", &As::anonymous()).await;
     assert_eq!(ready.body["rate_limiter"]["backend"], "redis");
     assert_eq!(ready.body["rate_limiter"]["redis_errors"], 0);
+}
+
+/// What the tenant really stores, counted by the database (bypassing RLS as admin).
+async fn recount(tenant: uuid::Uuid) -> (i64, i64) {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Truth {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        products: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+    }
+    let mut conn = warden_tests::admin_conn().await;
+    let t: Truth = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM products WHERE tenant_id = $1 AND status <> 'deleted') AS products,
+                ((SELECT coalesce(sum(storage_bytes), 0) FROM products WHERE tenant_id = $1 AND status <> 'deleted')
+                + (SELECT coalesce(sum(octet_length(subject)), 0) FROM conversations WHERE tenant_id = $1)
+                + (SELECT coalesce(sum(octet_length(body)), 0) FROM messages WHERE tenant_id = $1)
+                + (SELECT coalesce(sum(octet_length(body)), 0) FROM reviews WHERE tenant_id = $1))::bigint AS bytes",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(tenant)
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    (t.products, t.bytes)
+}
+
+#[tokio::test]
+async fn quota_counters_follow_every_write_including_concurrent_deletes() {
+    let app = TestApp::start().await;
+    // The world creates products, a conversation with a message, an order and a review.
+    let w = warden_tests::World::new(&app, "counters").await;
+    let usage = |r: &warden_tests::Reply| {
+        (
+            r.body["products"]["usage"].as_i64().unwrap(),
+            r.body["storage_bytes"]["usage"].as_i64().unwrap(),
+        )
+    };
+    let check = |label: &'static str| {
+        let app = &app;
+        let admin = w.admin.clone();
+        let tenant = w.tenant;
+        async move {
+            let r = app.get("/api/v1/usage", &admin).await;
+            assert_eq!(
+                usage(&r),
+                recount(tenant).await,
+                "{label}: counters drifted from what is stored"
+            );
+        }
+    };
+    check("after setup").await;
+    let path = format!("/api/v1/products/{}", w.product_id);
+    app.patch(
+        &path,
+        &w.seller,
+        json!({"description": "now with a much longer description"}),
+    )
+    .await
+    .assert_status(200);
+    check("after an edit").await;
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", w.conversation_id),
+        &w.seller,
+        json!({"body": "Sure."}),
+    )
+    .await
+    .assert_status(201);
+    check("after a message").await;
+    // Two deletes of one listing at once: exactly one frees its quota.
+    let (a, b) = tokio::join!(app.delete(&path, &w.seller), app.delete(&path, &w.admin));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [204, 404]);
+    check("after concurrent deletes").await;
+    // Concurrent edits of one listing charge their differences in turn.
+    let other = format!("/api/v1/products/{}", w.other_product_id);
+    let edits = (0..6).map(|i| {
+        app.patch(
+            &other,
+            &w.other_seller,
+            json!({"description": "x".repeat(10 + i * 7)}),
+        )
+    });
+    for r in join_all(edits).await {
+        r.assert_status(200);
+    }
+    check("after concurrent edits").await;
 }

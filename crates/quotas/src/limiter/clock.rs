@@ -8,6 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync {
     /// Now.
     fn now_us(&self) -> u64;
+
+    /// Whether this is the real wall clock, so a shared store may use its own
+    /// (common) clock instead of this process's.
+    fn is_wall_clock(&self) -> bool {
+        false
+    }
 }
 
 /// The system clock.
@@ -15,6 +21,10 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    fn is_wall_clock(&self) -> bool {
+        true
+    }
+
     fn now_us(&self) -> u64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -12,9 +12,16 @@ const SHARDS: usize = 64;
 /// Entries a shard holds before idle ones (window already full again) are dropped.
 const PRUNE_AT: usize = 4096;
 
+struct Shard {
+    tats: HashMap<LimitKey, Vec<u64>>,
+    /// Size at which idle entries are dropped next; doubles with the live set so
+    /// a shard full of active keys is not rescanned on every check.
+    prune_at: usize,
+}
+
 /// In-process limiter state.
 pub struct MemoryStore {
-    shards: Vec<Mutex<HashMap<LimitKey, Vec<u64>>>>,
+    shards: Vec<Mutex<Shard>>,
     hasher: RandomState,
 }
 
@@ -28,7 +35,14 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        tats: HashMap::new(),
+                        prune_at: PRUNE_AT,
+                    })
+                })
+                .collect(),
             hasher: RandomState::new(),
         }
     }
@@ -41,11 +55,16 @@ impl MemoryStore {
         let shard = (self.hasher.hash_one(first.key.tenant()) as usize) % SHARDS;
         // A poisoned shard only means another thread panicked mid-check; the
         // numbers in it are still valid arrival times.
-        let mut map = self.shards[shard]
+        let mut guard = self.shards[shard]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > PRUNE_AT {
+        let Shard {
+            tats: map,
+            prune_at,
+        } = &mut *guard;
+        if map.len() > *prune_at {
             map.retain(|_, tats| tats.iter().any(|&t| t > now_us));
+            *prune_at = (map.len() * 2).max(PRUNE_AT);
         }
         if let [only] = limits {
             // The common case (no per-user limit): check in place, no copies.

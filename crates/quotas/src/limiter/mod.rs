@@ -129,7 +129,8 @@ impl RateLimiter {
         let Some(shared) = &self.shared else {
             return Ok(self.local.check(limits, now));
         };
-        match shared.check(limits, now).await {
+        let shared_now = (!self.clock.is_wall_clock()).then_some(now);
+        match shared.check(limits, shared_now).await {
             Ok(decisions) => Ok(decisions),
             Err(e) => {
                 let n = self.stats.redis_errors.fetch_add(1, Ordering::Relaxed) + 1;

@@ -13,10 +13,15 @@ use super::{Limit, LimitKey};
 use crate::gcra::{Decision, WindowState};
 
 /// KEYS: one hash per limit key, field i = theoretical arrival time of window i.
-/// ARGV: now_us, then per key: window count, then per window: period_us, interval_us.
+/// ARGV: now_us (0: use the Redis server's clock, shared by every replica), then
+/// per key: window count, then per window: capacity_us, interval_us.
 /// Returns: allowed, then per window (all keys, in order): remaining, used_us, wait_us.
 const SCRIPT: &str = r"
 local now = tonumber(ARGV[1])
+if now == 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 local pos = 2
 local rows = {}
 local allowed = 1
@@ -26,13 +31,13 @@ for k = 1, #KEYS do
   for i = 1, n do fields[i] = tostring(i) end
   local tats = redis.call('HMGET', KEYS[k], unpack(fields))
   for i = 1, n do
-    local period = tonumber(ARGV[pos]); local interval = tonumber(ARGV[pos + 1]); pos = pos + 2
+    local cap = tonumber(ARGV[pos]); local interval = tonumber(ARGV[pos + 1]); pos = pos + 2
     local tat = tonumber(tats[i]) or 0
     local base = math.max(tat, now)
     local new_tat = base + interval
-    local wait = new_tat - period - now
+    local wait = new_tat - cap - now
     if wait > 0 then allowed = 0 end
-    rows[#rows + 1] = {k, i, base, new_tat, period, interval, wait}
+    rows[#rows + 1] = {k, i, base, new_tat, cap, interval, wait}
   end
 end
 local out = {allowed}
@@ -92,45 +97,58 @@ impl RedisStore {
         }
     }
 
+    fn paused(&self) -> bool {
+        self.failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|t| t.elapsed() < RECONNECT_PAUSE)
+    }
+
+    fn mark_failed(&self) {
+        *self
+            .failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    }
+
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         if let Some(c) = self.conn.get() {
             return Ok(c.clone());
-        }
-        let paused = self
-            .failed_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some_and(|t| t.elapsed() < RECONNECT_PAUSE);
-        if paused {
-            return Err(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "Redis was unreachable moments ago",
-            )));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(250)))
             .set_response_timeout(Some(Duration::from_millis(250)))
             .set_number_of_retries(1);
-        let result = self
-            .conn
+        self.conn
             .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
             .await
-            .cloned();
+            .cloned()
+    }
+
+    /// Checks `limits` in one script call, at `now_us` or, with `None`, at the
+    /// Redis server's time (so replicas with skewed clocks still agree).
+    ///
+    /// After a failure, calls fail at once for a second instead of each waiting
+    /// for a timeout, so the fail mode takes over without slowing requests.
+    pub async fn check(
+        &self,
+        limits: &[Limit],
+        now_us: Option<u64>,
+    ) -> Result<Vec<Decision>, redis::RedisError> {
+        if self.paused() {
+            return Err(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "Redis failed moments ago",
+            )));
+        }
+        let result = self.run(limits, now_us.unwrap_or(0)).await;
         if result.is_err() {
-            *self
-                .failed_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+            self.mark_failed();
         }
         result
     }
 
-    /// Checks `limits` at `now_us` in one script call.
-    pub async fn check(
-        &self,
-        limits: &[Limit],
-        now_us: u64,
-    ) -> Result<Vec<Decision>, redis::RedisError> {
+    async fn run(&self, limits: &[Limit], now_us: u64) -> Result<Vec<Decision>, redis::RedisError> {
         let mut conn = self.connection().await?;
         let mut invocation = self.script.prepare_invoke();
         invocation.arg(now_us);
@@ -138,7 +156,7 @@ impl RedisStore {
             invocation.key(self.key(&limit.key));
             invocation.arg(limit.windows.len());
             for w in &limit.windows {
-                invocation.arg(w.period_us).arg(w.interval_us());
+                invocation.arg(w.capacity_us()).arg(w.interval_us());
             }
         }
         let out: Vec<i64> = invocation.invoke_async(&mut conn).await?;
