@@ -17,7 +17,9 @@ use uuid::Uuid;
 use warden_commerce::Role;
 use warden_quotas::limiter::FailMode;
 use warden_server::auth::{MintRequest, mint_hs256};
-use warden_server::config::{Config, JwtConfig, LogFormat, RateLimitConfig};
+use warden_server::config::{
+    AuditConfig, Config, JwtConfig, LiveConfig, LogFormat, RateLimitConfig,
+};
 use warden_server::{AppState, app, load_redoc};
 
 /// Runtime URL of the test database (what `just test` migrates).
@@ -62,6 +64,17 @@ pub fn test_config() -> Config {
             redis_url: None,
             fail_mode: FailMode::Open,
             usage_flush_interval: Duration::from_secs(3600),
+        },
+        audit: AuditConfig {
+            enabled: true,
+            writer: warden_audit::writer::WriterConfig::default(),
+            retention_days: 30,
+        },
+        live: LiveConfig {
+            ping_interval: Duration::from_secs(20),
+            timeout: Duration::from_secs(60),
+            connection_queue: 256,
+            resume_buffer: 1000,
         },
     }
 }

@@ -1,3 +1,4 @@
+use warden_audit::AuditError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
@@ -33,6 +34,9 @@ pub enum CommerceError {
     /// A resource quota refused the write, or quota bookkeeping failed.
     #[error(transparent)]
     Quota(#[from] QuotaError),
+    /// Writing an audit row failed.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -50,6 +54,7 @@ impl CommerceError {
             Self::Conflict(_) => "conflict",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Quota(e) => e.code(),
+            Self::Audit(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }

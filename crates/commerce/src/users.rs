@@ -9,6 +9,7 @@ use uuid::Uuid;
 use warden_tenancy::schema::users;
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, TenantId};
 
+use warden_audit::{ActivityEvent, Kind};
 use warden_quotas::resources::{self, ResourceDelta};
 
 use crate::{Actor, CommerceError, Role, validate};
@@ -162,6 +163,21 @@ pub async fn sync(
                     status: UserStatus::parse(status),
                 });
             }
+            if let Some((id, _, _, _, before)) = &existing
+                && *before != roles
+            {
+                // Roles come from the identity provider; a change is recorded
+                // in the same transaction that stores it.
+                let mut event = ActivityEvent::new(Kind::Security, "role_change");
+                event.actor_id = Some(*id);
+                event.actor_subject = Some(subject.clone());
+                event.actor_roles = roles.clone();
+                event.resource_type = Some("users".into());
+                event.resource_id = Some(id.to_string());
+                event.metadata =
+                    serde_json::json!({ "event": "role_change", "from": before, "to": roles });
+                warden_audit::store::record_in_tx(conn, tenant, event).await?;
+            }
             let refresh = (
                 users::email.eq(&email),
                 users::display_name.eq(&name),
@@ -306,9 +322,18 @@ pub async fn update(
             "you cannot disable your own account".into(),
         ));
     }
+    let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            diesel::update(users::table.filter(users::id.eq(id)))
+            let before: Option<String> = users::table
+                .filter(users::id.eq(id))
+                .select(users::status)
+                .for_no_key_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let before = before.ok_or(CommerceError::NotFound("user"))?;
+            let user = diesel::update(users::table.filter(users::id.eq(id)))
                 .set((
                     users::status.eq(patch.status.as_str()),
                     users::updated_at.eq(diesel::dsl::now),
@@ -316,9 +341,18 @@ pub async fn update(
                 .returning(UserRow::as_returning())
                 .get_result(conn)
                 .await
-                .optional()?
-                .map(User::from)
-                .ok_or(CommerceError::NotFound("user"))
+                .map(User::from)?;
+            if before != patch.status.as_str() {
+                // Recorded with the change itself: both commit or neither does.
+                let mut event = ActivityEvent::new(Kind::Security, "status_change");
+                event.actor_id = Some(actor.user_id);
+                event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
+                event.resource_type = Some("users".into());
+                event.resource_id = Some(id.to_string());
+                event.metadata = serde_json::json!({ "event": "status_change", "from": before, "to": patch.status.as_str() });
+                warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+            }
+            Ok(user)
         }
         .scope_boxed()
     })

@@ -1,3 +1,4 @@
+use warden_audit::AuditError;
 use warden_tenancy::TenancyError;
 
 /// Errors of quota and rate-limit operations. `code()` gives the stable machine code.
@@ -19,6 +20,9 @@ pub enum QuotaError {
     /// Input was rejected before reaching the database.
     #[error("{0}")]
     Invalid(String),
+    /// Writing an audit row failed.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -31,6 +35,7 @@ impl QuotaError {
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::LimiterUnavailable => "rate_limiter_unavailable",
             Self::Invalid(_) => "invalid_input",
+            Self::Audit(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }

@@ -236,11 +236,13 @@ impl LimitsStore {
             .await
     }
 
-    /// Replaces the limits of `tenant`.
+    /// Replaces the limits of `tenant`; `by` (the administrator's subject) is
+    /// recorded in the tenant's audit log in the same transaction.
     pub async fn put(
         &self,
         tenant: TenantId,
         input: LimitsInput,
+        by: &str,
     ) -> Result<TenantLimitsRecord, QuotaError> {
         input.validate()?;
         let to_i32 =
@@ -252,6 +254,7 @@ impl LimitsStore {
         );
         let upm = input.user_requests_per_minute.map(to_i32).transpose()?;
         let defaults = self.defaults.clone();
+        let by = by.to_owned();
         let record = self
             .db
             .tenant_tx(tenant, |conn| {
@@ -273,7 +276,18 @@ impl LimitsStore {
                         .set(values)
                         .execute(conn)
                         .await?;
-                    load(conn, &defaults).await
+                    let record = load(conn, &defaults).await?;
+                    let mut event = warden_audit::ActivityEvent::new(
+                        warden_audit::Kind::Security,
+                        "limits_change",
+                    );
+                    event.actor_subject = Some(by);
+                    event.actor_roles = vec!["platform_admin".into()];
+                    event.resource_type = Some("limits".into());
+                    event.metadata =
+                        serde_json::json!({ "event": "limits_change", "limits": record.limits });
+                    warden_audit::store::record_in_tx(conn, tenant, event).await?;
+                    Ok::<_, QuotaError>(record)
                 }
                 .scope_boxed()
             })

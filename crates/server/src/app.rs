@@ -12,11 +12,11 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, conversations, docs, health, orders, products, reviews, sellers, tenants, usage,
-    users,
+    ai_config, audit, conversations, docs, health, live, metrics, orders, products, reviews,
+    sellers, tenants, usage, users,
 };
 use crate::state::AppState;
-use crate::{extract, rate_limit, request_id, tenant_context};
+use crate::{activity, extract, rate_limit, request_id, tenant_context};
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::new(
@@ -61,6 +61,8 @@ fn api(
                 .service(tenants::update_tenant)
                 .service(tenants::get_tenant_limits)
                 .service(tenants::put_tenant_limits)
+                // Before the tenant scope: the tenant comes from the token, not a header.
+                .service(live::open_live)
                 .service(
                     scope::scope("")
                         // The last wrap runs first: tenant context, then rate limit.
@@ -95,6 +97,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     reviews::register(cfg);
     ai_config::register(cfg);
     usage::register(cfg);
+    audit::register(cfg);
 }
 
 /// The OpenAPI document of the API.
@@ -126,6 +129,8 @@ pub fn build(
         .route("/docs", web::get().to(docs::docs_redirect))
         .route("/redoc", web::get().to(docs::redoc_page))
         .route("/redoc/redoc.standalone.js", web::get().to(docs::redoc_js))
+        .route("/metrics", web::get().to(metrics::metrics))
         .default_service(web::to(no_route))
+        .wrap(from_fn(activity::middleware))
         .wrap(from_fn(request_id::middleware))
 }

@@ -58,6 +58,34 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Rate limiting and usage metering.
     pub rate_limit: RateLimitConfig,
+    /// Activity log.
+    pub audit: AuditConfig,
+    /// Live events over WebSockets.
+    pub live: LiveConfig,
+}
+
+/// Activity-log settings.
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    /// Whether requests are recorded (`AUDIT=off` for benchmarks only).
+    pub enabled: bool,
+    /// Writer queue and batching.
+    pub writer: warden_audit::writer::WriterConfig,
+    /// Days of activity kept.
+    pub retention_days: i32,
+}
+
+/// WebSocket and hub settings.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    /// Seconds between server pings.
+    pub ping_interval: Duration,
+    /// A connection silent this long is closed.
+    pub timeout: Duration,
+    /// Events waiting for one connection before it counts as a slow consumer.
+    pub connection_queue: usize,
+    /// Recent events kept per tenant for resume.
+    pub resume_buffer: usize,
 }
 
 /// Rate-limit settings.
@@ -89,6 +117,14 @@ fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError
             .trim()
             .parse()
             .map_err(|_| ConfigError(format!("{name}={v:?} is not valid"))),
+    }
+}
+
+fn on_off(name: &str) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(ConfigError(format!("{name}={other:?}: use on or off"))),
     }
 }
 
@@ -138,13 +174,7 @@ impl Config {
             }),
             shutdown_timeout: Duration::from_secs(parsed("SHUTDOWN_TIMEOUT_SECS", 30u64)?),
             rate_limit: RateLimitConfig {
-                enabled: match var("RATE_LIMIT").as_deref() {
-                    None | Some("on") => true,
-                    Some("off") => false,
-                    Some(other) => {
-                        return Err(ConfigError(format!("RATE_LIMIT={other:?}: use on or off")));
-                    }
-                },
+                enabled: on_off("RATE_LIMIT")?,
                 redis_url: var("REDIS_URL"),
                 fail_mode: var("RATE_LIMIT_FAIL_MODE")
                     .map(|v| {
@@ -156,6 +186,23 @@ impl Config {
                 usage_flush_interval: Duration::from_millis(
                     parsed("USAGE_FLUSH_INTERVAL_MS", 2000u64)?.max(100),
                 ),
+            },
+            audit: AuditConfig {
+                enabled: on_off("AUDIT")?,
+                writer: warden_audit::writer::WriterConfig {
+                    capacity: parsed("AUDIT_QUEUE_CAPACITY", 65_536usize)?.max(1),
+                    batch_size: parsed("AUDIT_BATCH_SIZE", 2_000usize)?.clamp(1, 10_000),
+                    flush_interval: Duration::from_millis(
+                        parsed("AUDIT_FLUSH_INTERVAL_MS", 50u64)?.max(1),
+                    ),
+                },
+                retention_days: parsed("AUDIT_RETENTION_DAYS", 90i32)?.max(1),
+            },
+            live: LiveConfig {
+                ping_interval: Duration::from_secs(parsed("WS_PING_SECS", 20u64)?.max(1)),
+                timeout: Duration::from_secs(parsed("WS_TIMEOUT_SECS", 60u64)?.max(2)),
+                connection_queue: parsed("WS_QUEUE", 256usize)?.max(1),
+                resume_buffer: parsed("WS_RESUME_BUFFER", 1_000usize)?.max(1),
             },
         })
     }

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use warden_audit::AuditError;
 use warden_commerce::CommerceError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
@@ -357,7 +358,20 @@ impl From<CommerceError> for ApiError {
                 Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
             CommerceError::Quota(q) => q.into(),
+            CommerceError::Audit(a) => a.into(),
             CommerceError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            AuditError::Closed => {
+                Self::new(ErrorCode::ServiceUnavailable, "the server is shutting down")
+            }
+            AuditError::Tenancy(t) => t.into(),
         }
     }
 }
@@ -382,6 +396,7 @@ impl From<QuotaError> for ApiError {
             )
             .with_header(header::RETRY_AFTER, "1"),
             QuotaError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            QuotaError::Audit(a) => a.into(),
             QuotaError::Tenancy(t) => t.into(),
         }
     }

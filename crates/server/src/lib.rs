@@ -1,6 +1,7 @@
 //! Warden's HTTP server: configuration, authentication, middleware, routes and
 //! the OpenAPI document. Wiring only: the rules live in the domain crates.
 
+pub mod activity;
 pub mod app;
 pub mod auth;
 pub mod config;

@@ -147,8 +147,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let flusher = state
         .usage
         .spawn_flusher(state.config.rate_limit.usage_flush_interval);
+    let maintenance = spawn_log_maintenance(&state);
     tracing::info!(%bind, limiter = state.limiter.backend(), "serving; docs at /docs and /redoc");
-    let server = HttpServer::new(move || app::build(state.clone(), redoc.clone()))
+    let app_state = state.clone();
+    let server = HttpServer::new(move || app::build(app_state.clone(), redoc.clone()))
         .bind(bind)
         .with_context(|| format!("bind {bind}"))?
         .shutdown_timeout(shutdown.as_secs().max(1))
@@ -157,12 +159,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .disable_signals()
         .run();
     let handle = server.handle();
+    let hub = state.hub.clone();
     actix_web::rt::spawn(async move {
         let signal = shutdown_signal().await;
         tracing::info!(signal, "draining in-flight requests before stopping");
+        // Live connections would hold the server open: close them first (1001).
+        hub.close();
         handle.stop(true).await;
     });
     server.await?;
+    maintenance.abort();
+    // Every request has been answered, so every activity event is queued: write them all.
+    state.shutdown().await;
     // In-flight requests are done: write the last usage counts.
     match flusher.stop().await {
         Ok(calls) => tracing::info!(calls, "final usage flush"),
@@ -170,6 +178,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Creates the activity-log partitions ahead and drops expired ones, at start
+/// and every hour.
+fn spawn_log_maintenance(state: &web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    let db = state.db.clone();
+    let retention = state.config.audit.retention_days;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match warden_audit::store::maintain(&db, 3, retention).await {
+                Ok(created) => tracing::debug!(created, "activity log partitions maintained"),
+                Err(e) => tracing::warn!(error = %e, "activity log maintenance failed"),
+            }
+        }
+    })
 }
 
 /// Waits for SIGINT (Ctrl-C) or SIGTERM and names the one that came.

@@ -33,7 +33,9 @@ use crate::tenant_context::TENANT_HEADER;
         (name = "conversations", description = "Buyer–seller conversations and messages"),
         (name = "reviews", description = "Reviews"),
         (name = "ai-config", description = "The tenant's AI assistant settings"),
-        (name = "usage", description = "Usage against quotas and rate limits"),
+                (name = "usage", description = "Usage against quotas and rate limits"),
+        (name = "audit", description = "Activity and audit log"),
+        (name = "live", description = "Live events over WebSocket; message format in the README, section \"Live events\""),
     )
 )]
 pub struct ApiDoc;
@@ -102,7 +104,8 @@ impl Modify for SharedParts {
             if path.starts_with("/health") {
                 continue;
             }
-            let tenant_route = !path.starts_with("/api/v1/tenants");
+            // The live endpoint takes its tenant from the token, not a header.
+            let tenant_route = !path.starts_with("/api/v1/tenants") && path != "/api/v1/ws";
             for op in operations(item) {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
                 if tenant_route {

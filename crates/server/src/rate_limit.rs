@@ -130,6 +130,12 @@ pub async fn middleware(
         .with_member("window", window)
         .with_member("retry_after", d.retry_after_secs)
         .with_header(RETRY_AFTER, d.retry_after_secs.to_string());
+        let home = req.extensions().get::<Caller>().map(|c| c.actor.tenant);
+        req.extensions_mut().insert(crate::activity::SecurityNote {
+            event: "rate_limited",
+            home_tenant: home,
+            detail: serde_json::json!({ "window": window, "retry_after": d.retry_after_secs }),
+        });
         let mut res = req.into_response(err.error_response());
         set_headers(res.headers_mut(), &decisions);
         return Ok(res);

@@ -1,6 +1,6 @@
 //! Shared application state.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -12,12 +12,21 @@ use warden_quotas::limiter::{RateLimiter, RedisStore, SystemClock};
 use warden_quotas::limits::LimitsStore;
 use warden_quotas::usage::UsageRecorder;
 
+use warden_audit::hub::Hub;
+use warden_audit::writer::{AuditWriter, WriterTask};
+
 use crate::auth::Verifier;
 use crate::config::Config;
 
 /// How long a resolved user row is trusted. A status change made through this
 /// process evicts it at once; one made through another replica shows within this time.
 pub const USER_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// Tasks that outlive requests.
+struct Background {
+    writer_task: WriterTask,
+    listener: tokio::task::JoinHandle<()>,
+}
 
 /// Everything handlers and middleware share.
 #[derive(Clone)]
@@ -36,6 +45,12 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// API call metering.
     pub usage: Arc<UsageRecorder>,
+    /// Activity-log writer.
+    pub audit: AuditWriter,
+    /// Live events.
+    pub hub: Hub,
+    /// Background tasks to stop at shutdown.
+    background: Arc<Mutex<Option<Background>>>,
     /// Configuration.
     pub config: Arc<Config>,
 }
@@ -53,7 +68,16 @@ impl AppState {
             ),
             None => RateLimiter::in_process(Arc::new(SystemClock)),
         };
+        let (audit, writer_task) = AuditWriter::start(db.clone(), config.audit.writer.clone());
+        let hub = Hub::new(config.live.resume_buffer);
+        let listener = hub.listen(config.database_url.clone(), db.clone());
         Ok(Self {
+            audit,
+            hub,
+            background: Arc::new(Mutex::new(Some(Background {
+                writer_task,
+                listener,
+            }))),
             limits: LimitsStore::new(db.clone()),
             limiter: Arc::new(limiter),
             usage: Arc::new(UsageRecorder::new(db.clone())),
@@ -78,6 +102,23 @@ impl AppState {
             .collect();
         for k in stale {
             self.users.invalidate(&k);
+        }
+    }
+
+    /// Graceful shutdown, after the server stopped taking requests: ends live
+    /// subscriptions and writes every queued activity event.
+    pub async fn shutdown(&self) {
+        self.hub.close();
+        let background = self
+            .background
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(b) = background {
+            b.listener.abort();
+            if let Err(e) = b.writer_task.shutdown().await {
+                tracing::error!(error = %e, "activity log did not drain");
+            }
         }
     }
 }

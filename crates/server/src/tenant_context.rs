@@ -13,6 +13,7 @@ use warden_commerce::users::{self, UserStatus};
 use warden_commerce::{Actor, Role};
 use warden_tenancy::{TenantId, TenantStatus};
 
+use crate::activity::SecurityNote;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -56,6 +57,19 @@ fn tenant_header(req: &ServiceRequest) -> Result<TenantId, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID"))
 }
 
+fn note(
+    req: &ServiceRequest,
+    event: &'static str,
+    home_tenant: Option<TenantId>,
+    detail: serde_json::Value,
+) {
+    req.extensions_mut().insert(SecurityNote {
+        event,
+        home_tenant,
+        detail,
+    });
+}
+
 async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -73,12 +87,35 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         Err(e) => return Err(e.into()),
     };
     if tenant.status != TenantStatus::Active {
+        note(
+            req,
+            "suspended_tenant_refused",
+            Some(tenant_id),
+            serde_json::json!({}),
+        );
         return Err(ApiError::new(
             ErrorCode::TenantSuspended,
             "this tenant is suspended",
         ));
     }
     if principal.tenant != Some(tenant_id.as_uuid()) && !principal.has(Role::PlatformAdmin) {
+        // Recorded in the caller's own tenant, for its staff; the target tenant
+        // learns nothing about a foreign user from its own log.
+        let home = match principal.tenant {
+            Some(t) => state
+                .tenants
+                .lookup(TenantId::new(t))
+                .await
+                .ok()
+                .map(|t| TenantId::new(t.id)),
+            None => None,
+        };
+        note(
+            req,
+            "tenant_mismatch",
+            home,
+            serde_json::json!({ "target_tenant": tenant_id }),
+        );
         return Err(ApiError::new(
             ErrorCode::TenantMismatch,
             "the token does not belong to this tenant",
@@ -95,6 +132,12 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         }
     };
     if user.status == UserStatus::Disabled {
+        note(
+            req,
+            "disabled_user_refused",
+            Some(tenant_id),
+            serde_json::json!({ "user_id": user.id }),
+        );
         return Err(ApiError::new(
             ErrorCode::UserDisabled,
             "your account is disabled",

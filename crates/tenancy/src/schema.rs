@@ -171,6 +171,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activity_log (tenant_id, occurred_at, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        request_id -> Nullable<Text>,
+        actor_id -> Nullable<Uuid>,
+        actor_subject -> Nullable<Text>,
+        actor_roles -> Array<Text>,
+        kind -> Text,
+        action -> Text,
+        method -> Nullable<Text>,
+        route -> Nullable<Text>,
+        path -> Nullable<Text>,
+        status -> Nullable<Int2>,
+        latency_us -> Nullable<Int8>,
+        bytes_in -> Nullable<Int8>,
+        bytes_out -> Nullable<Int8>,
+        client_ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        resource_type -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        metadata -> Jsonb,
+    }
+}
+
+diesel::table! {
+    platform_activity_log (occurred_at, id) {
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        request_id -> Nullable<Text>,
+        claimed_tenant -> Nullable<Text>,
+        actor_subject -> Nullable<Text>,
+        actor_roles -> Array<Text>,
+        kind -> Text,
+        action -> Text,
+        method -> Nullable<Text>,
+        route -> Nullable<Text>,
+        path -> Nullable<Text>,
+        status -> Nullable<Int2>,
+        latency_us -> Nullable<Int8>,
+        bytes_in -> Nullable<Int8>,
+        bytes_out -> Nullable<Int8>,
+        client_ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        metadata -> Jsonb,
+    }
+}
+
+diesel::table! {
+    hub_events (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        topic -> Text,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
@@ -185,4 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_limits,
     tenant_usage,
     api_usage,
+    activity_log,
+    platform_activity_log,
+    hub_events,
 );

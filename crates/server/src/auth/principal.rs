@@ -5,10 +5,11 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use warden_commerce::Role;
 
 use super::{AuthError, Principal};
+use crate::activity::SecurityNote;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -44,7 +45,21 @@ pub(crate) async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiErro
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let token = bearer(req)?;
-    Ok(state.verifier.verify(&token).await?)
+    match state.verifier.verify(&token).await {
+        Ok(principal) => {
+            // Later layers (the activity log) want to know who called.
+            req.extensions_mut().insert(principal.clone());
+            Ok(principal)
+        }
+        Err(e) => {
+            req.extensions_mut().insert(SecurityNote {
+                event: "auth_failure",
+                home_tenant: None,
+                detail: serde_json::json!({ "reason": e.to_string() }),
+            });
+            Err(e.into())
+        }
+    }
 }
 
 /// A caller holding the `platform_admin` role (platform routes such as `/tenants`).

@@ -1,9 +1,12 @@
 //! HTTP routes. Each handler extracts, calls one domain function and maps the result.
 
 pub mod ai_config;
+pub mod audit;
 pub mod conversations;
 pub mod docs;
 pub mod health;
+pub mod live;
+pub mod metrics;
 pub mod orders;
 pub mod products;
 pub mod reviews;

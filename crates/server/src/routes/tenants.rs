@@ -78,7 +78,7 @@ pub async fn get_tenant_limits(
 #[put("/tenants/{id}/limits")]
 pub async fn put_tenant_limits(
     state: web::Data<AppState>,
-    _: PlatformAdmin,
+    admin: PlatformAdmin,
     id: web::Path<Uuid>,
     body: web::Json<LimitsInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -86,7 +86,11 @@ pub async fn put_tenant_limits(
     Ok(HttpResponse::Ok().json(
         state
             .limits
-            .put(TenantId::new(tenant.id), body.into_inner())
+            .put(
+                TenantId::new(tenant.id),
+                body.into_inner(),
+                &admin.0.subject,
+            )
             .await?,
     ))
 }

@@ -1,0 +1,631 @@
+//! The live event hub: per-tenant events with typed topics, for WebSocket
+//! clients and for in-process consumers (the behavior engine).
+//!
+//! Every event travels through PostgreSQL `NOTIFY` on the channel
+//! [`CHANNEL`], also on the replica that made it, so every replica delivers
+//! the same events in the same way. Small events ride in the payload; activity
+//! events and large events are stored in a table and announced by id.
+//! Each replica's listener ([`Hub::listen`]) turns notifications back into
+//! events and fans them out to local subscribers.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+use warden_tenancy::schema::hub_events;
+use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
+
+use crate::AuditError;
+
+/// The NOTIFY channel.
+pub const CHANNEL: &str = "warden_events";
+/// NOTIFY payloads must stay under 8,000 bytes; beyond this, events go by reference.
+const INLINE_LIMIT: usize = 7000;
+/// Ids per activity announcement (36 bytes each, well inside the payload limit).
+const IDS_PER_NOTICE: usize = 150;
+
+/// What an event is about. Clients subscribe to topics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// API calls and audited changes.
+    Activity,
+    /// Behavior detections.
+    Detection,
+    /// Policy violations and sanctions.
+    Violation,
+    /// Notifications to staff.
+    Notification,
+    /// Moderation decisions.
+    Moderation,
+}
+
+impl Topic {
+    /// Every topic.
+    pub const ALL: [Topic; 5] = [
+        Topic::Activity,
+        Topic::Detection,
+        Topic::Violation,
+        Topic::Notification,
+        Topic::Moderation,
+    ];
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of topics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Topics(u8);
+
+impl Topics {
+    /// Every topic.
+    pub fn all() -> Self {
+        Self::from(&Topic::ALL[..])
+    }
+
+    /// Whether `topic` is in the set.
+    pub fn contains(self, topic: Topic) -> bool {
+        self.0 & topic.bit() != 0
+    }
+}
+
+impl From<&[Topic]> for Topics {
+    fn from(ts: &[Topic]) -> Self {
+        Self(ts.iter().fold(0, |acc, t| acc | t.bit()))
+    }
+}
+
+/// A live event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HubEvent {
+    /// Event id (UUIDv7); clients resume after it with `last_event_id`.
+    pub id: Uuid,
+    /// Tenant.
+    pub tenant_id: Uuid,
+    /// Topic.
+    pub topic: Topic,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The event itself (for `activity`: an activity-log record).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// A notification payload.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+enum Notice {
+    Inline {
+        event: HubEvent,
+    },
+    Stored {
+        tenant_id: Uuid,
+        topic: Topic,
+        ids: Vec<Uuid>,
+    },
+}
+
+async fn notify(conn: &mut DbConn, notice: &Notice) -> Result<(), AuditError> {
+    let payload = serde_json::to_string(notice).map_err(|e| AuditError::Invalid(e.to_string()))?;
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<diesel::sql_types::Text, _>(CHANNEL)
+        .bind::<diesel::sql_types::Text, _>(payload)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Announces events already stored in their own table (activity) by id, inside
+/// the transaction that stored them: replicas hear of them only on commit.
+pub async fn announce_stored(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    topic: Topic,
+    ids: &[Uuid],
+) -> Result<(), AuditError> {
+    for chunk in ids.chunks(IDS_PER_NOTICE) {
+        notify(
+            conn,
+            &Notice::Stored {
+                tenant_id: tenant.as_uuid(),
+                topic,
+                ids: chunk.to_vec(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Publishes an event inside the caller's tenant transaction: it reaches
+/// subscribers only if the transaction commits. Large events are stored in
+/// `hub_events` and announced by reference.
+pub async fn publish_in_tx(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    topic: Topic,
+    data: serde_json::Value,
+) -> Result<Uuid, AuditError> {
+    let event = HubEvent {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.as_uuid(),
+        topic,
+        occurred_at: Utc::now(),
+        data,
+    };
+    let id = event.id;
+    let inline = Notice::Inline { event };
+    let size = serde_json::to_vec(&inline)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size <= INLINE_LIMIT {
+        notify(conn, &inline).await?;
+    } else {
+        let Notice::Inline { event } = inline else {
+            return Err(AuditError::Invalid("unreachable".into()));
+        };
+        diesel::insert_into(hub_events::table)
+            .values((
+                hub_events::tenant_id.eq(event.tenant_id),
+                hub_events::id.eq(event.id),
+                hub_events::topic.eq(serde_json::to_value(topic)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()),
+                hub_events::data.eq(event.data),
+            ))
+            .execute(conn)
+            .await?;
+        notify(
+            conn,
+            &Notice::Stored {
+                tenant_id: tenant.as_uuid(),
+                topic,
+                ids: vec![id],
+            },
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Why a subscription ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The subscriber did not keep up and was dropped so that others are not held up.
+    SlowConsumer,
+    /// The hub is shutting down.
+    Shutdown,
+}
+
+struct Subscriber {
+    id: u64,
+    tenant: Option<Uuid>,
+    topics: Arc<AtomicUsize>,
+    tx: mpsc::Sender<Arc<HubEvent>>,
+    ended: Arc<Mutex<Option<Ended>>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Recent events per tenant, for resume.
+    recent: HashMap<Uuid, VecDeque<Arc<HubEvent>>>,
+    subscribers: Vec<Subscriber>,
+    closed: bool,
+}
+
+/// Counters of the hub.
+#[derive(Debug, Default)]
+pub struct HubStats {
+    /// Events delivered to local subscribers' queues.
+    pub delivered: AtomicU64,
+    /// Subscribers dropped for not keeping up.
+    pub slow_consumers: AtomicU64,
+    /// Notifications received from PostgreSQL.
+    pub notices: AtomicU64,
+}
+
+/// The hub of one process.
+#[derive(Clone)]
+pub struct Hub {
+    state: Arc<Mutex<State>>,
+    next_id: Arc<AtomicU64>,
+    buffer: usize,
+    stats: Arc<HubStats>,
+}
+
+/// A live subscription.
+pub struct Subscription {
+    id: u64,
+    tenant: Option<Uuid>,
+    topics: Arc<AtomicUsize>,
+    rx: mpsc::Receiver<Arc<HubEvent>>,
+    ended: Arc<Mutex<Option<Ended>>>,
+    hub: Hub,
+}
+
+impl Subscription {
+    /// The next event, or `None` when the subscription ended (see [`Self::ended`]).
+    pub async fn recv(&mut self) -> Option<Arc<HubEvent>> {
+        self.rx.recv().await
+    }
+
+    /// Why the subscription ended, once `recv` returned `None`.
+    pub fn ended(&self) -> Option<Ended> {
+        *self
+            .ended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces the topics.
+    pub fn set_topics(&self, topics: Topics) {
+        self.topics.store(usize::from(topics.0), Ordering::Relaxed);
+    }
+
+    /// Events after `last_event_id` still in the resume buffer (of the
+    /// subscribed topics), oldest first; `None` when that id is no longer there.
+    pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<HubEvent>>> {
+        let topics =
+            Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
+        let tenant = self.tenant?;
+        let state = self.hub.lock();
+        let recent = state.recent.get(&tenant)?;
+        let pos = recent.iter().position(|e| e.id == last_event_id)?;
+        Some(
+            recent
+                .iter()
+                .skip(pos + 1)
+                .filter(|e| topics.contains(e.topic))
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let id = self.id;
+        self.hub.lock().subscribers.retain(|s| s.id != id);
+    }
+}
+
+impl Hub {
+    /// A hub keeping the last `buffer` events of each tenant for resume.
+    pub fn new(buffer: usize) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State::default())),
+            next_id: Arc::new(AtomicU64::new(1)),
+            buffer: buffer.max(1),
+            stats: Arc::new(HubStats::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &HubStats {
+        &self.stats
+    }
+
+    /// Local subscribers now.
+    pub fn subscriber_count(&self) -> usize {
+        self.lock().subscribers.len()
+    }
+
+    /// Subscribes to `tenant`'s events (or every tenant's, with `None`: for
+    /// in-process consumers such as the behavior engine) on `topics`. At most
+    /// `queue` events wait for the subscriber; one more and it is dropped
+    /// ([`Ended::SlowConsumer`]).
+    pub fn subscribe(
+        &self,
+        tenant: Option<TenantId>,
+        topics: Topics,
+        queue: usize,
+    ) -> Subscription {
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let topics = Arc::new(AtomicUsize::new(usize::from(topics.0)));
+        let ended = Arc::new(Mutex::new(None));
+        let mut state = self.lock();
+        if state.closed {
+            *ended
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Ended::Shutdown);
+        } else {
+            state.subscribers.push(Subscriber {
+                id,
+                tenant: tenant.map(|t| t.as_uuid()),
+                topics: topics.clone(),
+                tx,
+                ended: ended.clone(),
+            });
+        }
+        Subscription {
+            id,
+            tenant: tenant.map(|t| t.as_uuid()),
+            topics,
+            rx,
+            ended,
+            hub: self.clone(),
+        }
+    }
+
+    /// Delivers an event to this process's subscribers and keeps it for resume.
+    pub fn deliver(&self, event: HubEvent) {
+        let event = Arc::new(event);
+        let mut state = self.lock();
+        let recent = state.recent.entry(event.tenant_id).or_default();
+        if recent.iter().rev().take(64).any(|e| e.id == event.id) {
+            return; // already delivered (announced twice)
+        }
+        recent.push_back(event.clone());
+        while recent.len() > self.buffer {
+            recent.pop_front();
+        }
+        let bit = usize::from(event.topic.bit());
+        let mut delivered = 0;
+        state.subscribers.retain(|s| {
+            if s.tenant.is_some_and(|t| t != event.tenant_id)
+                || AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit == 0
+            {
+                return true;
+            }
+            match s.tx.try_send(event.clone()) {
+                Ok(()) => {
+                    delivered += 1;
+                    true
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    *s.ended
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some(Ended::SlowConsumer);
+                    self.stats.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
+        self.stats.delivered.fetch_add(delivered, Ordering::Relaxed);
+    }
+
+    /// Ends every subscription (graceful shutdown); later subscriptions end at once.
+    pub fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        for s in state.subscribers.drain(..) {
+            *s.ended
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Ended::Shutdown);
+        }
+    }
+
+    /// Publishes an event now (its own transaction).
+    pub async fn publish(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        topic: Topic,
+        data: serde_json::Value,
+    ) -> Result<Uuid, AuditError> {
+        db.tenant_tx(tenant, |conn| {
+            async move { publish_in_tx(conn, tenant, topic, data).await }.scope_boxed()
+        })
+        .await
+    }
+
+    /// Listens for notifications on `database_url` (a direct, unpooled
+    /// connection) and delivers them, reconnecting after failures, until the
+    /// hub is closed. Events notified while disconnected are not replayed.
+    pub fn listen(&self, database_url: String, db: Db) -> tokio::task::JoinHandle<()> {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(100);
+            while !hub.lock().closed {
+                match hub.listen_once(&database_url, &db).await {
+                    Ok(()) => backoff = Duration::from_millis(100),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        })
+    }
+
+    async fn listen_once(&self, database_url: &str, db: &Db) -> Result<(), String> {
+        let (client, mut connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let driver = tokio::spawn(async move {
+            loop {
+                match futures::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                        if tx.send(n.payload().to_owned()).is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "event listener connection failed");
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        });
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        while let Some(payload) = rx.recv().await {
+            if self.lock().closed {
+                break;
+            }
+            self.stats.notices.fetch_add(1, Ordering::Relaxed);
+            match serde_json::from_str::<Notice>(&payload) {
+                Ok(notice) => {
+                    if let Err(e) = self.resolve(db, notice).await {
+                        tracing::warn!(error = %e, "could not load announced events");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "unreadable event notification"),
+            }
+        }
+        driver.abort();
+        drop(client);
+        if self.lock().closed {
+            Ok(())
+        } else {
+            Err("notification stream ended".into())
+        }
+    }
+
+    async fn resolve(&self, db: &Db, notice: Notice) -> Result<(), AuditError> {
+        match notice {
+            Notice::Inline { event } => self.deliver(event),
+            Notice::Stored {
+                tenant_id,
+                topic: Topic::Activity,
+                ids,
+            } => {
+                let tenant = TenantId::new(tenant_id);
+                let records = db
+                    .tenant_tx(tenant, |conn| {
+                        async move { crate::store::load(conn, &ids).await }.scope_boxed()
+                    })
+                    .await?;
+                for r in records {
+                    self.deliver(HubEvent {
+                        id: r.id,
+                        tenant_id,
+                        topic: Topic::Activity,
+                        occurred_at: r.occurred_at,
+                        data: serde_json::to_value(&r).unwrap_or_default(),
+                    });
+                }
+            }
+            Notice::Stored {
+                tenant_id,
+                topic,
+                ids,
+            } => {
+                let tenant = TenantId::new(tenant_id);
+                let rows: Vec<(Uuid, serde_json::Value, DateTime<Utc>)> = db
+                    .tenant_tx(tenant, |conn| {
+                        async move {
+                            Ok::<_, AuditError>(
+                                hub_events::table
+                                    .filter(hub_events::id.eq_any(&ids))
+                                    .select((
+                                        hub_events::id,
+                                        hub_events::data,
+                                        hub_events::created_at,
+                                    ))
+                                    .order(hub_events::id.asc())
+                                    .load(conn)
+                                    .await?,
+                            )
+                        }
+                        .scope_boxed()
+                    })
+                    .await?;
+                for (id, data, occurred_at) in rows {
+                    self.deliver(HubEvent {
+                        id,
+                        tenant_id,
+                        topic,
+                        occurred_at,
+                        data,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(tenant: Uuid, topic: Topic) -> HubEvent {
+        HubEvent {
+            id: Uuid::now_v7(),
+            tenant_id: tenant,
+            topic,
+            occurred_at: Utc::now(),
+            data: serde_json::json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_get_only_their_tenant_and_topics() {
+        let hub = Hub::new(16);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut sub = hub.subscribe(
+            Some(TenantId::new(a)),
+            Topics::from(&[Topic::Detection][..]),
+            8,
+        );
+        hub.deliver(event(b, Topic::Detection));
+        hub.deliver(event(a, Topic::Activity));
+        let wanted = event(a, Topic::Detection);
+        hub.deliver(wanted.clone());
+        assert_eq!(sub.recv().await.map(|e| e.id), Some(wanted.id));
+        assert!(sub.rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_slow_consumer_is_dropped_without_holding_up_others() {
+        let hub = Hub::new(16);
+        let t = Uuid::now_v7();
+        let mut slow = hub.subscribe(Some(TenantId::new(t)), Topics::all(), 2);
+        let mut fast = hub.subscribe(Some(TenantId::new(t)), Topics::all(), 100);
+        for _ in 0..5 {
+            hub.deliver(event(t, Topic::Activity));
+            assert!(fast.recv().await.is_some());
+        }
+        assert!(slow.recv().await.is_some());
+        assert!(slow.recv().await.is_some());
+        assert!(slow.recv().await.is_none());
+        assert_eq!(slow.ended(), Some(Ended::SlowConsumer));
+        assert_eq!(hub.subscriber_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn replay_returns_what_followed_the_last_seen_event() {
+        let hub = Hub::new(3);
+        let t = Uuid::now_v7();
+        let sub = hub.subscribe(Some(TenantId::new(t)), Topics::all(), 8);
+        let events: Vec<HubEvent> = (0..5).map(|_| event(t, Topic::Activity)).collect();
+        for e in &events {
+            hub.deliver(e.clone());
+        }
+        let replayed: Vec<Uuid> = sub
+            .replay_after(events[2].id)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(replayed, vec![events[3].id, events[4].id]);
+        // Fell out of the buffer of 3.
+        assert!(sub.replay_after(events[0].id).is_none());
+    }
+}

@@ -1,0 +1,194 @@
+//! The audit writer: a bounded queue in front of a task that writes events in
+//! batches, by size or every `flush_interval`, whichever comes first.
+//!
+//! A full queue makes `record` wait (backpressure) instead of dropping events.
+//! A failed write is retried until it succeeds, so an event once queued is
+//! written as long as the process lives; `shutdown` writes everything queued.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use warden_tenancy::Db;
+
+use crate::event::ActivityEvent;
+use crate::{AuditError, store};
+
+/// Writer settings.
+#[derive(Clone, Debug)]
+pub struct WriterConfig {
+    /// Events the queue holds before `record` waits.
+    pub capacity: usize,
+    /// Most events per batch.
+    pub batch_size: usize,
+    /// Longest time an event waits for its batch.
+    pub flush_interval: Duration,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 65_536,
+            batch_size: 2_000,
+            flush_interval: Duration::from_millis(50),
+        }
+    }
+}
+
+enum Msg {
+    Event(Box<ActivityEvent>),
+    /// Acknowledged once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Counters and gauges of the writer, exported as metrics.
+#[derive(Debug, Default)]
+pub struct WriterMetrics {
+    /// Events written.
+    pub written: AtomicU64,
+    /// Batches written.
+    pub batches: AtomicU64,
+    /// Failed batch writes (each retried).
+    pub failures: AtomicU64,
+    /// Duration of the last batch write, microseconds.
+    pub last_flush_us: AtomicU64,
+    /// Longest batch write so far, microseconds.
+    pub max_flush_us: AtomicU64,
+    /// Sum of batch write durations, microseconds.
+    pub total_flush_us: AtomicU64,
+}
+
+/// The sending side; cheap to clone.
+#[derive(Clone)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<Msg>,
+    capacity: usize,
+    metrics: Arc<WriterMetrics>,
+}
+
+/// The writing task; `shutdown` drains it.
+pub struct WriterTask {
+    writer: AuditWriter,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl AuditWriter {
+    /// Starts the writing task on the current runtime.
+    pub fn start(db: Db, config: WriterConfig) -> (Self, WriterTask) {
+        let (tx, rx) = mpsc::channel(config.capacity.max(1));
+        let metrics = Arc::new(WriterMetrics::default());
+        let writer = Self {
+            tx,
+            capacity: config.capacity.max(1),
+            metrics: metrics.clone(),
+        };
+        let task = tokio::spawn(run(db, config, rx, metrics));
+        (writer.clone(), WriterTask { writer, task })
+    }
+
+    /// Queues an event, waiting while the queue is full.
+    pub async fn record(&self, event: ActivityEvent) -> Result<(), AuditError> {
+        self.tx
+            .send(Msg::Event(Box::new(event)))
+            .await
+            .map_err(|_| AuditError::Closed)
+    }
+
+    /// Waits until everything queued so far is written.
+    pub async fn flush(&self) -> Result<(), AuditError> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Msg::Flush(ack))
+            .await
+            .map_err(|_| AuditError::Closed)?;
+        done.await.map_err(|_| AuditError::Closed)
+    }
+
+    /// Events waiting in the queue.
+    pub fn queue_depth(&self) -> usize {
+        self.capacity - self.tx.capacity()
+    }
+
+    /// Queue capacity.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Counters.
+    pub fn metrics(&self) -> &WriterMetrics {
+        &self.metrics
+    }
+}
+
+impl WriterTask {
+    /// Writes everything queued, then stops the task. Call after the server
+    /// has stopped taking requests.
+    pub async fn shutdown(self) -> Result<(), AuditError> {
+        let flushed = self.writer.flush().await;
+        self.task.abort();
+        flushed
+    }
+}
+
+async fn run(
+    db: Db,
+    config: WriterConfig,
+    mut rx: mpsc::Receiver<Msg>,
+    metrics: Arc<WriterMetrics>,
+) {
+    let mut inbox = Vec::with_capacity(config.batch_size);
+    loop {
+        if rx.recv_many(&mut inbox, config.batch_size).await == 0 {
+            return; // every sender is gone
+        }
+        // Give the batch until the interval ends to fill up.
+        let deadline = tokio::time::Instant::now() + config.flush_interval;
+        while inbox.len() < config.batch_size && !inbox.iter().any(|m| matches!(m, Msg::Flush(_))) {
+            let room = config.batch_size - inbox.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut inbox, room)).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        let mut events = Vec::with_capacity(inbox.len());
+        let mut acks = Vec::new();
+        for msg in inbox.drain(..) {
+            match msg {
+                Msg::Event(e) => events.push(*e),
+                Msg::Flush(ack) => acks.push(ack),
+            }
+        }
+        if !events.is_empty() {
+            write_with_retry(&db, events, &metrics).await;
+        }
+        for ack in acks {
+            let _ = ack.send(());
+        }
+    }
+}
+
+async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
+    let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let started = Instant::now();
+        match store::insert_batch(db, events.clone()).await {
+            Ok(()) => {
+                let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                metrics.written.fetch_add(n, Ordering::Relaxed);
+                metrics.batches.fetch_add(1, Ordering::Relaxed);
+                metrics.last_flush_us.store(us, Ordering::Relaxed);
+                metrics.max_flush_us.fetch_max(us, Ordering::Relaxed);
+                metrics.total_flush_us.fetch_add(us, Ordering::Relaxed);
+                return;
+            }
+            Err(e) => {
+                metrics.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, events = n, "audit batch write failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

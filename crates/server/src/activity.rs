@@ -1,0 +1,147 @@
+//! The activity middleware: one activity event for every request, whatever its
+//! outcome, queued for the audit writer before the response leaves (so what a
+//! client was answered is never lost; a full queue holds the response back).
+//!
+//! Inner layers leave what they learned in the request's extensions: the
+//! [`Caller`] (tenant and actor), the verified [`Principal`], and a
+//! [`SecurityNote`] when something security-relevant happened.
+
+use std::time::Instant;
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{CONTENT_LENGTH, USER_AGENT};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use serde_json::json;
+use warden_audit::{ActivityEvent, Kind};
+use warden_commerce::Role;
+use warden_tenancy::TenantId;
+
+use crate::auth::Principal;
+use crate::request_id;
+use crate::state::AppState;
+use crate::tenant_context::{Caller, TENANT_HEADER};
+
+/// Something security-relevant that an inner layer saw.
+#[derive(Clone, Debug)]
+pub struct SecurityNote {
+    /// Event name: `auth_failure`, `tenant_mismatch`, `rate_limited`, …
+    pub event: &'static str,
+    /// The tenant whose log should hold it when the request reached none.
+    pub home_tenant: Option<TenantId>,
+    /// Details.
+    pub detail: serde_json::Value,
+}
+
+fn header(
+    req: &ServiceRequest,
+    name: impl actix_web::http::header::AsHeaderName,
+) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(256).collect())
+}
+
+/// `products` of `/api/v1/products/{id}`.
+fn resource_type(route: &str) -> Option<String> {
+    route
+        .strip_prefix("/api/v1/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .map(str::to_owned)
+}
+
+/// Middleware recording every request.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    if !state.config.audit.enabled {
+        return next.call(req).await;
+    }
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path: String = req.path().chars().take(1024).collect();
+    let user_agent = header(&req, USER_AGENT);
+    let claimed_tenant = header(&req, TENANT_HEADER);
+    let bytes_in = header(&req, CONTENT_LENGTH).and_then(|v| v.parse::<i64>().ok());
+    let client_ip = req.peer_addr().map(|a| a.ip().to_string());
+
+    let res = next.call(req).await?;
+
+    let status = res.status().as_u16();
+    let bytes_out = match res.response().body().size() {
+        BodySize::Sized(n) => i64::try_from(n).ok(),
+        _ => None,
+    };
+    let request = res.request();
+    let route = request.match_pattern();
+    let resource_id = request.match_info().get("id").map(str::to_owned);
+    let (caller, principal, note) = {
+        let ext = request.extensions();
+        (
+            ext.get::<Caller>().cloned(),
+            ext.get::<Principal>().cloned(),
+            ext.get::<SecurityNote>().cloned(),
+        )
+    };
+    let principal = caller.as_ref().map(|c| c.principal.clone()).or(principal);
+    let mut event = ActivityEvent::new(
+        Kind::ApiCall,
+        format!("{method} {}", route.as_deref().unwrap_or(&path)),
+    );
+    event.request_id = Some(request_id::current());
+    event.method = Some(method.to_string());
+    event.resource_type = route.as_deref().and_then(resource_type);
+    event.route = route;
+    event.path = Some(path);
+    event.status = Some(status);
+    event.latency_us = i64::try_from(started.elapsed().as_micros()).ok();
+    event.bytes_in = bytes_in;
+    event.bytes_out = bytes_out;
+    event.client_ip = client_ip;
+    event.user_agent = user_agent;
+    event.resource_id = resource_id;
+    if let Some(p) = &principal {
+        event.actor_subject = Some(p.subject.clone());
+        event.actor_roles = p.roles.iter().map(|r| r.as_str().to_owned()).collect();
+    }
+    event.tenant = caller.as_ref().map(|c| c.actor.tenant);
+    event.actor_id = caller.as_ref().map(|c| c.actor.user_id);
+    let success = (200..300).contains(&status);
+    event.kind = Some(match &method {
+        _ if note.is_some() || status == 401 => Kind::Security,
+        m if success && *m == Method::POST => Kind::ResourceCreate,
+        m if success && (*m == Method::PUT || *m == Method::PATCH) => Kind::ResourceUpdate,
+        m if success && *m == Method::DELETE => Kind::ResourceDelete,
+        _ => Kind::ApiCall,
+    });
+    if let Some(note) = note {
+        event.tenant = event.tenant.or(note.home_tenant);
+        event.metadata = json!({ "event": note.event, "detail": note.detail });
+        event.action = note.event.to_owned();
+    } else if status == 401 {
+        event.metadata = json!({ "event": "auth_failure" });
+        event.action = "auth_failure".to_owned();
+    } else if caller
+        .as_ref()
+        .is_some_and(|c| c.actor.has(Role::PlatformAdmin))
+    {
+        // Platform staff inside a tenant is always worth a tenant's attention.
+        event.kind = Some(Kind::Security);
+        event.metadata = json!({ "event": "platform_admin_in_tenant", "action": event.action });
+    }
+    if event.tenant.is_none() {
+        event.claimed_tenant = claimed_tenant;
+    }
+    if let Err(e) = state.audit.record(event).await {
+        tracing::error!(error = %e, "activity event could not be queued");
+    }
+    Ok(res)
+}

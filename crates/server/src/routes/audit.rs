@@ -1,0 +1,72 @@
+//! The audit query.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use warden_audit::Kind;
+use warden_audit::store::{self, ActivityRecord, AuditFilter};
+use warden_tenancy::Page;
+
+use super::PageQuery;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::tenant_context::Caller;
+
+/// Registers the audit routes.
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit);
+}
+
+/// Filters of `GET /audit`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Acting user id.
+    pub actor: Option<Uuid>,
+    /// Kind.
+    pub kind: Option<Kind>,
+    /// Resource type, e.g. `products`.
+    pub resource_type: Option<String>,
+    /// Resource id.
+    pub resource_id: Option<String>,
+    /// Response status.
+    pub status: Option<i16>,
+    /// From (RFC 3339, inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// To (RFC 3339, exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The tenant's activity and audit log, newest first (tenant administrators,
+/// moderators; platform administrators in any tenant). Events are written in
+/// batches, so the last few dozen milliseconds may not show yet.
+#[utoipa::path(tag = "audit", params(PageQuery, AuditQuery), responses((status = 200, body = Page<ActivityRecord>)))]
+#[get("/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: web::Query<PageQuery>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.actor.is_staff() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "the audit log is for tenant staff",
+        ));
+    }
+    let q = q.into_inner();
+    let filter = AuditFilter {
+        actor_id: q.actor,
+        kind: q.kind,
+        resource_type: q.resource_type,
+        resource_id: q.resource_id,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+    };
+    Ok(HttpResponse::Ok()
+        .json(store::list(&state.db, caller.actor.tenant, filter, page.page()?).await?))
+}

@@ -1,0 +1,208 @@
+//! `GET /api/v1/ws`: live events of the caller's tenant over a WebSocket.
+//! The message format is in the README ("Live events").
+
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_ws::{CloseCode, CloseReason, Message};
+use serde::Deserialize;
+use uuid::Uuid;
+use warden_audit::hub::{Ended, Subscription, Topic, Topics};
+use warden_commerce::Role;
+use warden_tenancy::{TenantId, TenantStatus};
+
+use crate::auth::AuthError;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Close code: the connection fell too far behind and was dropped.
+pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
+/// Close code: no answer to pings within the timeout.
+pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4002;
+
+/// Query of `GET /ws`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LiveQuery {
+    /// The JWT, for browsers (which cannot set headers on a WebSocket); otherwise
+    /// send `Authorization: Bearer`.
+    pub access_token: Option<String>,
+    /// For platform administrators: the tenant to watch.
+    pub tenant_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    Subscribe {
+        topics: Vec<Topic>,
+        #[serde(default)]
+        last_event_id: Option<Uuid>,
+    },
+}
+
+/// Opens a live connection (tenant administrators, moderators, platform
+/// administrators). Answers 101 and switches to the WebSocket protocol; see the
+/// README section "Live events" for messages, heartbeats and close codes.
+#[utoipa::path(tag = "live", params(LiveQuery), responses((status = 101, description = "Switching to WebSocket")))]
+#[get("/ws")]
+pub async fn open_live(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    q: web::Query<LiveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let token = match (crate::auth::principal::bearer(&req), &q.access_token) {
+        (Ok(t), _) => t,
+        (Err(AuthError::Missing), Some(t)) => t.clone(),
+        (Err(e), _) => return Err(e.into()),
+    };
+    let principal = state.verifier.verify(&token).await?;
+    let tenant = match (
+        principal.has(Role::PlatformAdmin),
+        q.tenant_id,
+        principal.tenant,
+    ) {
+        (true, Some(t), _) => t,
+        (_, _, Some(t)) => t,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::TenantHeaderMissing,
+                "the token names no tenant; platform administrators pass tenant_id",
+            ));
+        }
+    };
+    if !(principal.has(Role::TenantAdmin)
+        || principal.has(Role::Moderator)
+        || principal.has(Role::PlatformAdmin))
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "live events are for tenant staff",
+        ));
+    }
+    let tenant = TenantId::new(tenant);
+    let record = state.tenants.lookup(tenant).await?;
+    if record.status != TenantStatus::Active {
+        return Err(ApiError::new(
+            ErrorCode::TenantSuspended,
+            "this tenant is suspended",
+        ));
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            "this is a WebSocket endpoint: send an upgrade request",
+        )
+    })?;
+    let subscription = state.hub.subscribe(
+        Some(tenant),
+        Topics::default(),
+        state.config.live.connection_queue,
+    );
+    actix_web::rt::spawn(run(
+        session,
+        stream,
+        subscription,
+        tenant,
+        state.into_inner(),
+    ));
+    Ok(response)
+}
+
+fn close(code: u16, description: &str) -> Option<CloseReason> {
+    Some(CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(description.to_owned()),
+    })
+}
+
+async fn run(
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::MessageStream,
+    mut sub: Subscription,
+    tenant: TenantId,
+    state: std::sync::Arc<AppState>,
+) {
+    let settings = &state.config.live;
+    let welcome = serde_json::json!({
+        "type": "welcome",
+        "tenant_id": tenant,
+        "topics": Topic::ALL,
+        "ping_interval_secs": settings.ping_interval.as_secs(),
+        "timeout_secs": settings.timeout.as_secs(),
+    });
+    if session.text(welcome.to_string()).await.is_err() {
+        return;
+    }
+    let mut ping = tokio::time::interval(settings.ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let reason = loop {
+        tokio::select! {
+            msg = stream.recv() => {
+                let Some(Ok(msg)) = msg else { break None };
+                last_heard = Instant::now();
+                let alive = match msg {
+                    Message::Ping(p) => session.pong(&p).await.is_ok(),
+                    Message::Text(text) => handle(&mut session, &sub, &text).await,
+                    Message::Close(_) => break None,
+                    _ => true,
+                };
+                if !alive { return; }
+            }
+            event = sub.recv() => match event {
+                Some(e) => {
+                    let msg = serde_json::json!({ "type": "event", "event": &*e });
+                    if session.text(msg.to_string()).await.is_err() { return; }
+                }
+                None => break match sub.ended() {
+                    Some(Ended::SlowConsumer) => close(CLOSE_SLOW_CONSUMER, "slow consumer"),
+                    _ => Some(CloseReason { code: CloseCode::Away, description: Some("server shutting down".into()) }),
+                },
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > settings.timeout {
+                    break close(CLOSE_HEARTBEAT_TIMEOUT, "no answer to pings");
+                }
+                if session.ping(b"").await.is_err() { return; }
+            }
+        }
+    };
+    let _ = session.close(reason).await;
+}
+
+/// Handles a client message; false when the connection is gone.
+async fn handle(session: &mut actix_ws::Session, sub: &Subscription, text: &str) -> bool {
+    let reply = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(ClientMessage::Subscribe {
+            topics,
+            last_event_id,
+        }) => {
+            sub.set_topics(Topics::from(&topics[..]));
+            if let Some(last) = last_event_id {
+                match sub.replay_after(last) {
+                    Some(missed) => {
+                        for e in missed {
+                            let msg = serde_json::json!({ "type": "event", "event": &*e });
+                            if session.text(msg.to_string()).await.is_err() {
+                                return false;
+                            }
+                        }
+                    }
+                    None => {
+                        let gap = serde_json::json!({ "type": "gap", "last_event_id": last });
+                        if session.text(gap.to_string()).await.is_err() {
+                            return false;
+                        }
+                    }
+                }
+            }
+            serde_json::json!({ "type": "subscribed", "topics": topics })
+        }
+        Err(e) => {
+            serde_json::json!({ "type": "error", "message": format!("unreadable message: {e}") })
+        }
+    };
+    session.text(reply.to_string()).await.is_ok()
+}
