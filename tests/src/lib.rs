@@ -92,6 +92,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub config: Config,
     pub state: web::Data<AppState>,
+    server: actix_web::dev::ServerHandle,
 }
 
 /// A response: status, headers and JSON body (`Value::Null` when empty or not JSON).
@@ -202,17 +203,22 @@ impl TestApp {
         let state = web::Data::new(AppState::new(config.clone()).unwrap());
         let redoc = load_redoc(&config);
         let server_state = state.clone();
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                HttpServer::new(move || app::build(server_state.clone(), redoc.clone()))
-                    .workers(1)
-                    .disable_signals()
-                    .listen(listener)
-                    .unwrap()
-                    .run()
-                    .await
+                let server =
+                    HttpServer::new(move || app::build(server_state.clone(), redoc.clone()))
+                        .workers(1)
+                        .disable_signals()
+                        .shutdown_timeout(5)
+                        .listen(listener)
+                        .unwrap()
+                        .run();
+                let _ = handle_tx.send(server.handle());
+                server.await
             })
         });
+        let server = handle_rx.recv().unwrap();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -222,6 +228,7 @@ impl TestApp {
             client,
             config,
             state,
+            server,
         };
         for _ in 0..100 {
             if app.client.get(app.url("/health/live")).send().await.is_ok() {
@@ -230,6 +237,19 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("test server did not start");
+    }
+
+    /// Stops the server as `warden serve` does on SIGTERM: live connections
+    /// closed, in-flight requests finished, the activity log drained.
+    pub async fn stop(&self) {
+        self.state.hub.close();
+        self.server.stop(true).await;
+        self.state.shutdown().await;
+    }
+
+    /// The WebSocket URL of the live endpoint.
+    pub fn ws_url(&self) -> String {
+        format!("{}/api/v1/ws", self.base.replace("http://", "ws://"))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod activity;
 mod auth;
 mod bad_input;
 mod catalog;

@@ -1,0 +1,404 @@
+//! Every request leaves exactly one activity row, security events are marked,
+//! audited changes are written with the change, and nothing acknowledged is
+//! lost at shutdown.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
+use diesel_async::RunQueryDsl;
+use futures::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+use warden_commerce::Role;
+use warden_tests::{As, TestApp, World, admin_conn, generous_limits};
+
+#[derive(QueryableByName, Debug)]
+struct Row {
+    #[diesel(sql_type = Nullable<Text>)]
+    request_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    route: Option<String>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    status: Option<i16>,
+    #[diesel(sql_type = Nullable<Text>)]
+    actor_subject: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    bytes_out: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    latency_us: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    user_agent: Option<String>,
+    #[diesel(sql_type = Text)]
+    log: String,
+}
+
+/// Rows of both logs whose request id starts with `prefix` (as admin, past RLS).
+async fn rows(prefix: &str) -> Vec<Row> {
+    let mut conn = admin_conn().await;
+    diesel::sql_query(
+        "SELECT request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'tenant' AS log
+           FROM activity_log WHERE request_id LIKE $1
+         UNION ALL
+         SELECT request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'platform' AS log
+           FROM platform_activity_log WHERE request_id LIKE $1",
+    )
+    .bind::<Text, _>(format!("{prefix}%"))
+    .load(&mut conn)
+    .await
+    .unwrap()
+}
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    who: &As,
+    body: Option<Value>,
+    request_id: String,
+) -> u16 {
+    let mut req = app
+        .client
+        .request(method, app.url(path))
+        .header("x-request-id", request_id)
+        .header("user-agent", "warden-tests");
+    if let Some(t) = &who.token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(t) = &who.tenant {
+        req = req.header("X-Tenant-ID", t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn n_concurrent_requests_of_mixed_outcome_leave_exactly_n_rows() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "activity-n").await;
+    let mut low = generous_limits();
+    low["requests_per_minute"] = json!(2);
+    let throttled_tenant = app.tenant_with_limits("activity-429", low).await;
+    let throttled = app.member(throttled_tenant, "t", &[Role::Buyer]);
+    let prefix = format!("n-{}-", uuid::Uuid::now_v7().simple());
+    let bad_token = As {
+        token: Some("junk".into()),
+        tenant: Some(w.tenant.to_string()),
+    };
+    let product = format!("/api/v1/products/{}", w.product_id);
+    let missing = format!("/api/v1/products/{}", uuid::Uuid::now_v7());
+    let cases: Vec<(Method, String, As, Option<Value>, u16)> = vec![
+        (
+            Method::GET,
+            "/api/v1/products".into(),
+            w.buyer.clone(),
+            None,
+            200,
+        ),
+        (Method::GET, product.clone(), w.buyer.clone(), None, 200),
+        (Method::GET, missing, w.buyer.clone(), None, 404),
+        (
+            Method::GET,
+            "/api/v1/products/nope".into(),
+            w.buyer.clone(),
+            None,
+            400,
+        ),
+        (
+            Method::POST,
+            "/api/v1/products".into(),
+            w.buyer.clone(),
+            Some(json!({"title": "x", "price_minor": 1, "currency": "USD"})),
+            403,
+        ),
+        (Method::GET, "/api/v1/products".into(), bad_token, None, 401),
+        (
+            Method::GET,
+            "/api/v1/products".into(),
+            w.admin.with_tenant_header(&throttled_tenant.to_string()),
+            None,
+            403,
+        ),
+        (
+            Method::POST,
+            "/api/v1/products".into(),
+            w.seller.clone(),
+            Some(
+                json!({"title": "y", "price_minor": 1, "currency": "USD", "description": "d".repeat(70 * 1024)}),
+            ),
+            413,
+        ),
+        (Method::GET, "/nothing".into(), As::anonymous(), None, 404),
+    ];
+    let mut futures = Vec::new();
+    let mut n = 0;
+    for round in 0..4 {
+        for (i, (method, path, who, body, _)) in cases.iter().enumerate() {
+            futures.push(send(
+                &app,
+                method.clone(),
+                path,
+                who,
+                body.clone(),
+                format!("{prefix}{round}-{i}"),
+            ));
+            n += 1;
+        }
+    }
+    // Three to a tenant allowing two a minute: at least one 429.
+    for i in 0..3 {
+        futures.push(send(
+            &app,
+            Method::GET,
+            "/api/v1/products",
+            &throttled,
+            None,
+            format!("{prefix}rl-{i}"),
+        ));
+        n += 1;
+    }
+    let statuses = join_all(futures).await;
+    for (round_status, expected) in statuses
+        .iter()
+        .zip(cases.iter().cycle().map(|c| c.4))
+        .take(4 * cases.len())
+    {
+        assert_eq!(*round_status, expected);
+    }
+    assert!(statuses[statuses.len() - 3..].contains(&429));
+    app.state.audit.flush().await.unwrap();
+
+    let found = rows(&prefix).await;
+    assert_eq!(found.len(), n, "one row per request");
+    let mut ids: Vec<&str> = found
+        .iter()
+        .filter_map(|r| r.request_id.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no request recorded twice");
+
+    let by_id = |id: String| {
+        found
+            .iter()
+            .find(|r| r.request_id.as_deref() == Some(id.as_str()))
+            .unwrap()
+    };
+    let ok = by_id(format!("{prefix}0-1"));
+    assert_eq!(
+        (ok.kind.as_str(), ok.status, ok.log.as_str()),
+        ("api_call", Some(200), "tenant")
+    );
+    assert_eq!(ok.route.as_deref(), Some("/api/v1/products/{id}"));
+    assert_eq!(ok.actor_subject.as_deref(), Some("buyer-1"));
+    assert!(ok.bytes_out.unwrap_or(0) > 0 && ok.latency_us.unwrap_or(0) > 0);
+    assert_eq!(ok.user_agent.as_deref(), Some("warden-tests"));
+    let unauthenticated = by_id(format!("{prefix}0-5"));
+    assert_eq!(
+        (
+            unauthenticated.kind.as_str(),
+            unauthenticated.action.as_str(),
+            unauthenticated.log.as_str()
+        ),
+        ("security", "auth_failure", "platform")
+    );
+    let mismatch = by_id(format!("{prefix}0-6"));
+    assert_eq!(
+        (
+            mismatch.kind.as_str(),
+            mismatch.action.as_str(),
+            mismatch.log.as_str()
+        ),
+        ("security", "tenant_mismatch", "tenant")
+    );
+    assert_eq!(by_id(format!("{prefix}0-7")).status, Some(413));
+    let limited = found.iter().find(|r| r.status == Some(429)).unwrap();
+    assert_eq!(
+        (limited.kind.as_str(), limited.action.as_str()),
+        ("security", "rate_limited")
+    );
+    assert_eq!(by_id(format!("{prefix}0-8")).log, "platform");
+}
+
+#[tokio::test]
+async fn audited_changes_are_written_with_the_change_and_queryable_by_staff() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "audit-query").await;
+    let buyer_id = app.get("/api/v1/users/me", &w.buyer).await.id();
+    // A status change is audited in its own transaction: visible with no flush.
+    app.patch(
+        &format!("/api/v1/users/{buyer_id}"),
+        &w.admin,
+        json!({"status": "disabled"}),
+    )
+    .await
+    .assert_status(200);
+    let r = app
+        .get(
+            &format!("/api/v1/audit?kind=security&resource_type=users&resource_id={buyer_id}"),
+            &w.moderator,
+        )
+        .await;
+    r.assert_status(200);
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"status_change"), "{}", r.text);
+    // A role change arrives with the next token of that subject.
+    let promoted = app.member(w.tenant, "seller-1", &[Role::Seller, Role::Moderator]);
+    app.get("/api/v1/users/me", &promoted)
+        .await
+        .assert_status(200);
+    let r = app.get("/api/v1/audit?kind=security", &w.admin).await;
+    let role_change = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "role_change")
+        .cloned();
+    let role_change = role_change.unwrap_or_else(|| panic!("no role_change in {}", r.text));
+    assert_eq!(
+        role_change["metadata"]["to"],
+        json!(["moderator", "seller"])
+    );
+    // A limits change by the platform.
+    app.put(
+        &format!("/api/v1/tenants/{}/limits", w.tenant),
+        &app.platform_admin(),
+        generous_limits(),
+    )
+    .await
+    .assert_status(200);
+    let r = app
+        .get("/api/v1/audit?resource_type=limits", &w.admin)
+        .await;
+    assert_eq!(r.body["items"][0]["action"], "limits_change");
+
+    // Request activity shows after the writer's batch.
+    app.get(
+        &format!("/api/v1/products/{}", w.product_id),
+        &w.other_buyer,
+    )
+    .await;
+    app.state.audit.flush().await.unwrap();
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/audit?resource_type=products&resource_id={}&status=200",
+                w.product_id
+            ),
+            &w.admin,
+        )
+        .await;
+    assert!(!r.items().is_empty(), "{}", r.text);
+    // A platform administrator acting inside the tenant is a security event.
+    app.get(
+        "/api/v1/products",
+        &app.platform_admin()
+            .with_tenant_header(&w.tenant.to_string()),
+    )
+    .await
+    .assert_status(200);
+    app.state.audit.flush().await.unwrap();
+    let r = app.get("/api/v1/audit?kind=security", &w.admin).await;
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["metadata"]["event"] == "platform_admin_in_tenant"),
+        "{}",
+        r.text
+    );
+
+    // Pagination and filters.
+    let page = app.get("/api/v1/audit?limit=2", &w.admin).await;
+    assert_eq!(page.items().len(), 2);
+    let next = app
+        .get(
+            &format!(
+                "/api/v1/audit?limit=2&cursor={}",
+                page.body["next_cursor"].as_str().unwrap()
+            ),
+            &w.admin,
+        )
+        .await;
+    assert!(
+        next.item_ids()
+            .iter()
+            .all(|id| !page.item_ids().contains(id))
+    );
+    app.get("/api/v1/audit?kind=nonsense", &w.admin)
+        .await
+        .assert_problem(400, "invalid_query_parameter");
+    app.get(
+        "/api/v1/audit?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        &w.admin,
+    )
+    .await
+    .assert_problem(400, "invalid_input");
+    // Only staff; and another tenant's staff see nothing of this tenant.
+    app.get("/api/v1/audit", &w.seller)
+        .await
+        .assert_problem(403, "forbidden");
+    let other = World::new(&app, "audit-other").await;
+    let theirs = app.get("/api/v1/audit?limit=100", &other.admin).await;
+    assert!(
+        theirs.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["tenant_id"] == other.tenant.to_string())
+    );
+}
+
+#[tokio::test]
+async fn shutdown_under_load_loses_nothing_that_was_answered() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "activity-stop").await;
+    let prefix = format!("stop-{}-", uuid::Uuid::now_v7().simple());
+    let load = (0..300).map(|i| {
+        let app = &app;
+        let who = w.buyer.clone();
+        let id = format!("{prefix}{i}");
+        async move {
+            let res = app
+                .client
+                .get(app.url("/api/v1/products"))
+                .bearer_auth(who.token.unwrap())
+                .header("X-Tenant-ID", who.tenant.unwrap())
+                .header("x-request-id", &id)
+                .send()
+                .await;
+            res.ok().map(|r| (id, r.status().as_u16()))
+        }
+    });
+    let stopper = async {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        app.stop().await;
+    };
+    let (answered, ()) = tokio::join!(join_all(load), stopper);
+    let answered: Vec<String> = answered.into_iter().flatten().map(|(id, _)| id).collect();
+    assert!(!answered.is_empty());
+    let written = rows(&prefix).await;
+    for id in &answered {
+        assert!(
+            written
+                .iter()
+                .any(|r| r.request_id.as_deref() == Some(id.as_str())),
+            "answered request {id} has no activity row"
+        );
+    }
+    assert_eq!(
+        written.len(),
+        answered.len(),
+        "rows for requests that were never answered"
+    );
+}
