@@ -8,6 +8,7 @@ mod catalog;
 mod commerce;
 mod docs;
 mod isolation;
+mod live;
 mod migrations;
 mod quotas;
 mod roles;

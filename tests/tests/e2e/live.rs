@@ -1,0 +1,318 @@
+//! Live events over WebSocket: delivery, topics, tenant isolation, heartbeats,
+//! resume, slow consumers, several replicas, shutdown.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use uuid::Uuid;
+use warden_audit::hub::{HubEvent, Topic};
+use warden_commerce::Role;
+use warden_tenancy::TenantId;
+use warden_tests::{As, TestApp, test_config};
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp, token: &str) -> Ws {
+    let mut req = app.ws_url().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let welcome = next_json(&mut ws).await.unwrap();
+    assert_eq!(welcome["type"], "welcome");
+    ws
+}
+
+/// The next JSON message, or the close frame's code as `Err`.
+async fn next_json(ws: &mut Ws) -> Result<Value, Option<u16>> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s");
+        match msg {
+            Some(Ok(Message::Text(t))) => return Ok(serde_json::from_str(&t).unwrap()),
+            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| u16::from(f.code))),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return Err(None),
+        }
+    }
+}
+
+async fn subscribe(ws: &mut Ws, topics: &[&str], last_event_id: Option<Uuid>) -> Vec<Value> {
+    let msg = json!({ "type": "subscribe", "topics": topics, "last_event_id": last_event_id });
+    ws.send(Message::text(msg.to_string())).await.unwrap();
+    let mut before = Vec::new();
+    loop {
+        let m = next_json(ws).await.unwrap();
+        if m["type"] == "subscribed" {
+            return before;
+        }
+        before.push(m);
+    }
+}
+
+/// Waits for the event whose `pred` holds, returning it and what came before.
+async fn until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+    let mut seen = Vec::new();
+    loop {
+        let m = next_json(ws).await.unwrap();
+        if m["type"] == "event" && pred(&m["event"]) {
+            return (m, seen);
+        }
+        seen.push(m);
+    }
+}
+
+async fn traced_request(app: &TestApp, who: &As, marker: &str) {
+    app.client
+        .get(app.url("/api/v1/products"))
+        .bearer_auth(who.token.clone().unwrap())
+        .header("X-Tenant-ID", who.tenant.clone().unwrap())
+        .header("x-request-id", marker)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn is_request(marker: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |e: &Value| e["topic"] == "activity" && e["data"]["request_id"] == marker
+}
+
+async fn publish(app: &TestApp, tenant: Uuid, topic: Topic, data: Value) -> Uuid {
+    app.state
+        .hub
+        .publish(&app.state.db, TenantId::new(tenant), topic, data)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_receive_their_tenants_events_on_the_topics_they_chose() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-topics").await;
+    let admin = app.token(Some(t), "admin", &[Role::TenantAdmin]);
+    let buyer = app.member(t, "buyer", &[Role::Buyer]);
+    let mut ws = connect(&app, &admin).await;
+    subscribe(&mut ws, &["detection"], None).await;
+    traced_request(&app, &buyer, "live-topic-1").await;
+    let id = publish(&app, t, Topic::Detection, json!({"rule": "burst"})).await;
+    let (got, before) = until(&mut ws, |e| e["topic"] == "detection").await;
+    assert_eq!(got["event"]["id"], id.to_string());
+    assert_eq!(got["event"]["data"]["rule"], "burst");
+    assert!(
+        before.iter().all(|m| m["type"] != "event"),
+        "activity leaked into a detection subscription: {before:?}"
+    );
+
+    subscribe(&mut ws, &["activity"], None).await;
+    traced_request(&app, &buyer, "live-topic-2").await;
+    let (got, _) = until(&mut ws, is_request("live-topic-2")).await;
+    assert_eq!(got["event"]["tenant_id"], t.to_string());
+    assert_eq!(got["event"]["data"]["route"], "/api/v1/products");
+
+    // A large event travels by reference and arrives whole.
+    let big = "x".repeat(20_000);
+    publish(&app, t, Topic::Moderation, json!({"text": big})).await;
+    subscribe(&mut ws, &["moderation"], None).await;
+    publish(&app, t, Topic::Moderation, json!({"text": big})).await;
+    let (got, _) = until(&mut ws, |e| e["topic"] == "moderation").await;
+    assert_eq!(
+        got["event"]["data"]["text"].as_str().map(str::len),
+        Some(20_000)
+    );
+}
+
+#[tokio::test]
+async fn a_tenants_sockets_never_receive_another_tenants_events() {
+    let app = TestApp::start().await;
+    let a = app.tenant("live-a").await;
+    let b = app.tenant("live-b").await;
+    let mut ws = connect(&app, &app.token(Some(a), "admin", &[Role::TenantAdmin])).await;
+    subscribe(
+        &mut ws,
+        &[
+            "activity",
+            "detection",
+            "violation",
+            "notification",
+            "moderation",
+        ],
+        None,
+    )
+    .await;
+    let b_buyer = app.member(b, "buyer", &[Role::Buyer]);
+    for i in 0..5 {
+        traced_request(&app, &b_buyer, &format!("live-b-{i}")).await;
+        publish(&app, b, Topic::Violation, json!({"n": i})).await;
+    }
+    app.state.audit.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let fence = publish(&app, a, Topic::Detection, json!({"fence": true})).await;
+    let (_, seen) = until(&mut ws, |e| e["id"] == fence.to_string()).await;
+    for m in seen.iter().filter(|m| m["type"] == "event") {
+        assert_eq!(
+            m["event"]["tenant_id"],
+            a.to_string(),
+            "tenant B's event reached A: {m}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_staff_connect_and_browsers_may_pass_the_token_as_a_query_parameter() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-auth").await;
+    let status = |res: Result<_, tokio_tungstenite::tungstenite::Error>| match res {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
+        Ok(_) => 101,
+        Err(e) => panic!("{e}"),
+    };
+    let url = app.ws_url();
+    assert_eq!(
+        status(
+            tokio_tungstenite::connect_async(url.clone())
+                .await
+                .map(|_| ())
+        ),
+        401
+    );
+    let buyer = app.token(Some(t), "b", &[Role::Buyer]);
+    assert_eq!(
+        status(
+            tokio_tungstenite::connect_async(format!("{url}?access_token={buyer}"))
+                .await
+                .map(|_| ())
+        ),
+        403
+    );
+    let moderator = app.token(Some(t), "m", &[Role::Moderator]);
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}?access_token={moderator}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut ws).await.unwrap()["tenant_id"],
+        t.to_string()
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_stops_answering_pings_is_closed() {
+    let mut config = test_config();
+    config.live.ping_interval = Duration::from_secs(1);
+    config.live.timeout = Duration::from_secs(2);
+    let app = TestApp::start_with(config).await;
+    let t = app.tenant("live-heartbeat").await;
+    let mut ws = connect(&app, &app.token(Some(t), "admin", &[Role::TenantAdmin])).await;
+    assert_eq!(app.state.hub.subscriber_count(), 1);
+    // Not reading means not answering pings: the server gives up after the timeout.
+    let started = std::time::Instant::now();
+    while app.state.hub.subscriber_count() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "silent connection still open"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "closed before the timeout"
+    );
+    // The close frame says why, unless the client's queued pongs hit the closed
+    // socket first, in which case it sees the connection end.
+    let code = loop {
+        match next_json(&mut ws).await {
+            Ok(_) => continue,
+            Err(code) => break code,
+        }
+    };
+    assert!(matches!(code, Some(4002) | None), "{code:?}");
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_resumes_after_its_last_event() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-resume").await;
+    let admin = app.token(Some(t), "admin", &[Role::TenantAdmin]);
+    let buyer = app.member(t, "buyer", &[Role::Buyer]);
+    let mut ws = connect(&app, &admin).await;
+    subscribe(&mut ws, &["activity"], None).await;
+    traced_request(&app, &buyer, "resume-1").await;
+    let (first, _) = until(&mut ws, is_request("resume-1")).await;
+    let last: Uuid = first["event"]["id"].as_str().unwrap().parse().unwrap();
+    drop(ws);
+    for i in 2..=4 {
+        traced_request(&app, &buyer, &format!("resume-{i}")).await;
+    }
+    app.state.audit.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut ws = connect(&app, &admin).await;
+    let replayed = subscribe(&mut ws, &["activity"], Some(last)).await;
+    let markers: Vec<&str> = replayed
+        .iter()
+        .filter_map(|m| m["event"]["data"]["request_id"].as_str())
+        .filter(|r| r.starts_with("resume-"))
+        .collect();
+    assert_eq!(markers, vec!["resume-2", "resume-3", "resume-4"]);
+    // An id no longer in the buffer is answered with a gap notice.
+    let replayed = subscribe(&mut ws, &["activity"], Some(Uuid::now_v7())).await;
+    assert_eq!(
+        replayed.last().map(|m| m["type"].clone()),
+        Some(json!("gap"))
+    );
+}
+
+#[tokio::test]
+async fn events_made_on_one_replica_reach_sockets_on_another() {
+    let one = TestApp::start().await;
+    let two = TestApp::start().await;
+    let t = one.tenant("live-replicas").await;
+    let mut ws = connect(&one, &one.token(Some(t), "admin", &[Role::TenantAdmin])).await;
+    subscribe(&mut ws, &["activity", "detection"], None).await;
+    let buyer = two.member(t, "buyer", &[Role::Buyer]);
+    traced_request(&two, &buyer, "replica-two").await;
+    let (got, _) = until(&mut ws, is_request("replica-two")).await;
+    assert_eq!(got["event"]["tenant_id"], t.to_string());
+    let id = publish(&two, t, Topic::Detection, json!({"from": "two"})).await;
+    until(&mut ws, |e| e["id"] == id.to_string()).await;
+}
+
+#[tokio::test]
+async fn a_slow_consumer_is_disconnected_and_shutdown_closes_the_rest() {
+    let mut config = test_config();
+    config.live.connection_queue = 1;
+    let app = TestApp::start_with(config).await;
+    let t = app.tenant("live-slow").await;
+    let admin = app.token(Some(t), "admin", &[Role::TenantAdmin]);
+    let mut slow = connect(&app, &admin).await;
+    subscribe(&mut slow, &["detection"], None).await;
+    for _ in 0..5_000 {
+        app.state.hub.deliver(HubEvent {
+            id: Uuid::now_v7(),
+            tenant_id: t,
+            topic: Topic::Detection,
+            occurred_at: chrono::Utc::now(),
+            data: json!({}),
+        });
+    }
+    let code = loop {
+        match next_json(&mut slow).await {
+            Ok(_) => continue,
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(4001));
+
+    let mut other = connect(&app, &admin).await;
+    app.stop().await;
+    let code = loop {
+        match next_json(&mut other).await {
+            Ok(_) => continue,
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(u16::from(CloseCode::Away)));
+}
