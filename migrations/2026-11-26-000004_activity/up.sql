@@ -26,10 +26,10 @@ CREATE TABLE activity_log (
     resource_type text,
     resource_id text,
     metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-    PRIMARY KEY (tenant_id, occurred_at, id)
+    -- Leads with (tenant_id, id) so it also serves id lookups and keyset pages.
+    PRIMARY KEY (tenant_id, id, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE activity_log IS 'Every API call and audited change of a tenant; daily partitions, retention by dropping partitions.';
-CREATE INDEX activity_log_id_idx ON activity_log (tenant_id, id DESC);
 CREATE INDEX activity_log_actor_idx ON activity_log (tenant_id, actor_id, id DESC);
 CREATE INDEX activity_log_resource_idx ON activity_log (tenant_id, resource_type, resource_id, id DESC);
 

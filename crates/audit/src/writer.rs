@@ -51,6 +51,8 @@ pub struct WriterMetrics {
     pub batches: AtomicU64,
     /// Failed batch writes (each retried).
     pub failures: AtomicU64,
+    /// Events the database refused outright (logged in full, not stored).
+    pub rejected: AtomicU64,
     /// Duration of the last batch write, microseconds.
     pub last_flush_us: AtomicU64,
     /// Longest batch write so far, microseconds.
@@ -131,6 +133,10 @@ impl WriterTask {
     }
 }
 
+/// Batches written at the same time: a batch spends most of its time waiting
+/// on the commit, so a few in flight keep the database busy.
+const WRITES_IN_FLIGHT: usize = 3;
+
 async fn run(
     db: Db,
     config: WriterConfig,
@@ -138,8 +144,10 @@ async fn run(
     metrics: Arc<WriterMetrics>,
 ) {
     let mut inbox = Vec::with_capacity(config.batch_size);
+    let mut writes = tokio::task::JoinSet::new();
     loop {
         if rx.recv_many(&mut inbox, config.batch_size).await == 0 {
+            while writes.join_next().await.is_some() {}
             return; // every sender is gone
         }
         // Give the batch until the interval ends to fill up.
@@ -159,11 +167,19 @@ async fn run(
                 Msg::Flush(ack) => acks.push(ack),
             }
         }
-        if !events.is_empty() {
-            write_with_retry(&db, events, &metrics).await;
+        while writes.len() >= WRITES_IN_FLIGHT {
+            writes.join_next().await;
         }
-        for ack in acks {
-            let _ = ack.send(());
+        if !events.is_empty() {
+            let (db, metrics) = (db.clone(), metrics.clone());
+            writes.spawn(async move { write_with_retry(&db, events, &metrics).await });
+        }
+        if !acks.is_empty() {
+            // A flush is answered once everything queued before it is written.
+            while writes.join_next().await.is_some() {}
+            for ack in acks {
+                let _ = ack.send(());
+            }
         }
     }
 }
@@ -171,6 +187,7 @@ async fn run(
 async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
     let mut backoff = Duration::from_millis(50);
+    let mut rejected_once = false;
     loop {
         let started = Instant::now();
         match store::insert_batch(db, events.clone()).await {
@@ -183,11 +200,35 @@ async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterM
                 metrics.total_flush_us.fetch_add(us, Ordering::Relaxed);
                 return;
             }
-            Err(e) => {
+            // The database is away: wait for it, however long; the queue fills
+            // and holds requests back meanwhile.
+            Err(e @ AuditError::Tenancy(warden_tenancy::TenancyError::Unavailable(_))) => {
                 metrics.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, events = n, "audit batch write failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            // The database refused the batch. Once more in case it was passing;
+            // then row by row, so one bad event cannot stop the log.
+            Err(e) if !rejected_once => {
+                metrics.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, events = n, "audit batch refused; retrying once");
+                rejected_once = true;
+            }
+            Err(_) => {
+                for event in events {
+                    let id = event.id;
+                    match store::insert_batch(db, vec![event.clone()]).await {
+                        Ok(()) => {
+                            metrics.written.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(error = %e, %id, event = ?event, "activity event refused by the database; kept in this log line only");
+                        }
+                    }
+                }
+                return;
             }
         }
     }

@@ -172,7 +172,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    activity_log (tenant_id, occurred_at, id) {
+    activity_log (tenant_id, id, occurred_at) {
         tenant_id -> Uuid,
         id -> Uuid,
         occurred_at -> Timestamptz,
