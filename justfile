@@ -91,7 +91,16 @@ lint:
 
 # Run the benchmarks: criterion benches, then the HTTP load test (wrk vs pgbench)
 bench:
-    cargo bench --workspace
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DATABASE_URL="postgres://warden_bench_app@127.0.0.1:5432/warden_bench"
+    export DATABASE_ADMIN_URL="postgres://postgres@127.0.0.1:5432/warden_bench"
+    export JWT_HS256_SECRET="bench-secret"
+    bash scripts/ensure-postgres.sh
+    bash scripts/ensure-redis.sh
+    cargo run -q --release -p warden-server -- migrate --reset
+    cargo bench -p warden-quotas --bench limiter
+    cargo bench -p warden-audit --bench ingest
     bash scripts/bench-http.sh
 
 # Fetch moderation models (placeholder)

@@ -78,12 +78,22 @@ rate() { awk '/Requests\/sec/ {print $2}' "/tmp/warden-bench-wrk-$1.txt"; }
 non2xx() { awk '/Non-2xx/ {print $5}' "/tmp/warden-bench-wrk-$1.txt"; }
 
 load limiter-memory
+start_server RATE_LIMIT=on AUDIT=off
+load audit-off
 start_server RATE_LIMIT=off
 load limiter-off
 if redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
     start_server RATE_LIMIT=on REDIS_URL=redis://127.0.0.1:6379
     load limiter-redis
 fi
+
+# Live fan-out: many WebSocket clients (this process) of one server (its own
+# file-descriptor limit), events published through PostgreSQL NOTIFY.
+start_server RATE_LIMIT=on
+echo "== WebSocket fan-out: ${WS_CONNECTIONS:-10000} connections"
+cargo build -q --release -p warden-tests --bench ws_fanout
+ws_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ws_fanout-* | grep -v '\.d$' | head -n 1)
+WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" "$ws_bin" | tee /tmp/warden-bench-ws.txt
 stop_server
 
 script=$(mktemp)
@@ -102,8 +112,10 @@ rm -f "$script"
 tps=$(awk '/^tps/ {print $3}' /tmp/warden-bench-pgbench.txt)
 echo
 echo "GET /api/v1/products/{id} through the stack, rate limiter in process: $(rate limiter-memory) req/s"
+echo "GET /api/v1/products/{id} through the stack, activity log off:        $(rate audit-off) req/s"
 echo "GET /api/v1/products/{id} through the stack, rate limiter off:        $(rate limiter-off) req/s"
 if [ -f /tmp/warden-bench-wrk-limiter-redis.txt ]; then
     echo "GET /api/v1/products/{id} through the stack, rate limiter in Redis:   $(rate limiter-redis) req/s"
 fi
 echo "pgbench, the same transaction as the runtime role:                   $tps tps"
+tail -n 1 /tmp/warden-bench-ws.txt

@@ -100,6 +100,24 @@ pub struct HubEvent {
     pub data: serde_json::Value,
 }
 
+/// An event as handed to subscribers: the event, and the WebSocket frame for
+/// it serialised once, however many connections send it.
+#[derive(Debug)]
+pub struct Delivery {
+    /// The event.
+    pub event: HubEvent,
+    /// `{"type":"event","event":…}` as JSON text.
+    pub frame: String,
+}
+
+impl std::ops::Deref for Delivery {
+    type Target = HubEvent;
+
+    fn deref(&self) -> &HubEvent {
+        &self.event
+    }
+}
+
 /// A notification payload.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
@@ -211,14 +229,14 @@ struct Subscriber {
     id: u64,
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
-    tx: mpsc::Sender<Arc<HubEvent>>,
+    tx: mpsc::Sender<Arc<Delivery>>,
     ended: Arc<Mutex<Option<Ended>>>,
 }
 
 #[derive(Default)]
 struct State {
     /// Recent events per tenant, for resume.
-    recent: HashMap<Uuid, VecDeque<Arc<HubEvent>>>,
+    recent: HashMap<Uuid, VecDeque<Arc<Delivery>>>,
     subscribers: Vec<Subscriber>,
     closed: bool,
 }
@@ -248,14 +266,14 @@ pub struct Subscription {
     id: u64,
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
-    rx: mpsc::Receiver<Arc<HubEvent>>,
+    rx: mpsc::Receiver<Arc<Delivery>>,
     ended: Arc<Mutex<Option<Ended>>>,
     hub: Hub,
 }
 
 impl Subscription {
     /// The next event, or `None` when the subscription ended (see [`Self::ended`]).
-    pub async fn recv(&mut self) -> Option<Arc<HubEvent>> {
+    pub async fn recv(&mut self) -> Option<Arc<Delivery>> {
         self.rx.recv().await
     }
 
@@ -274,7 +292,7 @@ impl Subscription {
 
     /// Events after `last_event_id` still in the resume buffer (of the
     /// subscribed topics), oldest first; `None` when that id is no longer there.
-    pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<HubEvent>>> {
+    pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
         let topics =
             Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
         let tenant = self.tenant?;
@@ -366,7 +384,8 @@ impl Hub {
 
     /// Delivers an event to this process's subscribers and keeps it for resume.
     pub fn deliver(&self, event: HubEvent) {
-        let event = Arc::new(event);
+        let frame = serde_json::json!({ "type": "event", "event": &event }).to_string();
+        let event = Arc::new(Delivery { event, frame });
         let mut state = self.lock();
         let recent = state.recent.entry(event.tenant_id).or_default();
         if recent.iter().rev().take(64).any(|e| e.id == event.id) {

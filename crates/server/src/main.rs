@@ -71,6 +71,9 @@ fn init_tracing(format: LogFormat) {
 async fn main() -> anyhow::Result<()> {
     // A missing .env is normal; the environment may carry everything.
     let _ = dotenvy::dotenv();
+    // The JWKS client speaks TLS through rustls with the ring provider; the
+    // process must pick it before any client is built. (Err: already installed.)
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let config = Config::from_env()?;
     init_tracing(config.log_format);

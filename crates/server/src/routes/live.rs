@@ -153,8 +153,7 @@ async fn run(
             }
             event = sub.recv() => match event {
                 Some(e) => {
-                    let msg = serde_json::json!({ "type": "event", "event": &*e });
-                    if session.text(msg.to_string()).await.is_err() { return; }
+                    if session.text(e.frame.clone()).await.is_err() { return; }
                 }
                 None => break match sub.ended() {
                     Some(Ended::SlowConsumer) => close(CLOSE_SLOW_CONSUMER, "slow consumer"),
@@ -184,8 +183,7 @@ async fn handle(session: &mut actix_ws::Session, sub: &Subscription, text: &str)
                 match sub.replay_after(last) {
                     Some(missed) => {
                         for e in missed {
-                            let msg = serde_json::json!({ "type": "event", "event": &*e });
-                            if session.text(msg.to_string()).await.is_err() {
+                            if session.text(e.frame.clone()).await.is_err() {
                                 return false;
                             }
                         }

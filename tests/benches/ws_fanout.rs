@@ -1,0 +1,186 @@
+//! Fan-out of live events: `CONNECTIONS` (default 10,000) WebSocket clients of
+//! one tenant on one server; `EVENTS` (default 20) events published through
+//! PostgreSQL NOTIFY, as any replica would; the time from publish to each
+//! client's receipt, as p50 / p99 / max. Needs a migrated test database and
+//! `ulimit -n` above twice the connections (`just bench` sets both).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout
+)]
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use warden_audit::hub::Topic;
+use warden_commerce::Role;
+use warden_server::auth::{MintRequest, mint_hs256};
+use warden_server::config::JwtConfig;
+use warden_tenancy::TenantId;
+use warden_tests::{TestApp, generous_limits, test_config};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn now_us() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_micros(),
+    )
+    .unwrap()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let connections = env("CONNECTIONS", 10_000);
+    let events = env("EVENTS", 20);
+    // Against a running server (WARDEN_URL, as `scripts/bench-http.sh` does, so
+    // that server and clients each have their own file-descriptor limit), or an
+    // in-process one for small runs.
+    let (ws_url, tenant, token, db, _local) = match std::env::var("WARDEN_URL") {
+        Ok(base) => {
+            let secret =
+                std::env::var("JWT_HS256_SECRET").expect("JWT_HS256_SECRET of that server");
+            let jwt = JwtConfig {
+                hs256_secret: Some(secret),
+                tenant_claim: "tenant_id".into(),
+                roles_claim: "roles".into(),
+                ..JwtConfig::default()
+            };
+            let mint = |tenant: Option<uuid::Uuid>, role: Role| {
+                mint_hs256(
+                    &jwt,
+                    &MintRequest {
+                        subject: "fanout".into(),
+                        tenant,
+                        roles: vec![role],
+                        email: None,
+                        ttl: Duration::from_secs(3600),
+                    },
+                )
+                .unwrap()
+            };
+            let client = reqwest::Client::new();
+            let admin = mint(None, Role::PlatformAdmin);
+            let created: Value = client
+                .post(format!("{base}/api/v1/tenants"))
+                .bearer_auth(&admin)
+                .json(&json!({"name": "fanout"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let tenant: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+            client
+                .put(format!("{base}/api/v1/tenants/{tenant}/limits"))
+                .bearer_auth(&admin)
+                .json(&generous_limits())
+                .send()
+                .await
+                .unwrap();
+            let db =
+                warden_tenancy::Db::connect(&std::env::var("DATABASE_URL").unwrap(), 2).unwrap();
+            (
+                format!("{}/api/v1/ws", base.replace("http://", "ws://")),
+                tenant,
+                mint(Some(tenant), Role::TenantAdmin),
+                db,
+                None,
+            )
+        }
+        Err(_) => {
+            let mut config = test_config();
+            config.database_pool_size = 8;
+            let app = TestApp::start_with(config).await;
+            let tenant = app.tenant("fanout").await;
+            let token = app.token(Some(tenant), "admin", &[Role::TenantAdmin]);
+            (app.ws_url(), tenant, token, app.state.db.clone(), Some(app))
+        }
+    };
+    let hub = warden_audit::hub::Hub::new(1);
+    let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let started = Instant::now();
+    for chunk in 0..connections.div_ceil(250) {
+        let mut handshakes = Vec::new();
+        for _ in 0..250.min(connections - chunk * 250) {
+            let mut req = ws_url.as_str().into_client_request().unwrap();
+            req.headers_mut()
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+            handshakes.push(tokio_tungstenite::connect_async(req));
+        }
+        for result in futures::future::join_all(handshakes).await {
+            let (mut ws, _) = result.expect("connect");
+            let (lat_tx, ready_tx) = (lat_tx.clone(), ready_tx.clone());
+            tokio::spawn(async move {
+                let sub = json!({"type": "subscribe", "topics": ["detection"]});
+                ws.send(Message::text(sub.to_string())).await.unwrap();
+                while let Some(Ok(msg)) = ws.next().await {
+                    let Message::Text(text) = msg else { continue };
+                    let v: Value = serde_json::from_str(&text).unwrap();
+                    match v["type"].as_str() {
+                        Some("subscribed") => {
+                            let _ = ready_tx.send(());
+                        }
+                        Some("event") => {
+                            let sent = v["event"]["data"]["sent_us"].as_u64().unwrap_or(0);
+                            let _ = lat_tx.send(now_us().saturating_sub(sent));
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    }
+    for _ in 0..connections {
+        ready_rx.recv().await.unwrap();
+    }
+    println!(
+        "{connections} connections subscribed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    for _ in 0..events {
+        hub.publish(
+            &db,
+            TenantId::new(tenant),
+            Topic::Detection,
+            json!({ "sent_us": now_us() }),
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let expected = connections * events;
+    let mut latencies = Vec::with_capacity(expected);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while latencies.len() < expected {
+        match tokio::time::timeout_at(deadline, lat_rx.recv()).await {
+            Ok(Some(l)) => latencies.push(l),
+            _ => break,
+        }
+    }
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)] as f64 / 1000.0
+    };
+    println!(
+        "ws fan-out: {connections} connections, {} of {expected} deliveries; publish-to-receipt p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0),
+    );
+}
