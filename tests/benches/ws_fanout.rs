@@ -130,16 +130,18 @@ async fn main() {
                 ws.send(Message::text(sub.to_string())).await.unwrap();
                 while let Some(Ok(msg)) = ws.next().await {
                     let Message::Text(text) = msg else { continue };
-                    let v: Value = serde_json::from_str(&text).unwrap();
-                    match v["type"].as_str() {
-                        Some("subscribed") => {
-                            let _ = ready_tx.send(());
-                        }
-                        Some("event") => {
-                            let sent = v["event"]["data"]["sent_us"].as_u64().unwrap_or(0);
-                            let _ = lat_tx.send(now_us().saturating_sub(sent));
-                        }
-                        _ => {}
+                    let received = now_us();
+                    // Scan instead of parsing: the client's own work should not
+                    // be what the benchmark measures.
+                    if let Some(at) = text.find("\"sent_us\":") {
+                        let digits: String = text[at + 10..]
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        let sent: u64 = digits.parse().unwrap_or(0);
+                        let _ = lat_tx.send(received.saturating_sub(sent));
+                    } else if text.contains("\"subscribed\"") {
+                        let _ = ready_tx.send(());
                     }
                 }
             });

@@ -45,6 +45,14 @@ fn header(
         .map(|s| s.chars().take(256).collect())
 }
 
+/// Probes, metrics scrapes and documentation assets are not API calls; recording
+/// them would fill the log with noise from load balancers and browsers.
+fn is_recorded(path: &str) -> bool {
+    !["/health/", "/metrics", "/docs", "/redoc"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
 /// `products` of `/api/v1/products/{id}`.
 fn resource_type(route: &str) -> Option<String> {
     route
@@ -62,7 +70,7 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await;
     };
-    if !state.config.audit.enabled {
+    if !state.config.audit.enabled || !is_recorded(req.path()) {
         return next.call(req).await;
     }
     let started = Instant::now();
@@ -144,4 +152,28 @@ pub async fn middleware(
         tracing::error!(error = %e, "activity event could not be queued");
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_calls_are_recorded_and_probes_are_not() {
+        assert!(is_recorded("/api/v1/products"));
+        assert!(is_recorded("/nothing"));
+        assert!(!is_recorded("/health/ready"));
+        assert!(!is_recorded("/docs/swagger-ui.css"));
+        assert!(!is_recorded("/metrics"));
+    }
+
+    #[test]
+    fn resource_type_is_the_first_segment_after_the_version() {
+        assert_eq!(
+            resource_type("/api/v1/products/{id}").as_deref(),
+            Some("products")
+        );
+        assert_eq!(resource_type("/api/v1/usage").as_deref(), Some("usage"));
+        assert_eq!(resource_type("/health/live"), None);
+    }
 }
