@@ -30,7 +30,7 @@ async fn main() {
         .unwrap_or_else(|_| "postgres://warden_bench_app@127.0.0.1:5432/warden_bench".into());
     let events = env("EVENTS", 300_000);
     let tenants = env("TENANTS", 20);
-    let db = Db::connect(&url, 4).unwrap();
+    let db = Db::connect(&url, 8).unwrap();
     let registry = TenantRegistry::new(db.clone());
     let mut ids = Vec::new();
     for i in 0..tenants {
@@ -43,7 +43,12 @@ async fn main() {
             .unwrap();
         ids.push(TenantId::new(t.id));
     }
-    let (writer, task) = AuditWriter::start(db, WriterConfig::default());
+    let config = WriterConfig {
+        batch_size: env("BATCH", 2_000),
+        writers: env("WRITERS", 3),
+        ..WriterConfig::default()
+    };
+    let (writer, task) = AuditWriter::start(db, config);
     let started = Instant::now();
     for i in 0..events {
         let mut e = ActivityEvent::new(Kind::ApiCall, "GET /api/v1/products/{id}");

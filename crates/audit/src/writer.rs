@@ -24,6 +24,9 @@ pub struct WriterConfig {
     pub batch_size: usize,
     /// Longest time an event waits for its batch.
     pub flush_interval: Duration,
+    /// Batches written at the same time: a batch spends much of its time
+    /// waiting on its commit, so a few in flight keep the database busy.
+    pub writers: usize,
 }
 
 impl Default for WriterConfig {
@@ -32,6 +35,7 @@ impl Default for WriterConfig {
             capacity: 65_536,
             batch_size: 2_000,
             flush_interval: Duration::from_millis(50),
+            writers: 3,
         }
     }
 }
@@ -133,10 +137,6 @@ impl WriterTask {
     }
 }
 
-/// Batches written at the same time: a batch spends most of its time waiting
-/// on the commit, so a few in flight keep the database busy.
-const WRITES_IN_FLIGHT: usize = 3;
-
 async fn run(
     db: Db,
     config: WriterConfig,
@@ -167,7 +167,7 @@ async fn run(
                 Msg::Flush(ack) => acks.push(ack),
             }
         }
-        while writes.len() >= WRITES_IN_FLIGHT {
+        while writes.len() >= config.writers.max(1) {
             writes.join_next().await;
         }
         if !events.is_empty() {

@@ -195,6 +195,7 @@ impl Config {
                     flush_interval: Duration::from_millis(
                         parsed("AUDIT_FLUSH_INTERVAL_MS", 50u64)?.max(1),
                     ),
+                    writers: parsed("AUDIT_WRITERS", 3usize)?.clamp(1, 16),
                 },
                 retention_days: parsed("AUDIT_RETENTION_DAYS", 90i32)?.max(1),
             },
