@@ -198,6 +198,46 @@ mod tests {
         value: Option<String>,
     }
 
+    /// Inserts a user row of `row_tenant` in a transaction of `tx_tenant`.
+    async fn insert_user(
+        db: &Db,
+        tx_tenant: TenantId,
+        row_tenant: TenantId,
+        subject: &'static str,
+    ) -> Result<usize, TenancyError> {
+        db.tenant_tx(tx_tenant, |conn| {
+            async move {
+                diesel::insert_into(users::table)
+                    .values((
+                        users::tenant_id.eq(row_tenant.as_uuid()),
+                        users::id.eq(Uuid::now_v7()),
+                        users::subject.eq(subject),
+                    ))
+                    .execute(conn)
+                    .await
+                    .map_err(TenancyError::from)
+            }
+            .scope_boxed()
+        })
+        .await
+    }
+
+    /// Users a transaction of `tenant` sees.
+    async fn count_users(db: &Db, tenant: TenantId) -> i64 {
+        db.tenant_tx(tenant, |conn| {
+            async move {
+                users::table
+                    .count()
+                    .get_result(conn)
+                    .await
+                    .map_err(TenancyError::from)
+            }
+            .scope_boxed()
+        })
+        .await
+        .unwrap()
+    }
+
     async fn tenant_with_user(db: &Db) -> TenantId {
         let registry = TenantRegistry::new(db.clone());
         let tenant = registry
@@ -208,22 +248,7 @@ mod tests {
             .await
             .unwrap();
         let id = TenantId::new(tenant.id);
-        db.tenant_tx(id, |conn| {
-            async move {
-                diesel::insert_into(users::table)
-                    .values((
-                        users::tenant_id.eq(id.as_uuid()),
-                        users::id.eq(Uuid::now_v7()),
-                        users::subject.eq("someone"),
-                    ))
-                    .execute(conn)
-                    .await
-                    .map_err(TenancyError::from)
-            }
-            .scope_boxed()
-        })
-        .await
-        .unwrap();
+        insert_user(db, id, id, "someone").await.unwrap();
         id
     }
 
@@ -232,19 +257,7 @@ mod tests {
         // One connection, so the raw checkout below is the very one the transaction used.
         let db = Db::connect(&url(), 1).unwrap();
         let tenant = tenant_with_user(&db).await;
-        let seen: i64 = db
-            .tenant_tx(tenant, |conn| {
-                async move {
-                    users::table
-                        .count()
-                        .get_result(conn)
-                        .await
-                        .map_err(TenancyError::from)
-                }
-                .scope_boxed()
-            })
-            .await
-            .unwrap();
+        let seen = count_users(&db, tenant).await;
         assert_eq!(seen, 1);
 
         let mut conn = db.raw().await.unwrap();
@@ -265,23 +278,7 @@ mod tests {
         let db = Db::connect(&url(), 2).unwrap();
         let a = tenant_with_user(&db).await;
         let b = tenant_with_user(&db).await;
-        let err = db
-            .tenant_tx(a, |conn| {
-                async move {
-                    diesel::insert_into(users::table)
-                        .values((
-                            users::tenant_id.eq(b.as_uuid()),
-                            users::id.eq(Uuid::now_v7()),
-                            users::subject.eq("intruder"),
-                        ))
-                        .execute(conn)
-                        .await
-                        .map_err(TenancyError::from)
-                }
-                .scope_boxed()
-            })
-            .await
-            .unwrap_err();
+        let err = insert_user(&db, a, b, "intruder").await.unwrap_err();
         assert!(matches!(err, TenancyError::RlsViolation), "{err:?}");
 
         // Neither can a tenant's transaction change or see the other's rows.
@@ -322,19 +319,7 @@ mod tests {
             })
             .await;
         assert!(result.is_err());
-        let n: i64 = db
-            .tenant_tx(tenant, |conn| {
-                async move {
-                    users::table
-                        .count()
-                        .get_result(conn)
-                        .await
-                        .map_err(TenancyError::from)
-                }
-                .scope_boxed()
-            })
-            .await
-            .unwrap();
+        let n = count_users(&db, tenant).await;
         assert_eq!(n, 1);
     }
 }
