@@ -233,10 +233,26 @@ struct Subscriber {
     ended: Arc<Mutex<Option<Ended>>>,
 }
 
+/// How long after its last subscriber left a tenant's recent events are still
+/// kept for resume. Tenants nobody watches on this replica keep none, so the
+/// buffer's memory follows the staff online, not the number of tenants.
+const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+struct Recent {
+    events: VecDeque<Arc<Delivery>>,
+    watched_at: std::time::Instant,
+}
+
+impl Recent {
+    fn watched(&self) -> bool {
+        self.watched_at.elapsed() < RESUME_WINDOW
+    }
+}
+
 #[derive(Default)]
 struct State {
-    /// Recent events per tenant, for resume.
-    recent: HashMap<Uuid, VecDeque<Arc<Delivery>>>,
+    /// Recent events of watched tenants, for resume.
+    recent: HashMap<Uuid, Recent>,
     subscribers: Vec<Subscriber>,
     closed: bool,
 }
@@ -297,7 +313,7 @@ impl Subscription {
             Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
         let tenant = self.tenant?;
         let state = self.hub.lock();
-        let recent = state.recent.get(&tenant)?;
+        let recent = &state.recent.get(&tenant)?.events;
         let pos = recent.iter().position(|e| e.id == last_event_id)?;
         Some(
             recent
@@ -359,6 +375,18 @@ impl Hub {
         let topics = Arc::new(AtomicUsize::new(usize::from(topics.0)));
         let ended = Arc::new(Mutex::new(None));
         let mut state = self.lock();
+        if let Some(t) = tenant {
+            let now = std::time::Instant::now();
+            state.recent.retain(|_, r| r.watched());
+            state
+                .recent
+                .entry(t.as_uuid())
+                .and_modify(|r| r.watched_at = now)
+                .or_insert_with(|| Recent {
+                    events: VecDeque::new(),
+                    watched_at: now,
+                });
+        }
         if state.closed {
             *ended
                 .lock()
@@ -384,18 +412,50 @@ impl Hub {
 
     /// Delivers an event to this process's subscribers and keeps it for resume.
     pub fn deliver(&self, event: HubEvent) {
+        let mut state = self.lock();
+        let bit = usize::from(event.topic.bit());
+        let tenant = event.tenant_id;
+        if state.subscribers.iter().any(|s| s.tenant == Some(tenant)) {
+            // Someone of this tenant is connected here: keep its events for resume.
+            let now = std::time::Instant::now();
+            state
+                .recent
+                .entry(tenant)
+                .and_modify(|r| r.watched_at = now)
+                .or_insert_with(|| Recent {
+                    events: VecDeque::new(),
+                    watched_at: now,
+                });
+        }
+        let watched = state.recent.get(&tenant).is_some_and(Recent::watched);
+        let wanted = state.subscribers.iter().any(|s| {
+            s.tenant.is_none_or(|t| t == tenant)
+                && AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit != 0
+        });
+        if !watched {
+            state.recent.remove(&tenant);
+            if !wanted {
+                // Nobody here wants it now or may resume it: skip even serialising.
+                return;
+            }
+        }
         let frame = serde_json::json!({ "type": "event", "event": &event }).to_string();
         let event = Arc::new(Delivery { event, frame });
-        let mut state = self.lock();
-        let recent = state.recent.entry(event.tenant_id).or_default();
-        if recent.iter().rev().take(64).any(|e| e.id == event.id) {
-            return; // already delivered (announced twice)
+        if let Some(recent) = state.recent.get_mut(&tenant) {
+            if recent
+                .events
+                .iter()
+                .rev()
+                .take(64)
+                .any(|e| e.id == event.id)
+            {
+                return; // already delivered (announced twice)
+            }
+            recent.events.push_back(event.clone());
+            while recent.events.len() > self.buffer {
+                recent.events.pop_front();
+            }
         }
-        recent.push_back(event.clone());
-        while recent.len() > self.buffer {
-            recent.pop_front();
-        }
-        let bit = usize::from(event.topic.bit());
         let mut delivered = 0;
         state.subscribers.retain(|s| {
             if s.tenant.is_some_and(|t| t != event.tenant_id)
@@ -646,5 +706,20 @@ mod tests {
         assert_eq!(replayed, vec![events[3].id, events[4].id]);
         // Fell out of the buffer of 3.
         assert!(sub.replay_after(events[0].id).is_none());
+    }
+
+    #[tokio::test]
+    async fn tenants_nobody_watches_keep_no_resume_buffer() {
+        let hub = Hub::new(16);
+        let (watched, unwatched) = (Uuid::now_v7(), Uuid::now_v7());
+        let sub = hub.subscribe(Some(TenantId::new(watched)), Topics::all(), 8);
+        hub.deliver(event(unwatched, Topic::Activity));
+        let kept = event(watched, Topic::Activity);
+        hub.deliver(kept.clone());
+        let state = hub.lock();
+        assert!(!state.recent.contains_key(&unwatched));
+        assert_eq!(state.recent.get(&watched).map(|r| r.events.len()), Some(1));
+        drop(state);
+        drop(sub);
     }
 }
