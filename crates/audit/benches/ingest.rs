@@ -78,5 +78,7 @@ async fn main() {
             / 1000.0,
         m.max_flush_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0,
     );
-    task.shutdown().await.unwrap();
+    task.shutdown(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
 }

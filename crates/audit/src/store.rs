@@ -154,6 +154,7 @@ pub async fn insert_batch(db: &Db, events: Vec<ActivityEvent>) -> Result<(), Aud
                     let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
                     diesel::insert_into(platform_activity_log::table)
                         .values(&rows)
+                        .on_conflict_do_nothing()
                         .execute(conn)
                         .await?;
                     rows = rest;
@@ -228,7 +229,8 @@ async fn insert_unnest(conn: &mut DbConn, rows: Vec<NewActivity>) -> Result<(), 
              resource_type, resource_id, metadata)
          SELECT t, i, o, rq, a, s, coalesce(string_to_array(NULLIF(rl, ''), ','), '{}'), k, ac, m, ro, p, st, l, bi, bo, ip, ua, rt, ri, md
          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-           AS u(t, i, o, rq, a, s, rl, k, ac, m, ro, p, st, l, bi, bo, ip, ua, rt, ri, md)",
+           AS u(t, i, o, rq, a, s, rl, k, ac, m, ro, p, st, l, bi, bo, ip, ua, rt, ri, md)
+         ON CONFLICT DO NOTHING",
     )
     .bind::<Array<SqlUuid>, _>(c.0)
     .bind::<Array<SqlUuid>, _>(c.1)

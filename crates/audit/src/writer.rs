@@ -129,11 +129,18 @@ impl AuditWriter {
 
 impl WriterTask {
     /// Writes everything queued, then stops the task. Call after the server
-    /// has stopped taking requests.
-    pub async fn shutdown(self) -> Result<(), AuditError> {
-        let flushed = self.writer.flush().await;
+    /// has stopped taking requests. Gives up after `deadline` (the database
+    /// being away) and says so, rather than hanging the shutdown.
+    pub async fn shutdown(self, deadline: Duration) -> Result<(), AuditError> {
+        let flushed = tokio::time::timeout(deadline, self.writer.flush()).await;
         self.task.abort();
-        flushed
+        match flushed {
+            Ok(result) => result,
+            Err(_) => Err(AuditError::Invalid(format!(
+                "{} activity events were still queued when the shutdown deadline passed",
+                self.writer.queue_depth()
+            ))),
+        }
     }
 }
 
@@ -147,7 +154,9 @@ async fn run(
     let mut writes = tokio::task::JoinSet::new();
     loop {
         if rx.recv_many(&mut inbox, config.batch_size).await == 0 {
-            while writes.join_next().await.is_some() {}
+            while let Some(done) = writes.join_next().await {
+                check(done);
+            }
             return; // every sender is gone
         }
         // Give the batch until the interval ends to fill up.
@@ -168,7 +177,9 @@ async fn run(
             }
         }
         while writes.len() >= config.writers.max(1) {
-            writes.join_next().await;
+            if let Some(done) = writes.join_next().await {
+                check(done);
+            }
         }
         if !events.is_empty() {
             let (db, metrics) = (db.clone(), metrics.clone());
@@ -176,7 +187,9 @@ async fn run(
         }
         if !acks.is_empty() {
             // A flush is answered once everything queued before it is written.
-            while writes.join_next().await.is_some() {}
+            while let Some(done) = writes.join_next().await {
+                check(done);
+            }
             for ack in acks {
                 let _ = ack.send(());
             }
@@ -184,51 +197,86 @@ async fn run(
     }
 }
 
+/// A write task that panicked lost its batch: say so loudly.
+fn check(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "an audit write task failed; its batch is lost");
+    }
+}
+
+/// Whether the database refused the data itself (a constraint, a bad value):
+/// retrying cannot help. Anything else (connections, timeouts, failover) is
+/// temporary and retried until it succeeds.
+fn is_permanent(e: &AuditError) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as D};
+    match e {
+        AuditError::Invalid(_) => true,
+        AuditError::Tenancy(warden_tenancy::TenancyError::RlsViolation) => true,
+        AuditError::Tenancy(warden_tenancy::TenancyError::Database(D::DatabaseError(
+            kind,
+            info,
+        ))) => {
+            matches!(kind, K::UniqueViolation | K::ForeignKeyViolation | K::NotNullViolation | K::CheckViolation)
+                // SQLSTATE class 22: data exceptions (bad values).
+                || info.message().contains("invalid input")
+        }
+        AuditError::Tenancy(warden_tenancy::TenancyError::Database(
+            D::SerializationError(_) | D::QueryBuilderError(_),
+        )) => true,
+        _ => false,
+    }
+}
+
 async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
-    let mut backoff = Duration::from_millis(50);
-    let mut rejected_once = false;
-    loop {
-        let started = Instant::now();
-        match store::insert_batch(db, events.clone()).await {
-            Ok(()) => {
-                let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                metrics.written.fetch_add(n, Ordering::Relaxed);
-                metrics.batches.fetch_add(1, Ordering::Relaxed);
-                metrics.last_flush_us.store(us, Ordering::Relaxed);
-                metrics.max_flush_us.fetch_max(us, Ordering::Relaxed);
-                metrics.total_flush_us.fetch_add(us, Ordering::Relaxed);
-                return;
-            }
-            // The database is away: wait for it, however long; the queue fills
-            // and holds requests back meanwhile.
-            Err(e @ AuditError::Tenancy(warden_tenancy::TenancyError::Unavailable(_))) => {
-                metrics.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(error = %e, events = n, "audit batch write failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-            // The database refused the batch. Once more in case it was passing;
-            // then row by row, so one bad event cannot stop the log.
-            Err(e) if !rejected_once => {
-                metrics.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(error = %e, events = n, "audit batch refused; retrying once");
-                rejected_once = true;
-            }
-            Err(_) => {
-                for event in events {
-                    let id = event.id;
-                    match store::insert_batch(db, vec![event.clone()]).await {
-                        Ok(()) => {
-                            metrics.written.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            metrics.rejected.fetch_add(1, Ordering::Relaxed);
-                            tracing::error!(error = %e, %id, event = ?event, "activity event refused by the database; kept in this log line only");
-                        }
+    let started = Instant::now();
+    match write_until_done(db, events.clone(), metrics).await {
+        Ok(()) => {
+            let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            metrics.written.fetch_add(n, Ordering::Relaxed);
+            metrics.batches.fetch_add(1, Ordering::Relaxed);
+            metrics.last_flush_us.store(us, Ordering::Relaxed);
+            metrics.max_flush_us.fetch_max(us, Ordering::Relaxed);
+            metrics.total_flush_us.fetch_add(us, Ordering::Relaxed);
+        }
+        Err(e) => {
+            // The batch holds an event the database refuses: write the others
+            // one by one, so one bad event cannot stop the log.
+            tracing::warn!(error = %e, events = n, "audit batch refused; writing its events one by one");
+            for event in events {
+                match write_until_done(db, vec![event.clone()], metrics).await {
+                    Ok(()) => {
+                        metrics.written.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(error = %e, id = %event.id, event = ?event, "activity event refused by the database; kept in this log line only");
                     }
                 }
-                return;
+            }
+        }
+    }
+}
+
+/// Writes `events`, retrying temporary failures however long they last (the
+/// queue fills meanwhile and holds requests back); returns permanent refusals.
+/// Inserts ignore rows already written, so a retry after a half-done attempt
+/// does not fail on them.
+async fn write_until_done(
+    db: &Db,
+    events: Vec<ActivityEvent>,
+    metrics: &WriterMetrics,
+) -> Result<(), AuditError> {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match store::insert_batch(db, events.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_permanent(&e) => return Err(e),
+            Err(e) => {
+                metrics.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, events = events.len(), "audit write failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         }
     }

@@ -116,7 +116,7 @@ impl AppState {
             .take();
         if let Some(b) = background {
             b.listener.abort();
-            if let Err(e) = b.writer_task.shutdown().await {
+            if let Err(e) = b.writer_task.shutdown(self.config.shutdown_timeout).await {
                 tracing::error!(error = %e, "activity log did not drain");
             }
         }

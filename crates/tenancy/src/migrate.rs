@@ -1,8 +1,9 @@
 //! Database setup: roles, the database itself, and the embedded migrations.
 //!
 //! Three roles are involved:
-//! - `warden_owner` (NOLOGIN) owns the database and every table; migrations run
-//!   as it through `SET ROLE` on the admin connection.
+//! - `warden_owner` (NOLOGIN, BYPASSRLS) owns the database and every table;
+//!   migrations and the log-maintenance function run as it, and must see every
+//!   tenant's rows (moving log rows between partitions, pruning).
 //! - `warden_runtime` (NOLOGIN) holds the grants the server needs and nothing else.
 //! - the login role named in `DATABASE_URL`: NOSUPERUSER NOBYPASSRLS, member of
 //!   `warden_runtime`, owner of nothing. Row-level security therefore applies to it.
@@ -149,6 +150,7 @@ pub async fn migrate(
                 CREATE ROLE {role} LOGIN;
             END IF;
         END $$;
+        ALTER ROLE {OWNER_ROLE} NOLOGIN BYPASSRLS;
         ALTER ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE{password_clause};
         GRANT {RUNTIME_GROUP} TO {role};"#
     ))

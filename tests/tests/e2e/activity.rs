@@ -402,3 +402,45 @@ async fn shutdown_under_load_loses_nothing_that_was_answered() {
         "rows for requests that were never answered"
     );
 }
+
+#[tokio::test]
+async fn maintenance_moves_stranded_rows_out_of_the_default_partition() {
+    let app = TestApp::start().await;
+    let t = app.tenant("partitions").await;
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(6);
+    let at = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let id = uuid::Uuid::now_v7();
+    let mut conn = admin_conn().await;
+    // No partition exists six days ahead, so the row lands in the default one.
+    diesel::sql_query("INSERT INTO activity_log (tenant_id, id, occurred_at, kind, action) VALUES ($1, $2, $3, 'system', 'stranded')")
+        .bind::<diesel::sql_types::Uuid, _>(t)
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Timestamptz, _>(at)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(located(&mut conn, id).await, "activity_log_default");
+    let created = warden_audit::store::maintain(&app.state.db, 7, 90)
+        .await
+        .unwrap();
+    assert!(created >= 1);
+    assert_eq!(
+        located(&mut conn, id).await,
+        format!("activity_log_{}", day.format("%Y%m%d"))
+    );
+}
+
+/// The partition holding activity row `id`.
+async fn located(conn: &mut diesel_async::AsyncPgConnection, id: uuid::Uuid) -> String {
+    #[derive(QueryableByName)]
+    struct Where {
+        #[diesel(sql_type = Text)]
+        part: String,
+    }
+    diesel::sql_query("SELECT tableoid::regclass::text AS part FROM activity_log WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .get_result::<Where>(conn)
+        .await
+        .unwrap()
+        .part
+}
