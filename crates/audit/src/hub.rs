@@ -482,6 +482,18 @@ impl Hub {
         self.stats.delivered.fetch_add(delivered, Ordering::Relaxed);
     }
 
+    /// Whether anyone here would take an event of `tenant` on `topic`, now or on
+    /// resume; if not, a stored event is not even loaded.
+    fn interested(&self, tenant: Uuid, topic: Topic) -> bool {
+        let state = self.lock();
+        let bit = usize::from(topic.bit());
+        state.recent.get(&tenant).is_some_and(Recent::watched)
+            || state.subscribers.iter().any(|s| {
+                s.tenant.is_none_or(|t| t == tenant)
+                    && AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit != 0
+            })
+    }
+
     /// Ends every subscription (graceful shutdown); later subscriptions end at once.
     pub fn close(&self) {
         let mut state = self.lock();
@@ -519,6 +531,8 @@ impl Hub {
                     Ok(()) => backoff = Duration::from_millis(100),
                     Err(e) => {
                         tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                        // Events may have been missed: resumes must see a gap, not a silent hole.
+                        hub.lock().recent.clear();
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(5));
                     }
@@ -531,15 +545,23 @@ impl Hub {
         let (client, mut connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
             .await
             .map_err(|e| e.to_string())?;
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel::<String>(100_000);
+        let overflow = self.clone();
         let driver = tokio::spawn(async move {
             loop {
                 match futures::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
-                        if tx.send(n.payload().to_owned()).is_err() {
-                            break;
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => match tx
+                        .try_send(n.payload().to_owned())
+                    {
+                        Ok(()) => {}
+                        Err(mpsc::error::TrySendError::Full(_)) => {
+                            // Far behind: drop rather than grow without bound;
+                            // resumes will report the gap.
+                            tracing::warn!("event listener overloaded; dropping a notification");
+                            overflow.lock().recent.clear();
                         }
-                    }
+                        Err(mpsc::error::TrySendError::Closed(_)) => break,
+                    },
                     Some(Ok(_)) => {}
                     Some(Err(e)) => {
                         tracing::warn!(error = %e, "event listener connection failed");
@@ -579,6 +601,9 @@ impl Hub {
     async fn resolve(&self, db: &Db, notice: Notice) -> Result<(), AuditError> {
         match notice {
             Notice::Inline { event } => self.deliver(event),
+            Notice::Stored {
+                tenant_id, topic, ..
+            } if !self.interested(tenant_id, topic) => {}
             Notice::Stored {
                 tenant_id,
                 topic: Topic::Activity,

@@ -144,6 +144,9 @@ async fn a_tenants_sockets_never_receive_another_tenants_events() {
         None,
     )
     .await;
+    // B has a live socket too, so B's events really are fanned out on this replica.
+    let mut b_ws = connect(&app, &app.token(Some(b), "admin", &[Role::TenantAdmin])).await;
+    subscribe(&mut b_ws, &["activity", "violation"], None).await;
     let b_buyer = app.member(b, "buyer", &[Role::Buyer]);
     for i in 0..5 {
         traced_request(&app, &b_buyer, &format!("live-b-{i}")).await;
@@ -315,4 +318,63 @@ async fn a_slow_consumer_is_disconnected_and_shutdown_closes_the_rest() {
         }
     };
     assert_eq!(code, Some(u16::from(CloseCode::Away)));
+}
+
+#[tokio::test]
+async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
+    let mut config = test_config();
+    config.live.ping_interval = Duration::from_secs(1);
+    let app = TestApp::start_with(config).await;
+    let t = app.tenant("live-revoke").await;
+    // A token that expires in two seconds (leeway does not apply to open connections).
+    let short = warden_server::auth::mint_hs256(
+        &app.config.jwt,
+        &warden_server::auth::MintRequest {
+            subject: "short".into(),
+            tenant: Some(t),
+            roles: vec![Role::Moderator],
+            email: None,
+            ttl: Duration::from_secs(2),
+        },
+    )
+    .unwrap();
+    let mut ws = connect(&app, &short).await;
+    let code = loop {
+        match next_json(&mut ws).await {
+            Ok(_) => continue,
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(4003));
+
+    let admin = app.member(t, "admin", &[Role::TenantAdmin]);
+    let moderator = app.member(t, "mod", &[Role::Moderator]);
+    let mod_id = app.get("/api/v1/users/me", &moderator).await.id();
+    let mut ws = connect(&app, moderator.token.as_ref().unwrap()).await;
+    app.patch(
+        &format!("/api/v1/users/{mod_id}"),
+        &admin,
+        json!({"status": "disabled"}),
+    )
+    .await
+    .assert_status(200);
+    let code = loop {
+        match next_json(&mut ws).await {
+            Ok(_) => continue,
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(4004));
+    // And a disabled user cannot connect again.
+    let mut req = app.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", moderator.token.unwrap())
+            .parse()
+            .unwrap(),
+    );
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 403),
+        other => panic!("disabled user connected: {:?}", other.map(|_| ())),
+    }
 }

@@ -18,6 +18,8 @@ pub struct Principal {
     pub email: Option<String>,
     /// `name` (or `preferred_username`) claim.
     pub name: Option<String>,
+    /// `exp`, seconds since the epoch (long-lived connections close then).
+    pub expires_at: Option<i64>,
 }
 
 impl Principal {
@@ -76,6 +78,7 @@ pub(crate) fn principal_from(
         roles,
         email: string(claims.get("email")),
         name: string(claims.get("name")).or_else(|| string(claims.get("preferred_username"))),
+        expires_at: claims.get("exp").and_then(serde_json::Value::as_i64),
     })
 }
 

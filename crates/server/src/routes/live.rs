@@ -19,6 +19,57 @@ use crate::state::AppState;
 pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
 /// Close code: no answer to pings within the timeout.
 pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4002;
+/// Close code: the token expired; reconnect with a fresh one.
+pub const CLOSE_TOKEN_EXPIRED: u16 = 4003;
+/// Close code: access was withdrawn (user disabled, tenant suspended).
+pub const CLOSE_ACCESS_REVOKED: u16 = 4004;
+/// Longest a single frame may wait to be sent before the client counts as gone.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Who is watching, to re-check on every heartbeat.
+struct Watcher {
+    tenant: TenantId,
+    identity: warden_commerce::users::Identity,
+    expires_at: Option<i64>,
+}
+
+/// Whether the watcher may still watch: token not expired, tenant active, user enabled.
+async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
+    if w.expires_at
+        .is_some_and(|exp| exp <= chrono::Utc::now().timestamp())
+    {
+        return Err(CLOSE_TOKEN_EXPIRED);
+    }
+    match state.tenants.lookup(w.tenant).await {
+        Ok(t) if t.status == TenantStatus::Active => {}
+        _ => return Err(CLOSE_ACCESS_REVOKED),
+    }
+    let key = (w.tenant, w.identity.subject.clone());
+    let status = match state.users.get(&key) {
+        Some((_, user)) => user.status,
+        None => match warden_commerce::users::sync(&state.db, w.tenant, &w.identity).await {
+            Ok(user) => {
+                state.users.insert(key, (w.identity.clone(), user));
+                user.status
+            }
+            // A database hiccup is no reason to drop staff; the next beat checks again.
+            Err(_) => return Ok(()),
+        },
+    };
+    if status == warden_commerce::users::UserStatus::Disabled {
+        Err(CLOSE_ACCESS_REVOKED)
+    } else {
+        Ok(())
+    }
+}
+
+/// Sends a frame, giving up on a client that stopped reading.
+async fn send(session: &mut actix_ws::Session, text: String) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await,
+        Ok(Ok(()))
+    )
+}
 
 /// Query of `GET /ws`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -89,6 +140,18 @@ pub async fn open_live(
             "this tenant is suspended",
         ));
     }
+    let watcher = Watcher {
+        tenant,
+        identity: principal.identity(),
+        expires_at: principal.expires_at,
+    };
+    if let Err(code) = still_allowed(&state, &watcher).await {
+        return Err(if code == CLOSE_TOKEN_EXPIRED {
+            ApiError::new(ErrorCode::InvalidToken, "the token has expired")
+        } else {
+            ApiError::new(ErrorCode::UserDisabled, "your account is disabled")
+        });
+    }
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|_| {
         ApiError::new(
             ErrorCode::InvalidInput,
@@ -104,7 +167,7 @@ pub async fn open_live(
         session,
         stream,
         subscription,
-        tenant,
+        watcher,
         state.into_inner(),
     ));
     Ok(response)
@@ -121,9 +184,10 @@ async fn run(
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
     mut sub: Subscription,
-    tenant: TenantId,
+    watcher: Watcher,
     state: std::sync::Arc<AppState>,
 ) {
+    let tenant = watcher.tenant;
     let settings = &state.config.live;
     let welcome = serde_json::json!({
         "type": "welcome",
@@ -132,7 +196,7 @@ async fn run(
         "ping_interval_secs": settings.ping_interval.as_secs(),
         "timeout_secs": settings.timeout.as_secs(),
     });
-    if session.text(welcome.to_string()).await.is_err() {
+    if !send(&mut session, welcome.to_string()).await {
         return;
     }
     let mut ping = tokio::time::interval(settings.ping_interval);
@@ -153,7 +217,7 @@ async fn run(
             }
             event = sub.recv() => match event {
                 Some(e) => {
-                    if session.text(e.frame.clone()).await.is_err() { return; }
+                    if !send(&mut session, e.frame.clone()).await { return; }
                 }
                 None => break match sub.ended() {
                     Some(Ended::SlowConsumer) => close(CLOSE_SLOW_CONSUMER, "slow consumer"),
@@ -163,6 +227,9 @@ async fn run(
             _ = ping.tick() => {
                 if last_heard.elapsed() > settings.timeout {
                     break close(CLOSE_HEARTBEAT_TIMEOUT, "no answer to pings");
+                }
+                if let Err(code) = still_allowed(&state, &watcher).await {
+                    break close(code, if code == CLOSE_TOKEN_EXPIRED { "token expired" } else { "access revoked" });
                 }
                 if session.ping(b"").await.is_err() { return; }
             }
@@ -183,14 +250,14 @@ async fn handle(session: &mut actix_ws::Session, sub: &Subscription, text: &str)
                 match sub.replay_after(last) {
                     Some(missed) => {
                         for e in missed {
-                            if session.text(e.frame.clone()).await.is_err() {
+                            if !send(session, e.frame.clone()).await {
                                 return false;
                             }
                         }
                     }
                     None => {
                         let gap = serde_json::json!({ "type": "gap", "last_event_id": last });
-                        if session.text(gap.to_string()).await.is_err() {
+                        if !send(session, gap.to_string()).await {
                             return false;
                         }
                     }
@@ -202,5 +269,5 @@ async fn handle(session: &mut actix_ws::Session, sub: &Subscription, text: &str)
             serde_json::json!({ "type": "error", "message": format!("unreadable message: {e}") })
         }
     };
-    session.text(reply.to_string()).await.is_ok()
+    send(session, reply.to_string()).await
 }
