@@ -35,6 +35,15 @@ pub struct SecurityNote {
     pub detail: serde_json::Value,
 }
 
+/// A live connection opened in a tenant (recorded there as `auth`, `ws_connect`).
+#[derive(Clone, Debug)]
+pub struct SessionNote {
+    /// The tenant watched.
+    pub tenant: TenantId,
+    /// Whether a platform administrator opened it.
+    pub platform_admin: bool,
+}
+
 fn header(
     req: &ServiceRequest,
     name: impl actix_web::http::header::AsHeaderName,
@@ -91,12 +100,13 @@ pub async fn middleware(
     let request = res.request();
     let route = request.match_pattern();
     let resource_id = request.match_info().get("id").map(str::to_owned);
-    let (caller, principal, note) = {
+    let (caller, principal, note, session) = {
         let ext = request.extensions();
         (
             ext.get::<Caller>().cloned(),
             ext.get::<Principal>().cloned(),
             ext.get::<SecurityNote>().cloned(),
+            ext.get::<SessionNote>().cloned(),
         )
     };
     let principal = caller.as_ref().map(|c| c.principal.clone()).or(principal);
@@ -144,6 +154,16 @@ pub async fn middleware(
         // Platform staff inside a tenant is always worth a tenant's attention.
         event.kind = Some(Kind::Security);
         event.metadata = json!({ "event": "platform_admin_in_tenant", "action": event.action });
+    }
+    if let Some(session) = session.filter(|_| event.tenant.is_none()) {
+        event.tenant = Some(session.tenant);
+        event.kind = Some(if session.platform_admin {
+            Kind::Security
+        } else {
+            Kind::Auth
+        });
+        event.action = "ws_connect".to_owned();
+        event.metadata = json!({ "event": if session.platform_admin { "platform_admin_in_tenant" } else { "ws_connect" } });
     }
     if event.tenant.is_none() {
         event.claimed_tenant = claimed_tenant;

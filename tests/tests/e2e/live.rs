@@ -124,6 +124,15 @@ async fn staff_receive_their_tenants_events_on_the_topics_they_chose() {
         got["event"]["data"]["text"].as_str().map(str::len),
         Some(20_000)
     );
+
+    // Opening the connection is itself in the tenant's audit log.
+    app.state.audit.flush().await.unwrap();
+    let staff = As {
+        token: Some(admin.clone()),
+        tenant: Some(t.to_string()),
+    };
+    let r = app.get("/api/v1/audit?kind=auth", &staff).await;
+    assert_eq!(r.body["items"][0]["action"], "ws_connect", "{}", r.text);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use actix_ws::{CloseCode, CloseReason, Message};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -152,6 +152,10 @@ pub async fn open_live(
             ApiError::new(ErrorCode::UserDisabled, "your account is disabled")
         });
     }
+    req.extensions_mut().insert(crate::activity::SessionNote {
+        tenant,
+        platform_admin: principal.has(Role::PlatformAdmin),
+    });
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|_| {
         ApiError::new(
             ErrorCode::InvalidInput,
