@@ -42,6 +42,16 @@ async fn next_json(ws: &mut Ws) -> Result<Value, Option<u16>> {
     }
 }
 
+/// Reads until the server closes, returning the close code (`None`: the
+/// connection just ended).
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    loop {
+        if let Err(code) = next_json(ws).await {
+            return code;
+        }
+    }
+}
+
 async fn subscribe(ws: &mut Ws, topics: &[&str], last_event_id: Option<Uuid>) -> Vec<Value> {
     let msg = json!({ "type": "subscribe", "topics": topics, "last_event_id": last_event_id });
     ws.send(Message::text(msg.to_string())).await.unwrap();
@@ -235,12 +245,7 @@ async fn a_client_that_stops_answering_pings_is_closed() {
     );
     // The close frame says why, unless the client's queued pongs hit the closed
     // socket first, in which case it sees the connection end.
-    let code = loop {
-        match next_json(&mut ws).await {
-            Ok(_) => continue,
-            Err(code) => break code,
-        }
-    };
+    let code = close_code(&mut ws).await;
     assert!(matches!(code, Some(4002) | None), "{code:?}");
 }
 
@@ -310,22 +315,12 @@ async fn a_slow_consumer_is_disconnected_and_shutdown_closes_the_rest() {
             data: json!({}),
         });
     }
-    let code = loop {
-        match next_json(&mut slow).await {
-            Ok(_) => continue,
-            Err(code) => break code,
-        }
-    };
+    let code = close_code(&mut slow).await;
     assert_eq!(code, Some(4001));
 
     let mut other = connect(&app, &admin).await;
     app.stop().await;
-    let code = loop {
-        match next_json(&mut other).await {
-            Ok(_) => continue,
-            Err(code) => break code,
-        }
-    };
+    let code = close_code(&mut other).await;
     assert_eq!(code, Some(u16::from(CloseCode::Away)));
 }
 
@@ -348,12 +343,7 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
     )
     .unwrap();
     let mut ws = connect(&app, &short).await;
-    let code = loop {
-        match next_json(&mut ws).await {
-            Ok(_) => continue,
-            Err(code) => break code,
-        }
-    };
+    let code = close_code(&mut ws).await;
     assert_eq!(code, Some(4003));
 
     let admin = app.member(t, "admin", &[Role::TenantAdmin]);
@@ -367,12 +357,7 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
     )
     .await
     .assert_status(200);
-    let code = loop {
-        match next_json(&mut ws).await {
-            Ok(_) => continue,
-            Err(code) => break code,
-        }
-    };
+    let code = close_code(&mut ws).await;
     assert_eq!(code, Some(4004));
     // And a disabled user cannot connect again.
     let mut req = app.ws_url().into_client_request().unwrap();
