@@ -2,7 +2,8 @@
 //! as fast as the queue takes them, spread over tenants, until all are written.
 //!
 //! `DATABASE_URL` must name a migrated database (`just bench` prepares one).
-//! `EVENTS` (default 300000) and `TENANTS` (default 20) tune the run.
+//! `EVENTS` (default 300000), `TENANTS` (20), `ACTORS` (200), `LISTINGS` (5000),
+//! `BATCH` and `WRITERS` tune the run.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -48,12 +49,24 @@ async fn main() {
         writers: env("WRITERS", 3),
         ..WriterConfig::default()
     };
+    let actors: Vec<uuid::Uuid> = (0..env("ACTORS", 200))
+        .map(|_| uuid::Uuid::now_v7())
+        .collect();
+    let listings: Vec<String> = (0..env("LISTINGS", 5_000))
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
     let (writer, task) = AuditWriter::start(db, config);
     let started = Instant::now();
     for i in 0..events {
         let mut e = ActivityEvent::new(Kind::ApiCall, "GET /api/v1/products/{id}");
+        // Like real traffic: many users per tenant, each touching many listings,
+        // so the actor and resource indexes take inserts all over.
         e.tenant = Some(ids[i % ids.len()]);
         e.request_id = Some(format!("ingest-{i}"));
+        e.actor_id = Some(actors[(i / ids.len()) % actors.len()]);
+        e.actor_subject = Some("seller".into());
+        e.actor_roles = vec!["seller".into()];
+        e.resource_id = Some(listings[(i * 7) % listings.len()].clone());
         e.method = Some("GET".into());
         e.route = Some("/api/v1/products/{id}".into());
         e.path = Some("/api/v1/products/01a2b3c4-0000-7000-8000-000000000000".into());

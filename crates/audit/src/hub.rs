@@ -134,6 +134,10 @@ enum Notice {
 
 async fn notify(conn: &mut DbConn, notice: &Notice) -> Result<(), AuditError> {
     let payload = serde_json::to_string(notice).map_err(|e| AuditError::Invalid(e.to_string()))?;
+    send_notice(conn, payload).await
+}
+
+async fn send_notice(conn: &mut DbConn, payload: String) -> Result<(), AuditError> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
         .bind::<diesel::sql_types::Text, _>(payload)
@@ -150,18 +154,29 @@ pub async fn announce_stored(
     topic: Topic,
     ids: &[Uuid],
 ) -> Result<(), AuditError> {
-    for chunk in ids.chunks(IDS_PER_NOTICE) {
-        notify(
-            conn,
-            &Notice::Stored {
+    for payload in stored_notices(tenant, topic, ids)? {
+        send_notice(conn, payload).await?;
+    }
+    Ok(())
+}
+
+/// The NOTIFY payloads that announce stored events by id, for writers that
+/// send them themselves (the audit writer's ingest function).
+pub(crate) fn stored_notices(
+    tenant: TenantId,
+    topic: Topic,
+    ids: &[Uuid],
+) -> Result<Vec<String>, AuditError> {
+    ids.chunks(IDS_PER_NOTICE)
+        .map(|chunk| {
+            serde_json::to_string(&Notice::Stored {
                 tenant_id: tenant.as_uuid(),
                 topic,
                 ids: chunk.to_vec(),
-            },
-        )
-        .await?;
-    }
-    Ok(())
+            })
+            .map_err(|e| AuditError::Invalid(e.to_string()))
+        })
+        .collect()
 }
 
 /// Publishes an event inside the caller's tenant transaction: it reaches

@@ -118,34 +118,40 @@ fn platform_row(e: ActivityEvent) -> NewPlatformActivity {
     }
 }
 
-/// Writes a batch: tenant events in one transaction (the tenant context set
-/// per group) that also announces them to every replica's hub on commit;
-/// platform events in another.
-pub async fn insert_batch(db: &Db, events: Vec<ActivityEvent>) -> Result<(), AuditError> {
-    let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<NewActivity>> = Default::default();
-    let mut platform = Vec::new();
-    for e in events {
-        match e.tenant {
-            Some(t) => by_tenant.entry(t).or_default().push(tenant_row(t, e)),
-            None => platform.push(platform_row(e)),
-        }
-    }
-    if !by_tenant.is_empty() {
-        let groups: Vec<(TenantId, Vec<NewActivity>)> = by_tenant.into_iter().collect();
-        db.batch_tx(groups, |conn, rows| {
-            async move {
-                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-                let tenant = <[NewActivity]>::first(&rows).map(|r| r.tenant_id);
-                insert_unnest(conn, rows).await?;
-                if let Some(t) = tenant {
-                    hub::announce_stored(conn, TenantId::new(t), Topic::Activity, &ids).await?;
-                }
-                Ok::<_, AuditError>(())
-            }
-            .scope_boxed()
+/// Writes a batch. Tenant events go in one transaction through
+/// `activity_log_ingest` (one round trip: the function sets each tenant's
+/// context transaction-locally and inserts that tenant's rows, so row-level
+/// security checks every row) and are announced to every replica's hub on
+/// commit; platform events go in another transaction.
+///
+/// `skip_existing` ignores rows already stored: for retries after a failure
+/// that may have happened after the commit.
+pub async fn insert_batch(
+    db: &Db,
+    events: &[ActivityEvent],
+    skip_existing: bool,
+) -> Result<(), AuditError> {
+    let mut tenant_events: Vec<(TenantId, &ActivityEvent)> = events
+        .iter()
+        .filter_map(|e| e.tenant.map(|t| (t, e)))
+        .collect();
+    if !tenant_events.is_empty() {
+        // Stable: each tenant's events keep their order.
+        tenant_events.sort_by_key(|(t, _)| *t);
+        let groups = tenant_events
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(Columns::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        db.platform_tx(|conn| {
+            async move { ingest(conn, groups, skip_existing).await }.scope_boxed()
         })
         .await?;
     }
+    let platform: Vec<NewPlatformActivity> = events
+        .iter()
+        .filter(|e| e.tenant.is_none())
+        .map(|e| platform_row(e.clone()))
+        .collect();
     if !platform.is_empty() {
         db.platform_tx(|conn| {
             async move {
@@ -168,94 +174,145 @@ pub async fn insert_batch(db: &Db, events: Vec<ActivityEvent>) -> Result<(), Aud
     Ok(())
 }
 
-/// Inserts rows as one statement over arrays (`INSERT … SELECT FROM unnest`):
-/// 21 parameters however many rows, instead of 21 per row, which is what makes
-/// batches cheap to send, parse and plan.
-async fn insert_unnest(conn: &mut DbConn, rows: Vec<NewActivity>) -> Result<(), AuditError> {
-    use diesel::sql_types::{
-        Array, BigInt, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
-    };
-    let n = rows.len();
-    let mut c = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for r in rows {
-        c.0.push(r.tenant_id);
-        c.1.push(r.id);
-        c.2.push(r.occurred_at);
-        c.3.push(r.request_id);
-        c.4.push(r.actor_id);
-        c.5.push(r.actor_subject);
-        // Arrays of arrays must be rectangular; roles travel as one string each.
-        c.6.push(r.actor_roles.join(","));
-        c.7.push(r.kind.to_owned());
-        c.8.push(r.action);
-        c.9.push(r.method);
-        c.10.push(r.route);
-        c.11.push(r.path);
-        c.12.push(r.status);
-        c.13.push(r.latency_us);
-        c.14.push(r.bytes_in);
-        c.15.push(r.bytes_out);
-        c.16.push(r.client_ip);
-        c.17.push(r.user_agent);
-        c.18.push(r.resource_type);
-        c.19.push(r.resource_id);
-        c.20.push(r.metadata);
+/// Stores tenant events in one statement: `activity_log_ingest` once per
+/// tenant, each call setting its tenant's context transaction-locally before
+/// it inserts, so row-level security checks every row. Must run in a
+/// transaction: the tenant context lasts until it ends.
+async fn ingest(
+    conn: &mut DbConn,
+    groups: Vec<Columns<'_>>,
+    skip_existing: bool,
+) -> Result<(), AuditError> {
+    let mut groups = groups;
+    while groups.len() > CALLS_PER_STATEMENT {
+        let rest = groups.split_off(CALLS_PER_STATEMENT);
+        ingest_statement(conn, groups, skip_existing).await?;
+        groups = rest;
     }
-    diesel::sql_query(
-        "INSERT INTO activity_log (tenant_id, id, occurred_at, request_id, actor_id, actor_subject, actor_roles,
-             kind, action, method, route, path, status, latency_us, bytes_in, bytes_out, client_ip, user_agent,
-             resource_type, resource_id, metadata)
-         SELECT t, i, o, rq, a, s, coalesce(string_to_array(NULLIF(rl, ''), ','), '{}'), k, ac, m, ro, p, st, l, bi, bo, ip, ua, rt, ri, md
-         FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-           AS u(t, i, o, rq, a, s, rl, k, ac, m, ro, p, st, l, bi, bo, ip, ua, rt, ri, md)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind::<Array<SqlUuid>, _>(c.0)
-    .bind::<Array<SqlUuid>, _>(c.1)
-    .bind::<Array<Timestamptz>, _>(c.2)
-    .bind::<Array<Nullable<Text>>, _>(c.3)
-    .bind::<Array<Nullable<SqlUuid>>, _>(c.4)
-    .bind::<Array<Nullable<Text>>, _>(c.5)
-    .bind::<Array<Text>, _>(c.6)
-    .bind::<Array<Text>, _>(c.7)
-    .bind::<Array<Text>, _>(c.8)
-    .bind::<Array<Nullable<Text>>, _>(c.9)
-    .bind::<Array<Nullable<Text>>, _>(c.10)
-    .bind::<Array<Nullable<Text>>, _>(c.11)
-    .bind::<Array<Nullable<SmallInt>>, _>(c.12)
-    .bind::<Array<Nullable<BigInt>>, _>(c.13)
-    .bind::<Array<Nullable<BigInt>>, _>(c.14)
-    .bind::<Array<Nullable<BigInt>>, _>(c.15)
-    .bind::<Array<Nullable<Text>>, _>(c.16)
-    .bind::<Array<Nullable<Text>>, _>(c.17)
-    .bind::<Array<Nullable<Text>>, _>(c.18)
-    .bind::<Array<Nullable<Text>>, _>(c.19)
-    .bind::<Array<Jsonb>, _>(c.20)
-    .execute(conn)
-    .await?;
+    ingest_statement(conn, groups, skip_existing).await
+}
+
+/// One statement of up to [`CALLS_PER_STATEMENT`] calls.
+async fn ingest_statement(
+    conn: &mut DbConn,
+    groups: Vec<Columns<'_>>,
+    skip_existing: bool,
+) -> Result<(), AuditError> {
+    use diesel::sql_types::{
+        Array, BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
+    };
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let calls: Vec<String> = (0..groups.len())
+        .map(|g| {
+            let params: Vec<String> = (1..=PARAMS_PER_CALL)
+                .map(|p| format!("${}", g * PARAMS_PER_CALL + p))
+                .collect();
+            format!("activity_log_ingest({})", params.join(", "))
+        })
+        .collect();
+    let mut query = diesel::sql_query(format!("SELECT {}", calls.join(", "))).into_boxed();
+    for c in groups {
+        query = query
+            .bind::<SqlUuid, _>(c.tenant)
+            .bind::<Bool, _>(skip_existing)
+            .bind::<Array<Text>, _>(c.notices)
+            .bind::<Array<SqlUuid>, _>(c.id)
+            .bind::<Array<Timestamptz>, _>(c.occurred_at)
+            .bind::<Array<Nullable<Text>>, _>(c.request_id)
+            .bind::<Array<Nullable<SqlUuid>>, _>(c.actor_id)
+            .bind::<Array<Nullable<Text>>, _>(c.actor_subject)
+            .bind::<Array<Text>, _>(c.actor_roles)
+            .bind::<Array<Text>, _>(c.kind)
+            .bind::<Array<Text>, _>(c.action)
+            .bind::<Array<Nullable<Text>>, _>(c.method)
+            .bind::<Array<Nullable<Text>>, _>(c.route)
+            .bind::<Array<Nullable<Text>>, _>(c.path)
+            .bind::<Array<Nullable<SmallInt>>, _>(c.status)
+            .bind::<Array<Nullable<BigInt>>, _>(c.latency_us)
+            .bind::<Array<Nullable<BigInt>>, _>(c.bytes_in)
+            .bind::<Array<Nullable<BigInt>>, _>(c.bytes_out)
+            .bind::<Array<Nullable<Text>>, _>(c.client_ip)
+            .bind::<Array<Nullable<Text>>, _>(c.user_agent)
+            .bind::<Array<Nullable<Text>>, _>(c.resource_type)
+            .bind::<Array<Nullable<Text>>, _>(c.resource_id)
+            .bind::<Array<Jsonb>, _>(c.metadata);
+    }
+    query.execute(conn).await?;
     Ok(())
+}
+
+/// Parameters of one `activity_log_ingest` call.
+const PARAMS_PER_CALL: usize = 23;
+/// Tenants per statement: well under PostgreSQL's 65,535 parameters.
+const CALLS_PER_STATEMENT: usize = 1000;
+
+/// One tenant's events as column arrays, borrowed from the events: 23
+/// parameters however many rows, instead of 21 per row, which is what makes
+/// batches cheap to send, parse and plan.
+struct Columns<'e> {
+    tenant: Uuid,
+    notices: Vec<String>,
+    id: Vec<Uuid>,
+    occurred_at: Vec<DateTime<Utc>>,
+    request_id: Vec<Option<&'e str>>,
+    actor_id: Vec<Option<Uuid>>,
+    actor_subject: Vec<Option<&'e str>>,
+    // Arrays of arrays must be rectangular; roles travel as one string each.
+    actor_roles: Vec<String>,
+    kind: Vec<&'static str>,
+    action: Vec<&'e str>,
+    method: Vec<Option<&'e str>>,
+    route: Vec<Option<&'e str>>,
+    path: Vec<Option<&'e str>>,
+    status: Vec<Option<i16>>,
+    latency_us: Vec<Option<i64>>,
+    bytes_in: Vec<Option<i64>>,
+    bytes_out: Vec<Option<i64>>,
+    client_ip: Vec<Option<&'e str>>,
+    user_agent: Vec<Option<&'e str>>,
+    resource_type: Vec<Option<&'e str>>,
+    resource_id: Vec<Option<&'e str>>,
+    metadata: Vec<&'e serde_json::Value>,
+}
+
+impl<'e> Columns<'e> {
+    /// `group` holds one tenant's events.
+    fn new(group: &[(TenantId, &'e ActivityEvent)]) -> Result<Self, AuditError> {
+        let tenant = group
+            .first()
+            .map(|(t, _)| *t)
+            .ok_or_else(|| AuditError::Invalid("empty tenant group".into()))?;
+        let events = || group.iter().map(|(_, e)| *e);
+        let ids: Vec<Uuid> = events().map(|e| e.id).collect();
+        Ok(Columns {
+            tenant: tenant.as_uuid(),
+            notices: hub::stored_notices(tenant, Topic::Activity, &ids)?,
+            id: ids,
+            occurred_at: events().map(|e| e.occurred_at).collect(),
+            request_id: events().map(|e| e.request_id.as_deref()).collect(),
+            actor_id: events().map(|e| e.actor_id).collect(),
+            actor_subject: events().map(|e| e.actor_subject.as_deref()).collect(),
+            actor_roles: events().map(|e| e.actor_roles.join(",")).collect(),
+            kind: events()
+                .map(|e| e.kind.unwrap_or(Kind::ApiCall).as_str())
+                .collect(),
+            action: events().map(|e| e.action.as_str()).collect(),
+            method: events().map(|e| e.method.as_deref()).collect(),
+            route: events().map(|e| e.route.as_deref()).collect(),
+            path: events().map(|e| e.path.as_deref()).collect(),
+            status: events().map(|e| status(e.status)).collect(),
+            latency_us: events().map(|e| e.latency_us).collect(),
+            bytes_in: events().map(|e| e.bytes_in).collect(),
+            bytes_out: events().map(|e| e.bytes_out).collect(),
+            client_ip: events().map(|e| e.client_ip.as_deref()).collect(),
+            user_agent: events().map(|e| e.user_agent.as_deref()).collect(),
+            resource_type: events().map(|e| e.resource_type.as_deref()).collect(),
+            resource_id: events().map(|e| e.resource_id.as_deref()).collect(),
+            metadata: events().map(|e| &e.metadata).collect(),
+        })
+    }
 }
 
 /// Writes an audit row inside the caller's running tenant transaction, so the

@@ -230,7 +230,7 @@ fn is_permanent(e: &AuditError) -> bool {
 async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
-    match write_until_done(db, events.clone(), metrics).await {
+    match write_until_done(db, &events, metrics).await {
         Ok(()) => {
             let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             metrics.written.fetch_add(n, Ordering::Relaxed);
@@ -244,7 +244,7 @@ async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterM
             // one by one, so one bad event cannot stop the log.
             tracing::warn!(error = %e, events = n, "audit batch refused; writing its events one by one");
             for event in events {
-                match write_until_done(db, vec![event.clone()], metrics).await {
+                match write_until_done(db, std::slice::from_ref(&event), metrics).await {
                     Ok(()) => {
                         metrics.written.fetch_add(1, Ordering::Relaxed);
                     }
@@ -264,17 +264,21 @@ async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterM
 /// does not fail on them.
 async fn write_until_done(
     db: &Db,
-    events: Vec<ActivityEvent>,
+    events: &[ActivityEvent],
     metrics: &WriterMetrics,
 ) -> Result<(), AuditError> {
     let mut backoff = Duration::from_millis(50);
+    // A failure may come after the commit (a lost connection): later attempts
+    // skip rows already stored. The first one need not pay for that check.
+    let mut skip_existing = false;
     loop {
-        match store::insert_batch(db, events.clone()).await {
+        match store::insert_batch(db, events, skip_existing).await {
             Ok(()) => return Ok(()),
             Err(e) if is_permanent(&e) => return Err(e),
             Err(e) => {
                 metrics.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, events = events.len(), "audit write failed; retrying");
+                skip_existing = true;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }

@@ -90,53 +90,6 @@ impl Db {
         self.run_tx("BEGIN", f).await
     }
 
-    /// Runs one transaction over several tenants' rows: for each group, the
-    /// tenant context is set (transaction-locally) and `f` runs for that group
-    /// alone. One commit for all groups; any error rolls all of them back. For
-    /// batch writers (the audit log) that would otherwise pay a transaction per
-    /// tenant.
-    pub async fn batch_tx<T, E, F>(&self, groups: Vec<(TenantId, T)>, f: F) -> Result<(), E>
-    where
-        T: Send,
-        E: From<diesel::result::Error> + From<TenancyError> + Send,
-        F: for<'r> Fn(&'r mut DbConn, T) -> scoped_futures::ScopedBoxFuture<'r, 'r, Result<(), E>>
-            + Send
-            + Sync,
-    {
-        let mut conn = self.get().await?;
-        let conn: &mut AsyncPgConnection = &mut conn;
-        AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN")
-            .await
-            .map_err(TenancyError::from)?;
-        let mut outcome: Result<(), E> = Ok(());
-        for (tenant, group) in groups {
-            let step = async {
-                diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind::<diesel::sql_types::Text, _>(tenant.as_uuid().to_string())
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(TenancyError::from)?;
-                f(&mut *conn, group).await
-            };
-            if let Err(e) = step.await {
-                outcome = Err(e);
-                break;
-            }
-        }
-        match outcome {
-            Ok(()) => {
-                AnsiTransactionManager::commit_transaction(conn)
-                    .await
-                    .map_err(TenancyError::from)?;
-                Ok(())
-            }
-            Err(e) => match AnsiTransactionManager::rollback_transaction(conn).await {
-                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
-                Err(rollback_error) => Err(TenancyError::from(rollback_error).into()),
-            },
-        }
-    }
-
     async fn run_tx<'a, R, E, F>(&self, begin: &str, f: F) -> Result<R, E>
     where
         F: for<'r> FnOnce(&'r mut DbConn) -> ScopedBoxFuture<'a, 'r, Result<R, E>> + Send + 'a,

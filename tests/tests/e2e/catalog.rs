@@ -168,3 +168,101 @@ async fn every_view_is_security_invoker() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_tenant_table_references_tenants() {
+    let mut conn = admin_conn().await;
+    // A foreign key on tenant_id, or for the activity log the per-statement
+    // trigger that stands in for one (see migration 6).
+    let missing: Vec<Fk> = diesel::sql_query(
+        "SELECT c.relname::text AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+           AND NOT EXISTS (
+               SELECT FROM pg_constraint con
+               JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = con.conkey[1]
+               WHERE con.conrelid = c.oid AND con.contype = 'f'
+                 AND con.confrelid = 'tenants'::regclass AND sa.attname = 'tenant_id')
+           AND NOT EXISTS (
+               SELECT FROM pg_trigger tg
+               WHERE tg.tgrelid = c.oid AND tg.tgfoid = 'activity_log_check_tenants'::regproc)
+         ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let names: Vec<&str> = missing.iter().map(|f| f.name.as_str()).collect();
+    assert!(
+        names.is_empty(),
+        "tenant tables without a reference to tenants: {names:?}"
+    );
+}
+
+/// The SQLSTATE of what `sql` fails with, run as the admin in a transaction
+/// that is rolled back.
+async fn sqlstate_of(setup: &str, sql: &str) -> Option<String> {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = admin_conn().await;
+    conn.batch_execute("BEGIN").await.unwrap();
+    conn.batch_execute(setup).await.unwrap();
+    let outcome = conn.batch_execute(sql).await;
+    conn.batch_execute("ROLLBACK").await.unwrap();
+    match outcome {
+        Ok(()) => None,
+        Err(diesel::result::Error::DatabaseError(kind, info)) => {
+            Some(format!("{kind:?}: {}", info.message()))
+        }
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn activity_log_refuses_unknown_tenants_and_keeps_logged_ones() {
+    let row = |tenant: &str| {
+        format!(
+            "INSERT INTO activity_log (tenant_id, id, occurred_at, kind, action)
+             VALUES ('{tenant}', gen_random_uuid(), now(), 'system', 'catalog test')"
+        )
+    };
+    let known = "00000000-0000-7000-8000-0000000000c1";
+    let setup = format!("INSERT INTO tenants (id, name) VALUES ('{known}', 'catalog-fk-{known}')");
+
+    // A row for a tenant that does not exist, alone or among good rows.
+    let unknown = row("00000000-0000-7000-8000-00000000dead");
+    let refused = sqlstate_of(&setup, &unknown).await;
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
+        "{refused:?}"
+    );
+    let mixed = format!(
+        "INSERT INTO activity_log (tenant_id, id, occurred_at, kind, action)
+         SELECT t::uuid, gen_random_uuid(), now(), 'system', 'catalog test'
+         FROM unnest(ARRAY['{known}', '00000000-0000-7000-8000-00000000dead']) t"
+    );
+    let refused = sqlstate_of(&setup, &mixed).await;
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
+        "{refused:?}"
+    );
+
+    // A row for a tenant that exists is taken; the tenant then cannot be deleted.
+    assert_eq!(sqlstate_of(&setup, &row(known)).await, None);
+    let delete = format!("{}; DELETE FROM tenants WHERE id = '{known}'", row(known));
+    let refused = sqlstate_of(&setup, &delete).await;
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
+        "{refused:?}"
+    );
+    // Without log rows it can.
+    assert_eq!(
+        sqlstate_of(&setup, &format!("DELETE FROM tenants WHERE id = '{known}'")).await,
+        None
+    );
+}

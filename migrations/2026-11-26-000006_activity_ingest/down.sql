@@ -1,0 +1,10 @@
+DROP TRIGGER tenants_keep_logged ON tenants;
+DROP FUNCTION tenants_keep_logged;
+DROP TRIGGER activity_log_tenant_fk ON activity_log;
+DROP FUNCTION activity_log_check_tenants;
+ALTER TABLE activity_log ADD CONSTRAINT activity_log_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id);
+DROP INDEX activity_log_actor_idx;
+DROP INDEX activity_log_resource_idx;
+CREATE INDEX activity_log_actor_idx ON activity_log (tenant_id, actor_id, id DESC);
+CREATE INDEX activity_log_resource_idx ON activity_log (tenant_id, resource_type, resource_id, id DESC);
+DROP FUNCTION activity_log_ingest;
