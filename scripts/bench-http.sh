@@ -89,11 +89,13 @@ fi
 
 # Live fan-out: many WebSocket clients (this process) of one server (its own
 # file-descriptor limit), events published through PostgreSQL NOTIFY.
-start_server RATE_LIMIT=on
-echo "== WebSocket fan-out: ${WS_CONNECTIONS:-10000} connections"
 cargo build -q --release -p warden-tests --bench ws_fanout
 ws_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ws_fanout-* | grep -v '\.d$' | head -n 1)
-WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" "$ws_bin" | tee /tmp/warden-bench-ws.txt
+for workers in 0 4; do
+    start_server RATE_LIMIT=on HTTP_WORKERS=$workers
+    echo "== WebSocket fan-out: ${WS_CONNECTIONS:-10000} connections, HTTP_WORKERS=$workers"
+    WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" "$ws_bin" | tee "/tmp/warden-bench-ws-$workers.txt"
+done
 stop_server
 
 script=$(mktemp)
@@ -118,4 +120,4 @@ if [ -f /tmp/warden-bench-wrk-limiter-redis.txt ]; then
     echo "GET /api/v1/products/{id} through the stack, rate limiter in Redis:   $(rate limiter-redis) req/s"
 fi
 echo "pgbench, the same transaction as the runtime role:                   $tps tps"
-tail -n 1 /tmp/warden-bench-ws.txt
+for workers in 0 4; do echo "HTTP_WORKERS=$workers: $(tail -n 1 "/tmp/warden-bench-ws-$workers.txt")"; done

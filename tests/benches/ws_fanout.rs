@@ -111,7 +111,7 @@ async fn main() {
         }
     };
     let hub = warden_audit::hub::Hub::new(1);
-    let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let mut clients = tokio::task::JoinSet::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let started = Instant::now();
     for chunk in 0..connections.div_ceil(250) {
@@ -120,12 +120,24 @@ async fn main() {
             let mut req = ws_url.as_str().into_client_request().unwrap();
             req.headers_mut()
                 .insert("authorization", format!("Bearer {token}").parse().unwrap());
-            handshakes.push(tokio_tungstenite::connect_async(req));
+            // Small read buffers: tungstenite zeroes its whole buffer (128 KiB by
+            // default) on reads, which made the clients, not the server, the
+            // bottleneck on a shared 2-core machine.
+            let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+                .read_buffer_size(4096);
+            handshakes.push(tokio_tungstenite::connect_async_with_config(
+                req,
+                Some(config),
+                true,
+            ));
         }
         for result in futures::future::join_all(handshakes).await {
             let (mut ws, _) = result.expect("connect");
-            let (lat_tx, ready_tx) = (lat_tx.clone(), ready_tx.clone());
-            tokio::spawn(async move {
+            let ready_tx = ready_tx.clone();
+            // Each client keeps its own latencies and hands them over at the
+            // end, so measuring adds no cross-thread traffic per message.
+            clients.spawn(async move {
+                let mut seen = Vec::with_capacity(events);
                 let sub = json!({"type": "subscribe", "topics": ["detection"]});
                 ws.send(Message::text(sub.to_string())).await.unwrap();
                 while let Some(Ok(msg)) = ws.next().await {
@@ -139,11 +151,17 @@ async fn main() {
                             .take_while(char::is_ascii_digit)
                             .collect();
                         let sent: u64 = digits.parse().unwrap_or(0);
-                        let _ = lat_tx.send(received.saturating_sub(sent));
+                        seen.push((sent, received.saturating_sub(sent)));
+                        if seen.len() == events {
+                            break;
+                        }
                     } else if text.contains("\"subscribed\"") {
                         let _ = ready_tx.send(());
                     }
                 }
+                // Keep the connection open: closes would land on the server
+                // while others still wait for the last event.
+                (seen, ws)
             });
         }
     }
@@ -154,6 +172,9 @@ async fn main() {
         "{connections} connections subscribed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // Let the server finish with the connection storm (10,000 connection
+    // events go through the audit log) so the events measure steady state.
+    tokio::time::sleep(Duration::from_secs(env("SETTLE_SECS", 3) as u64)).await;
     for _ in 0..events {
         hub.publish(
             &db,
@@ -167,14 +188,24 @@ async fn main() {
     }
     let expected = connections * events;
     let mut latencies = Vec::with_capacity(expected);
+    let mut per_event = std::collections::BTreeMap::<u64, u64>::new();
+    let mut open = Vec::with_capacity(connections);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while latencies.len() < expected {
-        match tokio::time::timeout_at(deadline, lat_rx.recv()).await {
-            Ok(Some(l)) => latencies.push(l),
-            _ => break,
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, clients.join_next()).await {
+        let (seen, ws) = done.unwrap();
+        open.push(ws);
+        for (sent, l) in seen {
+            let worst = per_event.entry(sent).or_insert(0);
+            *worst = (*worst).max(l);
+            latencies.push(l);
         }
     }
     latencies.sort_unstable();
+    let worst: Vec<String> = per_event
+        .values()
+        .map(|us| format!("{:.0}", *us as f64 / 1000.0))
+        .collect();
+    println!("slowest delivery of each event, ms: {}", worst.join(" "));
     let pct = |p: f64| {
         latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)] as f64 / 1000.0
     };

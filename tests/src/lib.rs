@@ -59,6 +59,7 @@ pub fn test_config() -> Config {
             "/../vendor/redoc/redoc.standalone.js"
         )),
         shutdown_timeout: Duration::from_secs(1),
+        http_workers: 2,
         rate_limit: RateLimitConfig {
             enabled: true,
             redis_url: None,

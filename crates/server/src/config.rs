@@ -56,6 +56,8 @@ pub struct Config {
     pub redoc_js_path: PathBuf,
     /// How long shutdown waits for in-flight work.
     pub shutdown_timeout: Duration,
+    /// HTTP worker threads (each serves its share of connections).
+    pub http_workers: usize,
     /// Rate limiting and usage metering.
     pub rate_limit: RateLimitConfig,
     /// Activity log.
@@ -173,6 +175,10 @@ impl Config {
                 ))
             }),
             shutdown_timeout: Duration::from_secs(parsed("SHUTDOWN_TIMEOUT_SECS", 30u64)?),
+            http_workers: match parsed("HTTP_WORKERS", 0usize)? {
+                0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                n => n,
+            },
             rate_limit: RateLimitConfig {
                 enabled: on_off("RATE_LIMIT")?,
                 redis_url: var("REDIS_URL"),

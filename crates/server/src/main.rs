@@ -142,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind_addr;
     let shutdown = config.shutdown_timeout;
+    let workers = config.http_workers;
     let redoc = load_redoc(&config);
     let state = web::Data::new(AppState::new(config)?);
     if let Err(e) = state.db.ping().await {
@@ -160,6 +161,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .client_request_timeout(Duration::from_secs(30))
         // actix treats SIGINT as a forced stop; both signals drain here instead.
         .disable_signals()
+        .workers(workers)
         .run();
     let handle = server.handle();
     let hub = state.hub.clone();
