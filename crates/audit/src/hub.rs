@@ -11,6 +11,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -316,6 +317,43 @@ impl Subscription {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Polls for the next event, for code that drives a stream by hand (the
+    /// WebSocket body writes events straight from here).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Arc<Delivery>>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// A handle that changes topics and replays while another task receives.
+    pub fn control(&self) -> SubscriptionControl {
+        SubscriptionControl {
+            tenant: self.tenant,
+            topics: self.topics.clone(),
+            hub: self.hub.clone(),
+        }
+    }
+
+    /// Replaces the topics.
+    pub fn set_topics(&self, topics: Topics) {
+        self.control().set_topics(topics);
+    }
+
+    /// Events after `last_event_id` still in the resume buffer (of the
+    /// subscribed topics), oldest first; `None` when that id is no longer there.
+    pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
+        self.control().replay_after(last_event_id)
+    }
+}
+
+/// Changes a subscription's topics and reads its resume buffer, from a task
+/// other than the one receiving its events.
+#[derive(Clone)]
+pub struct SubscriptionControl {
+    tenant: Option<Uuid>,
+    topics: Arc<AtomicUsize>,
+    hub: Hub,
+}
+
+impl SubscriptionControl {
     /// Replaces the topics.
     pub fn set_topics(&self, topics: Topics) {
         self.topics.store(usize::from(topics.0), Ordering::Relaxed);

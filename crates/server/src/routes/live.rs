@@ -3,20 +3,22 @@
 
 use std::time::Instant;
 
+use actix_web::body::{BodyStream, MessageBody};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use actix_ws::{CloseCode, CloseReason, Message};
 use serde::Deserialize;
 use uuid::Uuid;
-use warden_audit::hub::{Ended, Subscription, Topic, Topics};
+use warden_audit::hub::{SubscriptionControl, Topic, Topics};
 use warden_commerce::Role;
 use warden_tenancy::{TenantId, TenantStatus};
 
 use crate::auth::AuthError;
 use crate::error::{ApiError, ErrorCode};
+use crate::live_body::LiveBody;
 use crate::state::AppState;
 
-/// Close code: the connection fell too far behind and was dropped.
-pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
+/// Close code: too slow to keep up with the events (sent by [`LiveBody`]).
+pub use crate::live_body::CLOSE_SLOW_CONSUMER;
 /// Close code: no answer to pings within the timeout.
 pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4002;
 /// Close code: the token expired; reconnect with a fresh one.
@@ -167,13 +169,11 @@ pub async fn open_live(
         Topics::default(),
         state.config.live.connection_queue,
     );
-    actix_web::rt::spawn(run(
-        session,
-        stream,
-        subscription,
-        watcher,
-        state.into_inner(),
-    ));
+    let control = subscription.control();
+    let response = response.map_body(|_, session_frames| {
+        BodyStream::new(LiveBody::new(session_frames, subscription)).boxed()
+    });
+    actix_web::rt::spawn(run(session, stream, control, watcher, state.into_inner()));
     Ok(response)
 }
 
@@ -187,7 +187,7 @@ fn close(code: u16, description: &str) -> Option<CloseReason> {
 async fn run(
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
-    mut sub: Subscription,
+    sub: SubscriptionControl,
     watcher: Watcher,
     state: std::sync::Arc<AppState>,
 ) {
@@ -219,15 +219,6 @@ async fn run(
                 };
                 if !alive { return; }
             }
-            event = sub.recv() => match event {
-                Some(e) => {
-                    if !send(&mut session, e.frame.clone()).await { return; }
-                }
-                None => break match sub.ended() {
-                    Some(Ended::SlowConsumer) => close(CLOSE_SLOW_CONSUMER, "slow consumer"),
-                    _ => Some(CloseReason { code: CloseCode::Away, description: Some("server shutting down".into()) }),
-                },
-            },
             _ = ping.tick() => {
                 if last_heard.elapsed() > settings.timeout {
                     break close(CLOSE_HEARTBEAT_TIMEOUT, "no answer to pings");
@@ -235,7 +226,7 @@ async fn run(
                 if let Err(code) = still_allowed(&state, &watcher).await {
                     break close(code, if code == CLOSE_TOKEN_EXPIRED { "token expired" } else { "access revoked" });
                 }
-                if session.ping(b"").await.is_err() { return; }
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, session.ping(b"")).await, Ok(Ok(()))) { return; }
             }
         }
     };
@@ -243,7 +234,7 @@ async fn run(
 }
 
 /// Handles a client message; false when the connection is gone.
-async fn handle(session: &mut actix_ws::Session, sub: &Subscription, text: &str) -> bool {
+async fn handle(session: &mut actix_ws::Session, sub: &SubscriptionControl, text: &str) -> bool {
     let reply = match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Subscribe {
             topics,
