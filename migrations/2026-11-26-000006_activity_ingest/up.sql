@@ -26,6 +26,9 @@ SET search_path = public, pg_temp
 AS $$
 BEGIN
     PERFORM set_config('app.tenant_id', tenant::text, true);
+    -- Two copies of one INSERT, differing only in ON CONFLICT: PL/pgSQL keeps
+    -- each statement's plan, while EXECUTE with a variable clause would plan
+    -- it again for every batch.
     IF skip_existing THEN
             INSERT INTO activity_log (tenant_id, id, occurred_at, request_id, actor_id, actor_subject, actor_roles,
                 kind, action, method, route, path, status, latency_us, bytes_in, bytes_out, client_ip, user_agent,

@@ -217,6 +217,15 @@ async fn sqlstate_of(setup: &str, sql: &str) -> Option<String> {
     }
 }
 
+fn assert_foreign_key_violation(outcome: Option<String>) {
+    assert!(
+        outcome
+            .as_deref()
+            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
+        "expected a foreign key violation, got {outcome:?}"
+    );
+}
+
 #[tokio::test]
 async fn activity_log_refuses_unknown_tenants_and_keeps_logged_ones() {
     let row = |tenant: &str| {
@@ -230,36 +239,18 @@ async fn activity_log_refuses_unknown_tenants_and_keeps_logged_ones() {
 
     // A row for a tenant that does not exist, alone or among good rows.
     let unknown = row("00000000-0000-7000-8000-00000000dead");
-    let refused = sqlstate_of(&setup, &unknown).await;
-    assert!(
-        refused
-            .as_deref()
-            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
-        "{refused:?}"
-    );
+    assert_foreign_key_violation(sqlstate_of(&setup, &unknown).await);
     let mixed = format!(
         "INSERT INTO activity_log (tenant_id, id, occurred_at, kind, action)
          SELECT t::uuid, gen_random_uuid(), now(), 'system', 'catalog test'
          FROM unnest(ARRAY['{known}', '00000000-0000-7000-8000-00000000dead']) t"
     );
-    let refused = sqlstate_of(&setup, &mixed).await;
-    assert!(
-        refused
-            .as_deref()
-            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
-        "{refused:?}"
-    );
+    assert_foreign_key_violation(sqlstate_of(&setup, &mixed).await);
 
     // A row for a tenant that exists is taken; the tenant then cannot be deleted.
     assert_eq!(sqlstate_of(&setup, &row(known)).await, None);
     let delete = format!("{}; DELETE FROM tenants WHERE id = '{known}'", row(known));
-    let refused = sqlstate_of(&setup, &delete).await;
-    assert!(
-        refused
-            .as_deref()
-            .is_some_and(|e| e.starts_with("ForeignKeyViolation")),
-        "{refused:?}"
-    );
+    assert_foreign_key_violation(sqlstate_of(&setup, &delete).await);
     // Without log rows it can.
     assert_eq!(
         sqlstate_of(&setup, &format!("DELETE FROM tenants WHERE id = '{known}'")).await,
