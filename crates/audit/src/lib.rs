@@ -5,6 +5,8 @@
 //!   request path waits only for queue space (backpressure), never for a disk.
 //! - [`store`]: the `activity_log` table: batch inserts, in-transaction audit
 //!   rows for changes that must be recorded with certainty, queries, retention.
+//! - [`tenant_changes`]: platform changes to a tenant, audited in the same
+//!   transaction.
 //! - [`hub`]: per-tenant live events with typed topics, shared across replicas
 //!   through PostgreSQL LISTEN/NOTIFY, with a resume buffer.
 
@@ -12,6 +14,7 @@ mod error;
 pub mod event;
 pub mod hub;
 pub mod store;
+pub mod tenant_changes;
 pub mod writer;
 
 pub use error::AuditError;

@@ -260,6 +260,28 @@ impl TenantRegistry {
 
     /// Changes a tenant's name, status or settings.
     pub async fn update(&self, id: TenantId, patch: TenantPatch) -> Result<Tenant, TenancyError> {
+        self.update_with(id, patch, |_, _, _| async { Ok(()) }.scope_boxed())
+            .await
+    }
+
+    /// Like [`Self::update`], and runs `record` in the same transaction, with
+    /// the tenant's context set, given the tenant before and after the change:
+    /// the change and its audit row commit or roll back together.
+    pub async fn update_with<E, F>(
+        &self,
+        id: TenantId,
+        patch: TenantPatch,
+        record: F,
+    ) -> Result<Tenant, E>
+    where
+        E: From<TenancyError> + From<diesel::result::Error> + Send,
+        F: for<'r> FnOnce(
+                &'r mut crate::DbConn,
+                Tenant,
+                Tenant,
+            ) -> scoped_futures::ScopedBoxFuture<'r, 'r, Result<(), E>>
+            + Send,
+    {
         let name = patch.name.as_deref().map(validate_name).transpose()?;
         if let Some(s) = &patch.settings {
             validate_settings(s)?;
@@ -270,7 +292,16 @@ impl TenantRegistry {
             .db
             .platform_tx(|conn| {
                 async move {
-                    diesel::update(tenants::table.find(id.as_uuid()))
+                    let before: Tenant = tenants::table
+                        .find(id.as_uuid())
+                        .select(TenantRow::as_select())
+                        .for_update()
+                        .get_result(conn)
+                        .await
+                        .optional()?
+                        .map(Tenant::from)
+                        .ok_or(TenancyError::TenantNotFound)?;
+                    let after: Tenant = diesel::update(tenants::table.find(id.as_uuid()))
                         .set((
                             name.map(|n| tenants::name.eq(n)),
                             status.map(|s| tenants::status.eq(s)),
@@ -280,10 +311,13 @@ impl TenantRegistry {
                         .returning(TenantRow::as_returning())
                         .get_result(conn)
                         .await
-                        .optional()
-                        .map_err(TenancyError::from)?
-                        .map(Tenant::from)
-                        .ok_or(TenancyError::TenantNotFound)
+                        .map(Tenant::from)?;
+                    diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+                        .bind::<diesel::sql_types::Text, _>(id.as_uuid().to_string())
+                        .execute(conn)
+                        .await?;
+                    record(conn, before, after.clone()).await?;
+                    Ok::<_, E>(after)
                 }
                 .scope_boxed()
             })

@@ -228,7 +228,8 @@ async fn a_client_that_stops_answering_pings_is_closed() {
     config.live.timeout = Duration::from_secs(2);
     let app = TestApp::start_with(config).await;
     let t = app.tenant("live-heartbeat").await;
-    let mut ws = connect(&app, &app.token(Some(t), "admin", &[Role::TenantAdmin])).await;
+    let admin = app.token(Some(t), "admin", &[Role::TenantAdmin]);
+    let mut ws = connect(&app, &admin).await;
     assert_eq!(app.state.hub.subscriber_count(), 1);
     // Not reading means not answering pings: the server gives up after the timeout.
     let started = std::time::Instant::now();
@@ -247,6 +248,24 @@ async fn a_client_that_stops_answering_pings_is_closed() {
     // socket first, in which case it sees the connection end.
     let code = close_code(&mut ws).await;
     assert!(matches!(code, Some(4002) | None), "{code:?}");
+
+    // The end of the connection is in the tenant's log, with the server's code.
+    app.state.audit.flush().await.unwrap();
+    let staff = As {
+        token: Some(admin),
+        tenant: Some(t.to_string()),
+    };
+    let r = app.get("/api/v1/audit?kind=auth", &staff).await;
+    let ended = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "ws_disconnect")
+        .cloned()
+        .unwrap_or_else(|| panic!("no ws_disconnect in {}", r.text));
+    assert_eq!(ended["metadata"]["close_code"], 4002);
+    assert_eq!(ended["actor_subject"], "admin");
+    assert!(ended["metadata"]["connected_ms"].as_u64().unwrap() >= 1900);
 }
 
 #[tokio::test]

@@ -87,3 +87,67 @@ async fn tenant_routes_refuse_everyone_but_platform_admins_and_bad_input() {
         .await
         .assert_problem(404, "tenant_not_found");
 }
+
+/// The tenant's audit rows of `action`, read as the admin (no flush needed:
+/// tenant changes are recorded in their own transaction).
+async fn audit_rows(tenant: uuid::Uuid, action: &str) -> Vec<serde_json::Value> {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        row: serde_json::Value,
+    }
+    let mut conn = warden_tests::admin_conn().await;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT to_jsonb(a) AS row FROM activity_log a
+         WHERE tenant_id = $1 AND action = $2 ORDER BY id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(tenant)
+    .bind::<diesel::sql_types::Text, _>(action)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.row).collect()
+}
+
+#[tokio::test]
+async fn tenant_changes_are_audited_in_the_tenants_log_with_the_change() {
+    let app = TestApp::start().await;
+    let admin = app.platform_admin();
+    let t = app.tenant("audited-tenant").await;
+    let path = format!("/api/v1/tenants/{t}");
+
+    app.patch(&path, &admin, json!({"status": "suspended"}))
+        .await
+        .assert_status(200);
+    let suspended = audit_rows(t, "status_change").await;
+    assert_eq!(suspended.len(), 1, "{suspended:?}");
+    assert_eq!(suspended[0]["kind"], "security");
+    assert_eq!(suspended[0]["resource_id"], t.to_string());
+    assert_eq!(suspended[0]["metadata"]["from"]["status"], "active");
+    assert_eq!(suspended[0]["metadata"]["to"]["status"], "suspended");
+    assert!(suspended[0]["actor_subject"].is_string());
+
+    app.patch(&path, &admin, json!({"name": "Renamed shop"}))
+        .await
+        .assert_status(200);
+    let renamed = audit_rows(t, "tenant_change").await;
+    assert_eq!(renamed.len(), 1, "{renamed:?}");
+    assert_eq!(renamed[0]["kind"], "resource_update");
+    assert_eq!(renamed[0]["metadata"]["to"]["name"], "Renamed shop");
+
+    // A refused change writes neither the change nor a record of it.
+    app.patch(&path, &admin, json!({"name": ""}))
+        .await
+        .assert_problem(400, "invalid_input");
+    app.patch(
+        "/api/v1/tenants/00000000-0000-7000-8000-000000000404",
+        &admin,
+        json!({"status": "active"}),
+    )
+    .await
+    .assert_problem(404, "tenant_not_found");
+    assert_eq!(audit_rows(t, "tenant_change").await.len(), 1);
+    assert_eq!(audit_rows(t, "status_change").await.len(), 1);
+}

@@ -200,7 +200,9 @@ async fn run(
         "ping_interval_secs": settings.ping_interval.as_secs(),
         "timeout_secs": settings.timeout.as_secs(),
     });
+    let opened = Instant::now();
     if !send(&mut session, welcome.to_string()).await {
+        record_disconnect(&state, &watcher, None, opened).await;
         return;
     }
     let mut ping = tokio::time::interval(settings.ping_interval);
@@ -217,7 +219,7 @@ async fn run(
                     Message::Close(_) => break None,
                     _ => true,
                 };
-                if !alive { return; }
+                if !alive { break None; }
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > settings.timeout {
@@ -226,11 +228,43 @@ async fn run(
                 if let Err(code) = still_allowed(&state, &watcher).await {
                     break close(code, if code == CLOSE_TOKEN_EXPIRED { "token expired" } else { "access revoked" });
                 }
-                if !matches!(tokio::time::timeout(SEND_TIMEOUT, session.ping(b"")).await, Ok(Ok(()))) { return; }
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, session.ping(b"")).await, Ok(Ok(()))) { break None; }
             }
         }
     };
+    let code = reason.as_ref().map(|r| u16::from(r.code));
     let _ = session.close(reason).await;
+    record_disconnect(&state, &watcher, code, opened).await;
+}
+
+/// Records the end of a live connection in its tenant's log (`auth`,
+/// `ws_disconnect`): who, for how long, and the close code when the server
+/// closed it (`null`: the client left, or the server ended it for being slow
+/// or shutting down, which its close frame says).
+async fn record_disconnect(
+    state: &AppState,
+    watcher: &Watcher,
+    code: Option<u16>,
+    opened: Instant,
+) {
+    let mut event = warden_audit::ActivityEvent::new(warden_audit::Kind::Auth, "ws_disconnect");
+    event.tenant = Some(watcher.tenant);
+    event.actor_subject = Some(watcher.identity.subject.clone());
+    event.actor_roles = watcher
+        .identity
+        .roles
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    event.route = Some("/api/v1/ws".into());
+    event.metadata = serde_json::json!({
+        "event": "ws_disconnect",
+        "close_code": code,
+        "connected_ms": u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    if let Err(e) = state.audit.record(event).await {
+        tracing::debug!(error = %e, "live disconnect not recorded (shutting down)");
+    }
 }
 
 /// Handles a client message; false when the connection is gone.

@@ -49,15 +49,18 @@ pub async fn get_tenant(
 #[patch("/tenants/{id}")]
 pub async fn update_tenant(
     state: web::Data<AppState>,
-    _: PlatformAdmin,
+    admin: PlatformAdmin,
     id: web::Path<Uuid>,
     body: web::Json<TenantPatch>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
-        state
-            .tenants
-            .update(TenantId::new(*id), body.into_inner())
-            .await?,
+        warden_audit::tenant_changes::update_tenant(
+            &state.tenants,
+            TenantId::new(*id),
+            body.into_inner(),
+            &admin.0.subject,
+        )
+        .await?,
     ))
 }
 
