@@ -364,10 +364,30 @@ impl SubscriptionControl {
     pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
         let topics =
             Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
-        let tenant = self.tenant?;
         let state = self.hub.lock();
-        let recent = &state.recent.get(&tenant)?.events;
-        let pos = recent.iter().position(|e| e.id == last_event_id)?;
+        self.missed(&state, topics, last_event_id)
+    }
+
+    /// Switches to `topics` and, with `last_event_id`, takes the events missed
+    /// since then, in one step under the hub's lock: every later event goes to
+    /// the subscription's queue, every earlier one is in the answer, none is
+    /// in both (for a connection that had no topics before).
+    pub fn resubscribe(&self, topics: Topics, last_event_id: Option<Uuid>) -> Resubscribed {
+        let state = self.hub.lock();
+        let answer = match last_event_id {
+            None => Resubscribed::Live,
+            Some(last) => match self.missed(&state, topics, last) {
+                Some(events) => Resubscribed::Replay(events),
+                None => Resubscribed::Gap,
+            },
+        };
+        self.topics.store(usize::from(topics.0), Ordering::Relaxed);
+        answer
+    }
+
+    fn missed(&self, state: &State, topics: Topics, last: Uuid) -> Option<Vec<Arc<Delivery>>> {
+        let recent = &state.recent.get(&self.tenant?)?.events;
+        let pos = recent.iter().position(|e| e.id == last)?;
         Some(
             recent
                 .iter()
@@ -377,6 +397,17 @@ impl SubscriptionControl {
                 .collect(),
         )
     }
+}
+
+/// What [`SubscriptionControl::resubscribe`] found.
+#[derive(Debug)]
+pub enum Resubscribed {
+    /// No resume asked: live events only.
+    Live,
+    /// The events missed, oldest first; live events follow them.
+    Replay(Vec<Arc<Delivery>>),
+    /// The last event seen is no longer buffered: some events are lost.
+    Gap,
 }
 
 impl Drop for Subscription {

@@ -7,14 +7,20 @@
 //! task woken per event, which is what keeps fan-out to thousands of
 //! connections fast. When the subscription ends (slow consumer, shutdown) the
 //! body sends the close frame itself.
+//!
+//! While the session task sends a replay, it closes the [`LiveGate`]: live
+//! events wait, so that a resuming client gets what it missed first, in order.
 
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use actix_http::ws::{CloseCode, CloseReason, OpCode, Parser};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::web::{Bytes, BytesMut};
 use futures::Stream;
+use futures::task::AtomicWaker;
 use warden_audit::hub::{Ended, Subscription};
 
 /// Close code for a client too slow to keep up with its events.
@@ -23,10 +29,41 @@ pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
 /// Most bytes of events written in one piece.
 const CHUNK: usize = 64 * 1024;
 
+/// Holds live events back while the session task sends a replay.
+#[derive(Default)]
+pub struct LiveGate {
+    closed: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl LiveGate {
+    /// Live events wait until [`Self::open`].
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// Live events flow again.
+    pub fn open(&self) {
+        self.closed.store(false, Ordering::SeqCst);
+        self.waker.wake();
+    }
+
+    /// Whether events may be written now; if not, `cx` is woken on `open`.
+    fn is_open(&self, cx: &Context<'_>) -> bool {
+        if !self.closed.load(Ordering::SeqCst) {
+            return true;
+        }
+        self.waker.register(cx.waker());
+        // Opened between the check and the registration: go on.
+        !self.closed.load(Ordering::SeqCst)
+    }
+}
+
 /// See the module documentation.
 pub struct LiveBody {
     session: BoxBody,
     events: Option<Subscription>,
+    gate: Arc<LiveGate>,
     /// The session's first frame (the welcome) went out: events may follow.
     started: bool,
     /// A close frame went out: end once it is written.
@@ -36,10 +73,11 @@ pub struct LiveBody {
 
 impl LiveBody {
     /// `session` is the body actix-ws made for the connection's session.
-    pub fn new(session: BoxBody, events: Subscription) -> Self {
+    pub fn new(session: BoxBody, events: Subscription, gate: Arc<LiveGate>) -> Self {
         Self {
             session,
             events: Some(events),
+            gate,
             started: false,
             closing: false,
             buf: BytesMut::new(),
@@ -105,7 +143,7 @@ impl Stream for LiveBody {
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => {}
             }
-            if this.started {
+            if this.started && this.gate.is_open(cx) {
                 this.write_events(cx);
             }
         }

@@ -301,6 +301,52 @@ async fn a_reconnecting_client_resumes_after_its_last_event() {
     );
 }
 
+fn numbered(tenant: Uuid, seq: u32) -> HubEvent {
+    HubEvent {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        topic: Topic::Detection,
+        occurred_at: chrono::Utc::now(),
+        data: json!({ "seq": seq }),
+    }
+}
+
+#[tokio::test]
+async fn a_resume_while_events_keep_coming_replays_in_order_without_repeats() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-resume-load").await;
+    let admin = app.token(Some(t), "admin", &[Role::TenantAdmin]);
+    let mut ws = connect(&app, &admin).await;
+    subscribe(&mut ws, &["detection"], None).await;
+    app.state.hub.deliver(numbered(t, 0));
+    let (first, _) = until(&mut ws, |e| e["data"]["seq"] == 0).await;
+    let last: Uuid = first["event"]["id"].as_str().unwrap().parse().unwrap();
+    drop(ws);
+    for seq in 1..=50 {
+        app.state.hub.deliver(numbered(t, seq));
+    }
+    let mut ws = connect(&app, &admin).await;
+    // More events arrive while the client resumes.
+    let hub = app.state.hub.clone();
+    let producer = tokio::spawn(async move {
+        for seq in 51..=250 {
+            hub.deliver(numbered(t, seq));
+            tokio::task::yield_now().await;
+        }
+    });
+    let msg = json!({ "type": "subscribe", "topics": ["detection"], "last_event_id": last });
+    ws.send(Message::text(msg.to_string())).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.last() != Some(&250) {
+        let m = next_json(&mut ws).await.unwrap();
+        if let Some(seq) = m["event"]["data"]["seq"].as_u64() {
+            seen.push(seq);
+        }
+    }
+    producer.await.unwrap();
+    assert_eq!(seen, (1..=250).collect::<Vec<u64>>());
+}
+
 #[tokio::test]
 async fn events_made_on_one_replica_reach_sockets_on_another() {
     let one = TestApp::start().await;

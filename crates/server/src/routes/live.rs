@@ -8,13 +8,13 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use actix_ws::{CloseCode, CloseReason, Message};
 use serde::Deserialize;
 use uuid::Uuid;
-use warden_audit::hub::{SubscriptionControl, Topic, Topics};
+use warden_audit::hub::{Resubscribed, SubscriptionControl, Topic, Topics};
 use warden_commerce::Role;
 use warden_tenancy::{TenantId, TenantStatus};
 
 use crate::auth::AuthError;
 use crate::error::{ApiError, ErrorCode};
-use crate::live_body::LiveBody;
+use crate::live_body::{LiveBody, LiveGate};
 use crate::state::AppState;
 
 /// Close code: too slow to keep up with the events (sent by [`LiveBody`]).
@@ -170,10 +170,18 @@ pub async fn open_live(
         state.config.live.connection_queue,
     );
     let control = subscription.control();
+    let gate = std::sync::Arc::new(LiveGate::default());
+    let body_gate = gate.clone();
     let response = response.map_body(|_, session_frames| {
-        BodyStream::new(LiveBody::new(session_frames, subscription)).boxed()
+        BodyStream::new(LiveBody::new(session_frames, subscription, body_gate)).boxed()
     });
-    actix_web::rt::spawn(run(session, stream, control, watcher, state.into_inner()));
+    actix_web::rt::spawn(run(
+        session,
+        stream,
+        (control, gate),
+        watcher,
+        state.into_inner(),
+    ));
     Ok(response)
 }
 
@@ -187,7 +195,7 @@ fn close(code: u16, description: &str) -> Option<CloseReason> {
 async fn run(
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
-    sub: SubscriptionControl,
+    (sub, gate): (SubscriptionControl, std::sync::Arc<LiveGate>),
     watcher: Watcher,
     state: std::sync::Arc<AppState>,
 ) {
@@ -215,7 +223,7 @@ async fn run(
                 last_heard = Instant::now();
                 let alive = match msg {
                     Message::Ping(p) => session.pong(&p).await.is_ok(),
-                    Message::Text(text) => handle(&mut session, &sub, &text).await,
+                    Message::Text(text) => handle(&mut session, &sub, &gate, &text).await,
                     Message::Close(_) => break None,
                     _ => true,
                 };
@@ -268,35 +276,53 @@ async fn record_disconnect(
 }
 
 /// Handles a client message; false when the connection is gone.
-async fn handle(session: &mut actix_ws::Session, sub: &SubscriptionControl, text: &str) -> bool {
-    let reply = match serde_json::from_str::<ClientMessage>(text) {
+async fn handle(
+    session: &mut actix_ws::Session,
+    sub: &SubscriptionControl,
+    gate: &LiveGate,
+    text: &str,
+) -> bool {
+    match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Subscribe {
             topics,
             last_event_id,
         }) => {
-            sub.set_topics(Topics::from(&topics[..]));
-            if let Some(last) = last_event_id {
-                match sub.replay_after(last) {
-                    Some(missed) => {
-                        for e in missed {
-                            if !send(session, e.frame.clone()).await {
-                                return false;
-                            }
-                        }
-                    }
-                    None => {
-                        let gap = serde_json::json!({ "type": "gap", "last_event_id": last });
-                        if !send(session, gap.to_string()).await {
-                            return false;
-                        }
-                    }
-                }
-            }
-            serde_json::json!({ "type": "subscribed", "topics": topics })
+            // Live events wait while the missed ones and the answer go out.
+            gate.close();
+            let sent = resubscribe(session, sub, topics, last_event_id).await;
+            gate.open();
+            sent
         }
         Err(e) => {
-            serde_json::json!({ "type": "error", "message": format!("unreadable message: {e}") })
+            let reply = serde_json::json!({ "type": "error", "message": format!("unreadable message: {e}") });
+            send(session, reply.to_string()).await
         }
-    };
+    }
+}
+
+/// Switches topics, sends what was missed (or a gap notice), then `subscribed`.
+async fn resubscribe(
+    session: &mut actix_ws::Session,
+    sub: &SubscriptionControl,
+    topics: Vec<Topic>,
+    last_event_id: Option<Uuid>,
+) -> bool {
+    match sub.resubscribe(Topics::from(&topics[..]), last_event_id) {
+        Resubscribed::Live => {}
+        Resubscribed::Replay(missed) => {
+            for e in missed {
+                if !send(session, e.frame.clone()).await {
+                    return false;
+                }
+            }
+        }
+        Resubscribed::Gap => {
+            let gap = serde_json::json!({ "type": "gap", "last_event_id": last_event_id });
+            if !send(session, gap.to_string()).await {
+                return false;
+            }
+        }
+    }
+    let reply = serde_json::json!({ "type": "subscribed", "topics": topics });
     send(session, reply.to_string()).await
 }
