@@ -24,7 +24,15 @@ LANGUAGE plpgsql
 SECURITY INVOKER
 SET search_path = public, pg_temp
 AS $$
+DECLARE
+    caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
 BEGIN
+    -- Inside another tenant's transaction this would write across tenants:
+    -- the writer calls it only from a transaction without tenant context.
+    IF caller_tenant <> '' AND caller_tenant <> tenant::text THEN
+        RAISE EXCEPTION 'activity_log_ingest called inside another tenant''s transaction'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM set_config('app.tenant_id', tenant::text, true);
     -- Two copies of one INSERT, differing only in ON CONFLICT: PL/pgSQL keeps
     -- each statement's plan, while EXECUTE with a variable clause would plan
@@ -51,7 +59,7 @@ BEGIN
                          unnest(p) AS p, unnest(st) AS st, unnest(l) AS l, unnest(bi) AS bi, unnest(bo) AS bo,
                          unnest(ip) AS ip, unnest(ua) AS ua, unnest(rt) AS rt, unnest(ri) AS ri, unnest(md) AS md) AS u;
     END IF;
-    PERFORM set_config('app.tenant_id', '', true);
+    PERFORM set_config('app.tenant_id', caller_tenant, true);
     PERFORM pg_notify('warden_events', n) FROM unnest(notices) n;
 END
 $$;
@@ -69,7 +77,7 @@ CREATE INDEX activity_log_resource_idx ON activity_log (tenant_id, resource_type
 --    gives the same guarantees: a row for a tenant that does not exist is
 --    refused with SQLSTATE 23503 (foreign_key_violation), the tenants are
 --    locked FOR KEY SHARE as a foreign key locks them, and a tenant with log
---    rows cannot be deleted. The runtime role has no UPDATE on the log, and
+--    rows can be neither deleted nor given another id. The runtime role has no UPDATE on the log, and
 --    partitions are written only through the parent.
 ALTER TABLE activity_log DROP CONSTRAINT activity_log_tenant_id_fkey;
 
@@ -109,6 +117,16 @@ SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+        RETURN NEW;
+    END IF;
+    -- Under REPEATABLE READ or SERIALIZABLE the check below would not see log
+    -- rows committed after this transaction began; a foreign key would.
+    -- Tenants are not deleted in normal operation: refuse, retryably.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'tenants with an activity log are deleted or re-keyed only under READ COMMITTED'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
     IF EXISTS (SELECT FROM activity_log WHERE tenant_id = OLD.id) THEN
         RAISE EXCEPTION 'update or delete on table "tenants" violates foreign key constraint "activity_log_tenant_id_fkey" on table "activity_log"'
             USING ERRCODE = 'foreign_key_violation',
@@ -116,9 +134,12 @@ BEGIN
                   TABLE = 'tenants',
                   CONSTRAINT = 'activity_log_tenant_id_fkey';
     END IF;
+    IF TG_OP = 'UPDATE' THEN
+        RETURN NEW;
+    END IF;
     RETURN OLD;
 END
 $$;
 REVOKE ALL ON FUNCTION tenants_keep_logged FROM PUBLIC;
-CREATE TRIGGER tenants_keep_logged BEFORE DELETE ON tenants
+CREATE TRIGGER tenants_keep_logged BEFORE DELETE OR UPDATE OF id ON tenants
     FOR EACH ROW EXECUTE FUNCTION tenants_keep_logged();

@@ -109,6 +109,8 @@ pub struct Delivery {
     pub event: HubEvent,
     /// `{"type":"event","event":…}` as JSON text.
     pub frame: String,
+    /// Order in which this process's hub took the event.
+    pub seq: u64,
 }
 
 impl std::ops::Deref for Delivery {
@@ -267,6 +269,8 @@ impl Recent {
 
 #[derive(Default)]
 struct State {
+    /// `seq` of the last event taken.
+    seq: u64,
     /// Recent events of watched tenants, for resume.
     recent: HashMap<Uuid, Recent>,
     subscribers: Vec<Subscriber>,
@@ -298,6 +302,8 @@ pub struct Subscription {
     id: u64,
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
+    /// Events up to this `seq` were sent by replay: queued copies are skipped.
+    replayed_through: Arc<AtomicU64>,
     rx: mpsc::Receiver<Arc<Delivery>>,
     ended: Arc<Mutex<Option<Ended>>>,
     hub: Hub,
@@ -306,7 +312,21 @@ pub struct Subscription {
 impl Subscription {
     /// The next event, or `None` when the subscription ended (see [`Self::ended`]).
     pub async fn recv(&mut self) -> Option<Arc<Delivery>> {
-        self.rx.recv().await
+        loop {
+            let delivery = self.rx.recv().await?;
+            if self.wants(&delivery) {
+                return Some(delivery);
+            }
+        }
+    }
+
+    /// Whether a queued event still belongs to this subscription: its topic
+    /// is still subscribed, and no replay has already sent it.
+    fn wants(&self, delivery: &Delivery) -> bool {
+        let topics =
+            Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
+        topics.contains(delivery.topic)
+            && delivery.seq > AtomicU64::load(&self.replayed_through, Ordering::SeqCst)
     }
 
     /// Why the subscription ended, once `recv` returned `None`.
@@ -320,7 +340,12 @@ impl Subscription {
     /// Polls for the next event, for code that drives a stream by hand (the
     /// WebSocket body writes events straight from here).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Arc<Delivery>>> {
-        self.rx.poll_recv(cx)
+        loop {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(delivery)) if !self.wants(&delivery) => continue,
+                other => return other,
+            }
+        }
     }
 
     /// A handle that changes topics and replays while another task receives.
@@ -328,6 +353,7 @@ impl Subscription {
         SubscriptionControl {
             tenant: self.tenant,
             topics: self.topics.clone(),
+            replayed_through: self.replayed_through.clone(),
             hub: self.hub.clone(),
         }
     }
@@ -350,6 +376,7 @@ impl Subscription {
 pub struct SubscriptionControl {
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
+    replayed_through: Arc<AtomicU64>,
     hub: Hub,
 }
 
@@ -371,13 +398,19 @@ impl SubscriptionControl {
     /// Switches to `topics` and, with `last_event_id`, takes the events missed
     /// since then, in one step under the hub's lock: every later event goes to
     /// the subscription's queue, every earlier one is in the answer, none is
-    /// in both (for a connection that had no topics before).
+    /// in both. (Events already written to a client before it asked can still
+    /// reach it twice: clients resuming on an open connection dedupe by id.)
     pub fn resubscribe(&self, topics: Topics, last_event_id: Option<Uuid>) -> Resubscribed {
         let state = self.hub.lock();
         let answer = match last_event_id {
             None => Resubscribed::Live,
             Some(last) => match self.missed(&state, topics, last) {
-                Some(events) => Resubscribed::Replay(events),
+                Some(events) => {
+                    // Events taken so far are in the replay or not wanted:
+                    // copies still queued for this subscription are skipped.
+                    self.replayed_through.store(state.seq, Ordering::SeqCst);
+                    Resubscribed::Replay(events)
+                }
                 None => Resubscribed::Gap,
             },
         };
@@ -488,6 +521,7 @@ impl Hub {
             id,
             tenant: tenant.map(|t| t.as_uuid()),
             topics,
+            replayed_through: Arc::new(AtomicU64::new(0)),
             rx,
             ended,
             hub: self.clone(),
@@ -524,7 +558,12 @@ impl Hub {
             }
         }
         let frame = serde_json::json!({ "type": "event", "event": &event }).to_string();
-        let event = Arc::new(Delivery { event, frame });
+        state.seq += 1;
+        let event = Arc::new(Delivery {
+            event,
+            frame,
+            seq: state.seq,
+        });
         if let Some(recent) = state.recent.get_mut(&tenant) {
             if recent
                 .events
@@ -815,6 +854,34 @@ mod tests {
         assert_eq!(replayed, vec![events[3].id, events[4].id]);
         // Fell out of the buffer of 3.
         assert!(sub.replay_after(events[0].id).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_resume_on_an_open_subscription_skips_the_queued_copies() {
+        let hub = Hub::new(16);
+        let t = Uuid::now_v7();
+        let detection = Topics::from(&[Topic::Detection][..]);
+        let mut sub = hub.subscribe(Some(TenantId::new(t)), detection, 16);
+        let seen = event(t, Topic::Detection);
+        hub.deliver(seen.clone());
+        assert_eq!(sub.recv().await.map(|e| e.id), Some(seen.id));
+        // Four more wait in the queue when the client resumes after `seen`,
+        // now also on violations.
+        let queued: Vec<HubEvent> = (0..4).map(|_| event(t, Topic::Detection)).collect();
+        for e in &queued {
+            hub.deliver(e.clone());
+        }
+        let both = Topics::from(&[Topic::Detection, Topic::Violation][..]);
+        let Resubscribed::Replay(replayed) = sub.control().resubscribe(both, Some(seen.id)) else {
+            panic!("expected a replay");
+        };
+        let replayed: Vec<Uuid> = replayed.iter().map(|e| e.id).collect();
+        assert_eq!(replayed, queued.iter().map(|e| e.id).collect::<Vec<_>>());
+        // The queue gives only what came after, on the new topics.
+        let after = event(t, Topic::Violation);
+        hub.deliver(after.clone());
+        assert_eq!(sub.recv().await.map(|e| e.id), Some(after.id));
+        assert!(sub.rx.try_recv().is_err());
     }
 
     #[tokio::test]

@@ -243,6 +243,18 @@ async fn ingest_statement(
     Ok(())
 }
 
+/// A text value as stored: PostgreSQL cannot keep NUL characters in text,
+/// so they become U+FFFD instead of failing the whole batch.
+type DbText<'e> = std::borrow::Cow<'e, str>;
+
+fn text(s: &str) -> DbText<'_> {
+    if s.contains('\0') {
+        DbText::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        DbText::Borrowed(s)
+    }
+}
+
 /// Parameters of one `activity_log_ingest` call.
 const PARAMS_PER_CALL: usize = 23;
 /// Tenants per statement: well under PostgreSQL's 65,535 parameters.
@@ -256,24 +268,24 @@ struct Columns<'e> {
     notices: Vec<String>,
     id: Vec<Uuid>,
     occurred_at: Vec<DateTime<Utc>>,
-    request_id: Vec<Option<&'e str>>,
+    request_id: Vec<Option<DbText<'e>>>,
     actor_id: Vec<Option<Uuid>>,
-    actor_subject: Vec<Option<&'e str>>,
+    actor_subject: Vec<Option<DbText<'e>>>,
     // Arrays of arrays must be rectangular; roles travel as one string each.
     actor_roles: Vec<String>,
     kind: Vec<&'static str>,
-    action: Vec<&'e str>,
-    method: Vec<Option<&'e str>>,
-    route: Vec<Option<&'e str>>,
-    path: Vec<Option<&'e str>>,
+    action: Vec<DbText<'e>>,
+    method: Vec<Option<DbText<'e>>>,
+    route: Vec<Option<DbText<'e>>>,
+    path: Vec<Option<DbText<'e>>>,
     status: Vec<Option<i16>>,
     latency_us: Vec<Option<i64>>,
     bytes_in: Vec<Option<i64>>,
     bytes_out: Vec<Option<i64>>,
-    client_ip: Vec<Option<&'e str>>,
-    user_agent: Vec<Option<&'e str>>,
-    resource_type: Vec<Option<&'e str>>,
-    resource_id: Vec<Option<&'e str>>,
+    client_ip: Vec<Option<DbText<'e>>>,
+    user_agent: Vec<Option<DbText<'e>>>,
+    resource_type: Vec<Option<DbText<'e>>>,
+    resource_id: Vec<Option<DbText<'e>>>,
     metadata: Vec<&'e serde_json::Value>,
 }
 
@@ -291,25 +303,35 @@ impl<'e> Columns<'e> {
             notices: hub::stored_notices(tenant, Topic::Activity, &ids)?,
             id: ids,
             occurred_at: events().map(|e| e.occurred_at).collect(),
-            request_id: events().map(|e| e.request_id.as_deref()).collect(),
+            request_id: events()
+                .map(|e| e.request_id.as_deref().map(text))
+                .collect(),
             actor_id: events().map(|e| e.actor_id).collect(),
-            actor_subject: events().map(|e| e.actor_subject.as_deref()).collect(),
+            actor_subject: events()
+                .map(|e| e.actor_subject.as_deref().map(text))
+                .collect(),
             actor_roles: events().map(|e| e.actor_roles.join(",")).collect(),
             kind: events()
                 .map(|e| e.kind.unwrap_or(Kind::ApiCall).as_str())
                 .collect(),
-            action: events().map(|e| e.action.as_str()).collect(),
-            method: events().map(|e| e.method.as_deref()).collect(),
-            route: events().map(|e| e.route.as_deref()).collect(),
-            path: events().map(|e| e.path.as_deref()).collect(),
+            action: events().map(|e| text(&e.action)).collect(),
+            method: events().map(|e| e.method.as_deref().map(text)).collect(),
+            route: events().map(|e| e.route.as_deref().map(text)).collect(),
+            path: events().map(|e| e.path.as_deref().map(text)).collect(),
             status: events().map(|e| status(e.status)).collect(),
             latency_us: events().map(|e| e.latency_us).collect(),
             bytes_in: events().map(|e| e.bytes_in).collect(),
             bytes_out: events().map(|e| e.bytes_out).collect(),
-            client_ip: events().map(|e| e.client_ip.as_deref()).collect(),
-            user_agent: events().map(|e| e.user_agent.as_deref()).collect(),
-            resource_type: events().map(|e| e.resource_type.as_deref()).collect(),
-            resource_id: events().map(|e| e.resource_id.as_deref()).collect(),
+            client_ip: events().map(|e| e.client_ip.as_deref().map(text)).collect(),
+            user_agent: events()
+                .map(|e| e.user_agent.as_deref().map(text))
+                .collect(),
+            resource_type: events()
+                .map(|e| e.resource_type.as_deref().map(text))
+                .collect(),
+            resource_id: events()
+                .map(|e| e.resource_id.as_deref().map(text))
+                .collect(),
             metadata: events().map(|e| &e.metadata).collect(),
         })
     }

@@ -217,8 +217,11 @@ fn is_permanent(e: &AuditError) -> bool {
             info,
         ))) => {
             matches!(kind, K::UniqueViolation | K::ForeignKeyViolation | K::NotNullViolation | K::CheckViolation)
-                // SQLSTATE class 22: data exceptions (bad values).
-                || info.message().contains("invalid input")
+                // SQLSTATE class 22: data exceptions (bad values), known by
+                // their messages since the driver does not pass the code on.
+                || ["invalid input", "invalid byte sequence", "unsupported Unicode", "out of range", "too long"]
+                    .iter()
+                    .any(|m| info.message().contains(m))
         }
         AuditError::Tenancy(warden_tenancy::TenancyError::Database(
             D::SerializationError(_) | D::QueryBuilderError(_),
@@ -230,7 +233,7 @@ fn is_permanent(e: &AuditError) -> bool {
 async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
-    match write_until_done(db, &events, metrics).await {
+    match write_until_done(db, &events, metrics, false).await {
         Ok(()) => {
             let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             metrics.written.fetch_add(n, Ordering::Relaxed);
@@ -244,7 +247,9 @@ async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterM
             // one by one, so one bad event cannot stop the log.
             tracing::warn!(error = %e, events = n, "audit batch refused; writing its events one by one");
             for event in events {
-                match write_until_done(db, std::slice::from_ref(&event), metrics).await {
+                // Part of the batch may be stored already (tenant and platform
+                // rows go in separate transactions): those are not refusals.
+                match write_until_done(db, std::slice::from_ref(&event), metrics, true).await {
                     Ok(()) => {
                         metrics.written.fetch_add(1, Ordering::Relaxed);
                     }
@@ -266,11 +271,11 @@ async fn write_until_done(
     db: &Db,
     events: &[ActivityEvent],
     metrics: &WriterMetrics,
+    mut skip_existing: bool,
 ) -> Result<(), AuditError> {
     let mut backoff = Duration::from_millis(50);
     // A failure may come after the commit (a lost connection): later attempts
-    // skip rows already stored. The first one need not pay for that check.
-    let mut skip_existing = false;
+    // skip rows already stored. A first attempt need not pay for that check.
     loop {
         match store::insert_batch(db, events, skip_existing).await {
             Ok(()) => return Ok(()),

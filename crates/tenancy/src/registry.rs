@@ -295,7 +295,9 @@ impl TenantRegistry {
                     let before: Tenant = tenants::table
                         .find(id.as_uuid())
                         .select(TenantRow::as_select())
-                        .for_update()
+                        // Not FOR UPDATE: that would wait for every writer
+                        // holding the tenant FOR KEY SHARE (the log's check).
+                        .for_no_key_update()
                         .get_result(conn)
                         .await
                         .optional()?

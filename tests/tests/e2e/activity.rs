@@ -444,3 +444,28 @@ async fn located(conn: &mut diesel_async::AsyncPgConnection, id: uuid::Uuid) -> 
         .unwrap()
         .part
 }
+
+#[tokio::test]
+async fn text_postgresql_cannot_hold_is_stored_with_a_replacement_character() {
+    let app = TestApp::start().await;
+    let t = app.tenant("nul-bytes").await;
+    let mut event = warden_audit::ActivityEvent::new(warden_audit::Kind::ApiCall, "GET /x");
+    event.tenant = Some(warden_tenancy::TenantId::new(t));
+    event.request_id = Some("nul-bytes-1".into());
+    event.user_agent = Some("agent\0with nul".into());
+    app.state.audit.record(event).await.unwrap();
+    app.state.audit.flush().await.unwrap();
+    let stored = rows("nul-bytes-").await;
+    assert_eq!(stored.len(), 1, "the event was not stored: {stored:?}");
+    assert_eq!(
+        stored[0].user_agent.as_deref(),
+        Some("agent\u{FFFD}with nul")
+    );
+    assert_eq!(
+        std::sync::atomic::AtomicU64::load(
+            &app.state.audit.metrics().rejected,
+            std::sync::atomic::Ordering::Relaxed
+        ),
+        0
+    );
+}

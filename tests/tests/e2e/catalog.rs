@@ -202,9 +202,14 @@ async fn every_tenant_table_references_tenants() {
 /// The SQLSTATE of what `sql` fails with, run as the admin in a transaction
 /// that is rolled back.
 async fn sqlstate_of(setup: &str, sql: &str) -> Option<String> {
+    sqlstate_in("BEGIN", setup, sql).await
+}
+
+/// Like [`sqlstate_of`], in a transaction opened with `begin`.
+async fn sqlstate_in(begin: &str, setup: &str, sql: &str) -> Option<String> {
     use diesel_async::SimpleAsyncConnection;
     let mut conn = admin_conn().await;
-    conn.batch_execute("BEGIN").await.unwrap();
+    conn.batch_execute(begin).await.unwrap();
     conn.batch_execute(setup).await.unwrap();
     let outcome = conn.batch_execute(sql).await;
     conn.batch_execute("ROLLBACK").await.unwrap();
@@ -251,9 +256,79 @@ async fn activity_log_refuses_unknown_tenants_and_keeps_logged_ones() {
     assert_eq!(sqlstate_of(&setup, &row(known)).await, None);
     let delete = format!("{}; DELETE FROM tenants WHERE id = '{known}'", row(known));
     assert_foreign_key_violation(sqlstate_of(&setup, &delete).await);
-    // Without log rows it can.
+    // Nor can it take another id, or be deleted where the check could miss
+    // rows committed concurrently (REPEATABLE READ): refused, retryably.
+    let rekey = format!(
+        "{}; UPDATE tenants SET id = '00000000-0000-7000-8000-0000000000c2' WHERE id = '{known}'",
+        row(known)
+    );
+    assert_foreign_key_violation(sqlstate_of(&setup, &rekey).await);
+    let refused = sqlstate_in(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        &setup,
+        &format!("DELETE FROM tenants WHERE id = '{known}'"),
+    )
+    .await;
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|e| e.contains("only under READ COMMITTED")),
+        "{refused:?}"
+    );
+    // A rename is not a re-key; without log rows a delete goes through.
+    assert_eq!(
+        sqlstate_of(
+            &setup,
+            &format!(
+                "{}; UPDATE tenants SET name = 'renamed' WHERE id = '{known}'",
+                row(known)
+            )
+        )
+        .await,
+        None
+    );
     assert_eq!(
         sqlstate_of(&setup, &format!("DELETE FROM tenants WHERE id = '{known}'")).await,
         None
     );
+}
+
+#[tokio::test]
+async fn the_ingest_function_refuses_to_write_from_inside_another_tenants_transaction() {
+    let a = "00000000-0000-7000-8000-0000000000a1";
+    let b = "00000000-0000-7000-8000-0000000000b1";
+    let setup = format!(
+        "INSERT INTO tenants (id, name) VALUES ('{a}', 'ingest-a-{a}'), ('{b}', 'ingest-b-{b}')"
+    );
+    let call = |tenant: &str| {
+        format!(
+            "SELECT activity_log_ingest('{tenant}', false, '{{}}',
+                ARRAY[gen_random_uuid()], ARRAY[now()], '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{\"\"}}',
+                '{{system}}', '{{test}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}',
+                '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', ARRAY['{{}}'::jsonb])"
+        )
+    };
+    // From a transaction without tenant context (the writer's): taken.
+    assert_eq!(sqlstate_of(&setup, &call(b)).await, None);
+    // Inside tenant A's transaction, a write for B is refused, and A's context
+    // survives a call for A itself.
+    let inside_a = format!(
+        "SELECT set_config('app.tenant_id', '{a}', true); {}",
+        call(b)
+    );
+    let refused = sqlstate_of(&setup, &inside_a).await;
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|e| e.contains("inside another tenant")),
+        "{refused:?}"
+    );
+    let keeps = format!(
+        "SELECT set_config('app.tenant_id', '{a}', true); {};
+         DO $$ BEGIN
+           IF current_setting('app.tenant_id') <> '{a}' THEN RAISE EXCEPTION 'context lost'; END IF;
+         END $$",
+        call(a)
+    );
+    assert_eq!(sqlstate_of(&setup, &keeps).await, None);
 }

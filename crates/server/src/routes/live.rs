@@ -241,7 +241,7 @@ async fn run(
         }
     };
     let code = reason.as_ref().map(|r| u16::from(r.code));
-    let _ = session.close(reason).await;
+    let _ = tokio::time::timeout(SEND_TIMEOUT, session.close(reason)).await;
     record_disconnect(&state, &watcher, code, opened).await;
 }
 
@@ -290,7 +290,12 @@ async fn handle(
             // Live events wait while the missed ones and the answer go out.
             gate.close();
             let sent = resubscribe(session, sub, topics, last_event_id).await;
-            gate.open();
+            // A replay that did not go out ends the connection: live events
+            // must not follow a partial replay, or the client's next resume
+            // would skip what it never got.
+            if sent {
+                gate.open();
+            }
             sent
         }
         Err(e) => {
