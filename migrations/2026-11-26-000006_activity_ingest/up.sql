@@ -27,8 +27,9 @@ AS $$
 DECLARE
     caller_tenant text := coalesce(current_setting('app.tenant_id', true), '');
 BEGIN
-    -- Inside another tenant's transaction this would write across tenants:
-    -- the writer calls it only from a transaction without tenant context.
+    -- Inside another tenant's transaction this would write across tenants.
+    -- Callers: the writer (no tenant context) and audited changes (the same
+    -- tenant's transaction, whose context is restored below).
     IF caller_tenant <> '' AND caller_tenant <> tenant::text THEN
         RAISE EXCEPTION 'activity_log_ingest called inside another tenant''s transaction'
             USING ERRCODE = 'insufficient_privilege';

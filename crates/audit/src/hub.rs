@@ -79,6 +79,13 @@ impl Topics {
     }
 }
 
+impl Topics {
+    /// The set held in a subscription's shared cell.
+    fn load(cell: &AtomicUsize) -> Self {
+        Self(u8::try_from(AtomicUsize::load(cell, Ordering::Relaxed)).unwrap_or(0))
+    }
+}
+
 impl From<&[Topic]> for Topics {
     fn from(ts: &[Topic]) -> Self {
         Self(ts.iter().fold(0, |acc, t| acc | t.bit()))
@@ -137,29 +144,11 @@ enum Notice {
 
 async fn notify(conn: &mut DbConn, notice: &Notice) -> Result<(), AuditError> {
     let payload = serde_json::to_string(notice).map_err(|e| AuditError::Invalid(e.to_string()))?;
-    send_notice(conn, payload).await
-}
-
-async fn send_notice(conn: &mut DbConn, payload: String) -> Result<(), AuditError> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
         .bind::<diesel::sql_types::Text, _>(payload)
         .execute(conn)
         .await?;
-    Ok(())
-}
-
-/// Announces events already stored in their own table (activity) by id, inside
-/// the transaction that stored them: replicas hear of them only on commit.
-pub async fn announce_stored(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    topic: Topic,
-    ids: &[Uuid],
-) -> Result<(), AuditError> {
-    for payload in stored_notices(tenant, topic, ids)? {
-        send_notice(conn, payload).await?;
-    }
     Ok(())
 }
 
@@ -251,6 +240,13 @@ struct Subscriber {
     ended: Arc<Mutex<Option<Ended>>>,
 }
 
+impl Subscriber {
+    /// Whether it takes an event of `tenant` on `topic`.
+    fn takes(&self, tenant: Uuid, topic: Topic) -> bool {
+        self.tenant.is_none_or(|t| t == tenant) && Topics::load(&self.topics).contains(topic)
+    }
+}
+
 /// How long after its last subscriber left a tenant's recent events are still
 /// kept for resume. Tenants nobody watches on this replica keep none, so the
 /// buffer's memory follows the staff online, not the number of tenants.
@@ -323,8 +319,7 @@ impl Subscription {
     /// Whether a queued event still belongs to this subscription: its topic
     /// is still subscribed, and no replay has already sent it.
     fn wants(&self, delivery: &Delivery) -> bool {
-        let topics =
-            Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
+        let topics = Topics::load(&self.topics);
         topics.contains(delivery.topic)
             && delivery.seq > AtomicU64::load(&self.replayed_through, Ordering::SeqCst)
     }
@@ -358,11 +353,6 @@ impl Subscription {
         }
     }
 
-    /// Replaces the topics.
-    pub fn set_topics(&self, topics: Topics) {
-        self.control().set_topics(topics);
-    }
-
     /// Events after `last_event_id` still in the resume buffer (of the
     /// subscribed topics), oldest first; `None` when that id is no longer there.
     pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
@@ -381,16 +371,10 @@ pub struct SubscriptionControl {
 }
 
 impl SubscriptionControl {
-    /// Replaces the topics.
-    pub fn set_topics(&self, topics: Topics) {
-        self.topics.store(usize::from(topics.0), Ordering::Relaxed);
-    }
-
     /// Events after `last_event_id` still in the resume buffer (of the
     /// subscribed topics), oldest first; `None` when that id is no longer there.
     pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
-        let topics =
-            Topics(u8::try_from(AtomicUsize::load(&self.topics, Ordering::Relaxed)).unwrap_or(0));
+        let topics = Topics::load(&self.topics);
         let state = self.hub.lock();
         self.missed(&state, topics, last_event_id)
     }
@@ -531,7 +515,6 @@ impl Hub {
     /// Delivers an event to this process's subscribers and keeps it for resume.
     pub fn deliver(&self, event: HubEvent) {
         let mut state = self.lock();
-        let bit = usize::from(event.topic.bit());
         let tenant = event.tenant_id;
         if state.subscribers.iter().any(|s| s.tenant == Some(tenant)) {
             // Someone of this tenant is connected here: keep its events for resume.
@@ -546,10 +529,10 @@ impl Hub {
                 });
         }
         let watched = state.recent.get(&tenant).is_some_and(Recent::watched);
-        let wanted = state.subscribers.iter().any(|s| {
-            s.tenant.is_none_or(|t| t == tenant)
-                && AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit != 0
-        });
+        let wanted = state
+            .subscribers
+            .iter()
+            .any(|s| s.takes(tenant, event.topic));
         if !watched {
             state.recent.remove(&tenant);
             if !wanted {
@@ -581,9 +564,7 @@ impl Hub {
         }
         let mut delivered = 0;
         state.subscribers.retain(|s| {
-            if s.tenant.is_some_and(|t| t != event.tenant_id)
-                || AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit == 0
-            {
+            if !s.takes(event.tenant_id, event.topic) {
                 return true;
             }
             match s.tx.try_send(event.clone()) {
@@ -609,12 +590,8 @@ impl Hub {
     /// resume; if not, a stored event is not even loaded.
     fn interested(&self, tenant: Uuid, topic: Topic) -> bool {
         let state = self.lock();
-        let bit = usize::from(topic.bit());
         state.recent.get(&tenant).is_some_and(Recent::watched)
-            || state.subscribers.iter().any(|s| {
-                s.tenant.is_none_or(|t| t == tenant)
-                    && AtomicUsize::load(&s.topics, Ordering::Relaxed) & bit != 0
-            })
+            || state.subscribers.iter().any(|s| s.takes(tenant, topic))
     }
 
     /// Ends every subscription (graceful shutdown); later subscriptions end at once.

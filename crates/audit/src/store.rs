@@ -17,32 +17,6 @@ use crate::hub::{self, Topic};
 const ROWS_PER_STATEMENT: usize = 1000;
 
 #[derive(Insertable)]
-#[diesel(table_name = activity_log)]
-struct NewActivity {
-    tenant_id: Uuid,
-    id: Uuid,
-    occurred_at: DateTime<Utc>,
-    request_id: Option<String>,
-    actor_id: Option<Uuid>,
-    actor_subject: Option<String>,
-    actor_roles: Vec<String>,
-    kind: &'static str,
-    action: String,
-    method: Option<String>,
-    route: Option<String>,
-    path: Option<String>,
-    status: Option<i16>,
-    latency_us: Option<i64>,
-    bytes_in: Option<i64>,
-    bytes_out: Option<i64>,
-    client_ip: Option<String>,
-    user_agent: Option<String>,
-    resource_type: Option<String>,
-    resource_id: Option<String>,
-    metadata: serde_json::Value,
-}
-
-#[derive(Insertable)]
 #[diesel(table_name = platform_activity_log)]
 struct NewPlatformActivity {
     id: Uuid,
@@ -67,32 +41,6 @@ struct NewPlatformActivity {
 
 fn status(s: Option<u16>) -> Option<i16> {
     s.and_then(|v| i16::try_from(v).ok())
-}
-
-fn tenant_row(tenant: TenantId, e: ActivityEvent) -> NewActivity {
-    NewActivity {
-        tenant_id: tenant.as_uuid(),
-        id: e.id,
-        occurred_at: e.occurred_at,
-        request_id: e.request_id,
-        actor_id: e.actor_id,
-        actor_subject: e.actor_subject,
-        actor_roles: e.actor_roles,
-        kind: e.kind.unwrap_or(Kind::ApiCall).as_str(),
-        action: e.action,
-        method: e.method,
-        route: e.route,
-        path: e.path,
-        status: status(e.status),
-        latency_us: e.latency_us,
-        bytes_in: e.bytes_in,
-        bytes_out: e.bytes_out,
-        client_ip: e.client_ip,
-        user_agent: e.user_agent,
-        resource_type: e.resource_type,
-        resource_id: e.resource_id,
-        metadata: e.metadata,
-    }
 }
 
 fn platform_row(e: ActivityEvent) -> NewPlatformActivity {
@@ -346,12 +294,9 @@ pub async fn record_in_tx(
     mut event: ActivityEvent,
 ) -> Result<(), AuditError> {
     event.tenant = Some(tenant);
-    let id = event.id;
-    diesel::insert_into(activity_log::table)
-        .values(tenant_row(tenant, event))
-        .execute(conn)
-        .await?;
-    hub::announce_stored(conn, tenant, Topic::Activity, &[id]).await
+    // The batch path, for one row: the same insert and announcement.
+    let group = [(tenant, &event)];
+    ingest_statement(conn, vec![Columns::new(&group)?], false).await
 }
 
 /// An activity-log row as the API shows it.
