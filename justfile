@@ -29,6 +29,7 @@ run:
     export JWT_HS256_SECRET="${JWT_HS256_SECRET:-{{ dev_jwt_secret }}}"
     bash scripts/ensure-postgres.sh
     bash scripts/fetch-redoc.sh
+    bash scripts/fetch-models.sh >/dev/null
     cargo run --release -p warden-server -- migrate
     addr="${BIND_ADDR:-127.0.0.1:8080}"
     cat <<BANNER
@@ -68,6 +69,7 @@ test *ARGS:
     bash scripts/ensure-postgres.sh
     bash scripts/ensure-redis.sh
     bash scripts/fetch-redoc.sh
+    bash scripts/fetch-models.sh >/dev/null
     cargo run -q -p warden-server -- migrate --reset
     cargo nextest run --workspace --no-fail-fast "$@"
 
@@ -76,6 +78,7 @@ spec:
     #!/usr/bin/env bash
     set -euo pipefail
     mkdir -p api-spec
+    bash scripts/fetch-models.sh >/dev/null
     cargo run -q -p warden-server -- openapi > api-spec/openapi.json.tmp
     mv api-spec/openapi.json.tmp api-spec/openapi.json
     echo "wrote api-spec/openapi.json"
@@ -98,6 +101,7 @@ bench:
     export JWT_HS256_SECRET="bench-secret"
     bash scripts/ensure-postgres.sh
     bash scripts/ensure-redis.sh
+    bash scripts/fetch-models.sh >/dev/null
     cargo run -q --release -p warden-server -- migrate --reset
     cargo bench -p warden-quotas --bench limiter
     cargo bench -p warden-audit --bench ingest

@@ -15,10 +15,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warden_commerce::Role;
+use warden_moderation::models::ModelPaths;
 use warden_quotas::limiter::FailMode;
 use warden_server::auth::{MintRequest, mint_hs256};
 use warden_server::config::{
-    AuditConfig, Config, JwtConfig, LiveConfig, LogFormat, RateLimitConfig,
+    AuditConfig, Config, JwtConfig, LiveConfig, LogFormat, ModerationConfig, RateLimitConfig,
 };
 use warden_server::{AppState, app, load_redoc};
 
@@ -76,6 +77,20 @@ pub fn test_config() -> Config {
             timeout: Duration::from_secs(60),
             connection_queue: 256,
             resume_buffer: 1000,
+        },
+        moderation: ModerationConfig {
+            paths: ModelPaths {
+                models_dir: ModerationConfig::repo_models_dir(),
+                cache_dir: ModelPaths::default_cache_dir(),
+                ort_dylib: std::env::var_os("ORT_DYLIB_PATH")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| ModelPaths::default_cache_dir().join("libonnxruntime.so")),
+            },
+            workers: 1,
+            max_batch: 64,
+            // Test processes share one database: a worker here would take other
+            // tests' jobs. Tests run a worker for their own tenant instead.
+            run_jobs: false,
         },
     }
 }

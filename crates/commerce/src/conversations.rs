@@ -16,6 +16,10 @@ use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
+use warden_moderation::content::ContentType;
+use warden_moderation::{Moderator, results};
+
+use crate::products::PUBLIC;
 use crate::{Actor, CommerceError, Role, products, sellers, validate};
 
 /// Longest subject, in characters.
@@ -147,6 +151,9 @@ pub struct Message {
     pub author_id: Option<Uuid>,
     /// Text.
     pub body: String,
+    /// `approved`, `flagged`, `pending_review` (shown only to its author and
+    /// staff until a reviewer approves), `rejected` or `changes_requested`.
+    pub moderation_status: String,
     /// Posted at.
     pub created_at: DateTime<Utc>,
 }
@@ -237,9 +244,11 @@ fn author_for(
     }
 }
 
-/// Opens a conversation with a store (buyers only), with an optional first message.
+/// Opens a conversation with a store (buyers only), with an optional first
+/// message, which is moderated first: a rejection writes nothing.
 pub async fn create(
     db: &Db,
+    moderator: &Moderator,
     actor: &Actor,
     new: NewConversation,
 ) -> Result<Conversation, CommerceError> {
@@ -251,6 +260,14 @@ pub async fn create(
     let subject = validate::opt_text("subject", new.subject.as_deref(), MAX_SUBJECT_CHARS)?
         .unwrap_or_default();
     let message = validate::opt_text("message", new.message.as_deref(), MAX_BODY_CHARS)?;
+    let verdict = match &message {
+        Some(body) => Some(
+            moderator
+                .screen(db, actor.tenant, ContentType::Message, body.clone())
+                .await?,
+        ),
+        None => None,
+    };
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -286,12 +303,16 @@ pub async fn create(
                 .get_result(conn)
                 .await?;
             let mut bytes = validate::stored_bytes(&conversation.subject);
-            if let Some(body) = message {
+            if let (Some(body), Some(verdict)) = (message, &verdict) {
                 bytes += validate::stored_bytes(&body);
+                let id = Uuid::now_v7();
+                let moderation =
+                    results::record(conn, actor.tenant, ContentType::Message, id, verdict).await?;
                 diesel::insert_into(messages::table)
                     .values((
                         messages::tenant_id.eq(tenant),
-                        messages::id.eq(Uuid::now_v7()),
+                        messages::id.eq(id),
+                        messages::moderation_status.eq(moderation.as_str()),
                         messages::conversation_id.eq(conversation.id),
                         messages::author_kind.eq(AuthorKind::User.as_str()),
                         messages::author_id.eq(actor.user_id),
@@ -392,14 +413,20 @@ pub async fn list(
 ///
 /// Others who can see the conversation (moderators) get 403; others 404.
 /// Posting to a closed conversation is 409.
+///
+/// The body is moderated first: a rejection writes nothing.
 pub async fn post_message(
     db: &Db,
+    moderator: &Moderator,
     actor: &Actor,
     conversation_id: Uuid,
     new: NewMessage,
 ) -> Result<Message, CommerceError> {
     let body = validate::text("body", &new.body, 1, MAX_BODY_CHARS)?;
     let kind = new.author_kind.unwrap_or_default();
+    let verdict = moderator
+        .screen(db, actor.tenant, ContentType::Message, body.clone())
+        .await?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -410,10 +437,14 @@ pub async fn post_message(
                 return Err(CommerceError::Conflict("the conversation is closed".into()));
             }
             let bytes = validate::stored_bytes(&body);
+            let id = Uuid::now_v7();
+            let moderation =
+                results::record(conn, actor.tenant, ContentType::Message, id, &verdict).await?;
             let message: Message = diesel::insert_into(messages::table)
                 .values((
                     messages::tenant_id.eq(actor.tenant.as_uuid()),
-                    messages::id.eq(Uuid::now_v7()),
+                    messages::id.eq(id),
+                    messages::moderation_status.eq(moderation.as_str()),
                     messages::conversation_id.eq(conversation.id),
                     messages::author_kind.eq(kind.as_str()),
                     messages::author_id.eq(author_id),
@@ -435,6 +466,7 @@ pub async fn post_message(
 }
 
 /// Lists a conversation's messages, newest first: participants and staff.
+/// Messages held back by moderation are listed to their author and staff only.
 pub async fn list_messages(
     db: &Db,
     actor: &Actor,
@@ -454,6 +486,13 @@ pub async fn list_messages(
                     .into_boxed();
                 if let Some(after) = page.after {
                     q = q.filter(messages::id.lt(after));
+                }
+                if !actor.is_staff() {
+                    q = q.filter(
+                        messages::moderation_status
+                            .eq_any(PUBLIC)
+                            .or(messages::author_id.eq(actor.user_id)),
+                    );
                 }
                 Ok::<_, CommerceError>(q.load(conn).await?)
             }

@@ -1,4 +1,5 @@
 use warden_audit::AuditError;
+use warden_moderation::ModerationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
@@ -37,6 +38,9 @@ pub enum CommerceError {
     /// Writing an audit row failed.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// Moderation refused the content, or could not judge it.
+    #[error(transparent)]
+    Moderation(#[from] ModerationError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -55,6 +59,7 @@ impl CommerceError {
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),
+            Self::Moderation(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }

@@ -6,7 +6,6 @@
 //! its work inside one tenant transaction, so row-level security applies to
 //! every statement and a failed request writes nothing.
 
-mod actor;
 pub mod ai_config;
 pub mod conversations;
 mod error;
@@ -17,5 +16,5 @@ pub mod sellers;
 pub mod users;
 mod validate;
 
-pub use actor::{Actor, Role};
 pub use error::CommerceError;
+pub use warden_tenancy::{Actor, Role};

@@ -12,7 +12,18 @@ use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
+use warden_moderation::content::{ContentType, product_text};
+use warden_moderation::{Moderator, results};
+
 use crate::{Actor, CommerceError, sellers, validate};
+
+/// Moderation states buyers may see.
+pub(crate) const PUBLIC: [&str; 2] = ["approved", "flagged"];
+
+/// Whether content in this moderation state is shown to everyone.
+pub(crate) fn is_public(moderation_status: &str) -> bool {
+    PUBLIC.contains(&moderation_status)
+}
 
 /// Listing status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,6 +71,9 @@ pub struct Product {
     pub status: String,
     /// Bytes this listing stores, counted against the tenant's storage quota.
     pub storage_bytes: i64,
+    /// `approved`, `flagged`, `pending_review` (hidden from buyers until a
+    /// reviewer approves), `rejected` or `changes_requested` (hidden).
+    pub moderation_status: String,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Last changed at.
@@ -113,8 +127,14 @@ fn storage_bytes(title: &str, description: &str) -> i64 {
     i64::try_from(title.len() + description.len()).unwrap_or(i64::MAX)
 }
 
-/// Creates a listing in the caller's store.
-pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, CommerceError> {
+/// Creates a listing in the caller's store. Its title and description are
+/// moderated first: a rejection writes nothing.
+pub async fn create(
+    db: &Db,
+    moderator: &Moderator,
+    actor: &Actor,
+    new: NewProduct,
+) -> Result<Product, CommerceError> {
     if !actor.has(crate::Role::Seller) {
         return Err(CommerceError::forbidden("only sellers may create products"));
     }
@@ -124,6 +144,14 @@ pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, 
     let currency = validate::currency(&new.currency)?;
     let status = new.status.unwrap_or(ProductStatus::Active);
     let (tenant, user_id) = (actor.tenant, actor.user_id);
+    let verdict = moderator
+        .screen(
+            db,
+            tenant,
+            ContentType::Product,
+            product_text(&title, &description),
+        )
+        .await?;
     db.tenant_tx(tenant, |conn| {
         async move {
             let seller = sellers::of_user(conn, user_id)
@@ -133,10 +161,14 @@ pub async fn create(db: &Db, actor: &Actor, new: NewProduct) -> Result<Product, 
                 return Err(CommerceError::forbidden("your store is suspended"));
             }
             let bytes = storage_bytes(&title, &description);
+            let id = Uuid::now_v7();
+            let moderation =
+                results::record(conn, tenant, ContentType::Product, id, &verdict).await?;
             let product = diesel::insert_into(products::table)
                 .values((
                     products::tenant_id.eq(tenant.as_uuid()),
-                    products::id.eq(Uuid::now_v7()),
+                    products::id.eq(id),
+                    products::moderation_status.eq(moderation.as_str()),
                     products::seller_id.eq(seller.id),
                     products::title.eq(title),
                     products::description.eq(description),
@@ -170,7 +202,8 @@ pub(crate) async fn visible(
         .await
         .optional()?
         .ok_or(CommerceError::NotFound("product"))?;
-    if product.status == "active" || actor.is_staff() || owns(conn, actor, &product).await? {
+    let public = product.status == "active" && is_public(&product.moderation_status);
+    if public || actor.is_staff() || owns(conn, actor, &product).await? {
         Ok(product)
     } else {
         Err(CommerceError::NotFound("product"))
@@ -216,13 +249,12 @@ pub async fn list(
                     .limit(page.fetch())
                     .into_boxed();
                 if !actor.is_staff() {
+                    let public = products::status
+                        .eq("active")
+                        .and(products::moderation_status.eq_any(PUBLIC));
                     q = match own_store {
-                        Some(store) => q.filter(
-                            products::status
-                                .eq("active")
-                                .or(products::seller_id.eq(store)),
-                        ),
-                        None => q.filter(products::status.eq("active")),
+                        Some(store) => q.filter(public.or(products::seller_id.eq(store))),
+                        None => q.filter(public),
                     };
                 }
                 if let Some(after) = page.after {
@@ -265,9 +297,11 @@ async fn editable(conn: &mut DbConn, actor: &Actor, id: Uuid) -> Result<Product,
     }
 }
 
-/// Changes a listing.
+/// Changes a listing. A new title or description is moderated first: a
+/// rejection writes nothing, and the listing takes the new decision's state.
 pub async fn update(
     db: &Db,
+    moderator: &Moderator,
     actor: &Actor,
     id: Uuid,
     patch: ProductPatch,
@@ -290,6 +324,23 @@ pub async fn update(
         .transpose()?;
     let status = patch.status.map(ProductStatus::as_str);
     let actor = actor.clone();
+    // Judge the text the listing will have, outside the write transaction
+    // (inference must not hold a connection); the write then checks that the
+    // text it replaces is still the one the new text was composed from.
+    let verdict = if title.is_some() || description.is_some() {
+        let before = get(db, &actor, id).await?;
+        let text = product_text(
+            title.as_deref().unwrap_or(&before.title),
+            description.as_deref().unwrap_or(&before.description),
+        );
+        let verdict = moderator
+            .screen(db, actor.tenant, ContentType::Product, text)
+            .await?;
+        Some((verdict, before.title, before.description))
+    } else {
+        None
+    };
+    let rules = moderator.rules(db, actor.tenant).await?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let current = editable(conn, &actor, id).await?;
@@ -297,8 +348,36 @@ pub async fn update(
                 title.as_deref().unwrap_or(&current.title),
                 description.as_deref().unwrap_or(&current.description),
             );
+            let verdict = match verdict {
+                Some((v, t, d)) if t == current.title && d == current.description => Some(v),
+                // Someone changed the listing while its new text was being
+                // judged: judge the text it will really have, now that the
+                // row is locked (rare, so holding the connection is fine).
+                Some(_) => Some(
+                    moderator
+                        .screen_with(
+                            &rules,
+                            ContentType::Product,
+                            product_text(
+                                title.as_deref().unwrap_or(&current.title),
+                                description.as_deref().unwrap_or(&current.description),
+                            ),
+                        )
+                        .await?,
+                ),
+                None => None,
+            };
+            let moderation = match &verdict {
+                Some(v) => Some(
+                    results::record(conn, actor.tenant, ContentType::Product, id, v)
+                        .await?
+                        .as_str(),
+                ),
+                None => None,
+            };
             let updated = diesel::update(products::table.filter(products::id.eq(id)))
                 .set((
+                    moderation.map(|m| products::moderation_status.eq(m)),
                     title.map(|t| products::title.eq(t)),
                     description.map(|d| products::description.eq(d)),
                     price.map(|p| products::price_minor.eq(p)),

@@ -10,9 +10,12 @@ use uuid::Uuid;
 use warden_tenancy::schema::{order_items, orders, reviews};
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, is_unique_violation};
 
+use warden_moderation::content::{ContentType, ModerationStatus};
+use warden_moderation::{Moderator, results};
 use warden_quotas::resources::{self, ResourceDelta};
 
 use crate::orders::OrderStatus;
+use crate::products::{PUBLIC, is_public};
 use crate::{Actor, CommerceError, Role, validate};
 
 /// Longest review text, in characters.
@@ -37,6 +40,9 @@ pub struct Review {
     pub rating: i16,
     /// Text; empty when none was given.
     pub body: String,
+    /// `approved`, `flagged`, `pending_review` (hidden from others until a
+    /// reviewer approves), `rejected` or `changes_requested` (hidden).
+    pub moderation_status: String,
     /// Written at.
     pub created_at: DateTime<Utc>,
 }
@@ -78,13 +84,29 @@ fn check_rating(rating: i16) -> Result<i16, CommerceError> {
 /// Someone else's order is 404; an order not yet delivered (or no longer
 /// delivered: disputed, refunded) is 409; a second review of the same order
 /// and product (or of the same order's store) is 409.
-pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, CommerceError> {
+/// A review's text is moderated first: a rejection writes nothing.
+pub async fn create(
+    db: &Db,
+    moderator: &Moderator,
+    actor: &Actor,
+    new: NewReview,
+) -> Result<Review, CommerceError> {
     if !actor.has(Role::Buyer) {
         return Err(CommerceError::forbidden("only buyers may write reviews"));
     }
     let rating = check_rating(new.rating)?;
     let body = validate::opt_text("body", new.body.as_deref(), MAX_BODY_CHARS)?.unwrap_or_default();
     let (tenant, user_id) = (actor.tenant, actor.user_id);
+    // A rating without text has nothing to moderate.
+    let verdict = if body.is_empty() {
+        None
+    } else {
+        Some(
+            moderator
+                .screen(db, tenant, ContentType::Review, body.clone())
+                .await?,
+        )
+    };
     db.tenant_tx(tenant, |conn| {
         async move {
             let (buyer_id, seller_id, status): (Uuid, Uuid, String) = orders::table
@@ -116,10 +138,16 @@ pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, Co
                 }
             }
             let bytes = validate::stored_bytes(&body);
+            let id = Uuid::now_v7();
+            let moderation = match &verdict {
+                Some(v) => results::record(conn, tenant, ContentType::Review, id, v).await?,
+                None => ModerationStatus::Approved,
+            };
             let review = diesel::insert_into(reviews::table)
                 .values((
                     reviews::tenant_id.eq(tenant.as_uuid()),
-                    reviews::id.eq(Uuid::now_v7()),
+                    reviews::id.eq(id),
+                    reviews::moderation_status.eq(moderation.as_str()),
                     reviews::author_id.eq(user_id),
                     reviews::order_id.eq(new.order_id),
                     reviews::seller_id.eq(seller_id),
@@ -149,24 +177,34 @@ pub async fn create(db: &Db, actor: &Actor, new: NewReview) -> Result<Review, Co
     .await
 }
 
-/// Reads a review; every member of the tenant may.
+/// Reads a review; every member of the tenant may, unless moderation holds
+/// it back (then only its author and staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Review, CommerceError> {
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            reviews::table
+            let review = reviews::table
                 .filter(reviews::id.eq(id))
                 .select(Review::as_select())
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(CommerceError::NotFound("review"))
+                .ok_or(CommerceError::NotFound("review"))?;
+            if is_public(&review.moderation_status)
+                || actor.is_staff()
+                || review.author_id == actor.user_id
+            {
+                Ok(review)
+            } else {
+                Err(CommerceError::NotFound("review"))
+            }
         }
         .scope_boxed()
     })
     .await
 }
 
-/// Lists reviews, newest first; every member of the tenant may.
+/// Lists reviews, newest first; every member of the tenant may. Reviews held
+/// back by moderation are listed to their author and staff only.
 pub async fn list(
     db: &Db,
     actor: &Actor,
@@ -183,6 +221,13 @@ pub async fn list(
                     .into_boxed();
                 if let Some(after) = page.after {
                     q = q.filter(reviews::id.lt(after));
+                }
+                if !actor.is_staff() {
+                    q = q.filter(
+                        reviews::moderation_status
+                            .eq_any(PUBLIC)
+                            .or(reviews::author_id.eq(actor.user_id)),
+                    );
                 }
                 if let Some(seller) = filter.seller_id {
                     q = q.filter(reviews::seller_id.eq(seller));

@@ -8,6 +8,10 @@ use uuid::Uuid;
 use warden_tenancy::schema::seller_profiles;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
+use warden_moderation::content::{ContentType, product_text};
+use warden_moderation::{Moderator, results};
+
+use crate::products::{PUBLIC, is_public};
 use crate::{Actor, CommerceError, Role, validate};
 
 /// A seller's store.
@@ -29,6 +33,9 @@ pub struct SellerProfile {
     pub description: String,
     /// `active` or `suspended`.
     pub status: String,
+    /// `approved`, `flagged`, `pending_review` (hidden from others until a
+    /// reviewer approves), `rejected` or `changes_requested` (hidden).
+    pub moderation_status: String,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Last changed at.
@@ -52,9 +59,13 @@ pub struct SellerProfileInput {
     pub description: Option<String>,
 }
 
-/// Creates or updates the caller's store. Returns the profile and whether it was created.
+/// Creates or updates the caller's store. Returns the profile and whether it
+/// was created. The store name and description are moderated first: a
+/// rejection writes nothing (contact details are not moderated: they are
+/// meant to be there).
 pub async fn upsert_mine(
     db: &Db,
+    moderator: &Moderator,
     actor: &Actor,
     input: SellerProfileInput,
 ) -> Result<(SellerProfile, bool), CommerceError> {
@@ -67,6 +78,14 @@ pub async fn upsert_mine(
     let description =
         validate::opt_text("description", input.description.as_deref(), 5000)?.unwrap_or_default();
     let (tenant, user_id) = (actor.tenant, actor.user_id);
+    let verdict = moderator
+        .screen(
+            db,
+            tenant,
+            ContentType::SellerProfile,
+            product_text(&store_name, &description),
+        )
+        .await?;
     db.tenant_tx(tenant, |conn| {
         async move {
             let new_id = Uuid::now_v7();
@@ -93,6 +112,20 @@ pub async fn upsert_mine(
                 .get_result(conn)
                 .await?;
             let created = profile.id == new_id;
+            let moderation = results::record(
+                conn,
+                tenant,
+                ContentType::SellerProfile,
+                profile.id,
+                &verdict,
+            )
+            .await?;
+            let profile =
+                diesel::update(seller_profiles::table.filter(seller_profiles::id.eq(profile.id)))
+                    .set(seller_profiles::moderation_status.eq(moderation.as_str()))
+                    .returning(SellerProfile::as_returning())
+                    .get_result(conn)
+                    .await?;
             Ok((profile, created))
         }
         .scope_boxed()
@@ -138,10 +171,22 @@ pub async fn get_mine(db: &Db, actor: &Actor) -> Result<SellerProfile, CommerceE
     .await
 }
 
-/// Reads a store; every member of the tenant may browse stores.
+/// Reads a store; every member of the tenant may browse stores, except
+/// stores moderation holds back (then only their owner and staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<SellerProfile, CommerceError> {
     db.tenant_tx(actor.tenant, |conn| {
-        async move { by_id(conn, id).await }.scope_boxed()
+        async move {
+            let store = by_id(conn, id).await?;
+            if is_public(&store.moderation_status)
+                || actor.is_staff()
+                || store.user_id == actor.user_id
+            {
+                Ok(store)
+            } else {
+                Err(CommerceError::NotFound("seller"))
+            }
+        }
+        .scope_boxed()
     })
     .await
 }
@@ -175,6 +220,13 @@ pub async fn list(
                     .into_boxed();
                 if let Some(after) = page.after {
                     q = q.filter(seller_profiles::id.lt(after));
+                }
+                if !actor.is_staff() {
+                    q = q.filter(
+                        seller_profiles::moderation_status
+                            .eq_any(PUBLIC)
+                            .or(seller_profiles::user_id.eq(actor.user_id)),
+                    );
                 }
                 if let Some(s) = filter.status {
                     q = q.filter(seller_profiles::status.eq(s));

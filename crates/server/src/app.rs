@@ -12,8 +12,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, audit, conversations, docs, health, live, metrics, orders, products, reviews,
-    sellers, tenants, usage, users,
+    ai_config, audit, conversations, docs, health, live, metrics, moderation, orders, products,
+    reviews, sellers, tenants, usage, users,
 };
 use crate::state::AppState;
 use crate::{activity, extract, rate_limit, request_id, tenant_context};
@@ -98,6 +98,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ai_config::register(cfg);
     usage::register(cfg);
     audit::register(cfg);
+    moderation::register(cfg);
 }
 
 /// The OpenAPI document of the API.

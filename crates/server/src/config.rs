@@ -64,6 +64,21 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Live events over WebSockets.
     pub live: LiveConfig,
+    /// Content moderation models and workers.
+    pub moderation: ModerationConfig,
+}
+
+/// Content-moderation settings.
+#[derive(Clone, Debug)]
+pub struct ModerationConfig {
+    /// Model files.
+    pub paths: warden_moderation::models::ModelPaths,
+    /// Inference threads, each with its own sessions.
+    pub workers: usize,
+    /// Most texts run together.
+    pub max_batch: usize,
+    /// Whether this process runs background jobs (rescans).
+    pub run_jobs: bool,
 }
 
 /// Activity-log settings.
@@ -211,6 +226,37 @@ impl Config {
                 connection_queue: parsed("WS_QUEUE", 256usize)?.max(1),
                 resume_buffer: parsed("WS_RESUME_BUFFER", 1_000usize)?.max(1),
             },
+            moderation: ModerationConfig::from_env()?,
         })
+    }
+}
+
+impl ModerationConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let cache_dir = var("WARDEN_MODEL_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(warden_moderation::models::ModelPaths::default_cache_dir);
+        Ok(Self {
+            paths: warden_moderation::models::ModelPaths {
+                models_dir: var("WARDEN_MODELS_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(Self::repo_models_dir),
+                ort_dylib: var("ORT_DYLIB_PATH")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| cache_dir.join("libonnxruntime.so")),
+                cache_dir,
+            },
+            workers: match parsed("MODERATION_WORKERS", 0usize)? {
+                0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                n => n,
+            },
+            max_batch: parsed("MODERATION_MAX_BATCH", 64usize)?.clamp(1, 256),
+            run_jobs: on_off("BACKGROUND_JOBS")?,
+        })
+    }
+
+    /// `models/` of the source tree this binary was built from.
+    pub fn repo_models_dir() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models"))
     }
 }

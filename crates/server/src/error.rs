@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use warden_audit::AuditError;
 use warden_commerce::CommerceError;
+use warden_moderation::ModerationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
@@ -67,6 +68,10 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The shared rate limiter is unreachable and fails closed.
     RateLimiterUnavailable,
+    /// Moderation rejected the content; nothing was written. `reasons` lists why.
+    ContentRejected,
+    /// The moderation models cannot run right now.
+    ModerationUnavailable,
     /// Anything else; details go to the log only.
     Internal,
 }
@@ -174,6 +179,16 @@ impl ErrorCode {
                 "rate_limiter_unavailable",
                 "Rate limiter unavailable",
             ),
+            ContentRejected => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "content_rejected",
+                "Content rejected by moderation",
+            ),
+            ModerationUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "moderation_unavailable",
+                "Moderation unavailable",
+            ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -267,7 +282,8 @@ pub struct Problem {
     /// The request's id, also in the `X-Request-Id` header.
     pub request_id: String,
     /// Extension members of some problems: `window` for `rate_limited`;
-    /// `quota`, `usage` and `limit` for `quota_exceeded`.
+    /// `quota`, `usage` and `limit` for `quota_exceeded`; `reasons` and
+    /// `decision` for `content_rejected`.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -359,7 +375,38 @@ impl From<CommerceError> for ApiError {
             }
             CommerceError::Quota(q) => q.into(),
             CommerceError::Audit(a) => a.into(),
+            CommerceError::Moderation(m) => m.into(),
             CommerceError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+impl From<ModerationError> for ApiError {
+    fn from(e: ModerationError) -> Self {
+        match e {
+            ModerationError::Rejected { reasons, decision } => Self::new(
+                ErrorCode::ContentRejected,
+                "the content breaks this marketplace's content rules; nothing was saved",
+            )
+            .with_member("reasons", reasons)
+            .with_member(
+                "decision",
+                serde_json::to_value(&*decision).unwrap_or_default(),
+            ),
+            ModerationError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            ModerationError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            ModerationError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            ModerationError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            ModerationError::Unavailable => Self::new(
+                ErrorCode::ModerationUnavailable,
+                "content moderation is unavailable; retry later",
+            ),
+            e @ (ModerationError::ModelFile { .. } | ModerationError::Inference(_)) => {
+                Self::internal(e)
+            }
+            ModerationError::Tenancy(t) => t.into(),
         }
     }
 }

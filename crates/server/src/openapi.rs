@@ -35,6 +35,7 @@ use crate::tenant_context::TENANT_HEADER;
         (name = "ai-config", description = "The tenant's AI assistant settings"),
                 (name = "usage", description = "Usage against quotas and rate limits"),
         (name = "audit", description = "Activity and audit log"),
+        (name = "moderation", description = "Content moderation: analysis, filter rules, decisions, review queue, rescans"),
         (name = "live", description = "Live events over WebSocket; message format in the README, section \"Live events\""),
     )
 )]

@@ -15,6 +15,9 @@ use warden_quotas::usage::UsageRecorder;
 use warden_audit::hub::Hub;
 use warden_audit::writer::{AuditWriter, WriterTask};
 
+use warden_moderation::Moderator;
+use warden_moderation::inference::PoolConfig;
+
 use crate::auth::Verifier;
 use crate::config::Config;
 
@@ -26,6 +29,10 @@ pub const USER_CACHE_TTL: Duration = Duration::from_secs(10);
 struct Background {
     writer_task: WriterTask,
     listener: tokio::task::JoinHandle<()>,
+    jobs: Option<(
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 /// Everything handlers and middleware share.
@@ -49,6 +56,8 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// Live events.
     pub hub: Hub,
+    /// Content moderation.
+    pub moderator: Moderator,
     /// Background tasks to stop at shutdown.
     background: Arc<Mutex<Option<Background>>>,
     /// Configuration.
@@ -71,13 +80,33 @@ impl AppState {
         let (audit, writer_task) = AuditWriter::start(db.clone(), config.audit.writer.clone());
         let hub = Hub::new(config.live.resume_buffer);
         let listener = hub.listen(config.database_url.clone(), db.clone());
+        let moderator = Moderator::start(
+            config.moderation.paths.clone(),
+            PoolConfig {
+                workers: config.moderation.workers,
+                max_batch: config.moderation.max_batch,
+                ..PoolConfig::default()
+            },
+        )?;
+        let jobs = config.moderation.run_jobs.then(|| {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let task = tokio::spawn(crate::jobs::run(
+                db.clone(),
+                moderator.clone(),
+                stopped,
+                None,
+            ));
+            (stop, task)
+        });
         Ok(Self {
             audit,
             hub,
             background: Arc::new(Mutex::new(Some(Background {
                 writer_task,
                 listener,
+                jobs,
             }))),
+            moderator,
             limits: LimitsStore::new(db.clone()),
             limiter: Arc::new(limiter),
             usage: Arc::new(UsageRecorder::new(db.clone())),
@@ -116,6 +145,17 @@ impl AppState {
             .take();
         if let Some(b) = background {
             b.listener.abort();
+            if let Some((stop, task)) = b.jobs {
+                let _ = stop.send(true);
+                if tokio::time::timeout(self.config.shutdown_timeout, task)
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(
+                        "background job still running at shutdown; its lease will lapse and another replica resumes it"
+                    );
+                }
+            }
             if let Err(e) = b.writer_task.shutdown(self.config.shutdown_timeout).await {
                 tracing::error!(error = %e, "activity log did not drain");
             }

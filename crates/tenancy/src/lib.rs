@@ -5,14 +5,17 @@
 //! reach those tables is [`Db::tenant_tx`], which sets that setting as the first
 //! act of a transaction; nothing here ever sets tenant context on a session.
 
+mod actor;
 mod error;
 mod id;
 pub mod migrate;
 pub mod pagination;
 mod pool;
+pub mod queue;
 mod registry;
 pub mod schema;
 
+pub use actor::{Actor, Role};
 pub use error::{TenancyError, is_rls_violation, is_unique_violation};
 pub use id::TenantId;
 pub use pagination::{Cursor, Page, PageRequest};

@@ -19,10 +19,14 @@ struct Targets {
     order: Uuid,
     conversation: Uuid,
     review: Uuid,
+    rule: Uuid,
+    result: Uuid,
+    review_item: Uuid,
+    rescan: Uuid,
 }
 
 impl Targets {
-    fn ids(&self) -> [Uuid; 6] {
+    fn ids(&self) -> [Uuid; 10] {
         [
             self.user,
             self.seller,
@@ -30,6 +34,10 @@ impl Targets {
             self.order,
             self.conversation,
             self.review,
+            self.rule,
+            self.result,
+            self.review_item,
+            self.rescan,
         ]
     }
 }
@@ -37,6 +45,22 @@ impl Targets {
 /// A concrete request for a route template, aimed at tenant A's rows.
 fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<Value>) {
     let path = template
+        .replace(
+            "/moderation/rules/{id}",
+            &format!("/moderation/rules/{}", a.rule),
+        )
+        .replace(
+            "/moderation/results/{id}",
+            &format!("/moderation/results/{}", a.result),
+        )
+        .replace(
+            "/moderation/reviews/{id}",
+            &format!("/moderation/reviews/{}", a.review_item),
+        )
+        .replace(
+            "/moderation/rescans/{id}",
+            &format!("/moderation/rescans/{}", a.rescan),
+        )
         .replace("/users/{id}", &format!("/users/{}", a.user))
         .replace("/sellers/{id}", &format!("/sellers/{}", a.seller))
         .replace("/products/{id}", &format!("/products/{}", a.product))
@@ -72,6 +96,16 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             "enabled": true, "model": "m", "system_prompt": "", "temperature": 0.5,
             "max_reply_chars": 100, "auto_reply": false, "blocked_topics": []
         })),
+        ("POST", "/api/v1/moderation/analyze") => Some(json!({"text": "hello"})),
+        ("POST" | "PUT", "/api/v1/moderation/rules" | "/api/v1/moderation/rules/{id}") => Some(
+            json!({"name": "B rule", "kind": "pattern", "pattern": {"keywords": ["x"]},
+                        "content_types": ["product"], "action": "flag"}),
+        ),
+        ("POST", "/api/v1/moderation/reviews/{id}/claim") => Some(json!({})),
+        ("POST", "/api/v1/moderation/reviews/{id}/decision") => {
+            Some(json!({"decision": "approve"}))
+        }
+        ("POST", "/api/v1/moderation/rescans") => Some(json!({})),
         _ => None,
     };
     (path, body)
@@ -94,7 +128,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 17] = [
     "users",
     "seller_profiles",
     "products",
@@ -107,6 +141,11 @@ const TABLES: [&str; 12] = [
     "tenant_limits",
     "tenant_usage",
     "api_usage",
+    "moderation_rules",
+    "moderation_results",
+    "moderation_reviews",
+    "moderation_review_history",
+    "moderation_rescans",
 ];
 
 async fn row_counts(tenant: Uuid) -> Vec<i64> {
@@ -123,6 +162,44 @@ async fn tenant_b_never_touches_tenant_a() {
     let a = World::new(&app, "iso-a").await;
     let b = World::new(&app, "iso-b").await;
     let a_buyer_user = app.get("/api/v1/users/me", &a.buyer).await.id();
+    // A's moderation records: a rule, a held listing with its decision and
+    // review item, and a rescan.
+    let rule = app
+        .post(
+            "/api/v1/moderation/rules",
+            &a.admin,
+            json!({"name": "hold", "kind": "pattern", "pattern": {"keywords": ["samovar"]},
+                   "content_types": ["product"], "action": "require_review"}),
+        )
+        .await
+        .id();
+    let held = app
+        .post(
+            "/api/v1/products",
+            &a.seller,
+            json!({"title": "Samovar", "price_minor": 1, "currency": "USD"}),
+        )
+        .await
+        .id();
+    let result = app
+        .get(
+            &format!("/api/v1/moderation/results?content_id={held}"),
+            &a.moderator,
+        )
+        .await
+        .item_ids()[0];
+    let review_item = app
+        .get("/api/v1/moderation/reviews", &a.moderator)
+        .await
+        .item_ids()[0];
+    let rescan = app
+        .post(
+            "/api/v1/moderation/rescans",
+            &a.admin,
+            json!({"content_types": ["review"]}),
+        )
+        .await
+        .id();
     let targets = Targets {
         user: a_buyer_user,
         seller: a.seller_id,
@@ -130,6 +207,10 @@ async fn tenant_b_never_touches_tenant_a() {
         order: a.order_id,
         conversation: a.conversation_id,
         review: a.review_id,
+        rule,
+        result,
+        review_item,
+        rescan,
     };
     let a_product_before = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)

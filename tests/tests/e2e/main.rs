@@ -10,6 +10,7 @@ mod docs;
 mod isolation;
 mod live;
 mod migrations;
+mod moderation;
 mod quotas;
 mod roles;
 mod tenants;

@@ -42,8 +42,15 @@ pub async fn create_conversation(
     caller: Caller,
     body: web::Json<NewConversation>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(conversations::create(&state.db, &caller.actor, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        conversations::create(
+            &state.db,
+            &state.moderator,
+            &caller.actor,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Lists the caller's conversations (all for staff), newest first.
@@ -92,8 +99,16 @@ pub async fn post_message(
     id: web::Path<Uuid>,
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(conversations::post_message(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        conversations::post_message(
+            &state.db,
+            &state.moderator,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Lists a conversation's messages, newest first (participants and staff).

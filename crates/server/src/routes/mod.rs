@@ -7,6 +7,7 @@ pub mod docs;
 pub mod health;
 pub mod live;
 pub mod metrics;
+pub mod moderation;
 pub mod orders;
 pub mod products;
 pub mod reviews;

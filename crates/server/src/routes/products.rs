@@ -32,8 +32,15 @@ pub async fn create_product(
     caller: Caller,
     body: web::Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(products::create(&state.db, &caller.actor, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        products::create(
+            &state.db,
+            &state.moderator,
+            &caller.actor,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Lists listings: active ones, your own of any status, everything for staff.
@@ -73,8 +80,16 @@ pub async fn update_product(
     id: web::Path<Uuid>,
     body: web::Json<ProductPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(products::update(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        products::update(
+            &state.db,
+            &state.moderator,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Deletes a listing (its seller or a tenant administrator). The listing is kept as evidence and answers 404 from then on.

@@ -38,8 +38,15 @@ pub async fn create_review(
     caller: Caller,
     body: web::Json<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(reviews::create(&state.db, &caller.actor, body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(
+        reviews::create(
+            &state.db,
+            &state.moderator,
+            &caller.actor,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Lists reviews, newest first.

@@ -28,8 +28,13 @@ pub async fn put_my_seller(
     caller: Caller,
     body: web::Json<SellerProfileInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (profile, created) =
-        sellers::upsert_mine(&state.db, &caller.actor, body.into_inner()).await?;
+    let (profile, created) = sellers::upsert_mine(
+        &state.db,
+        &state.moderator,
+        &caller.actor,
+        body.into_inner(),
+    )
+    .await?;
     Ok(if created {
         HttpResponse::Created()
     } else {

@@ -1,6 +1,8 @@
+//! Who is acting in a tenant, and the roles a token can carry.
+
+use crate::TenantId;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::TenantId;
 
 /// A role a token can carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

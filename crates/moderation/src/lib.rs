@@ -1,0 +1,20 @@
+//! Content moderation: text analysis with evasion handling, entities and
+//! language; toxicity, offensive-language and sentiment models run with ONNX
+//! Runtime; tenant filter rules and the decisions they make; the review queue
+//! and rescans of existing content.
+
+pub mod analysis;
+pub mod content;
+mod error;
+pub mod inference;
+pub mod models;
+pub mod moderator;
+pub mod rescans;
+pub mod results;
+pub mod reviews;
+pub mod rules;
+pub mod subjectivity;
+pub mod text;
+
+pub use error::ModerationError;
+pub use moderator::Moderator;

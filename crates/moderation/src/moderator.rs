@@ -1,0 +1,211 @@
+//! The moderation service a server embeds: analyse texts, decide with the
+//! tenant's rules, and record decisions with the content they are about.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use warden_tenancy::{Db, TenantId};
+
+use crate::ModerationError;
+use crate::analysis::Analysis;
+use crate::content::ContentType;
+use crate::inference::{InferencePool, PoolConfig};
+use crate::models::{ModelPaths, SharedModelData};
+use crate::rules::{Decision, RuleSet, store};
+use crate::subjectivity::Lexicon;
+use crate::text::{NormalizedText, detect, find_entities};
+
+/// Most texts one `analyze` call takes.
+pub const MAX_TEXTS: usize = 64;
+/// Longest text analysed, in characters (the longest content field is 10,000).
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// How long a tenant's compiled rules are reused before being read again;
+/// changes made through this replica take effect at once.
+const RULES_TTL: Duration = Duration::from_secs(5);
+
+/// An analysed text and the decision about it.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// What the analyzers found.
+    pub analysis: Analysis,
+    /// What the rules decided.
+    pub decision: Decision,
+}
+
+/// Analyzers, models and rule cache; cheap to clone.
+#[derive(Clone)]
+pub struct Moderator {
+    pool: InferencePool,
+    lexicon: Arc<Lexicon>,
+    rules: moka::future::Cache<TenantId, Arc<RuleSet>>,
+}
+
+impl Moderator {
+    /// Verifies and loads every model and starts the inference pool. Fails,
+    /// naming the file, when a model is missing or is not the recorded one.
+    pub fn start(paths: ModelPaths, pool: PoolConfig) -> Result<Self, ModerationError> {
+        let lexicon = Lexicon::load(&paths.committed("textblob_en_sentiment.tsv"))?;
+        let data = SharedModelData::load(paths)?;
+        Ok(Self {
+            pool: InferencePool::start(data, pool)?,
+            lexicon: Arc::new(lexicon),
+            rules: moka::future::Cache::builder()
+                .time_to_live(RULES_TTL)
+                .max_capacity(10_000)
+                .build(),
+        })
+    }
+
+    /// The inference pool (for benchmarks).
+    pub fn pool(&self) -> &InferencePool {
+        &self.pool
+    }
+
+    /// Analyses texts (models run off the executor, in one pool job).
+    pub async fn analyze(&self, texts: Vec<String>) -> Result<Vec<Analysis>, ModerationError> {
+        if texts.len() > MAX_TEXTS {
+            return Err(ModerationError::Invalid(format!(
+                "at most {MAX_TEXTS} texts per request"
+            )));
+        }
+        if let Some(i) = texts
+            .iter()
+            .position(|t| t.chars().count() > MAX_TEXT_CHARS)
+        {
+            return Err(ModerationError::Invalid(format!(
+                "text {i} is longer than {MAX_TEXT_CHARS} characters"
+            )));
+        }
+        let scores = self.pool.score(texts.clone()).await?;
+        Ok(texts
+            .into_iter()
+            .zip(scores)
+            .map(|(text, s)| {
+                let subjectivity = self.lexicon.subjectivity(&text);
+                let language = detect(&text);
+                let entities = find_entities(&text);
+                Analysis::new(
+                    &s,
+                    subjectivity,
+                    language,
+                    entities,
+                    NormalizedText::new(&text),
+                )
+            })
+            .collect())
+    }
+
+    /// The tenant's compiled rules, from the cache or the database.
+    pub async fn rules(&self, db: &Db, tenant: TenantId) -> Result<Arc<RuleSet>, ModerationError> {
+        if let Some(rules) = self.rules.get(&tenant).await {
+            return Ok(rules);
+        }
+        let rules = Arc::new(store::load_rule_set(db, tenant).await?);
+        self.rules.insert(tenant, Arc::clone(&rules)).await;
+        Ok(rules)
+    }
+
+    /// Forgets a tenant's cached rules after a change.
+    pub async fn forget_rules(&self, tenant: TenantId) {
+        self.rules.invalidate(&tenant).await;
+    }
+
+    /// Analyses texts and decides about each as `content_type` content.
+    pub async fn judge(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        content_type: ContentType,
+        texts: Vec<String>,
+    ) -> Result<Vec<Verdict>, ModerationError> {
+        let rules = self.rules(db, tenant).await?;
+        let analyses = self.analyze(texts).await?;
+        Ok(analyses
+            .into_iter()
+            .map(|analysis| Verdict {
+                decision: rules.decide(content_type, &analysis),
+                analysis,
+            })
+            .collect())
+    }
+
+    /// [`Moderator::screen`] with rules already in hand (inside a transaction,
+    /// where fetching them could wait on the pool the transaction holds).
+    pub async fn screen_with(
+        &self,
+        rules: &RuleSet,
+        content_type: ContentType,
+        text: String,
+    ) -> Result<Verdict, ModerationError> {
+        let analysis = self
+            .analyze(vec![text])
+            .await?
+            .pop()
+            .ok_or(ModerationError::Unavailable)?;
+        let decision = rules.decide(content_type, &analysis);
+        if decision.applied() == crate::rules::Action::Reject {
+            return Err(ModerationError::Rejected {
+                reasons: decision.reasons(),
+                decision: Box::new(decision),
+            });
+        }
+        Ok(Verdict { analysis, decision })
+    }
+
+    /// Judges the text of one piece of content about to be written; a
+    /// rejection becomes [`ModerationError::Rejected`] so nothing is written.
+    pub async fn screen(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        content_type: ContentType,
+        text: String,
+    ) -> Result<Verdict, ModerationError> {
+        let rules = self.rules(db, tenant).await?;
+        self.screen_with(&rules, content_type, text).await
+    }
+}
+
+/// Checks the body of an analyze request: exactly one of `text` and `texts`,
+/// 1 to [`MAX_TEXTS`] texts. Returns the texts and whether one was sent alone.
+pub fn analyze_input(
+    text: Option<String>,
+    texts: Option<Vec<String>>,
+) -> Result<(Vec<String>, bool), ModerationError> {
+    match (text, texts) {
+        (Some(t), None) => Ok((vec![t], true)),
+        (None, Some(ts)) if ts.is_empty() => Err(ModerationError::Invalid(
+            "texts must hold at least one text".into(),
+        )),
+        (None, Some(ts)) if ts.len() > MAX_TEXTS => Err(ModerationError::Invalid(format!(
+            "texts holds {} texts; at most {MAX_TEXTS} per request",
+            ts.len()
+        ))),
+        (None, Some(ts)) => Ok((ts, false)),
+        (Some(_), Some(_)) => Err(ModerationError::Invalid(
+            "give either text or texts, not both".into(),
+        )),
+        (None, None) => Err(ModerationError::Invalid("give text or texts".into())),
+    }
+}
+
+impl Moderator {
+    /// [`Moderator::judge`] for an API caller: any member of the tenant may
+    /// preview how content would be judged (nothing is stored); the content
+    /// type defaults to `message`.
+    pub async fn judge_for(
+        &self,
+        db: &Db,
+        actor: &warden_tenancy::Actor,
+        content_type: Option<ContentType>,
+        texts: Vec<String>,
+    ) -> Result<Vec<Verdict>, ModerationError> {
+        self.judge(
+            db,
+            actor.tenant,
+            content_type.unwrap_or(ContentType::Message),
+            texts,
+        )
+        .await
+    }
+}

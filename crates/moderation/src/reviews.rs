@@ -1,0 +1,404 @@
+//! The human review queue. Content that must wait for a person gets one open
+//! item; a reviewer claims it (a claim is exclusive and expires), then
+//! approves, rejects, requests changes or escalates it. Every step is kept in
+//! the item's history with who did it and their note.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use warden_tenancy::schema::{moderation_review_history, moderation_reviews};
+use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
+
+use crate::ModerationError;
+use crate::content::{self, ContentType, ModerationStatus};
+
+/// How long a claim lasts unless decided.
+pub const CLAIM_TTL_SECS: i64 = 15 * 60;
+
+/// A review item.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = moderation_reviews)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ReviewItem {
+    /// Item id.
+    pub id: Uuid,
+    /// Kind of content.
+    pub content_type: String,
+    /// The content.
+    pub content_id: Uuid,
+    /// The decision that opened the item.
+    pub result_id: Uuid,
+    /// Why it needs a person.
+    pub reason: String,
+    /// `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`.
+    pub status: String,
+    /// Who holds the claim.
+    pub claimed_by: Option<Uuid>,
+    /// When the claim lapses.
+    pub claim_expires_at: Option<DateTime<Utc>>,
+    /// Who decided.
+    pub decided_by: Option<Uuid>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Opened at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One step in an item's history.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = moderation_review_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ReviewStep {
+    /// Step id.
+    pub id: Uuid,
+    /// Who (absent for steps moderation took itself).
+    pub actor_id: Option<Uuid>,
+    /// `created`, `claimed`, `approve`, `reject`, `request_changes`, `escalate` or `superseded`.
+    pub action: String,
+    /// The reviewer's note.
+    pub note: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An item with its history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewDetail {
+    /// The item.
+    #[serde(flatten)]
+    pub item: ReviewItem,
+    /// Every step, oldest first.
+    pub history: Vec<ReviewStep>,
+}
+
+/// What a reviewer decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The content may be shown.
+    Approve,
+    /// The content stays hidden.
+    Reject,
+    /// Hidden until the author edits it.
+    RequestChanges,
+    /// Hand over to a tenant administrator; the claim is released.
+    Escalate,
+}
+
+impl ReviewDecision {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::RequestChanges => "request_changes",
+            Self::Escalate => "escalate",
+        }
+    }
+}
+
+/// A decision with its note.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// `approve`, `reject`, `request_changes` or `escalate`.
+    pub decision: ReviewDecision,
+    /// Why, up to 2000 characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+const OPEN: [&str; 2] = ["pending", "escalated"];
+
+async fn step(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    review: Uuid,
+    actor: Option<Uuid>,
+    action: &str,
+    note: &str,
+) -> Result<(), ModerationError> {
+    diesel::insert_into(moderation_review_history::table)
+        .values((
+            moderation_review_history::tenant_id.eq(tenant.as_uuid()),
+            moderation_review_history::id.eq(Uuid::now_v7()),
+            moderation_review_history::review_id.eq(review),
+            moderation_review_history::actor_id.eq(actor),
+            moderation_review_history::action.eq(action),
+            moderation_review_history::note.eq(note),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Opens an item for content (inside the transaction that recorded the decision).
+pub(crate) async fn open(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    content_type: ContentType,
+    content_id: Uuid,
+    result_id: Uuid,
+    reason: &str,
+) -> Result<(), ModerationError> {
+    let id = Uuid::now_v7();
+    let reason: String = reason.chars().take(2000).collect();
+    diesel::insert_into(moderation_reviews::table)
+        .values((
+            moderation_reviews::tenant_id.eq(tenant.as_uuid()),
+            moderation_reviews::id.eq(id),
+            moderation_reviews::content_type.eq(content_type.as_str()),
+            moderation_reviews::content_id.eq(content_id),
+            moderation_reviews::result_id.eq(result_id),
+            moderation_reviews::reason.eq(&reason),
+        ))
+        .execute(conn)
+        .await?;
+    step(conn, tenant, id, None, "created", &reason).await
+}
+
+/// Closes the content's open item, if any: a newer decision replaces it.
+pub(crate) async fn supersede_open(
+    conn: &mut DbConn,
+    content_type: ContentType,
+    content_id: Uuid,
+) -> Result<(), ModerationError> {
+    let closed: Vec<(Uuid, Uuid)> = diesel::update(
+        moderation_reviews::table
+            .filter(moderation_reviews::content_type.eq(content_type.as_str()))
+            .filter(moderation_reviews::content_id.eq(content_id))
+            .filter(moderation_reviews::status.eq_any(OPEN)),
+    )
+    .set((
+        moderation_reviews::status.eq("superseded"),
+        moderation_reviews::claimed_by.eq(None::<Uuid>),
+        moderation_reviews::claim_expires_at.eq(None::<DateTime<Utc>>),
+        moderation_reviews::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning((moderation_reviews::tenant_id, moderation_reviews::id))
+    .get_results(conn)
+    .await?;
+    for (tenant, id) in closed {
+        step(
+            conn,
+            TenantId::new(tenant),
+            id,
+            None,
+            "superseded",
+            "the content was moderated again",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn require_staff(actor: &Actor) -> Result<(), ModerationError> {
+    if actor.is_staff() {
+        Ok(())
+    } else {
+        Err(ModerationError::Forbidden(
+            "only moderators and administrators may review content".into(),
+        ))
+    }
+}
+
+/// Filters of the queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only this status; open items (pending and escalated) when absent.
+    pub status: Option<String>,
+    /// Only this kind of content.
+    pub content_type: Option<ContentType>,
+}
+
+/// Lists review items, oldest first (the queue order).
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: QueueFilter,
+    page: PageRequest,
+) -> Result<Page<ReviewItem>, ModerationError> {
+    require_staff(actor)?;
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let mut q = moderation_reviews::table
+                .select(ReviewItem::as_select())
+                .order(moderation_reviews::id.asc())
+                .limit(page.fetch())
+                .into_boxed();
+            if let Some(after) = page.after {
+                q = q.filter(moderation_reviews::id.gt(after));
+            }
+            q = match filter.status {
+                Some(s) => q.filter(moderation_reviews::status.eq(s)),
+                None => q.filter(moderation_reviews::status.eq_any(OPEN)),
+            };
+            if let Some(t) = filter.content_type {
+                q = q.filter(moderation_reviews::content_type.eq(t.as_str()));
+            }
+            let rows = q.load(conn).await?;
+            Ok(page.page(rows, |r| r.id))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationError> {
+    let item = moderation_reviews::table
+        .filter(moderation_reviews::id.eq(id))
+        .select(ReviewItem::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(ModerationError::NotFound("review item"))?;
+    let history = moderation_review_history::table
+        .filter(moderation_review_history::review_id.eq(id))
+        .order(moderation_review_history::id.asc())
+        .select(ReviewStep::as_select())
+        .load(conn)
+        .await?;
+    Ok(ReviewDetail { item, history })
+}
+
+/// Reads an item with its history.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
+    require_staff(actor)?;
+    db.tenant_tx(actor.tenant, |conn| {
+        async move { detail(conn, id).await }.scope_boxed()
+    })
+    .await
+}
+
+/// Claims an item for the actor. One statement decides, so two reviewers can
+/// never both hold it: the claim succeeds only while the item is open and
+/// unclaimed, its claim has lapsed, or the actor already holds it. Escalated
+/// items are for administrators.
+pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
+    require_staff(actor)?;
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let statuses: Vec<&str> = if actor.is_admin() {
+                OPEN.to_vec()
+            } else {
+                vec!["pending"]
+            };
+            let expires = Utc::now() + chrono::Duration::seconds(CLAIM_TTL_SECS);
+            let claimed = diesel::update(
+                moderation_reviews::table
+                    .filter(moderation_reviews::id.eq(id))
+                    .filter(moderation_reviews::status.eq_any(statuses))
+                    .filter(
+                        moderation_reviews::claimed_by
+                            .is_null()
+                            .or(moderation_reviews::claim_expires_at.lt(diesel::dsl::now))
+                            .or(moderation_reviews::claimed_by.eq(actor.user_id)),
+                    ),
+            )
+            .set((
+                moderation_reviews::claimed_by.eq(actor.user_id),
+                moderation_reviews::claim_expires_at.eq(expires),
+                moderation_reviews::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+            if claimed == 0 {
+                let current = detail(conn, id).await?;
+                return Err(ModerationError::Conflict(
+                    match current.item.status.as_str() {
+                        "pending" => "the item is claimed by another reviewer".into(),
+                        "escalated" => "escalated items are for tenant administrators".into(),
+                        other => format!("the item is already closed ({other})"),
+                    },
+                ));
+            }
+            step(conn, actor.tenant, id, Some(actor.user_id), "claimed", "").await?;
+            detail(conn, id).await
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Decides an item the actor holds a live claim on, and applies the decision
+/// to the content.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    body: DecisionBody,
+) -> Result<ReviewDetail, ModerationError> {
+    require_staff(actor)?;
+    if body.note.chars().count() > 2000 {
+        return Err(ModerationError::Invalid(
+            "note must be at most 2000 characters".into(),
+        ));
+    }
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let item: ReviewItem = moderation_reviews::table
+                .filter(moderation_reviews::id.eq(id))
+                .select(ReviewItem::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(ModerationError::NotFound("review item"))?;
+            let holds = item.claimed_by == Some(actor.user_id)
+                && item.claim_expires_at.is_some_and(|t| t > Utc::now());
+            if !OPEN.contains(&item.status.as_str()) {
+                return Err(ModerationError::Conflict(format!(
+                    "the item is already closed ({})",
+                    item.status
+                )));
+            }
+            if !holds {
+                return Err(ModerationError::Conflict(
+                    "claim the item first (your claim may have expired)".into(),
+                ));
+            }
+            let (status, content_status) = match body.decision {
+                ReviewDecision::Approve => ("approved", Some(ModerationStatus::Approved)),
+                ReviewDecision::Reject => ("rejected", Some(ModerationStatus::Rejected)),
+                ReviewDecision::RequestChanges => (
+                    "changes_requested",
+                    Some(ModerationStatus::ChangesRequested),
+                ),
+                ReviewDecision::Escalate => ("escalated", None),
+            };
+            let closes = content_status.is_some();
+            diesel::update(moderation_reviews::table.filter(moderation_reviews::id.eq(id)))
+                .set((
+                    moderation_reviews::status.eq(status),
+                    moderation_reviews::claimed_by.eq(None::<Uuid>),
+                    moderation_reviews::claim_expires_at.eq(None::<DateTime<Utc>>),
+                    moderation_reviews::decided_by.eq(closes.then_some(actor.user_id)),
+                    moderation_reviews::decided_at.eq(closes.then(Utc::now)),
+                    moderation_reviews::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            if let (Some(s), Some(t)) = (content_status, ContentType::parse(&item.content_type)) {
+                content::set_status(conn, t, item.content_id, s).await?;
+            }
+            step(
+                conn,
+                actor.tenant,
+                id,
+                Some(actor.user_id),
+                body.decision.as_str(),
+                &body.note,
+            )
+            .await?;
+            detail(conn, id).await
+        }
+        .scope_boxed()
+    })
+    .await
+}

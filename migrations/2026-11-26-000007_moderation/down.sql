@@ -1,0 +1,10 @@
+DROP TABLE job_queue;
+ALTER TABLE products DROP COLUMN moderation_status;
+ALTER TABLE reviews DROP COLUMN moderation_status;
+ALTER TABLE messages DROP COLUMN moderation_status;
+ALTER TABLE seller_profiles DROP COLUMN moderation_status;
+DROP TABLE moderation_rescans;
+DROP TABLE moderation_review_history;
+DROP TABLE moderation_reviews;
+DROP TABLE moderation_results;
+DROP TABLE moderation_rules;
