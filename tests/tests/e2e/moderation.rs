@@ -886,3 +886,102 @@ async fn rules_results_and_reviews_stay_in_their_tenant() {
     .await
     .assert_problem(403, "tenant_mismatch");
 }
+
+#[tokio::test]
+async fn a_lapsed_claim_can_be_taken_over() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "claim-lapse").await;
+    let mut hold = reject_keywords(&["gramophone"]);
+    hold["action"] = json!("require_review");
+    rule(&app, &w.admin, hold).await;
+    app.post(
+        "/api/v1/products",
+        &w.seller,
+        json!({"title": "Gramophone", "price_minor": 100, "currency": "USD"}),
+    )
+    .await
+    .assert_status(201);
+    let item = app
+        .get("/api/v1/moderation/reviews", &w.moderator)
+        .await
+        .item_ids()[0];
+    let review = format!("/api/v1/moderation/reviews/{item}");
+    let claimed = app
+        .post(&format!("{review}/claim"), &w.moderator, json!({}))
+        .await;
+    claimed.assert_status(200);
+    assert!(claimed.body["claim_expires_at"].is_string());
+    let other = app.member(w.tenant, "mod-2", &[Role::Moderator]);
+    app.get("/api/v1/users/me", &other).await.assert_status(200);
+    app.post(&format!("{review}/claim"), &other, json!({}))
+        .await
+        .assert_problem(409, "conflict");
+    // Fifteen minutes pass (moved back in the database, not waited for).
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = warden_tests::admin_conn().await;
+        diesel::sql_query(
+            "UPDATE moderation_reviews SET claim_expires_at = now() - interval '1 second' WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(item)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    // The first reviewer's lapsed claim no longer lets them decide; the
+    // second takes the item over.
+    app.post(
+        &format!("{review}/decision"),
+        &w.moderator,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.post(&format!("{review}/claim"), &other, json!({}))
+        .await
+        .assert_status(200);
+    app.post(
+        &format!("{review}/decision"),
+        &other,
+        json!({"decision": "request_changes", "note": "add photos"}),
+    )
+    .await
+    .assert_status(200);
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_without_its_models() {
+    let dir = std::env::temp_dir().join(format!("warden-no-models-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = warden_tests::test_config();
+    config.moderation.paths.models_dir = dir.clone();
+    let err = warden_server::AppState::new(config.clone())
+        .err()
+        .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&dir.display().to_string())
+            && msg.contains(".onnx")
+            && msg.contains("just models"),
+        "{msg}"
+    );
+    // A file that is there but is not the recorded model is refused too.
+    let real = warden_server::config::ModerationConfig::repo_models_dir();
+    for sub in ["", "reference"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for entry in std::fs::read_dir(real.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.join("profanity.onnx"), b"not a model").unwrap();
+    let err = warden_server::AppState::new(config).err().expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("profanity.onnx") && msg.contains("sha256"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
