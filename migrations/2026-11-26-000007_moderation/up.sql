@@ -102,6 +102,7 @@ CREATE TABLE moderation_rescans (
     requested_by uuid,
     error text,
     created_at timestamptz NOT NULL DEFAULT now(),
+    run_at timestamptz NOT NULL DEFAULT now(),
     started_at timestamptz,
     finished_at timestamptz,
     PRIMARY KEY (tenant_id, id),

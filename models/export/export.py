@@ -21,7 +21,7 @@ import toxblock  # noqa: E402
 from common import MODELS_DIR, REFERENCE_DIR, load_texts, write_json, write_records, write_text  # noqa: E402
 
 # Files listed in models/SHA256SUMS: everything committed except the export code itself.
-SUMMED = ("*.onnx", "*.tsv", "*.json", "reference/*.json")
+SUMMED = ("*.onnx", "*.tsv", "*.json", "*.txt", "reference/*.json")
 
 
 def write_sha256sums() -> None:

@@ -39,6 +39,10 @@ pub struct RescanBody {
     /// Content types to rescan; all four when absent.
     #[serde(default)]
     pub content_types: Option<Vec<ContentType>>,
+    /// When to run (RFC 3339), within a year; now when absent. `total` is
+    /// counted when the rescan is asked for.
+    #[serde(default)]
+    pub run_at: Option<DateTime<Utc>>,
 }
 
 /// A rescan and its progress.
@@ -67,6 +71,8 @@ pub struct Rescan {
     pub error: Option<String>,
     /// Asked for at.
     pub created_at: DateTime<Utc>,
+    /// Scheduled for.
+    pub run_at: DateTime<Utc>,
     /// First page started at.
     pub started_at: Option<DateTime<Utc>>,
     /// Finished at.
@@ -111,10 +117,21 @@ async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError
 /// Asks for a rescan: records it and queues its job in one transaction.
 pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, ModerationError> {
     require_staff(actor)?;
-    let mut types = body
+    let run_at = body.run_at;
+    if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
+        return Err(ModerationError::Invalid(
+            "run_at must be within a year".into(),
+        ));
+    }
+    let mut types = Vec::new();
+    for t in body
         .content_types
-        .unwrap_or_else(|| ContentType::ALL.to_vec());
-    types.dedup();
+        .unwrap_or_else(|| ContentType::ALL.to_vec())
+    {
+        if !types.contains(&t) {
+            types.push(t);
+        }
+    }
     if types.is_empty() {
         return Err(ModerationError::Invalid(
             "content_types must not be empty".into(),
@@ -136,6 +153,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
                     moderation_rescans::content_types.eq(names),
                     moderation_rescans::total.eq(total),
                     moderation_rescans::requested_by.eq(actor.user_id),
+                    moderation_rescans::run_at.eq(run_at.unwrap_or_else(Utc::now)),
                 ))
                 .returning(Rescan::as_returning())
                 .get_result(conn)
@@ -145,6 +163,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
                 actor.tenant,
                 JOB_KIND,
                 serde_json::json!({ "rescan_id": id }),
+                run_at,
             )
             .await?;
             Ok(rescan)

