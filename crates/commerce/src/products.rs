@@ -12,7 +12,7 @@ use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
-use warden_moderation::content::{ContentType, product_text};
+use warden_moderation::content::{ContentType, title_and_description};
 use warden_moderation::{Moderator, results};
 
 use crate::{Actor, CommerceError, sellers, validate};
@@ -149,7 +149,7 @@ pub async fn create(
             db,
             tenant,
             ContentType::Product,
-            product_text(&title, &description),
+            title_and_description(&title, &description),
         )
         .await?;
     db.tenant_tx(tenant, |conn| {
@@ -329,7 +329,7 @@ pub async fn update(
     // text it replaces is still the one the new text was composed from.
     let verdict = if title.is_some() || description.is_some() {
         let before = get(db, &actor, id).await?;
-        let text = product_text(
+        let text = title_and_description(
             title.as_deref().unwrap_or(&before.title),
             description.as_deref().unwrap_or(&before.description),
         );
@@ -358,7 +358,7 @@ pub async fn update(
                         .screen_with(
                             &rules,
                             ContentType::Product,
-                            product_text(
+                            title_and_description(
                                 title.as_deref().unwrap_or(&current.title),
                                 description.as_deref().unwrap_or(&current.description),
                             ),

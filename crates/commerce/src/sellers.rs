@@ -8,7 +8,7 @@ use uuid::Uuid;
 use warden_tenancy::schema::seller_profiles;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
-use warden_moderation::content::{ContentType, product_text};
+use warden_moderation::content::{ContentType, title_and_description};
 use warden_moderation::{Moderator, results};
 
 use crate::products::{PUBLIC, is_public};
@@ -83,7 +83,7 @@ pub async fn upsert_mine(
             db,
             tenant,
             ContentType::SellerProfile,
-            product_text(&store_name, &description),
+            title_and_description(&store_name, &description),
         )
         .await?;
     db.tenant_tx(tenant, |conn| {

@@ -118,7 +118,7 @@ pub async fn set_status(
 
 /// The text moderated for a product (title and description) or a seller
 /// profile (store name and description).
-pub fn product_text(title: &str, description: &str) -> String {
+pub fn title_and_description(title: &str, description: &str) -> String {
     if description.is_empty() {
         title.to_owned()
     } else {

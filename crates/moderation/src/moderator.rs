@@ -121,6 +121,16 @@ impl Moderator {
         texts: Vec<String>,
     ) -> Result<Vec<Verdict>, ModerationError> {
         let rules = self.rules(db, tenant).await?;
+        self.judge_with(&rules, content_type, texts).await
+    }
+
+    /// Analyses texts and decides about each with the given rules.
+    async fn judge_with(
+        &self,
+        rules: &RuleSet,
+        content_type: ContentType,
+        texts: Vec<String>,
+    ) -> Result<Vec<Verdict>, ModerationError> {
         let analyses = self.analyze(texts).await?;
         Ok(analyses
             .into_iter()
@@ -139,19 +149,18 @@ impl Moderator {
         content_type: ContentType,
         text: String,
     ) -> Result<Verdict, ModerationError> {
-        let analysis = self
-            .analyze(vec![text])
+        let verdict = self
+            .judge_with(rules, content_type, vec![text])
             .await?
             .pop()
             .ok_or(ModerationError::Unavailable)?;
-        let decision = rules.decide(content_type, &analysis);
-        if decision.applied() == crate::rules::Action::Reject {
+        if verdict.decision.applied() == crate::rules::Action::Reject {
             return Err(ModerationError::Rejected {
-                reasons: decision.reasons(),
-                decision: Box::new(decision),
+                reasons: verdict.decision.reasons(),
+                decision: Box::new(verdict.decision),
             });
         }
-        Ok(Verdict { analysis, decision })
+        Ok(verdict)
     }
 
     /// Judges the text of one piece of content about to be written; a

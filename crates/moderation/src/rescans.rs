@@ -21,9 +21,12 @@ use warden_tenancy::schema::{messages, moderation_rescans, products, reviews, se
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::ModerationError;
+use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
 use crate::moderator::Moderator;
 use crate::results::{self, Source};
+
+const STAFF_ONLY: &str = "only moderators and administrators may run rescans";
 
 /// The queue's name for rescan jobs.
 pub const JOB_KIND: &str = "moderation.rescan";
@@ -89,16 +92,6 @@ struct Cursor {
     after: Option<Uuid>,
 }
 
-fn require_staff(actor: &Actor) -> Result<(), ModerationError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(ModerationError::Forbidden(
-            "only moderators and administrators may run rescans".into(),
-        ))
-    }
-}
-
 async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError> {
     Ok(match t {
         ContentType::Product => {
@@ -116,7 +109,7 @@ async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError
 
 /// Asks for a rescan: records it and queues its job in one transaction.
 pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     let run_at = body.run_at;
     if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
         return Err(ModerationError::Invalid(
@@ -175,7 +168,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
 
 /// Reads a rescan.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rescan, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn, id).await }.scope_boxed()
     })
@@ -214,7 +207,9 @@ async fn page_of(
             .load::<(Uuid, String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(id, title, description, s)| (id, content::product_text(&title, &description), s))
+            .map(|(id, title, description, s)| {
+                (id, content::title_and_description(&title, &description), s)
+            })
             .collect(),
         ContentType::Review => {
             reviews::table
@@ -247,7 +242,9 @@ async fn page_of(
             .load::<(Uuid, String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(id, name, description, s)| (id, content::product_text(&name, &description), s))
+            .map(|(id, name, description, s)| {
+                (id, content::title_and_description(&name, &description), s)
+            })
             .collect(),
     })
 }
@@ -398,7 +395,7 @@ pub async fn run_page(
 }
 
 /// Marks a rescan failed for good.
-pub async fn mark_failed(
+async fn mark_failed(
     db: &Db,
     tenant: TenantId,
     id: Uuid,
@@ -422,6 +419,20 @@ pub async fn mark_failed(
     .await
 }
 
+/// The rescan a job works on.
+fn rescan_of(job: &queue::Job) -> Result<Uuid, ModerationError> {
+    job.payload
+        .get("rescan_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<Uuid>().ok())
+        .ok_or_else(|| ModerationError::Invalid("rescan job without rescan_id".into()))
+}
+
+/// Records that a rescan job failed for good (its attempts are used up).
+pub async fn job_failed(db: &Db, job: &queue::Job, error: &str) -> Result<(), ModerationError> {
+    mark_failed(db, job.tenant(), rescan_of(job)?, error).await
+}
+
 /// Runs one claimed rescan job to its end, extending the lease between pages.
 pub async fn run_job(
     db: &Db,
@@ -429,12 +440,7 @@ pub async fn run_job(
     job: &queue::Job,
     worker: &str,
 ) -> Result<(), ModerationError> {
-    let id = job
-        .payload
-        .get("rescan_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse::<Uuid>().ok())
-        .ok_or_else(|| ModerationError::Invalid("rescan job without rescan_id".into()))?;
+    let id = rescan_of(job)?;
     loop {
         match run_page(db, moderator, job.tenant(), id).await? {
             Progress::Done => return Ok(()),

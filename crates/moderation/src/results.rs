@@ -11,10 +11,13 @@ use warden_tenancy::schema::moderation_results;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;
+use crate::access::require_staff;
 use crate::content::{ContentType, ModerationStatus};
 use crate::moderator::Verdict;
 use crate::reviews;
 use crate::rules::Action;
+
+const STAFF_ONLY: &str = "only staff may read moderation results";
 
 /// Why a decision was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,16 +176,6 @@ pub struct ResultFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-fn require_staff(actor: &Actor) -> Result<(), ModerationError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(ModerationError::Forbidden(
-            "only staff may read moderation results".into(),
-        ))
-    }
-}
-
 /// Lists recorded decisions, newest first.
 pub async fn list(
     db: &Db,
@@ -190,7 +183,7 @@ pub async fn list(
     filter: ResultFilter,
     page: PageRequest,
 ) -> Result<Page<ModerationResult>, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_results::table
@@ -226,7 +219,7 @@ pub async fn list(
 
 /// Reads one recorded decision.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ModerationResult, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_results::table

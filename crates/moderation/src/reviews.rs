@@ -13,7 +13,10 @@ use warden_tenancy::schema::{moderation_review_history, moderation_reviews};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;
+use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
+
+const STAFF_ONLY: &str = "only moderators and administrators may review content";
 
 /// How long a claim lasts unless decided.
 pub const CLAIM_TTL_SECS: i64 = 15 * 60;
@@ -196,16 +199,6 @@ pub(crate) async fn supersede_open(
     Ok(())
 }
 
-fn require_staff(actor: &Actor) -> Result<(), ModerationError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(ModerationError::Forbidden(
-            "only moderators and administrators may review content".into(),
-        ))
-    }
-}
-
 /// Filters of the queue.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -222,7 +215,7 @@ pub async fn list(
     filter: QueueFilter,
     page: PageRequest,
 ) -> Result<Page<ReviewItem>, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_reviews::table
@@ -267,7 +260,7 @@ async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationE
 
 /// Reads an item with its history.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { detail(conn, id).await }.scope_boxed()
     })
@@ -279,7 +272,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Moder
 /// unclaimed, its claim has lapsed, or the actor already holds it. Escalated
 /// items are for administrators.
 pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -333,7 +326,7 @@ pub async fn decide(
     id: Uuid,
     body: DecisionBody,
 ) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     if body.note.chars().count() > 2000 {
         return Err(ModerationError::Invalid(
             "note must be at most 2000 characters".into(),

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use warden_moderation::Moderator;
 use warden_moderation::rescans;
-use warden_tenancy::{Db, TenantId, queue};
+use warden_moderation::{ModerationError, Moderator};
+use warden_tenancy::{Db, TenancyError, TenantId, queue};
 
 /// How long to wait for work when the queue is empty.
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -32,26 +32,7 @@ pub async fn run(
         match queue::claim(&db, &worker, &[rescans::JOB_KIND], only, rescans::LEASE).await {
             Ok(Some(job)) => {
                 let outcome = rescans::run_job(&db, &moderator, &job, &worker).await;
-                let settled = match outcome {
-                    Ok(()) => queue::complete(&db, job.id).await,
-                    Err(e) => {
-                        tracing::warn!(job = %job.id, error = %e, "background job failed");
-                        match queue::fail(&db, &job, &e.to_string(), RETRY_IN).await {
-                            Ok(false) => {
-                                let id = job.payload.get("rescan_id").and_then(|v| v.as_str());
-                                if let Some(id) = id.and_then(|s| s.parse().ok()) {
-                                    let _ =
-                                        rescans::mark_failed(&db, job.tenant(), id, &e.to_string())
-                                            .await;
-                                }
-                                Ok(())
-                            }
-                            Ok(true) => Ok(()),
-                            Err(e) => Err(e),
-                        }
-                    }
-                };
-                if let Err(e) = settled {
+                if let Err(e) = settle(&db, &job, outcome).await {
                     tracing::warn!(job = %job.id, error = %e, "could not settle job; its lease will lapse");
                 }
             }
@@ -64,6 +45,25 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Records how a job ended: done, to be retried, or (attempts used up)
+/// failed for good, which its rescan records too.
+async fn settle(
+    db: &Db,
+    job: &queue::Job,
+    outcome: Result<(), ModerationError>,
+) -> Result<(), TenancyError> {
+    let Err(e) = outcome else {
+        return queue::complete(db, job.id).await;
+    };
+    tracing::warn!(job = %job.id, error = %e, "background job failed");
+    if !queue::fail(db, job, &e.to_string(), RETRY_IN).await?
+        && let Err(mark) = rescans::job_failed(db, job, &e.to_string()).await
+    {
+        tracing::warn!(job = %job.id, error = %mark, "could not mark the rescan failed");
+    }
+    Ok(())
 }
 
 fn hostname() -> String {

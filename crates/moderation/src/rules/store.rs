@@ -18,8 +18,13 @@ use super::model::{
     SentimentCondition, ToxicityCondition, ValidRule,
 };
 use crate::ModerationError;
+use crate::access::{require_admin, require_staff};
 use crate::content::ContentType;
 use crate::text::PatternSet;
+
+const STAFF_ONLY: &str = "only staff may read moderation rules";
+
+const ADMIN_ONLY: &str = "only tenant administrators may change moderation rules";
 
 /// A stored rule, as the API shows it: the condition sits under its kind's name.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -157,26 +162,6 @@ impl RuleRow {
     }
 }
 
-fn require_admin(actor: &Actor) -> Result<(), ModerationError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ModerationError::Forbidden(
-            "only tenant administrators may change moderation rules".into(),
-        ))
-    }
-}
-
-fn require_staff(actor: &Actor) -> Result<(), ModerationError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(ModerationError::Forbidden(
-            "only staff may read moderation rules".into(),
-        ))
-    }
-}
-
 fn condition_json(rule: &ValidRule) -> Result<serde_json::Value, ModerationError> {
     serde_json::to_value(&rule.condition).map_err(|e| ModerationError::Invalid(e.to_string()))
 }
@@ -206,7 +191,7 @@ async fn audit(
 
 /// Creates a rule.
 pub async fn create(db: &Db, actor: &Actor, body: RuleBody) -> Result<Rule, ModerationError> {
-    require_admin(actor)?;
+    require_admin(actor, ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -243,7 +228,7 @@ pub async fn replace(
     id: Uuid,
     body: RuleBody,
 ) -> Result<Rule, ModerationError> {
-    require_admin(actor)?;
+    require_admin(actor, ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -276,7 +261,7 @@ pub async fn replace(
 
 /// Deletes a rule. Decisions already made keep its id, name and explanation.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationError> {
-    require_admin(actor)?;
+    require_admin(actor, ADMIN_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -295,7 +280,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationEr
 
 /// Reads a rule.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rule, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_rules::table
@@ -318,7 +303,7 @@ pub async fn list(
     actor: &Actor,
     page: PageRequest,
 ) -> Result<Page<Rule>, ModerationError> {
-    require_staff(actor)?;
+    require_staff(actor, STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_rules::table

@@ -1,0 +1,24 @@
+//! Who may do what in moderation: one check per role level, each refusal
+//! saying what was refused.
+
+use warden_tenancy::Actor;
+
+use crate::ModerationError;
+
+/// Tenant administrators (and platform administrators acting in the tenant).
+pub(crate) fn require_admin(actor: &Actor, refused: &str) -> Result<(), ModerationError> {
+    allow(actor.is_admin(), refused)
+}
+
+/// Administrators and moderators.
+pub(crate) fn require_staff(actor: &Actor, refused: &str) -> Result<(), ModerationError> {
+    allow(actor.is_staff(), refused)
+}
+
+fn allow(allowed: bool, refused: &str) -> Result<(), ModerationError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ModerationError::Forbidden(refused.to_owned()))
+    }
+}
