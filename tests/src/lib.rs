@@ -7,6 +7,7 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -19,7 +20,8 @@ use warden_moderation::models::ModelPaths;
 use warden_quotas::limiter::FailMode;
 use warden_server::auth::{MintRequest, mint_hs256};
 use warden_server::config::{
-    AuditConfig, Config, JwtConfig, LiveConfig, LogFormat, ModerationConfig, RateLimitConfig,
+    AuditConfig, BehaviorConfig, Config, JwtConfig, LiveConfig, LogFormat, ModerationConfig,
+    RateLimitConfig,
 };
 use warden_server::{AppState, app, load_redoc};
 
@@ -91,6 +93,15 @@ pub fn test_config() -> Config {
             // Test processes share one database: a worker here would take other
             // tests' jobs. Tests run a worker for their own tenant instead.
             run_jobs: false,
+        },
+        // Real Redis, as replicas use it; a fresh key prefix per test server.
+        behavior: BehaviorConfig {
+            enabled: true,
+            queue: 4096,
+            redis_url: Some(
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            ),
+            redis_prefix: format!("warden-test:bh:{}", Uuid::now_v7()),
         },
     }
 }
@@ -213,10 +224,18 @@ impl TestApp {
 
     /// Starts a server with `config` on a free loopback port.
     pub async fn start_with(config: Config) -> Self {
+        Self::start_with_clock(config, Arc::new(warden_enforcement::SystemClock)).await
+    }
+
+    /// Starts a server whose enforcement runs on `clock`.
+    pub async fn start_with_clock(
+        config: Config,
+        clock: Arc<dyn warden_enforcement::Clock>,
+    ) -> Self {
         install_crypto();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let state = web::Data::new(AppState::new(config.clone()).unwrap());
+        let state = web::Data::new(AppState::with_clock(config.clone(), clock).unwrap());
         let redoc = load_redoc(&config);
         let server_state = state.clone();
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();

@@ -263,7 +263,7 @@ pub async fn create(
     let verdict = match &message {
         Some(body) => Some(
             moderator
-                .screen(db, actor.tenant, ContentType::Message, body.clone())
+                .screen(db, actor, ContentType::Message, None, body.clone())
                 .await?,
         ),
         None => None,
@@ -425,7 +425,7 @@ pub async fn post_message(
     let body = validate::text("body", &new.body, 1, MAX_BODY_CHARS)?;
     let kind = new.author_kind.unwrap_or_default();
     let verdict = moderator
-        .screen(db, actor.tenant, ContentType::Message, body.clone())
+        .screen(db, actor, ContentType::Message, None, body.clone())
         .await?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {

@@ -147,8 +147,9 @@ pub async fn create(
     let verdict = moderator
         .screen(
             db,
-            tenant,
+            actor,
             ContentType::Product,
+            None,
             title_and_description(&title, &description),
         )
         .await?;
@@ -334,7 +335,7 @@ pub async fn update(
             description.as_deref().unwrap_or(&before.description),
         );
         let verdict = moderator
-            .screen(db, actor.tenant, ContentType::Product, text)
+            .screen(db, &actor, ContentType::Product, Some(id), text)
             .await?;
         Some((verdict, before.title, before.description))
     } else {

@@ -103,7 +103,7 @@ pub async fn create(
     } else {
         Some(
             moderator
-                .screen(db, tenant, ContentType::Review, body.clone())
+                .screen(db, actor, ContentType::Review, None, body.clone())
                 .await?,
         )
     };

@@ -81,8 +81,9 @@ pub async fn upsert_mine(
     let verdict = moderator
         .screen(
             db,
-            tenant,
+            actor,
             ContentType::SellerProfile,
+            None,
             title_and_description(&store_name, &description),
         )
         .await?;

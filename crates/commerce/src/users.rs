@@ -20,8 +20,12 @@ use crate::{Actor, CommerceError, Role, validate};
 pub enum UserStatus {
     /// May act.
     Active,
-    /// Refused on every request (403 `user_disabled`).
+    /// Refused on every request (403 `user_disabled`, or `user_banned` when a
+    /// permanent ban disabled it).
     Disabled,
+    /// Temporarily banned until `banned_until` (403 `user_banned`); set only
+    /// by enforcement.
+    Banned,
 }
 
 impl UserStatus {
@@ -29,14 +33,15 @@ impl UserStatus {
         match self {
             Self::Active => "active",
             Self::Disabled => "disabled",
+            Self::Banned => "banned",
         }
     }
 
     fn parse(s: &str) -> Self {
-        if s == "disabled" {
-            Self::Disabled
-        } else {
-            Self::Active
+        match s {
+            "disabled" => Self::Disabled,
+            "banned" => Self::Banned,
+            _ => Self::Active,
         }
     }
 }
@@ -56,6 +61,10 @@ pub struct User {
     pub roles: Vec<Role>,
     /// Whether the user may act.
     pub status: UserStatus,
+    /// End of a temporary ban.
+    pub banned_until: Option<DateTime<Utc>>,
+    /// The violation whose ban holds the account (temporary or permanent).
+    pub ban_violation_id: Option<Uuid>,
     /// First seen at.
     pub created_at: DateTime<Utc>,
     /// Last changed at.
@@ -74,6 +83,8 @@ struct UserRow {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    banned_until: Option<DateTime<Utc>>,
+    ban_violation_id: Option<Uuid>,
 }
 
 impl From<UserRow> for User {
@@ -85,6 +96,8 @@ impl From<UserRow> for User {
             display_name: r.display_name,
             roles: r.roles.iter().filter_map(|s| Role::parse(s)).collect(),
             status: UserStatus::parse(&r.status),
+            banned_until: r.banned_until,
+            ban_violation_id: r.ban_violation_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -111,10 +124,65 @@ pub struct UserRef {
     pub id: Uuid,
     /// Status.
     pub status: UserStatus,
+    /// End of a temporary ban.
+    pub banned_until: Option<DateTime<Utc>>,
+    /// The violation whose ban holds the account.
+    pub ban_violation_id: Option<Uuid>,
 }
 
-/// Id, status, e-mail, name and roles of a stored user, as `sync` compares them.
-type SyncedRow = (Uuid, String, Option<String>, Option<String>, Vec<String>);
+impl UserRef {
+    /// Why the user may not act at `now`, if they may not.
+    pub fn refusal(&self, now: DateTime<Utc>) -> Option<Refusal> {
+        match self.status {
+            UserStatus::Active => None,
+            // A ban that has run out no longer refuses, even before the expiry
+            // job has restored the row.
+            UserStatus::Banned => self
+                .banned_until
+                .filter(|until| *until > now)
+                .map(|until| Refusal::Banned { until: Some(until) }),
+            UserStatus::Disabled if self.ban_violation_id.is_some() => {
+                Some(Refusal::Banned { until: None })
+            }
+            UserStatus::Disabled => Some(Refusal::Disabled),
+        }
+    }
+}
+
+/// Why a user is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Disabled by an administrator.
+    Disabled,
+    /// Banned until `until`, or for good when `None`.
+    Banned {
+        /// End of the ban.
+        until: Option<DateTime<Utc>>,
+    },
+}
+
+/// Id, status, ban, e-mail, name and roles of a stored user, as `sync` compares them.
+type SyncedRow = (
+    Uuid,
+    String,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+);
+
+/// What `sync` reads back from the row it wrote.
+type Returned = (Uuid, String, Option<DateTime<Utc>>, Option<Uuid>);
+
+fn user_ref((id, status, banned_until, ban_violation_id): Returned) -> UserRef {
+    UserRef {
+        id,
+        status: UserStatus::parse(&status),
+        banned_until,
+        ban_violation_id,
+    }
+}
 
 /// Finds the user row for `identity` in `tenant`, creating it on first sight and
 /// refreshing e-mail, name and roles when the token's differ from the row's.
@@ -146,6 +214,8 @@ pub async fn sync(
                 .select((
                     users::id,
                     users::status,
+                    users::banned_until,
+                    users::ban_violation_id,
                     users::email,
                     users::display_name,
                     users::roles,
@@ -153,17 +223,14 @@ pub async fn sync(
                 .first(conn)
                 .await
                 .optional()?;
-            if let Some((id, status, e, n, r)) = &existing
+            if let Some((id, status, until, ban, e, n, r)) = &existing
                 && *e == email
                 && *n == name
                 && *r == roles
             {
-                return Ok(UserRef {
-                    id: *id,
-                    status: UserStatus::parse(status),
-                });
+                return Ok(user_ref((*id, status.clone(), *until, *ban)));
             }
-            if let Some((id, _, _, _, before)) = &existing
+            if let Some((id, _, _, _, _, _, before)) = &existing
                 && *before != roles
             {
                 // Roles come from the identity provider; a change is recorded
@@ -184,14 +251,19 @@ pub async fn sync(
                 users::roles.eq(&roles),
                 users::updated_at.eq(diesel::dsl::now),
             );
-            let (id, status): (Uuid, String) = if existing.is_some() {
+            let row: Returned = if existing.is_some() {
                 diesel::update(users::table.filter(users::subject.eq(&subject)))
                     .set(refresh)
-                    .returning((users::id, users::status))
+                    .returning((
+                        users::id,
+                        users::status,
+                        users::banned_until,
+                        users::ban_violation_id,
+                    ))
                     .get_result(conn)
                     .await?
             } else {
-                let inserted: Option<(Uuid, String)> = diesel::insert_into(users::table)
+                let inserted: Option<Returned> = diesel::insert_into(users::table)
                     .values((
                         users::tenant_id.eq(tenant.as_uuid()),
                         users::id.eq(Uuid::now_v7()),
@@ -202,7 +274,12 @@ pub async fn sync(
                     ))
                     .on_conflict((users::tenant_id, users::subject))
                     .do_nothing()
-                    .returning((users::id, users::status))
+                    .returning((
+                        users::id,
+                        users::status,
+                        users::banned_until,
+                        users::ban_violation_id,
+                    ))
                     .get_result(conn)
                     .await
                     .optional()?;
@@ -220,16 +297,18 @@ pub async fn sync(
                     None => {
                         diesel::update(users::table.filter(users::subject.eq(&subject)))
                             .set(refresh)
-                            .returning((users::id, users::status))
+                            .returning((
+                                users::id,
+                                users::status,
+                                users::banned_until,
+                                users::ban_violation_id,
+                            ))
                             .get_result(conn)
                             .await?
                     }
                 }
             };
-            Ok(UserRef {
-                id,
-                status: UserStatus::parse(&status),
-            })
+            Ok(user_ref(row))
         }
         .scope_boxed()
     })
@@ -317,6 +396,11 @@ pub async fn update(
             "only tenant administrators may change users",
         ));
     }
+    if patch.status == UserStatus::Banned {
+        return Err(CommerceError::Invalid(
+            "status: banned is set by enforcement (POST /violations), not here".into(),
+        ));
+    }
     if id == actor.user_id && patch.status == UserStatus::Disabled {
         return Err(CommerceError::Conflict(
             "you cannot disable your own account".into(),
@@ -336,6 +420,9 @@ pub async fn update(
             let user = diesel::update(users::table.filter(users::id.eq(id)))
                 .set((
                     users::status.eq(patch.status.as_str()),
+                    // An administrator's decision replaces any ban in force.
+                    users::banned_until.eq(None::<DateTime<Utc>>),
+                    users::ban_violation_id.eq(None::<Uuid>),
                     users::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(UserRow::as_returning())

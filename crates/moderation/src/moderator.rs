@@ -4,13 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use warden_tenancy::{Db, TenantId};
+use uuid::Uuid;
+use warden_tenancy::{Actor, Db, TenantId};
 
 use crate::ModerationError;
 use crate::analysis::Analysis;
 use crate::content::ContentType;
 use crate::inference::{InferencePool, PoolConfig};
 use crate::models::{ModelPaths, SharedModelData};
+use crate::results;
 use crate::rules::{Decision, RuleSet, store};
 use crate::subjectivity::Lexicon;
 use crate::text::{NormalizedText, detect, find_entities};
@@ -155,25 +157,46 @@ impl Moderator {
             .pop()
             .ok_or(ModerationError::Unavailable)?;
         if verdict.decision.applied() == crate::rules::Action::Reject {
-            return Err(ModerationError::Rejected {
-                reasons: verdict.decision.reasons(),
-                decision: Box::new(verdict.decision),
-            });
+            return Err(rejected(verdict));
         }
         Ok(verdict)
     }
 
-    /// Judges the text of one piece of content about to be written; a
-    /// rejection becomes [`ModerationError::Rejected`] so nothing is written.
+    /// Judges the text of one piece of content `author` is about to write
+    /// (`content_id` when it exists already); a rejection becomes
+    /// [`ModerationError::Rejected`] so nothing is written, and is recorded
+    /// with a violation against the author (see [`results::record_rejection`]).
     pub async fn screen(
         &self,
         db: &Db,
-        tenant: TenantId,
+        author: &Actor,
         content_type: ContentType,
+        content_id: Option<Uuid>,
         text: String,
     ) -> Result<Verdict, ModerationError> {
-        let rules = self.rules(db, tenant).await?;
-        self.screen_with(&rules, content_type, text).await
+        let rules = self.rules(db, author.tenant).await?;
+        let verdict = self
+            .judge_with(&rules, content_type, vec![text])
+            .await?
+            .pop()
+            .ok_or(ModerationError::Unavailable)?;
+        if verdict.decision.applied() == crate::rules::Action::Reject {
+            if let Err(e) =
+                results::record_rejection(db, author, content_type, content_id, &verdict).await
+            {
+                // The author still gets the rejection; the record is what is lost.
+                tracing::error!(error = %e, "rejected content could not be recorded");
+            }
+            return Err(rejected(verdict));
+        }
+        Ok(verdict)
+    }
+}
+
+fn rejected(verdict: Verdict) -> ModerationError {
+    ModerationError::Rejected {
+        reasons: verdict.decision.reasons(),
+        decision: Box::new(verdict.decision),
     }
 }
 

@@ -10,6 +10,10 @@ use uuid::Uuid;
 use warden_tenancy::schema::moderation_results;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
+use warden_enforcement::model::Source as ViolationSource;
+use warden_enforcement::violations::ViolationRequest;
+use warden_enforcement::{EnforcementError, Severity, SourceKind, ViolationType, jobs};
+
 use crate::ModerationError;
 use crate::access::require_staff;
 use crate::content::{ContentType, ModerationStatus};
@@ -129,6 +133,60 @@ pub async fn record_only(
         .execute(conn)
         .await?;
     Ok((inserted == 1).then_some(id))
+}
+
+/// Records a write that moderation rejected, in its own transaction (the
+/// write itself rolled back or never began): the result row, and a request
+/// for a `content` violation against the author, sourced from that result so
+/// it is recorded once. `content_id` is the content's id when it exists (an
+/// edit), the nil id when it was never created.
+pub async fn record_rejection(
+    db: &Db,
+    author: &Actor,
+    content_type: ContentType,
+    content_id: Option<Uuid>,
+    verdict: &Verdict,
+) -> Result<Uuid, ModerationError> {
+    let tenant = author.tenant;
+    let user_id = author.user_id;
+    let reason = format!(
+        "{} rejected by moderation: {}",
+        content_type.as_str(),
+        verdict.decision.reasons().join("; ")
+    );
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let id = record_only(
+                conn,
+                tenant,
+                content_type,
+                content_id.unwrap_or(Uuid::nil()),
+                verdict,
+                Source::Write,
+            )
+            .await?
+            .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
+            let request = ViolationRequest {
+                user_id,
+                violation_type: ViolationType::Content,
+                severity: Severity::Medium,
+                source: ViolationSource {
+                    kind: SourceKind::Moderation,
+                    id: Some(id),
+                },
+                reason: reason.chars().take(2000).collect(),
+            };
+            jobs::enqueue_violation(conn, tenant, &request)
+                .await
+                .map_err(|e| match e {
+                    EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
+                    other => ModerationError::Invalid(other.to_string()),
+                })?;
+            Ok(id)
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Records the decision about content being written, inside the transaction

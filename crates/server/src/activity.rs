@@ -71,6 +71,25 @@ fn resource_type(route: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The tenant whose behavior patterns see `event`: its own, or for a failed
+/// authentication the (existing) tenant the request named, so that patterns
+/// such as "too many failed logins per IP" see attempts on their tenant.
+async fn behavior_tenant(state: &AppState, event: &ActivityEvent) -> Option<TenantId> {
+    if let Some(t) = event.tenant {
+        return Some(t);
+    }
+    if event.action != "auth_failure" {
+        return None;
+    }
+    let claimed: TenantId = event.claimed_tenant.as_deref()?.trim().parse().ok()?;
+    state
+        .tenants
+        .lookup(claimed)
+        .await
+        .ok()
+        .map(|t| TenantId::new(t.id))
+}
+
 /// Middleware recording every request.
 pub async fn middleware(
     req: ServiceRequest,
@@ -167,6 +186,11 @@ pub async fn middleware(
     }
     if event.tenant.is_none() {
         event.claimed_tenant = claimed_tenant;
+    }
+    if state.config.behavior.enabled
+        && let Some(tenant) = behavior_tenant(&state, &event).await
+    {
+        state.detector.observe(tenant, event.clone()).await;
     }
     if let Err(e) = state.audit.record(event).await {
         tracing::error!(error = %e, "activity event could not be queued");

@@ -12,8 +12,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, audit, conversations, docs, health, live, metrics, moderation, orders, products,
-    reviews, sellers, tenants, usage, users,
+    ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation, orders,
+    products, reviews, sellers, tenants, usage, users, violations,
 };
 use crate::state::AppState;
 use crate::{activity, extract, rate_limit, request_id, tenant_context};
@@ -99,6 +99,8 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     usage::register(cfg);
     audit::register(cfg);
     moderation::register(cfg);
+    violations::register(cfg);
+    behavior::register(cfg);
 }
 
 /// The OpenAPI document of the API.

@@ -66,6 +66,22 @@ pub struct Config {
     pub live: LiveConfig,
     /// Content moderation models and workers.
     pub moderation: ModerationConfig,
+    /// Real-time behavior detection.
+    pub behavior: BehaviorConfig,
+}
+
+/// Behavior-detection settings.
+#[derive(Clone, Debug)]
+pub struct BehaviorConfig {
+    /// Whether activity is evaluated against behavior patterns (`BEHAVIOR=off` to stop).
+    pub enabled: bool,
+    /// Events waiting for evaluation before requests wait (`BEHAVIOR_QUEUE`).
+    pub queue: usize,
+    /// Redis for window counters and cooldowns shared by replicas (`REDIS_URL`);
+    /// without it, windows are per process.
+    pub redis_url: Option<String>,
+    /// Prefix of the Redis keys (`BEHAVIOR_REDIS_PREFIX`).
+    pub redis_prefix: String,
 }
 
 /// Content-moderation settings.
@@ -227,6 +243,12 @@ impl Config {
                 resume_buffer: parsed("WS_RESUME_BUFFER", 1_000usize)?.max(1),
             },
             moderation: ModerationConfig::from_env()?,
+            behavior: BehaviorConfig {
+                enabled: on_off("BEHAVIOR")?,
+                queue: parsed("BEHAVIOR_QUEUE", 65_536usize)?.max(1),
+                redis_url: var("REDIS_URL"),
+                redis_prefix: var("BEHAVIOR_REDIS_PREFIX").unwrap_or_else(|| "warden:bh".into()),
+            },
         })
     }
 }

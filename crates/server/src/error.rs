@@ -6,7 +6,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use warden_audit::AuditError;
+use warden_behavior::BehaviorError;
 use warden_commerce::CommerceError;
+use warden_enforcement::EnforcementError;
 use warden_moderation::ModerationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
@@ -48,6 +50,10 @@ pub enum ErrorCode {
     TenantMismatch,
     /// The caller's account is disabled.
     UserDisabled,
+    /// The caller's account is banned; `until` says until when (`null`: for good).
+    UserBanned,
+    /// Behavior window counters (Redis) cannot be reached.
+    WindowStoreUnavailable,
     /// Selling needs a seller profile first.
     SellerProfileRequired,
     /// Nothing here (or nothing the caller may know of).
@@ -141,6 +147,12 @@ impl ErrorCode {
                 "Token not valid for this tenant",
             ),
             UserDisabled => (StatusCode::FORBIDDEN, "user_disabled", "User disabled"),
+            UserBanned => (StatusCode::FORBIDDEN, "user_banned", "User banned"),
+            WindowStoreUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "window_store_unavailable",
+                "Behavior counters unavailable",
+            ),
             SellerProfileRequired => (
                 StatusCode::FORBIDDEN,
                 "seller_profile_required",
@@ -411,6 +423,42 @@ impl From<ModerationError> for ApiError {
     }
 }
 
+impl From<EnforcementError> for ApiError {
+    fn from(e: EnforcementError) -> Self {
+        match e {
+            EnforcementError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            EnforcementError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            EnforcementError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            EnforcementError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            EnforcementError::Tenancy(t) => t.into(),
+            EnforcementError::Audit(a) => a.into(),
+        }
+    }
+}
+
+impl From<BehaviorError> for ApiError {
+    fn from(e: BehaviorError) -> Self {
+        match e {
+            BehaviorError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            BehaviorError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            BehaviorError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            BehaviorError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            BehaviorError::WindowStore(cause) => {
+                tracing::error!(%cause, "behavior window store failed");
+                Self::new(
+                    ErrorCode::WindowStoreUnavailable,
+                    "behavior counters are unavailable; retry later",
+                )
+            }
+            BehaviorError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
 impl From<AuditError> for ApiError {
     fn from(e: AuditError) -> Self {
         match e {
@@ -473,6 +521,8 @@ mod tests {
             TenantSuspended,
             TenantMismatch,
             UserDisabled,
+            UserBanned,
+            WindowStoreUnavailable,
             SellerProfileRequired,
             NotFound,
             MethodNotAllowed,

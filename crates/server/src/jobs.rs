@@ -2,41 +2,96 @@
 //! each to the domain function of its kind. Every replica may run one; the
 //! queue's `SKIP LOCKED` claim keeps them from taking the same job.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use warden_enforcement::{Clock, EnforcementError};
 use warden_moderation::rescans;
 use warden_moderation::{ModerationError, Moderator};
 use warden_tenancy::{Db, TenancyError, TenantId, queue};
+
+use crate::state::{UserCache, forget_user};
 
 /// How long to wait for work when the queue is empty.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Wait before retrying a job that failed.
 const RETRY_IN: Duration = Duration::from_secs(10);
 
+/// What jobs need.
+#[derive(Clone)]
+pub struct Runner {
+    /// Runtime pool.
+    pub db: Db,
+    /// Moderation, for rescans.
+    pub moderator: Moderator,
+    /// Enforcement's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The user cache, cleared for accounts a job changes.
+    pub users: UserCache,
+}
+
+/// How a job of any kind failed.
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error(transparent)]
+    Moderation(#[from] ModerationError),
+    #[error(transparent)]
+    Enforcement(#[from] EnforcementError),
+}
+
+/// Every job kind the runner takes.
+fn kinds() -> Vec<&'static str> {
+    let mut k = vec![rescans::JOB_KIND];
+    k.extend(warden_enforcement::jobs::KINDS);
+    k
+}
+
+impl Runner {
+    /// Runs one claimed job.
+    async fn run_one(&self, job: &queue::Job, worker: &str) -> Result<(), JobError> {
+        if job.kind == rescans::JOB_KIND {
+            return Ok(rescans::run_job(&self.db, &self.moderator, job, worker).await?);
+        }
+        let changed = warden_enforcement::jobs::run_job(&self.db, job, self.clock.now()).await?;
+        for c in changed {
+            forget_user(&self.users, job.tenant(), c.user_id);
+        }
+        Ok(())
+    }
+
+    /// Claims and runs the next ready job (of `only`'s tenant when given);
+    /// false when none was ready.
+    pub async fn run_next(
+        &self,
+        worker: &str,
+        only: Option<TenantId>,
+    ) -> Result<bool, TenancyError> {
+        let lease = rescans::LEASE.max(warden_enforcement::jobs::LEASE);
+        let Some(job) = queue::claim(&self.db, worker, &kinds(), only, lease).await? else {
+            return Ok(false);
+        };
+        let outcome = self.run_one(&job, worker).await;
+        if let Err(e) = settle(&self.db, &job, outcome).await {
+            tracing::warn!(job = %job.id, error = %e, "could not settle job; its lease will lapse");
+        }
+        Ok(true)
+    }
+}
+
 /// Runs jobs until `stop` turns true; the job in hand is finished first
 /// (shutdown waits for it, bounded by the caller's timeout; past that, its
 /// lease lapses and another replica resumes it). With `only`, takes just that
 /// tenant's jobs.
-pub async fn run(
-    db: Db,
-    moderator: Moderator,
-    mut stop: watch::Receiver<bool>,
-    only: Option<TenantId>,
-) {
+pub async fn run(runner: Runner, mut stop: watch::Receiver<bool>, only: Option<TenantId>) {
     let worker = format!("{}-{}", hostname(), uuid::Uuid::now_v7());
     loop {
         if *stop.borrow() {
             return;
         }
-        match queue::claim(&db, &worker, &[rescans::JOB_KIND], only, rescans::LEASE).await {
-            Ok(Some(job)) => {
-                let outcome = rescans::run_job(&db, &moderator, &job, &worker).await;
-                if let Err(e) = settle(&db, &job, outcome).await {
-                    tracing::warn!(job = %job.id, error = %e, "could not settle job; its lease will lapse");
-                }
-            }
-            Ok(None) => {
+        match runner.run_next(&worker, only).await {
+            Ok(true) => {}
+            Ok(false) => {
                 let _ = tokio::time::timeout(IDLE_POLL, stop.changed()).await;
             }
             Err(e) => {
@@ -48,17 +103,18 @@ pub async fn run(
 }
 
 /// Records how a job ended: done, to be retried, or (attempts used up)
-/// failed for good, which its rescan records too.
+/// failed for good, which a rescan records too.
 async fn settle(
     db: &Db,
     job: &queue::Job,
-    outcome: Result<(), ModerationError>,
+    outcome: Result<(), JobError>,
 ) -> Result<(), TenancyError> {
     let Err(e) = outcome else {
         return queue::complete(db, job.id).await;
     };
-    tracing::warn!(job = %job.id, error = %e, "background job failed");
+    tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "background job failed");
     if !queue::fail(db, job, &e.to_string(), RETRY_IN).await?
+        && job.kind == rescans::JOB_KIND
         && let Err(mark) = rescans::job_failed(db, job, &e.to_string()).await
     {
         tracing::warn!(job = %job.id, error = %mark, "could not mark the rescan failed");

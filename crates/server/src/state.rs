@@ -15,6 +15,10 @@ use warden_quotas::usage::UsageRecorder;
 use warden_audit::hub::Hub;
 use warden_audit::writer::{AuditWriter, WriterTask};
 
+use warden_behavior::detector::{Detector, SystemMetrics};
+use warden_behavior::operators::Operators;
+use warden_behavior::windows::{MemoryWindows, RedisWindows, WindowStore};
+use warden_enforcement::Clock;
 use warden_moderation::Moderator;
 use warden_moderation::inference::PoolConfig;
 
@@ -25,10 +29,40 @@ use crate::config::Config;
 /// process evicts it at once; one made through another replica shows within this time.
 pub const USER_CACHE_TTL: Duration = Duration::from_secs(10);
 
+/// Users already synced from their token: (tenant, subject) → (identity seen, row).
+pub type UserCache = Cache<(TenantId, String), (Identity, UserRef)>;
+
+/// Forgets the cached row of user `id` in `tenant` (after its status changed).
+/// Walks the cache: status changes are rare next to lookups.
+pub fn forget_user(users: &UserCache, tenant: TenantId, id: Uuid) {
+    let stale: Vec<(TenantId, String)> = users
+        .iter()
+        .filter(|(k, v)| k.0 == tenant && v.1.id == id)
+        .map(|(k, _)| (*k).clone())
+        .collect();
+    for k in stale {
+        users.invalidate(&k);
+    }
+}
+
+/// What a detection records about the system at the time.
+fn system_metrics(audit: AuditWriter) -> SystemMetrics {
+    Arc::new(move || {
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
+        serde_json::json!({
+            "audit_queue_depth": audit.queue_depth(),
+            "load_average_1m": load,
+        })
+    })
+}
+
 /// Tasks that outlive requests.
 struct Background {
     writer_task: WriterTask,
     listener: tokio::task::JoinHandle<()>,
+    detector_task: tokio::task::JoinHandle<()>,
     jobs: Option<(
         tokio::sync::watch::Sender<bool>,
         tokio::task::JoinHandle<()>,
@@ -45,7 +79,7 @@ pub struct AppState {
     /// Token verification.
     pub verifier: Arc<Verifier>,
     /// Users already synced from their token: (tenant, subject) → (identity seen, row).
-    pub users: Cache<(TenantId, String), (Identity, UserRef)>,
+    pub users: UserCache,
     /// Per-tenant limits (cached).
     pub limits: LimitsStore,
     /// The rate limiter.
@@ -58,6 +92,10 @@ pub struct AppState {
     pub hub: Hub,
     /// Content moderation.
     pub moderator: Moderator,
+    /// Real-time behavior detection.
+    pub detector: Detector,
+    /// The time enforcement runs on (bans start and end by it).
+    pub clock: Arc<dyn Clock>,
     /// Background tasks to stop at shutdown.
     background: Arc<Mutex<Option<Background>>>,
     /// Configuration.
@@ -67,6 +105,11 @@ pub struct AppState {
 impl AppState {
     /// Builds the state from configuration; the pool connects lazily.
     pub fn new(config: Config) -> anyhow::Result<Self> {
+        Self::with_clock(config, Arc::new(warden_enforcement::SystemClock))
+    }
+
+    /// Builds the state with enforcement running on `clock` (tests move it).
+    pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url, config.database_pool_size)?;
         let verifier = Verifier::new(&config.jwt).map_err(anyhow::Error::msg)?;
         let limiter = match &config.rate_limit.redis_url {
@@ -78,6 +121,17 @@ impl AppState {
             None => RateLimiter::in_process(Arc::new(SystemClock)),
         };
         let (audit, writer_task) = AuditWriter::start(db.clone(), config.audit.writer.clone());
+        let windows: Arc<dyn WindowStore> = match &config.behavior.redis_url {
+            Some(url) => Arc::new(RedisWindows::new(url, &config.behavior.redis_prefix)?),
+            None => Arc::new(MemoryWindows::new()),
+        };
+        let (detector, detector_task) = Detector::start(
+            db.clone(),
+            windows,
+            Arc::new(Operators::builtin()),
+            system_metrics(audit.clone()),
+            config.behavior.queue,
+        );
         let hub = Hub::new(config.live.resume_buffer);
         let listener = hub.listen(config.database_url.clone(), db.clone());
         let moderator = Moderator::start(
@@ -88,22 +142,33 @@ impl AppState {
                 ..PoolConfig::default()
             },
         )?;
+        let users = Cache::builder()
+            .max_capacity(200_000)
+            .time_to_live(USER_CACHE_TTL)
+            .build();
         let jobs = config.moderation.run_jobs.then(|| {
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let task = tokio::spawn(crate::jobs::run(
-                db.clone(),
-                moderator.clone(),
+                crate::jobs::Runner {
+                    db: db.clone(),
+                    moderator: moderator.clone(),
+                    clock: clock.clone(),
+                    users: users.clone(),
+                },
                 stopped,
                 None,
             ));
             (stop, task)
         });
         Ok(Self {
+            clock,
+            detector,
             audit,
             hub,
             background: Arc::new(Mutex::new(Some(Background {
                 writer_task,
                 listener,
+                detector_task,
                 jobs,
             }))),
             moderator,
@@ -113,25 +178,24 @@ impl AppState {
             tenants: TenantRegistry::new(db.clone()),
             db,
             verifier: Arc::new(verifier),
-            users: Cache::builder()
-                .max_capacity(200_000)
-                .time_to_live(USER_CACHE_TTL)
-                .build(),
+            users,
             config: Arc::new(config),
         })
     }
 
+    /// A job runner sharing this state's pool, models, clock and user cache.
+    pub fn job_runner(&self) -> crate::jobs::Runner {
+        crate::jobs::Runner {
+            db: self.db.clone(),
+            moderator: self.moderator.clone(),
+            clock: self.clock.clone(),
+            users: self.users.clone(),
+        }
+    }
+
     /// Forgets the cached row of user `id` in `tenant` (after its status changed).
     pub fn forget_user(&self, tenant: TenantId, id: Uuid) {
-        let stale: Vec<(TenantId, String)> = self
-            .users
-            .iter()
-            .filter(|(k, v)| k.0 == tenant && v.1.id == id)
-            .map(|(k, _)| (*k).clone())
-            .collect();
-        for k in stale {
-            self.users.invalidate(&k);
-        }
+        forget_user(&self.users, tenant, id);
     }
 
     /// Graceful shutdown, after the server stopped taking requests: ends live
@@ -156,6 +220,14 @@ impl AppState {
                     );
                 }
             }
+            // Events already queued are evaluated (their detections written) first.
+            if tokio::time::timeout(self.config.shutdown_timeout, self.detector.drain())
+                .await
+                .is_err()
+            {
+                tracing::warn!("behavior detector did not drain in time");
+            }
+            b.detector_task.abort();
             if let Err(e) = b.writer_task.shutdown(self.config.shutdown_timeout).await {
                 tracing::error!(error = %e, "activity log did not drain");
             }

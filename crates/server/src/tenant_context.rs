@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
-use warden_commerce::users::{self, UserStatus};
+use warden_commerce::users::{self, Refusal};
 use warden_commerce::{Actor, Role};
 use warden_tenancy::{TenantId, TenantStatus};
 
@@ -131,17 +131,42 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             user
         }
     };
-    if user.status == UserStatus::Disabled {
-        note(
-            req,
-            "disabled_user_refused",
-            Some(tenant_id),
-            serde_json::json!({ "user_id": user.id }),
-        );
-        return Err(ApiError::new(
-            ErrorCode::UserDisabled,
-            "your account is disabled",
-        ));
+    match user.refusal(state.clock.now()) {
+        None => {}
+        Some(Refusal::Disabled) => {
+            note(
+                req,
+                "disabled_user_refused",
+                Some(tenant_id),
+                serde_json::json!({ "user_id": user.id }),
+            );
+            return Err(ApiError::new(
+                ErrorCode::UserDisabled,
+                "your account is disabled",
+            ));
+        }
+        // A banned user may still read and appeal their violations: a ban
+        // that could not be appealed would make appeals pointless.
+        Some(Refusal::Banned { .. }) if is_appeal_route(req) => {}
+        Some(Refusal::Banned { until }) => {
+            note(
+                req,
+                "banned_user_refused",
+                Some(tenant_id),
+                serde_json::json!({ "user_id": user.id, "until": until }),
+            );
+            let detail = match until {
+                Some(t) => format!("your account is banned until {}", t.to_rfc3339()),
+                None => "your account is banned permanently".to_owned(),
+            };
+            return Err(ApiError::new(ErrorCode::UserBanned, detail)
+                .with_member("until", serde_json::to_value(until).unwrap_or_default())
+                .with_member("permanent", until.is_none())
+                .with_member(
+                    "violation_id",
+                    serde_json::to_value(user.ban_violation_id).unwrap_or_default(),
+                ));
+        }
     }
     Ok(Caller {
         actor: Actor {
@@ -151,6 +176,21 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         },
         principal,
     })
+}
+
+/// `GET /violations`, `GET /violations/{id}`, `POST /violations/{id}/appeal`.
+fn is_appeal_route(req: &ServiceRequest) -> bool {
+    let Some(rest) = req.path().strip_prefix("/api/v1/violations") else {
+        return false;
+    };
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let is_id = |s: &str| s.parse::<uuid::Uuid>().is_ok();
+    match (req.method().as_str(), segments.as_slice()) {
+        ("GET", []) => true,
+        ("GET", [id]) => is_id(id),
+        ("POST", [id, "appeal"]) => is_id(id),
+        _ => false,
+    }
 }
 
 /// Middleware for the tenant routes.

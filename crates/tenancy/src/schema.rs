@@ -24,6 +24,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        banned_until -> Nullable<Timestamptz>,
+        ban_violation_id -> Nullable<Uuid>,
     }
 }
 
@@ -337,6 +339,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    behavior_patterns (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        definition -> Jsonb,
+        severity -> Text,
+        mode -> Text,
+        enabled -> Bool,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    behavior_detections (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        pattern_id -> Nullable<Uuid>,
+        pattern_name -> Text,
+        severity -> Text,
+        mode -> Text,
+        source -> Text,
+        group_key -> Text,
+        actor_id -> Nullable<Uuid>,
+        confidence -> Float4,
+        observed -> Float8,
+        threshold -> Nullable<Float8>,
+        evidence -> Jsonb,
+        status -> Text,
+        reviewed_by -> Nullable<Uuid>,
+        review_note -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        detected_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    enforcement_ladders (tenant_id) {
+        tenant_id -> Uuid,
+        config -> Jsonb,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    violations (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        user_id -> Uuid,
+        #[sql_name = "type"]
+        violation_type -> Text,
+        severity -> Text,
+        source_kind -> Text,
+        source_id -> Nullable<Uuid>,
+        reason -> Text,
+        action -> Text,
+        ladder_step -> Int4,
+        ban_until -> Nullable<Timestamptz>,
+        status -> Text,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Uuid>,
+        resolved_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    violation_appeals (tenant_id, violation_id) {
+        tenant_id -> Uuid,
+        violation_id -> Uuid,
+        appellant_id -> Uuid,
+        text -> Text,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
@@ -360,4 +448,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_review_history,
     moderation_rescans,
     job_queue,
+    behavior_patterns,
+    behavior_detections,
+    enforcement_ladders,
+    violations,
+    violation_appeals,
 );

@@ -23,10 +23,13 @@ struct Targets {
     result: Uuid,
     review_item: Uuid,
     rescan: Uuid,
+    pattern: Uuid,
+    detection: Uuid,
+    violation: Uuid,
 }
 
 impl Targets {
-    fn ids(&self) -> [Uuid; 10] {
+    fn ids(&self) -> [Uuid; 13] {
         [
             self.user,
             self.seller,
@@ -38,6 +41,9 @@ impl Targets {
             self.result,
             self.review_item,
             self.rescan,
+            self.pattern,
+            self.detection,
+            self.violation,
         ]
     }
 }
@@ -61,6 +67,15 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             "/moderation/rescans/{id}",
             &format!("/moderation/rescans/{}", a.rescan),
         )
+        .replace(
+            "/behavior/patterns/{id}",
+            &format!("/behavior/patterns/{}", a.pattern),
+        )
+        .replace(
+            "/behavior/detections/{id}",
+            &format!("/behavior/detections/{}", a.detection),
+        )
+        .replace("/violations/{id}", &format!("/violations/{}", a.violation))
         .replace("/users/{id}", &format!("/users/{}", a.user))
         .replace("/sellers/{id}", &format!("/sellers/{}", a.seller))
         .replace("/products/{id}", &format!("/products/{}", a.product))
@@ -106,6 +121,28 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             Some(json!({"decision": "approve"}))
         }
         ("POST", "/api/v1/moderation/rescans") => Some(json!({})),
+        ("POST" | "PUT", "/api/v1/behavior/patterns" | "/api/v1/behavior/patterns/{id}") => Some(
+            json!({"name": "B pattern", "condition": {"field": "status", "op": "eq", "value": 418},
+                        "severity": "low"}),
+        ),
+        ("POST", "/api/v1/behavior/patterns/{id}/backtest") => {
+            Some(json!({"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}))
+        }
+        ("POST", "/api/v1/behavior/analyze") => Some(json!({"events": [{"action": "x"}]})),
+        ("POST", "/api/v1/behavior/detections/{id}/review") => Some(json!({"status": "dismissed"})),
+        // A violation of A's user, recorded from B.
+        ("POST", "/api/v1/violations") => Some(
+            json!({"user_id": a.user, "type": "content", "severity": "low", "reason": "from B"}),
+        ),
+        ("POST", "/api/v1/violations/{id}/resolve") => Some(json!({"notes": "from B"})),
+        ("POST", "/api/v1/violations/{id}/appeal") => Some(json!({"text": "from B"})),
+        ("POST", "/api/v1/violations/{id}/appeal/decision") => {
+            Some(json!({"decision": "overturn"}))
+        }
+        ("PUT", "/api/v1/enforcement/ladder") => Some(json!({
+            "steps": [{"action": "warning"}], "window_days": 30, "appeal_days": 5,
+            "auto_violation_confidence": 0.9
+        })),
         _ => None,
     };
     (path, body)
@@ -128,7 +165,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 22] = [
     "users",
     "seller_profiles",
     "products",
@@ -146,6 +183,11 @@ const TABLES: [&str; 17] = [
     "moderation_reviews",
     "moderation_review_history",
     "moderation_rescans",
+    "behavior_patterns",
+    "behavior_detections",
+    "enforcement_ladders",
+    "violations",
+    "violation_appeals",
 ];
 
 async fn row_counts(tenant: Uuid) -> Vec<i64> {
@@ -200,6 +242,41 @@ async fn tenant_b_never_touches_tenant_a() {
         )
         .await
         .id();
+    // A's behavior and enforcement records: a pattern that fired once, and a
+    // violation of A's buyer with an appeal.
+    let pattern = app
+        .post(
+            "/api/v1/behavior/patterns",
+            &a.admin,
+            json!({"name": "profile reads", "severity": "low",
+                   "condition": {"all": [{"field": "route", "op": "eq", "value": "/api/v1/users/me"},
+                                         {"field": "status", "op": "eq", "value": 200}]}}),
+        )
+        .await
+        .id();
+    app.get("/api/v1/users/me", &a.moderator)
+        .await
+        .assert_status(200);
+    app.state.detector.drain().await;
+    let detection = app
+        .get("/api/v1/behavior/detections", &a.moderator)
+        .await
+        .item_ids()[0];
+    let violation = app
+        .post(
+            "/api/v1/violations",
+            &a.moderator,
+            json!({"user_id": a_buyer_user, "type": "content", "severity": "low", "reason": "spam"}),
+        )
+        .await
+        .id();
+    app.post(
+        &format!("/api/v1/violations/{violation}/appeal"),
+        &a.buyer,
+        json!({"text": "not me"}),
+    )
+    .await
+    .assert_status(201);
     let targets = Targets {
         user: a_buyer_user,
         seller: a.seller_id,
@@ -211,6 +288,9 @@ async fn tenant_b_never_touches_tenant_a() {
         result,
         review_item,
         rescan,
+        pattern,
+        detection,
+        violation,
     };
     let a_product_before = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)
@@ -321,6 +401,7 @@ async fn tenant_b_never_touches_tenant_a() {
     }
 
     // Nothing of A changed, and no row was added to A by anyone in B.
+    app.state.detector.drain().await;
     assert_eq!(row_counts(a.tenant).await, a_counts_before);
     let a_product_after = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)

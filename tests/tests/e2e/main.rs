@@ -4,9 +4,11 @@
 mod activity;
 mod auth;
 mod bad_input;
+mod behavior;
 mod catalog;
 mod commerce;
 mod docs;
+mod enforcement;
 mod isolation;
 mod live;
 mod migrations;

@@ -47,18 +47,18 @@ async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
         _ => return Err(CLOSE_ACCESS_REVOKED),
     }
     let key = (w.tenant, w.identity.subject.clone());
-    let status = match state.users.get(&key) {
-        Some((_, user)) => user.status,
+    let user = match state.users.get(&key) {
+        Some((_, user)) => user,
         None => match warden_commerce::users::sync(&state.db, w.tenant, &w.identity).await {
             Ok(user) => {
                 state.users.insert(key, (w.identity.clone(), user));
-                user.status
+                user
             }
             // A database hiccup is no reason to drop staff; the next beat checks again.
             Err(_) => return Ok(()),
         },
     };
-    if status == warden_commerce::users::UserStatus::Disabled {
+    if user.refusal(state.clock.now()).is_some() {
         Err(CLOSE_ACCESS_REVOKED)
     } else {
         Ok(())
@@ -151,7 +151,10 @@ pub async fn open_live(
         return Err(if code == CLOSE_TOKEN_EXPIRED {
             ApiError::new(ErrorCode::InvalidToken, "the token has expired")
         } else {
-            ApiError::new(ErrorCode::UserDisabled, "your account is disabled")
+            ApiError::new(
+                ErrorCode::UserDisabled,
+                "your account is disabled or banned",
+            )
         });
     }
     req.extensions_mut().insert(crate::activity::SessionNote {

@@ -2,6 +2,7 @@
 
 pub mod ai_config;
 pub mod audit;
+pub mod behavior;
 pub mod conversations;
 pub mod docs;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod sellers;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod violations;
 
 use serde::Deserialize;
 use utoipa::IntoParams;

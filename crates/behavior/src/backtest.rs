@@ -1,0 +1,257 @@
+//! Backtests: a pattern evaluated over the stored activity log for a time
+//! range, in event order, with fresh in-memory windows, reporting what it
+//! would have detected. Nothing is changed unless `create` asks for the
+//! detections to be recorded (a retroactive run, idempotent, never enforced).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_audit::store::ActivityRecord;
+use warden_audit::{ActivityEvent, Kind};
+use warden_tenancy::schema::activity_log;
+use warden_tenancy::{Actor, Db, ScopedFutureExt, TenantId};
+
+use crate::detections::{self, Origin};
+use crate::engine::{Engine, Firing};
+use crate::operators::Operators;
+use crate::windows::MemoryWindows;
+use crate::{BehaviorError, store};
+
+/// Events read per page.
+const PAGE: i64 = 5000;
+/// Most events one backtest reads.
+pub const MAX_EVENTS: u64 = 2_000_000;
+/// Detections listed in the report (all are counted).
+pub const SAMPLE: usize = 100;
+
+/// `POST /behavior/patterns/{id}/backtest`.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestRequest {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive); at most 31 days after `from`.
+    pub to: DateTime<Utc>,
+    /// Record the detections found (retroactive run; no enforcement).
+    #[serde(default)]
+    pub create: bool,
+}
+
+/// One detection a backtest found.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BacktestHit {
+    /// The group.
+    pub group_key: String,
+    /// The acting user, when known.
+    pub actor_id: Option<Uuid>,
+    /// Time of the triggering event.
+    pub at: DateTime<Utc>,
+    /// The aggregate.
+    pub observed: f64,
+    /// Confidence.
+    pub confidence: f64,
+    /// Events.
+    pub event_ids: Vec<Uuid>,
+}
+
+/// What a backtest found.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BacktestReport {
+    /// The pattern.
+    pub pattern_id: Uuid,
+    /// Start.
+    pub from: DateTime<Utc>,
+    /// End.
+    pub to: DateTime<Utc>,
+    /// Events read from the log.
+    pub events_scanned: u64,
+    /// Events the condition matched.
+    pub events_matched: u64,
+    /// Detections the pattern would have made.
+    pub detections: u64,
+    /// Distinct groups among them.
+    pub groups: u64,
+    /// True when the range held more than the events a backtest reads.
+    pub truncated: bool,
+    /// The first detections, oldest first.
+    pub sample: Vec<BacktestHit>,
+    /// Detections recorded (with `create`; repeats of an earlier run are not recorded twice).
+    pub created: u64,
+}
+
+/// An activity-log record as the event it was.
+pub fn to_event(r: ActivityRecord) -> ActivityEvent {
+    ActivityEvent {
+        id: r.id,
+        occurred_at: r.occurred_at,
+        tenant: Some(TenantId::new(r.tenant_id)),
+        claimed_tenant: None,
+        request_id: r.request_id,
+        actor_id: r.actor_id,
+        actor_subject: r.actor_subject,
+        actor_roles: r.actor_roles,
+        kind: Kind::parse(&r.kind),
+        action: r.action,
+        method: r.method,
+        route: r.route,
+        path: r.path,
+        status: r.status.and_then(|s| u16::try_from(s).ok()),
+        latency_us: r.latency_us,
+        bytes_in: r.bytes_in,
+        bytes_out: r.bytes_out,
+        client_ip: r.client_ip,
+        user_agent: r.user_agent,
+        resource_type: r.resource_type,
+        resource_id: r.resource_id,
+        metadata: r.metadata,
+    }
+}
+
+async fn page(
+    db: &Db,
+    tenant: TenantId,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ActivityRecord>, BehaviorError> {
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let mut q = activity_log::table
+                .select(ActivityRecord::as_select())
+                .filter(activity_log::tenant_id.eq(tenant.as_uuid()))
+                .filter(activity_log::occurred_at.ge(from))
+                .filter(activity_log::occurred_at.lt(to))
+                .order((activity_log::occurred_at.asc(), activity_log::id.asc()))
+                .limit(PAGE)
+                .into_boxed();
+            if let Some((at, id)) = after {
+                q = q.filter(
+                    activity_log::occurred_at
+                        .gt(at)
+                        .or(activity_log::occurred_at
+                            .eq(at)
+                            .and(activity_log::id.gt(id))),
+                );
+            }
+            Ok::<_, BehaviorError>(q.load(conn).await?)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Runs pattern `id` over the tenant's log in `[from, to)` (staff; `create`
+/// needs a tenant administrator).
+pub async fn backtest(
+    db: &Db,
+    actor: &Actor,
+    operators: &Operators,
+    id: Uuid,
+    request: BacktestRequest,
+) -> Result<BacktestReport, BehaviorError> {
+    if !actor.is_staff() || (request.create && !actor.is_admin()) {
+        return Err(BehaviorError::Forbidden(
+            "backtests are for moderators and administrators; creating detections for administrators".into(),
+        ));
+    }
+    let (from, to) = (request.from, request.to);
+    if from >= to {
+        return Err(BehaviorError::Invalid("from must be before to".into()));
+    }
+    if to - from > chrono::Duration::days(31) {
+        return Err(BehaviorError::Invalid(
+            "to: a backtest covers at most 31 days".into(),
+        ));
+    }
+    let pattern = store::get(db, actor, id).await?;
+    let mut body = pattern.body.clone();
+    // A disabled pattern is backtested as if it were on: that is what a backtest is for.
+    body.enabled = true;
+    let compiled = Arc::new(body.compile(operators)?);
+    let engine = Engine::new(vec![(id, Arc::clone(&compiled))]);
+    let windows = MemoryWindows::new();
+    let tenant = actor.tenant;
+    let mut report = BacktestReport {
+        pattern_id: id,
+        from,
+        to,
+        events_scanned: 0,
+        events_matched: 0,
+        detections: 0,
+        groups: 0,
+        truncated: false,
+        sample: Vec::new(),
+        created: 0,
+    };
+    let mut groups = HashSet::new();
+    let mut found: Vec<(Firing, ActivityEvent)> = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = page(db, tenant, after, from, to).await?;
+        let last_page = rows.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
+        for row in rows {
+            let event = to_event(row);
+            after = Some((event.occurred_at, event.id));
+            report.events_scanned += 1;
+            if compiled.matches(&event) {
+                report.events_matched += 1;
+            }
+            for firing in engine.evaluate(tenant, &event, &windows).await? {
+                report.detections += 1;
+                groups.insert(firing.group_key.clone());
+                if report.sample.len() < SAMPLE {
+                    report.sample.push(BacktestHit {
+                        group_key: firing.group_key.clone(),
+                        actor_id: firing.actor_id,
+                        at: firing.at,
+                        observed: firing.observed,
+                        confidence: firing.confidence,
+                        event_ids: firing.event_ids.clone(),
+                    });
+                }
+                if request.create {
+                    found.push((firing, event.clone()));
+                }
+            }
+            if report.events_scanned >= MAX_EVENTS {
+                report.truncated = true;
+                break;
+            }
+        }
+        if last_page || report.truncated {
+            break;
+        }
+    }
+    report.groups = groups.len() as u64;
+    if request.create {
+        let name = pattern.body.name.clone();
+        report.created = db
+            .tenant_tx(tenant, |conn| {
+                async move {
+                    let mut created = 0;
+                    for (firing, event) in &found {
+                        let recorded = detections::record_in_tx(
+                            conn,
+                            tenant,
+                            &name,
+                            firing,
+                            event,
+                            serde_json::json!({ "retroactive": true }),
+                            Origin::Retroactive,
+                        )
+                        .await?;
+                        created += u64::from(recorded.is_some());
+                    }
+                    Ok::<_, BehaviorError>(created)
+                }
+                .scope_boxed()
+            })
+            .await?;
+    }
+    Ok(report)
+}

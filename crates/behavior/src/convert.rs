@@ -1,0 +1,30 @@
+//! Errors of the crates behavior calls, as behavior errors.
+
+use warden_audit::AuditError;
+use warden_enforcement::EnforcementError;
+use warden_tenancy::TenancyError;
+
+use crate::BehaviorError;
+
+/// An audit-log or live-hub failure.
+pub(crate) fn audit_error(e: AuditError) -> BehaviorError {
+    match e {
+        AuditError::Tenancy(t) => BehaviorError::Tenancy(t),
+        AuditError::Invalid(m) => BehaviorError::Invalid(m),
+        AuditError::Closed => BehaviorError::Tenancy(TenancyError::Unavailable(
+            "the audit writer is closed".into(),
+        )),
+    }
+}
+
+/// An enforcement failure (asking for a violation, reading the ladder).
+pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
+    match e {
+        EnforcementError::Invalid(m) => BehaviorError::Invalid(m),
+        EnforcementError::NotFound(w) => BehaviorError::NotFound(w),
+        EnforcementError::Forbidden(m) => BehaviorError::Forbidden(m),
+        EnforcementError::Conflict(m) => BehaviorError::Conflict(m),
+        EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
+        EnforcementError::Audit(a) => audit_error(a),
+    }
+}

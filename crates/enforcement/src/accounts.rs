@@ -1,0 +1,173 @@
+//! The sanction state of an account, always derived from its violations: a
+//! permanent ban not overturned disables it; otherwise the latest temporary ban
+//! still running bans it until then; otherwise it is active. Deriving it (rather
+//! than stepping it) makes expiry, overturning and overlapping bans agree.
+//!
+//! An account an administrator disabled by hand (no ban violation named) is
+//! left alone.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+use warden_audit::{ActivityEvent, Kind};
+use warden_tenancy::schema::{users, violations};
+use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
+
+use crate::EnforcementError;
+use crate::model::{Action, ViolationStatus};
+
+/// The sanction state of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountState {
+    /// `active`, `banned` or `disabled`.
+    pub status: &'static str,
+    /// End of a temporary ban.
+    pub banned_until: Option<DateTime<Utc>>,
+    /// The violation whose ban holds.
+    pub ban_violation_id: Option<Uuid>,
+}
+
+/// An account whose state changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The user.
+    pub user_id: Uuid,
+    /// Status before.
+    pub from: &'static str,
+    /// Status after.
+    pub to: AccountState,
+}
+
+fn status_text(s: &str) -> &'static str {
+    match s {
+        "banned" => "banned",
+        "disabled" => "disabled",
+        _ => "active",
+    }
+}
+
+/// Brings `user_id`'s account in line with its violations at `now`, inside a
+/// running tenant transaction (the user row is locked), auditing any change
+/// in the same transaction. `cause` names what prompted it (`violation`,
+/// `ban_expired`, `overturned`).
+pub async fn apply(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    cause: &str,
+    by: Option<Uuid>,
+) -> Result<Option<AccountChange>, EnforcementError> {
+    let row: Option<(String, Option<DateTime<Utc>>, Option<Uuid>)> = users::table
+        .filter(users::id.eq(user_id))
+        .select((users::status, users::banned_until, users::ban_violation_id))
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let (status, until, ban_violation) = row.ok_or(EnforcementError::NotFound("user"))?;
+    if status == "disabled" && ban_violation.is_none() {
+        return Ok(None);
+    }
+    let counted = violations::table
+        .filter(violations::user_id.eq(user_id))
+        .filter(violations::status.ne(ViolationStatus::Overturned.as_str()));
+    let permanent: Option<Uuid> = counted
+        .filter(violations::action.eq(Action::PermanentBan.as_str()))
+        .select(violations::id)
+        .order(violations::created_at.asc())
+        .first(conn)
+        .await
+        .optional()?;
+    let temporary: Option<(Uuid, Option<DateTime<Utc>>)> = counted
+        .filter(violations::action.eq(Action::TemporaryBan.as_str()))
+        .filter(violations::ban_until.gt(now))
+        .select((violations::id, violations::ban_until))
+        .order(violations::ban_until.desc())
+        .first(conn)
+        .await
+        .optional()?;
+    let target = match (permanent, temporary) {
+        (Some(id), _) => AccountState {
+            status: "disabled",
+            banned_until: None,
+            ban_violation_id: Some(id),
+        },
+        (None, Some((id, until))) => AccountState {
+            status: "banned",
+            banned_until: until,
+            ban_violation_id: Some(id),
+        },
+        (None, None) => AccountState {
+            status: "active",
+            banned_until: None,
+            ban_violation_id: None,
+        },
+    };
+    let before = status_text(&status);
+    if before == target.status
+        && until == target.banned_until
+        && ban_violation == target.ban_violation_id
+    {
+        return Ok(None);
+    }
+    diesel::update(users::table.filter(users::id.eq(user_id)))
+        .set((
+            users::status.eq(target.status),
+            users::banned_until.eq(target.banned_until),
+            users::ban_violation_id.eq(target.ban_violation_id),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    let mut event = ActivityEvent::new(Kind::Security, "account_sanction");
+    event.actor_id = by;
+    event.resource_type = Some("users".into());
+    event.resource_id = Some(user_id.to_string());
+    event.metadata = serde_json::json!({
+        "event": "account_sanction",
+        "cause": cause,
+        "from": before,
+        "to": target.status,
+        "banned_until": target.banned_until,
+        "violation_id": target.ban_violation_id,
+    });
+    warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    Ok(Some(AccountChange {
+        user_id,
+        from: before,
+        to: target,
+    }))
+}
+
+/// Restores the accounts of `tenant` whose temporary ban has run out by `now`
+/// (the ban-expiry job; safe to run on several replicas at once, each account
+/// is locked while it changes). Returns the accounts changed.
+pub async fn expire_due(
+    db: &Db,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountChange>, EnforcementError> {
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let due: Vec<Uuid> = users::table
+                .filter(users::status.eq("banned"))
+                .filter(users::banned_until.le(now))
+                .select(users::id)
+                .order(users::banned_until.asc())
+                .limit(1000)
+                .load(conn)
+                .await?;
+            let mut changed = Vec::new();
+            for user in due {
+                if let Some(c) = apply(conn, tenant, user, now, "ban_expired", None).await? {
+                    changed.push(c);
+                }
+            }
+            Ok(changed)
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,46 @@
+//! Errors of enforcement.
+
+use warden_tenancy::TenancyError;
+
+/// Errors of enforcement. `code()` gives the stable machine code.
+#[derive(Debug, thiserror::Error)]
+pub enum EnforcementError {
+    /// The input breaks a rule (unknown type, reason too long, bad ladder, …).
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing does not exist in this tenant (or the caller may not know of it).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The actor may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state (a second appeal, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// A database or tenancy failure.
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    /// The audit row or live event of a change could not be written.
+    #[error(transparent)]
+    Audit(#[from] warden_audit::AuditError),
+}
+
+impl EnforcementError {
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid_input",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Conflict(_) => "conflict",
+            Self::Tenancy(e) => e.code(),
+            Self::Audit(e) => e.code(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for EnforcementError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Tenancy(TenancyError::from(e))
+    }
+}

@@ -1,0 +1,73 @@
+//! Background jobs of enforcement, on the PostgreSQL job queue.
+//!
+//! - [`VIOLATION`]: a violation other crates ask for (a moderation rejection,
+//!   a detection), enqueued in the transaction that records its source, so it
+//!   exists exactly when the source does; recording is idempotent per source,
+//!   so a retried job records nothing twice.
+//! - [`BAN_EXPIRY`]: scheduled at the end of each temporary ban; restores every
+//!   account of the tenant whose ban has run out.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
+
+use crate::EnforcementError;
+use crate::accounts::{self, AccountChange};
+use crate::violations::{self, ViolationRequest};
+
+/// Job kind: record a violation.
+pub const VIOLATION: &str = "enforcement.violation";
+/// Job kind: end temporary bans that have run out.
+pub const BAN_EXPIRY: &str = "enforcement.ban_expiry";
+/// Every kind this module runs.
+pub const KINDS: [&str; 2] = [VIOLATION, BAN_EXPIRY];
+/// How long a worker holds a job.
+pub const LEASE: Duration = Duration::from_secs(60);
+
+/// Asks for a violation inside the caller's transaction.
+pub async fn enqueue_violation(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    request: &ViolationRequest,
+) -> Result<Uuid, EnforcementError> {
+    let payload = serde_json::to_value(request)
+        .map_err(|e| EnforcementError::Invalid(format!("violation request: {e}")))?;
+    Ok(queue::enqueue(conn, tenant, VIOLATION, payload, None).await?)
+}
+
+/// Runs one claimed job at `now`; returns the accounts whose state changed
+/// (so the caller can drop what it cached about them).
+pub async fn run_job(
+    db: &Db,
+    job: &queue::Job,
+    now: DateTime<Utc>,
+) -> Result<Vec<AccountChange>, EnforcementError> {
+    let tenant = job.tenant();
+    match job.kind.as_str() {
+        VIOLATION => {
+            let request: ViolationRequest = serde_json::from_value(job.payload.clone())
+                .map_err(|e| EnforcementError::Invalid(format!("violation job payload: {e}")))?;
+            let recorded = db
+                .tenant_tx(tenant, |conn| {
+                    async move { violations::record_in_tx(conn, tenant, request, now, None).await }
+                        .scope_boxed()
+                })
+                .await;
+            match recorded {
+                Ok(r) => Ok(r.account.into_iter().collect()),
+                // The user is gone (never synced, or another tenant's id): nothing to enforce.
+                Err(EnforcementError::NotFound(what)) => {
+                    tracing::warn!(job = %job.id, what, "violation job names nothing to enforce on");
+                    Ok(Vec::new())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        BAN_EXPIRY => accounts::expire_due(db, tenant, now).await,
+        other => Err(EnforcementError::Invalid(format!(
+            "unknown job kind {other}"
+        ))),
+    }
+}

@@ -1,0 +1,266 @@
+//! Violation statistics: counts by type, severity, action and status, and
+//! time series in hour, day or week buckets (UTC) in which empty buckets are 0.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use warden_tenancy::{Actor, Db, ScopedFutureExt};
+
+use crate::EnforcementError;
+use crate::model::{Action, Severity, ViolationStatus, ViolationType};
+use crate::violations::ViolationFilter;
+
+/// Most buckets one trend may have.
+pub const MAX_BUCKETS: i64 = 2000;
+
+/// Counts of violations recorded in `[from, to)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ViolationStats {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub to: DateTime<Utc>,
+    /// All violations.
+    pub total: i64,
+    /// By type; every type present, 0 when none.
+    pub by_type: BTreeMap<String, i64>,
+    /// By severity.
+    pub by_severity: BTreeMap<String, i64>,
+    /// By action taken.
+    pub by_action: BTreeMap<String, i64>,
+    /// By status.
+    pub by_status: BTreeMap<String, i64>,
+}
+
+/// Size of a trend bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    /// One hour.
+    Hour,
+    /// One day (UTC).
+    Day,
+    /// One week, starting Monday (UTC).
+    Week,
+}
+
+impl Bucket {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Week => "week",
+        }
+    }
+
+    fn length(self) -> Duration {
+        match self {
+            Self::Hour => Duration::hours(1),
+            Self::Day => Duration::days(1),
+            Self::Week => Duration::weeks(1),
+        }
+    }
+
+    /// The range shown when the caller names none: a day of hours, a month of
+    /// days, a quarter of weeks.
+    fn default_span(self) -> Duration {
+        match self {
+            Self::Hour => Duration::hours(24),
+            Self::Day => Duration::days(30),
+            Self::Week => Duration::weeks(12),
+        }
+    }
+}
+
+/// One point of a trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    /// Start of the bucket.
+    pub start: DateTime<Utc>,
+    /// Violations recorded in it.
+    pub count: i64,
+}
+
+/// A time series of violations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ViolationTrend {
+    /// Bucket size.
+    pub bucket: Bucket,
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub to: DateTime<Utc>,
+    /// One point per bucket, oldest first, from the bucket holding `from`.
+    pub points: Vec<TrendPoint>,
+}
+
+#[derive(QueryableByName)]
+struct GroupCount {
+    #[diesel(sql_type = Text)]
+    violation_type: String,
+    #[diesel(sql_type = Text)]
+    severity: String,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct BucketCount {
+    #[diesel(sql_type = Timestamptz)]
+    bucket: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn require_staff(actor: &Actor) -> Result<(), EnforcementError> {
+    if actor.is_staff() {
+        Ok(())
+    } else {
+        Err(EnforcementError::Forbidden(
+            "only moderators and administrators may read violation statistics".into(),
+        ))
+    }
+}
+
+fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    span: Duration,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), EnforcementError> {
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to - span);
+    if from >= to {
+        return Err(EnforcementError::Invalid("from must be before to".into()));
+    }
+    Ok((from, to))
+}
+
+fn zeros<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> BTreeMap<String, i64> {
+    all.iter().map(|v| (name(*v).to_owned(), 0)).collect()
+}
+
+/// Counts of the violations recorded in `[from, to)` (default: the last 30 days).
+pub async fn stats(
+    db: &Db,
+    actor: &Actor,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<ViolationStats, EnforcementError> {
+    require_staff(actor)?;
+    let (from, to) = range(from, to, Duration::days(30), now)?;
+    let groups: Vec<GroupCount> = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                Ok::<_, EnforcementError>(
+                    diesel::sql_query(
+                        "SELECT type AS violation_type, severity, action, status, count(*) AS n
+                         FROM violations WHERE created_at >= $1 AND created_at < $2
+                         GROUP BY 1, 2, 3, 4",
+                    )
+                    .bind::<Timestamptz, _>(from)
+                    .bind::<Timestamptz, _>(to)
+                    .load(conn)
+                    .await?,
+                )
+            }
+            .scope_boxed()
+        })
+        .await?;
+    let mut s = ViolationStats {
+        from,
+        to,
+        total: 0,
+        by_type: zeros(ViolationType::ALL, ViolationType::as_str),
+        by_severity: zeros(Severity::ALL, Severity::as_str),
+        by_action: zeros(Action::ALL, Action::as_str),
+        by_status: zeros(ViolationStatus::ALL, ViolationStatus::as_str),
+    };
+    for g in groups {
+        s.total += g.n;
+        *s.by_type.entry(g.violation_type).or_default() += g.n;
+        *s.by_severity.entry(g.severity).or_default() += g.n;
+        *s.by_action.entry(g.action).or_default() += g.n;
+        *s.by_status.entry(g.status).or_default() += g.n;
+    }
+    Ok(s)
+}
+
+/// Violations per bucket in `[from, to)` matching `filter` (its own from/to
+/// are the range; default: a span fitting the bucket, ending now).
+pub async fn trends(
+    db: &Db,
+    actor: &Actor,
+    bucket: Bucket,
+    filter: ViolationFilter,
+    now: DateTime<Utc>,
+) -> Result<ViolationTrend, EnforcementError> {
+    require_staff(actor)?;
+    let (from, to) = range(filter.from, filter.to, bucket.default_span(), now)?;
+    let buckets = (to - from).num_seconds() / bucket.length().num_seconds().max(1);
+    if buckets > MAX_BUCKETS {
+        return Err(EnforcementError::Invalid(format!(
+            "from..to spans {buckets} {}s; at most {MAX_BUCKETS} buckets",
+            bucket.as_str()
+        )));
+    }
+    let rows: Vec<BucketCount> = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                // Buckets are UTC whatever the server's time zone.
+                diesel::sql_query("SET LOCAL TIME ZONE 'UTC'")
+                    .execute(conn)
+                    .await?;
+                Ok::<_, EnforcementError>(
+                    diesel::sql_query(
+                        "SELECT b.bucket, count(v.id) AS n
+                         FROM generate_series(date_trunc($1, $2::timestamptz),
+                                              $3::timestamptz - interval '1 microsecond',
+                                              ('1 ' || $1)::interval) AS b(bucket)
+                         LEFT JOIN violations v
+                           ON date_trunc($1, v.created_at) = b.bucket
+                          AND v.created_at >= $2 AND v.created_at < $3
+                          AND ($4::text IS NULL OR v.type = $4)
+                          AND ($5::text IS NULL OR v.severity = $5)
+                          AND ($6::text IS NULL OR v.action = $6)
+                          AND ($7::text IS NULL OR v.status = $7)
+                          AND ($8::uuid IS NULL OR v.user_id = $8)
+                         GROUP BY b.bucket ORDER BY b.bucket",
+                    )
+                    .bind::<Text, _>(bucket.as_str())
+                    .bind::<Timestamptz, _>(from)
+                    .bind::<Timestamptz, _>(to)
+                    .bind::<Nullable<Text>, _>(filter.violation_type.map(ViolationType::as_str))
+                    .bind::<Nullable<Text>, _>(filter.severity.map(Severity::as_str))
+                    .bind::<Nullable<Text>, _>(filter.action.map(Action::as_str))
+                    .bind::<Nullable<Text>, _>(filter.status.map(ViolationStatus::as_str))
+                    .bind::<Nullable<SqlUuid>, _>(filter.user_id)
+                    .load(conn)
+                    .await?,
+                )
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(ViolationTrend {
+        bucket,
+        from,
+        to,
+        points: rows
+            .into_iter()
+            .map(|r| TrendPoint {
+                start: r.bucket,
+                count: r.n,
+            })
+            .collect(),
+    })
+}

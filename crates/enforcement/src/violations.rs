@@ -1,0 +1,544 @@
+//! Violations: recorded from a source (a moderation decision, a detection, or
+//! staff by hand), placed on the tenant's ladder, enforced on the account, all
+//! in one transaction with its audit row and live event.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_audit::hub::{self, Topic};
+use warden_audit::{ActivityEvent, Kind};
+use warden_tenancy::schema::{users, violation_appeals, violations};
+use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId, queue};
+
+use crate::accounts::{self, AccountChange};
+use crate::model::{
+    Action, Appeal, Severity, Source, SourceKind, Violation, ViolationStatus, ViolationType,
+};
+use crate::{EnforcementError, jobs, ladder};
+
+/// Longest reason or note.
+pub const MAX_TEXT: usize = 2000;
+
+/// A violation to record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViolationRequest {
+    /// The user who broke the rule.
+    pub user_id: Uuid,
+    /// Kind of rule broken.
+    pub violation_type: ViolationType,
+    /// Severity.
+    pub severity: Severity,
+    /// What it came from.
+    pub source: Source,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A violation recorded by staff (`POST /violations`).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewViolation {
+    /// The user who broke the rule.
+    pub user_id: Uuid,
+    /// Kind of rule broken.
+    #[serde(rename = "type")]
+    pub violation_type: ViolationType,
+    /// Severity.
+    pub severity: Severity,
+    /// Why, 1 to 2,000 characters.
+    pub reason: String,
+}
+
+/// What recording a violation did.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// The violation (the existing one when its source already had one).
+    pub violation: Violation,
+    /// Whether it already existed (nothing was done).
+    pub existed: bool,
+    /// The account change it caused, if any.
+    pub account: Option<AccountChange>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = violations)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct Row {
+    id: Uuid,
+    user_id: Uuid,
+    violation_type: String,
+    severity: String,
+    source_kind: String,
+    source_id: Option<Uuid>,
+    reason: String,
+    action: String,
+    ladder_step: i32,
+    ban_until: Option<DateTime<Utc>>,
+    status: String,
+    resolution_note: Option<String>,
+    resolved_by: Option<Uuid>,
+    resolved_at: Option<DateTime<Utc>>,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = violation_appeals)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct AppealRow {
+    violation_id: Uuid,
+    appellant_id: Uuid,
+    text: String,
+    status: String,
+    decided_by: Option<Uuid>,
+    decision_note: Option<String>,
+    created_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+impl Row {
+    fn into_violation(self, appeal: Option<Appeal>) -> Result<Violation, EnforcementError> {
+        Ok(Violation {
+            id: self.id,
+            user_id: self.user_id,
+            violation_type: ViolationType::parse(&self.violation_type)?,
+            severity: Severity::parse(&self.severity)?,
+            source: Source {
+                kind: SourceKind::parse(&self.source_kind)?,
+                id: self.source_id,
+            },
+            reason: self.reason,
+            action: Action::parse(&self.action)?,
+            ladder_step: self.ladder_step,
+            ban_until: self.ban_until,
+            status: ViolationStatus::parse(&self.status)?,
+            resolution_note: self.resolution_note,
+            resolved_by: self.resolved_by,
+            resolved_at: self.resolved_at,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            appeal,
+        })
+    }
+}
+
+impl From<AppealRow> for Appeal {
+    fn from(a: AppealRow) -> Self {
+        Self {
+            appellant_id: a.appellant_id,
+            text: a.text,
+            status: a.status,
+            decided_by: a.decided_by,
+            decision_note: a.decision_note,
+            created_at: a.created_at,
+            decided_at: a.decided_at,
+        }
+    }
+}
+
+/// Loads violations with their appeals, in the given order.
+async fn with_appeals(
+    conn: &mut DbConn,
+    rows: Vec<Row>,
+) -> Result<Vec<Violation>, EnforcementError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut appeals: std::collections::HashMap<Uuid, Appeal> = violation_appeals::table
+        .filter(violation_appeals::violation_id.eq_any(&ids))
+        .select(AppealRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.violation_id, Appeal::from(a)))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let appeal = appeals.remove(&r.id);
+            r.into_violation(appeal)
+        })
+        .collect()
+}
+
+/// One violation inside a running transaction, locked for change when `lock`.
+pub(crate) async fn load_one(
+    conn: &mut DbConn,
+    id: Uuid,
+    lock: bool,
+) -> Result<Violation, EnforcementError> {
+    let q = violations::table
+        .filter(violations::id.eq(id))
+        .select(Row::as_select());
+    let row = if lock {
+        q.for_no_key_update().first(conn).await.optional()?
+    } else {
+        q.first(conn).await.optional()?
+    };
+    let row = row.ok_or(EnforcementError::NotFound("violation"))?;
+    with_appeals(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or(EnforcementError::NotFound("violation"))
+}
+
+pub(crate) fn staff_roles(actor: Option<&Actor>) -> Vec<String> {
+    actor
+        .map(|a| a.roles.iter().map(|r| r.as_str().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// An audit event about violation `id`.
+pub(crate) fn audit_event(
+    action: &str,
+    actor: Option<&Actor>,
+    id: Uuid,
+    meta: serde_json::Value,
+) -> ActivityEvent {
+    let mut event = ActivityEvent::new(Kind::Security, action);
+    event.actor_id = actor.map(|a| a.user_id);
+    event.actor_roles = staff_roles(actor);
+    event.resource_type = Some("violations".into());
+    event.resource_id = Some(id.to_string());
+    let mut metadata = serde_json::json!({ "event": action });
+    if let (Some(m), serde_json::Value::Object(extra)) = (metadata.as_object_mut(), meta) {
+        m.extend(extra);
+    }
+    event.metadata = metadata;
+    event
+}
+
+/// Publishes a violation to the tenant's live hub (inside the transaction).
+pub(crate) async fn announce(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    event: &str,
+    v: &Violation,
+) -> Result<(), EnforcementError> {
+    let data = serde_json::json!({ "event": event, "violation": v });
+    hub::publish_in_tx(conn, tenant, Topic::Violation, data).await?;
+    Ok(())
+}
+
+fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > MAX_TEXT {
+        return Err(EnforcementError::Invalid(format!(
+            "{field}: must be 1 to {MAX_TEXT} characters"
+        )));
+    }
+    Ok(t.to_owned())
+}
+
+/// Records a violation inside a running tenant transaction: at most one per
+/// source (a second request for the same source returns the first); the user
+/// row is locked so that concurrent violations of one user climb the ladder
+/// one after the other.
+pub async fn record_in_tx(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    request: ViolationRequest,
+    now: DateTime<Utc>,
+    by: Option<&Actor>,
+) -> Result<Recorded, EnforcementError> {
+    let reason = check_text("reason", &request.reason)?;
+    let source_id = match (request.source.kind, request.source.id) {
+        (SourceKind::Manual, None) => None,
+        (SourceKind::Manual, Some(_)) => {
+            return Err(EnforcementError::Invalid(
+                "source: a manual violation has no source id".into(),
+            ));
+        }
+        (_, None) => {
+            return Err(EnforcementError::Invalid(
+                "source: needs the id of its source".into(),
+            ));
+        }
+        (_, Some(id)) => Some(id),
+    };
+    let user: Option<Uuid> = users::table
+        .filter(users::id.eq(request.user_id))
+        .select(users::id)
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()?;
+    user.ok_or(EnforcementError::NotFound("user"))?;
+    if let Some(source_id) = source_id {
+        let existing: Option<Uuid> = violations::table
+            .filter(violations::source_kind.eq(request.source.kind.as_str()))
+            .filter(violations::source_id.eq(source_id))
+            .select(violations::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(Recorded {
+                violation: load_one(conn, id, false).await?,
+                existed: true,
+                account: None,
+            });
+        }
+    }
+    let ladder = ladder::load(conn).await?;
+    let since = now - chrono::Duration::days(i64::from(ladder.window_days));
+    let prior: Option<i32> = violations::table
+        .filter(violations::user_id.eq(request.user_id))
+        .filter(violations::status.ne(ViolationStatus::Overturned.as_str()))
+        .filter(violations::created_at.gt(since))
+        .filter(violations::created_at.le(now))
+        .select(diesel::dsl::max(violations::ladder_step))
+        .first(conn)
+        .await?;
+    let placement = ladder.place(prior.unwrap_or(0), request.severity, now);
+    let id = Uuid::now_v7();
+    diesel::insert_into(violations::table)
+        .values((
+            violations::tenant_id.eq(tenant.as_uuid()),
+            violations::id.eq(id),
+            violations::user_id.eq(request.user_id),
+            violations::violation_type.eq(request.violation_type.as_str()),
+            violations::severity.eq(request.severity.as_str()),
+            violations::source_kind.eq(request.source.kind.as_str()),
+            violations::source_id.eq(source_id),
+            violations::reason.eq(&reason),
+            violations::action.eq(placement.action.as_str()),
+            violations::ladder_step.eq(placement.step),
+            violations::ban_until.eq(placement.ban_until),
+            violations::created_by.eq(by.map(|a| a.user_id)),
+            violations::created_at.eq(now),
+            violations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    let violation = load_one(conn, id, false).await?;
+    warden_audit::store::record_in_tx(
+        conn,
+        tenant,
+        audit_event(
+            "violation_created",
+            by,
+            id,
+            serde_json::json!({
+                "user_id": request.user_id,
+                "type": request.violation_type,
+                "severity": request.severity,
+                "source": violation.source,
+                "action": placement.action,
+                "ladder_step": placement.step,
+                "ban_until": placement.ban_until,
+            }),
+        ),
+    )
+    .await?;
+    let account = accounts::apply(
+        conn,
+        tenant,
+        request.user_id,
+        now,
+        "violation",
+        by.map(|a| a.user_id),
+    )
+    .await?;
+    if let Some(until) = placement.ban_until {
+        // The ban ends by itself: a job at its end restores the account.
+        queue::enqueue(
+            conn,
+            tenant,
+            jobs::BAN_EXPIRY,
+            serde_json::json!({ "user_id": request.user_id }),
+            Some(until),
+        )
+        .await?;
+    }
+    announce(conn, tenant, "violation_created", &violation).await?;
+    Ok(Recorded {
+        violation,
+        existed: false,
+        account,
+    })
+}
+
+/// Records a violation by hand (moderators and administrators).
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    body: NewViolation,
+) -> Result<Recorded, EnforcementError> {
+    if !actor.is_staff() {
+        return Err(EnforcementError::Forbidden(
+            "only moderators and administrators may record violations".into(),
+        ));
+    }
+    if body.user_id == actor.user_id {
+        return Err(EnforcementError::Conflict(
+            "you cannot record a violation against yourself".into(),
+        ));
+    }
+    let request = ViolationRequest {
+        user_id: body.user_id,
+        violation_type: body.violation_type,
+        severity: body.severity,
+        source: Source {
+            kind: SourceKind::Manual,
+            id: None,
+        },
+        reason: body.reason,
+    };
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move { record_in_tx(conn, actor.tenant, request, now, Some(&actor)).await }
+            .scope_boxed()
+    })
+    .await
+}
+
+/// Filters of the violation list.
+#[derive(Clone, Debug, Default)]
+pub struct ViolationFilter {
+    /// Kind.
+    pub violation_type: Option<ViolationType>,
+    /// Severity.
+    pub severity: Option<Severity>,
+    /// Action taken.
+    pub action: Option<Action>,
+    /// Status.
+    pub status: Option<ViolationStatus>,
+    /// User.
+    pub user_id: Option<Uuid>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Lists violations, newest first: staff see the tenant's, everyone else only
+/// their own.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    mut filter: ViolationFilter,
+    page: PageRequest,
+) -> Result<Page<Violation>, EnforcementError> {
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from >= to
+    {
+        return Err(EnforcementError::Invalid("from must be before to".into()));
+    }
+    if !actor.is_staff() {
+        if filter.user_id.is_some_and(|u| u != actor.user_id) {
+            return Err(EnforcementError::Forbidden(
+                "only staff may list other users' violations".into(),
+            ));
+        }
+        filter.user_id = Some(actor.user_id);
+    }
+    let items = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move {
+                let mut q = violations::table
+                    .select(Row::as_select())
+                    .order(violations::id.desc())
+                    .limit(page.fetch())
+                    .into_boxed();
+                if let Some(after) = page.after {
+                    q = q.filter(violations::id.lt(after));
+                }
+                if let Some(t) = filter.violation_type {
+                    q = q.filter(violations::violation_type.eq(t.as_str()));
+                }
+                if let Some(s) = filter.severity {
+                    q = q.filter(violations::severity.eq(s.as_str()));
+                }
+                if let Some(a) = filter.action {
+                    q = q.filter(violations::action.eq(a.as_str()));
+                }
+                if let Some(s) = filter.status {
+                    q = q.filter(violations::status.eq(s.as_str()));
+                }
+                if let Some(u) = filter.user_id {
+                    q = q.filter(violations::user_id.eq(u));
+                }
+                if let Some(f) = filter.from {
+                    q = q.filter(violations::created_at.ge(f));
+                }
+                if let Some(t) = filter.to {
+                    q = q.filter(violations::created_at.lt(t));
+                }
+                let rows = q.load(conn).await?;
+                with_appeals(conn, rows).await
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(page.page(items, |v| v.id))
+}
+
+/// One violation: staff, or the user it is about.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Violation, EnforcementError> {
+    let v = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move { load_one(conn, id, false).await }.scope_boxed()
+        })
+        .await?;
+    if !actor.is_staff() && v.user_id != actor.user_id {
+        return Err(EnforcementError::NotFound("violation"));
+    }
+    Ok(v)
+}
+
+/// Resolves an open violation with notes (staff). It still counts on the ladder.
+pub async fn resolve(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: Uuid,
+    notes: String,
+) -> Result<Violation, EnforcementError> {
+    if !actor.is_staff() {
+        return Err(EnforcementError::Forbidden(
+            "only moderators and administrators may resolve violations".into(),
+        ));
+    }
+    let notes = check_text("notes", &notes)?;
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let v = load_one(conn, id, true).await?;
+            if v.status != ViolationStatus::Open {
+                return Err(EnforcementError::Conflict(format!(
+                    "the violation is {}; only open violations can be resolved",
+                    v.status.as_str()
+                )));
+            }
+            diesel::update(violations::table.filter(violations::id.eq(id)))
+                .set((
+                    violations::status.eq(ViolationStatus::Resolved.as_str()),
+                    violations::resolution_note.eq(&notes),
+                    violations::resolved_by.eq(actor.user_id),
+                    violations::resolved_at.eq(now),
+                    violations::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            warden_audit::store::record_in_tx(
+                conn,
+                actor.tenant,
+                audit_event(
+                    "violation_resolved",
+                    Some(&actor),
+                    id,
+                    serde_json::json!({ "notes": notes }),
+                ),
+            )
+            .await?;
+            let v = load_one(conn, id, false).await?;
+            announce(conn, actor.tenant, "violation_resolved", &v).await?;
+            Ok(v)
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,12 @@
+DROP TABLE violation_appeals;
+DROP TABLE violations;
+DROP TABLE enforcement_ladders;
+DROP TABLE behavior_detections;
+DROP TABLE behavior_patterns;
+DROP INDEX users_ban_expiry_idx;
+ALTER TABLE users DROP CONSTRAINT users_ban_shape;
+ALTER TABLE users DROP COLUMN ban_violation_id;
+ALTER TABLE users DROP COLUMN banned_until;
+UPDATE users SET status = 'disabled' WHERE status = 'banned';
+ALTER TABLE users DROP CONSTRAINT users_status_check;
+ALTER TABLE users ADD CONSTRAINT users_status_check CHECK (status IN ('active', 'disabled'));
