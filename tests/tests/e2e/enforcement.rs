@@ -700,3 +700,32 @@ async fn violations_stay_inside_their_tenant() {
     assert_eq!(count_rows("violations", b.tenant).await, 0);
     let _ = (a.admin, b.admin, b.seller, b.seller_id);
 }
+
+#[tokio::test]
+async fn a_temporary_ban_is_ended_by_the_background_job_on_the_real_clock() {
+    let app = TestApp::start().await;
+    let c = cast(&app, "ban-expiry-job").await;
+    app.put(
+        "/api/v1/enforcement/ladder",
+        &c.admin,
+        json!({"steps": [{"action": "temporary_ban", "duration_seconds": 1}],
+               "window_days": 30, "appeal_days": 5, "auto_violation_confidence": 0.9}),
+    )
+    .await
+    .assert_status(200);
+    violate(&app, &c.moderator, c.seller_id, "low").await;
+    app.get("/api/v1/users/me", &c.seller)
+        .await
+        .assert_problem(403, "user_banned");
+    // The expiry job waits for the ban's end before it may be claimed.
+    assert_eq!(run_jobs(&app, c.tenant).await, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(run_jobs(&app, c.tenant).await, 1);
+    let account = app
+        .get(&format!("/api/v1/users/{}", c.seller_id), &c.admin)
+        .await;
+    assert_eq!(account.body["status"], "active", "{}", account.text);
+    app.get("/api/v1/users/me", &c.seller)
+        .await
+        .assert_status(200);
+}

@@ -68,6 +68,37 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "Total time spent writing batches.",
         w.total_flush_us.load(Ordering::Relaxed),
     );
+    let d = state.detector.metrics();
+    line(
+        "warden_behavior_queue_depth",
+        "gauge",
+        "Activity events waiting for behavior evaluation.",
+        state.detector.queue_depth() as u64,
+    );
+    line(
+        "warden_behavior_events_evaluated_total",
+        "counter",
+        "Activity events evaluated against behavior patterns.",
+        d.evaluated.load(Ordering::Relaxed),
+    );
+    line(
+        "warden_behavior_detections_total",
+        "counter",
+        "Detections recorded.",
+        d.detections.load(Ordering::Relaxed),
+    );
+    line(
+        "warden_behavior_failures_total",
+        "counter",
+        "Evaluations that failed (window store or database).",
+        d.failures.load(Ordering::Relaxed),
+    );
+    line(
+        "warden_behavior_lag_microseconds_total",
+        "counter",
+        "Sum over evaluated events of the time from the event to its evaluation.",
+        d.lag_us_total.load(Ordering::Relaxed),
+    );
     line(
         "warden_live_subscribers",
         "gauge",
