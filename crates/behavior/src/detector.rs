@@ -50,6 +50,9 @@ struct Inner {
     windows: Arc<dyn WindowStore>,
     operators: Arc<Operators>,
     engines: moka::future::Cache<TenantId, Arc<Engine>>,
+    /// Bumped by every pattern change, so an engine read before a change is
+    /// not cached after it.
+    generation: AtomicU64,
     system: SystemMetrics,
     metrics: DetectorMetrics,
     capacity: usize,
@@ -80,6 +83,7 @@ impl Detector {
                 .max_capacity(10_000)
                 .time_to_live(PATTERN_TTL)
                 .build(),
+            generation: AtomicU64::new(0),
             system,
             metrics: DetectorMetrics::default(),
             capacity: capacity.max(1),
@@ -126,6 +130,7 @@ impl Detector {
 
     /// Forgets a tenant's compiled patterns after a change.
     pub async fn forget_patterns(&self, tenant: TenantId) {
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
         self.inner.engines.invalidate(&tenant).await;
     }
 
@@ -133,9 +138,13 @@ impl Detector {
         if let Some(e) = self.inner.engines.get(&tenant).await {
             return Ok(e);
         }
+        let generation = self.inner.generation.load(Ordering::SeqCst);
         let engine =
             Arc::new(store::load_engine(&self.inner.db, tenant, &self.inner.operators).await?);
-        self.inner.engines.insert(tenant, Arc::clone(&engine)).await;
+        // A pattern changed while this was read: use it once, do not keep it.
+        if self.inner.generation.load(Ordering::SeqCst) == generation {
+            self.inner.engines.insert(tenant, Arc::clone(&engine)).await;
+        }
         Ok(engine)
     }
 

@@ -560,3 +560,44 @@ async fn patterns_and_detections_stay_inside_their_tenant() {
     assert!(kept[0]["pattern_id"].is_null());
     assert_eq!(kept[0]["pattern_name"], "reads");
 }
+
+#[tokio::test]
+async fn two_replicas_count_one_window_through_redis() {
+    use std::sync::Arc;
+    use warden_audit::{ActivityEvent, Kind};
+    use warden_behavior::detector::Detector;
+    use warden_behavior::operators::Operators;
+    use warden_behavior::windows::RedisWindows;
+
+    let app = TestApp::start().await;
+    let s = staff(&app, "two-replicas").await;
+    pattern(&app, &s.admin, failed_logins("shadow")).await;
+    // Two detectors as two replicas would run them: own connections, one Redis.
+    let url = app.config.behavior.redis_url.clone().unwrap();
+    let prefix = format!("warden-test:replicas:{}", Uuid::now_v7());
+    let replica = || {
+        Detector::start(
+            app.state.db.clone(),
+            Arc::new(RedisWindows::new(&url, &prefix).unwrap()),
+            Arc::new(Operators::builtin()),
+            Arc::new(|| json!({})),
+            64,
+        )
+        .0
+    };
+    let (one, two) = (replica(), replica());
+    let tenant = TenantId::new(s.tenant);
+    let mut fired = 0;
+    for n in 0..10 {
+        let mut e = ActivityEvent::new(Kind::Security, "auth_failure");
+        e.client_ip = Some("192.0.2.7".into());
+        e.occurred_at = chrono::Utc::now() + chrono::Duration::milliseconds(n);
+        let by = if n % 2 == 0 { &one } else { &two };
+        fired += by.evaluate(tenant, &e).await.unwrap().len();
+    }
+    // Five events each: neither alone passes "more than five"; together they do, once.
+    assert_eq!(fired, 1);
+    let found = detections(&app, &s.moderator, "").await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["observed"], 6.0);
+}
