@@ -28,6 +28,8 @@ const PAGE: i64 = 5000;
 pub const MAX_EVENTS: u64 = 2_000_000;
 /// Detections listed in the report (all are counted).
 pub const SAMPLE: usize = 100;
+/// Most detections one retroactive run may create.
+pub const MAX_CREATE: u64 = 1000;
 
 /// `POST /behavior/patterns/{id}/backtest`.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -214,7 +216,7 @@ pub async fn backtest(
                         event_ids: firing.event_ids.clone(),
                     });
                 }
-                if request.create {
+                if request.create && report.detections <= MAX_CREATE {
                     found.push((firing, event.clone()));
                 }
             }
@@ -228,6 +230,12 @@ pub async fn backtest(
         }
     }
     report.groups = groups.len() as u64;
+    if request.create && report.detections > MAX_CREATE {
+        return Err(BehaviorError::Invalid(format!(
+            "create: the pattern would create {} detections; a retroactive run creates at most {MAX_CREATE} (narrow the range or the pattern)",
+            report.detections
+        )));
+    }
     if request.create {
         let name = pattern.body.name.clone();
         report.created = db

@@ -121,6 +121,21 @@ pub fn event_summary(e: &ActivityEvent) -> serde_json::Value {
     })
 }
 
+/// `v` with every NUL in its strings replaced.
+fn without_nul(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => {
+            serde_json::Value::String(s.replace('\0', "\u{fffd}"))
+        }
+        serde_json::Value::Array(a) => a.into_iter().map(without_nul).collect(),
+        serde_json::Value::Object(o) => o
+            .into_iter()
+            .map(|(k, v)| (k.replace('\0', "\u{fffd}"), without_nul(v)))
+            .collect(),
+        other => other,
+    }
+}
+
 /// The actor's (or group's) earlier detections and violations.
 async fn history(
     conn: &mut DbConn,
@@ -191,7 +206,10 @@ pub async fn record_in_tx(
     metrics: serde_json::Value,
     origin: Origin,
 ) -> Result<Option<Detection>, BehaviorError> {
-    let history = history(conn, firing.actor_id, &firing.group_key).await?;
+    // Group keys and event fields come from requests; PostgreSQL text and
+    // jsonb cannot hold NUL.
+    let group_key = firing.group_key.replace('\0', "\u{fffd}");
+    let history = history(conn, firing.actor_id, &group_key).await?;
     let evidence = serde_json::json!({
         "event_ids": firing.event_ids,
         "trigger": event_summary(trigger),
@@ -204,6 +222,7 @@ pub async fn record_in_tx(
         "metrics": metrics,
         "history": history,
     });
+    let evidence = without_nul(evidence);
     let id = Uuid::now_v7();
     #[allow(clippy::cast_possible_truncation)]
     let confidence = firing.confidence.clamp(0.0, 1.0) as f32;
@@ -216,7 +235,7 @@ pub async fn record_in_tx(
             behavior_detections::severity.eq(firing.severity.as_str()),
             behavior_detections::mode.eq(firing.mode.as_str()),
             behavior_detections::source.eq(origin.as_str()),
-            behavior_detections::group_key.eq(&firing.group_key),
+            behavior_detections::group_key.eq(&group_key),
             behavior_detections::actor_id.eq(firing.actor_id),
             behavior_detections::confidence.eq(confidence),
             behavior_detections::observed.eq(firing.observed),
@@ -418,9 +437,9 @@ pub async fn review(
     body: ReviewBody,
 ) -> Result<Detection, BehaviorError> {
     require_staff(actor)?;
-    if body.note.chars().count() > MAX_NOTE {
+    if body.note.chars().count() > MAX_NOTE || body.note.contains('\0') {
         return Err(BehaviorError::Invalid(format!(
-            "note: at most {MAX_NOTE} characters"
+            "note: at most {MAX_NOTE} characters, without NUL"
         )));
     }
     let actor = actor.clone();
@@ -430,6 +449,11 @@ pub async fn review(
                 ReviewOutcome::Confirmed => "confirmed",
                 ReviewOutcome::Dismissed => "dismissed",
             };
+            if load(conn, id).await?.actor_id == Some(actor.user_id) {
+                return Err(BehaviorError::Forbidden(
+                    "you cannot review a detection about yourself".into(),
+                ));
+            }
             let n = diesel::update(
                 behavior_detections::table
                     .filter(behavior_detections::id.eq(id))

@@ -11,7 +11,7 @@ use warden_tenancy::TenantId;
 
 use crate::error::BehaviorError;
 use crate::pattern::{CompiledPattern, Mode, Severity};
-use crate::window::AggregateKind;
+use crate::window::{AggregateKind, GroupBy};
 use crate::windows::{WindowStore, cooldown_key, window_key};
 
 /// The group key of a pattern without a window when the event has no actor,
@@ -176,6 +176,13 @@ impl Engine {
                                 .filter(|id| *id != event.id),
                         );
                         firing.event_ids.truncate(crate::windows::RECENT_MEMBERS);
+                    }
+                    // A window over an address or a resource adds up many
+                    // users' events: whoever's event crossed the threshold is
+                    // not thereby the culprit, so no user is named (the
+                    // evidence still shows the trigger's actor).
+                    if w.per() != GroupBy::Actor {
+                        firing.actor_id = None;
                     }
                     firing.group_key = group;
                     firing.observed = reading.value;

@@ -14,7 +14,7 @@ use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, Tena
 
 use crate::engine::Engine;
 use crate::operators::Operators;
-use crate::pattern::PatternBody;
+use crate::pattern::{Mode, PatternBody};
 use crate::{BehaviorError, audit_error};
 
 /// A saved pattern.
@@ -97,7 +97,28 @@ async fn audit(
         .map_err(audit_error)
 }
 
-fn definition(body: &PatternBody) -> Result<serde_json::Value, BehaviorError> {
+/// Shortest cooldown of a live pattern: without one, every matching request
+/// would be a detection and each a violation, climbing the whole ladder in a
+/// burst.
+pub const MIN_LIVE_COOLDOWN_SECS: u64 = 60;
+
+/// Validates a pattern for saving and returns its stored definition.
+fn definition(
+    body: &PatternBody,
+    operators: &Operators,
+) -> Result<serde_json::Value, BehaviorError> {
+    body.compile(operators)?;
+    if body.mode == Mode::Live && body.cooldown_seconds < MIN_LIVE_COOLDOWN_SECS {
+        return Err(BehaviorError::Invalid(format!(
+            "cooldown_seconds: a live pattern needs a cooldown of at least {MIN_LIVE_COOLDOWN_SECS} seconds, so that one burst makes one detection"
+        )));
+    }
+    let text = serde_json::to_string(body).map_err(|e| BehaviorError::Invalid(e.to_string()))?;
+    if text.contains("\\u0000") {
+        return Err(BehaviorError::Invalid(
+            "a pattern may not contain NUL characters".into(),
+        ));
+    }
     serde_json::to_value(body).map_err(|e| BehaviorError::Invalid(e.to_string()))
 }
 
@@ -165,8 +186,7 @@ pub async fn create(
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
     require_admin(actor)?;
-    body.compile(operators)?;
-    let def = definition(&body)?;
+    let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -201,8 +221,7 @@ pub async fn replace(
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
     require_admin(actor)?;
-    body.compile(operators)?;
-    let def = definition(&body)?;
+    let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {

@@ -409,14 +409,21 @@ pub async fn update(
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let before: Option<String> = users::table
+            let before: Option<(String, Option<DateTime<Utc>>, Option<Uuid>)> = users::table
                 .filter(users::id.eq(id))
-                .select(users::status)
+                .select((users::status, users::banned_until, users::ban_violation_id))
                 .for_no_key_update()
                 .first(conn)
                 .await
                 .optional()?;
-            let before = before.ok_or(CommerceError::NotFound("user"))?;
+            let (before, _, ban) = before.ok_or(CommerceError::NotFound("user"))?;
+            if let Some(violation) = ban
+                && patch.status == UserStatus::Active
+            {
+                return Err(CommerceError::Conflict(format!(
+                    "the account is banned by violation {violation}; a ban is lifted by overturning its violation on appeal"
+                )));
+            }
             let user = diesel::update(users::table.filter(users::id.eq(id)))
                 .set((
                     users::status.eq(patch.status.as_str()),
@@ -439,6 +446,31 @@ pub async fn update(
                 event.metadata = serde_json::json!({ "event": "status_change", "from": before, "to": patch.status.as_str() });
                 warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
             }
+            // A permanent ban survives an administrator's disable and re-enable.
+            let change = warden_enforcement::accounts::apply(
+                conn,
+                actor.tenant,
+                id,
+                Utc::now(),
+                "admin_change",
+                Some(actor.user_id),
+            )
+            .await
+            .map_err(|e| match e {
+                warden_enforcement::EnforcementError::Tenancy(t) => CommerceError::Tenancy(t),
+                warden_enforcement::EnforcementError::Audit(a) => CommerceError::Audit(a),
+                other => CommerceError::Conflict(other.to_string()),
+            })?;
+            let user = if change.is_some() {
+                users::table
+                    .filter(users::id.eq(id))
+                    .select(UserRow::as_select())
+                    .first(conn)
+                    .await
+                    .map(User::from)?
+            } else {
+                user
+            };
             Ok(user)
         }
         .scope_boxed()

@@ -3,8 +3,9 @@
 //! still running bans it until then; otherwise it is active. Deriving it (rather
 //! than stepping it) makes expiry, overturning and overlapping bans agree.
 //!
-//! An account an administrator disabled by hand (no ban violation named) is
-//! left alone.
+//! An account an administrator disabled by hand (no ban violation named)
+//! stays disabled; a permanent ban recorded meanwhile is still noted on it, so
+//! that re-enabling it does not undo the ban.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -67,9 +68,7 @@ pub async fn apply(
         .await
         .optional()?;
     let (status, until, ban_violation) = row.ok_or(EnforcementError::NotFound("user"))?;
-    if status == "disabled" && ban_violation.is_none() {
-        return Ok(None);
-    }
+    let admin_disabled = status == "disabled" && ban_violation.is_none();
     let counted = violations::table
         .filter(violations::user_id.eq(user_id))
         .filter(violations::status.ne(ViolationStatus::Overturned.as_str()));
@@ -89,6 +88,8 @@ pub async fn apply(
         .await
         .optional()?;
     let target = match (permanent, temporary) {
+        // Disabled by an administrator: only a permanent ban adds anything.
+        (None, _) if admin_disabled => return Ok(None),
         (Some(id), _) => AccountState {
             status: "disabled",
             banned_until: None,

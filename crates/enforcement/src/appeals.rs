@@ -13,7 +13,7 @@ use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::accounts::{self, AccountChange};
 use crate::model::{Violation, ViolationStatus};
-use crate::violations::{MAX_TEXT, announce, audit_event, load_one};
+use crate::violations::{MAX_TEXT, announce, audit_event, has_nul, load_one};
 use crate::{EnforcementError, ladder};
 
 /// An appeal (`POST /violations/{id}/appeal`).
@@ -47,7 +47,7 @@ pub struct AppealDecision {
 
 fn within(text: &str, min: usize) -> bool {
     let n = text.trim().chars().count();
-    n >= min && n <= MAX_TEXT
+    n >= min && n <= MAX_TEXT && !has_nul(text)
 }
 
 /// Files the appeal of violation `id` by the user it is about.
@@ -60,7 +60,7 @@ pub async fn appeal(
 ) -> Result<Violation, EnforcementError> {
     if !within(&body.text, 1) {
         return Err(EnforcementError::Invalid(format!(
-            "text: must be 1 to {MAX_TEXT} characters"
+            "text: must be 1 to {MAX_TEXT} characters, without NUL"
         )));
     }
     let actor = actor.clone();
@@ -147,7 +147,7 @@ pub async fn decide(
     }
     if !within(&body.note, 0) {
         return Err(EnforcementError::Invalid(format!(
-            "note: at most {MAX_TEXT} characters"
+            "note: at most {MAX_TEXT} characters, without NUL"
         )));
     }
     let actor = actor.clone();
@@ -168,6 +168,11 @@ pub async fn decide(
             if appeal.appellant_id == actor.user_id {
                 return Err(EnforcementError::Forbidden(
                     "you cannot decide your own appeal".into(),
+                ));
+            }
+            if v.created_by == Some(actor.user_id) {
+                return Err(EnforcementError::Forbidden(
+                    "the moderator who recorded a violation does not decide its appeal".into(),
                 ));
             }
             let note = body.note.trim().to_owned();

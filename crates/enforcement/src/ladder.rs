@@ -163,9 +163,15 @@ pub async fn load(conn: &mut DbConn) -> Result<Ladder, EnforcementError> {
         .first(conn)
         .await
         .optional()?;
-    Ok(saved
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    Ok(match saved {
+        None => Ladder::default(),
+        Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            // Saved ladders are validated; one that no longer parses is a bug
+            // worth seeing, and the default is the safe way on.
+            tracing::error!(error = %e, "stored escalation ladder does not parse; using the default");
+            Ladder::default()
+        }),
+    })
 }
 
 /// The tenant's ladder (staff).

@@ -221,8 +221,18 @@ pub(crate) async fn announce(
     Ok(())
 }
 
+/// Whether `text` holds a character PostgreSQL text cannot store.
+pub(crate) fn has_nul(text: &str) -> bool {
+    text.contains('\0')
+}
+
 fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
     let t = text.trim();
+    if has_nul(t) {
+        return Err(EnforcementError::Invalid(format!(
+            "{field}: may not contain NUL characters"
+        )));
+    }
     if t.is_empty() || t.chars().count() > MAX_TEXT {
         return Err(EnforcementError::Invalid(format!(
             "{field}: must be 1 to {MAX_TEXT} characters"
@@ -389,8 +399,25 @@ pub async fn create(
     };
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
-        async move { record_in_tx(conn, actor.tenant, request, now, Some(&actor)).await }
-            .scope_boxed()
+        async move {
+            let roles: Option<Vec<String>> = users::table
+                .filter(users::id.eq(request.user_id))
+                .select(users::roles)
+                .first(conn)
+                .await
+                .optional()?;
+            let target_is_staff = roles
+                .unwrap_or_default()
+                .iter()
+                .any(|r| matches!(r.as_str(), "moderator" | "tenant_admin" | "platform_admin"));
+            if target_is_staff && !actor.is_admin() {
+                return Err(EnforcementError::Forbidden(
+                    "only administrators may record violations of staff".into(),
+                ));
+            }
+            record_in_tx(conn, actor.tenant, request, now, Some(&actor)).await
+        }
+        .scope_boxed()
     })
     .await
 }

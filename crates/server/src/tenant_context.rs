@@ -131,7 +131,8 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             user
         }
     };
-    match user.refusal(state.clock.now()) {
+    let refusal = user.refusal(state.clock.now());
+    match refusal {
         None => {}
         Some(Refusal::Disabled) => {
             note(
@@ -147,6 +148,7 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         }
         // A banned user may still read and appeal their violations: a ban
         // that could not be appealed would make appeals pointless.
+        // Without their roles: a banned moderator reads only their own.
         Some(Refusal::Banned { .. }) if is_appeal_route(req) => {}
         Some(Refusal::Banned { until }) => {
             note(
@@ -172,7 +174,11 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         actor: Actor {
             tenant: tenant_id,
             user_id: user.id,
-            roles: principal.roles.clone(),
+            roles: if refusal.is_some() {
+                Vec::new()
+            } else {
+                principal.roles.clone()
+            },
         },
         principal,
     })

@@ -198,6 +198,15 @@ async fn shadow_mode_records_and_enforces_nothing_live_mode_enforces_once() {
     assert_eq!(count_rows("violations", s.tenant).await, 0);
 
     body["mode"] = json!("live");
+    // A live pattern needs a cooldown, so that one burst makes one violation.
+    app.put(
+        &format!("/api/v1/behavior/patterns/{id}"),
+        &s.admin,
+        body.clone(),
+    )
+    .await
+    .assert_problem(400, "invalid_input");
+    body["cooldown_seconds"] = json!(600);
     app.put(&format!("/api/v1/behavior/patterns/{id}"), &s.admin, body)
         .await
         .assert_status(200);
@@ -470,6 +479,11 @@ async fn patterns_are_validated_on_save_with_the_path_of_the_problem() {
         "{}",
         r.text
     );
+    let mut nul = base.clone();
+    nul["name"] = json!("bad\u{0}name");
+    app.post("/api/v1/behavior/patterns", &s.admin, nul)
+        .await
+        .assert_problem(400, "invalid_input");
     let mut unknown = base.clone();
     unknown["colour"] = json!("red");
     app.post("/api/v1/behavior/patterns", &s.admin, unknown)

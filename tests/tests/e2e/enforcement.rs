@@ -291,10 +291,25 @@ async fn an_overturned_appeal_lifts_the_ban_and_stops_counting() {
     )
     .await
     .assert_problem(403, "user_banned");
+    // Not other users, and not the moderator who recorded it: another staff member decides.
+    app.post(
+        &format!("{path}/appeal/decision"),
+        &stranger,
+        json!({"decision": "overturn"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("{path}/appeal/decision"),
+        &c.moderator,
+        json!({"decision": "overturn"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     let decided = app
         .post(
             &format!("{path}/appeal/decision"),
-            &c.moderator,
+            &c.admin,
             json!({"decision": "overturn", "note": "wrong account"}),
         )
         .await;
@@ -306,7 +321,7 @@ async fn an_overturned_appeal_lifts_the_ban_and_stops_counting() {
         .assert_status(200);
     app.post(
         &format!("{path}/appeal/decision"),
-        &c.moderator,
+        &c.admin,
         json!({"decision": "uphold"}),
     )
     .await
@@ -329,7 +344,7 @@ async fn an_overturned_appeal_lifts_the_ban_and_stops_counting() {
     let upheld = app
         .post(
             &format!("{next_path}/appeal/decision"),
-            &c.moderator,
+            &c.admin,
             json!({"decision": "uphold"}),
         )
         .await;
@@ -601,7 +616,31 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
     )
     .await
     .assert_problem(409, "conflict");
+    app.post(
+        "/api/v1/violations",
+        &c.moderator,
+        json!({"user_id": c.seller_id, "type": "content", "severity": "low", "reason": "nul\u{0}byte"}),
+    )
+    .await
+    .assert_problem(400, "invalid_input");
+    // Moderators do not sanction staff; administrators may.
+    let admin_id = user_id(&app, &c.admin).await;
+    app.post(
+        "/api/v1/violations",
+        &c.moderator,
+        json!({"user_id": admin_id, "type": "content", "severity": "low", "reason": "x"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     assert_eq!(count_rows("violations", c.tenant).await, 0);
+    let other_admin = app.member(c.tenant, "admin-2", &[Role::TenantAdmin]);
+    app.post(
+        "/api/v1/violations",
+        &other_admin,
+        json!({"user_id": mod_id, "type": "content", "severity": "low", "reason": "x"}),
+    )
+    .await
+    .assert_status(201);
     // Stats, trends and the ladder.
     app.get("/api/v1/violations/stats", &c.seller)
         .await
@@ -635,7 +674,9 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
     )
     .await
     .assert_problem(404, "not_found");
-    let v = violate(&app, &c.moderator, c.seller_id, "low").await;
+    let buyer = app.member(c.tenant, "buyer", &[Role::Buyer]);
+    let buyer_id = user_id(&app, &buyer).await;
+    let v = violate(&app, &c.moderator, buyer_id, "low").await;
     let path = format!("/api/v1/violations/{}", v["id"].as_str().unwrap());
     app.post(
         &format!("{path}/resolve"),
@@ -660,6 +701,42 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
     )
     .await
     .assert_problem(409, "conflict");
+    // A ban is lifted by overturning its violation, not by an administrator's status change.
+    violate(&app, &c.moderator, c.seller_id, "critical").await;
+    let lift = app
+        .patch(
+            &format!("/api/v1/users/{}", c.seller_id),
+            &c.admin,
+            json!({"status": "active"}),
+        )
+        .await;
+    lift.assert_problem(409, "conflict");
+    app.patch(
+        &format!("/api/v1/users/{}", c.seller_id),
+        &c.admin,
+        json!({"status": "banned"}),
+    )
+    .await
+    .assert_problem(400, "invalid_input");
+    // A banned moderator still reads violations, but only their own.
+    app.post(
+        "/api/v1/violations",
+        &other_admin,
+        json!({"user_id": mod_id, "type": "security", "severity": "critical", "reason": "abuse"}),
+    )
+    .await
+    .assert_status(201);
+    let own = app.get("/api/v1/violations", &c.moderator).await;
+    own.assert_status(200);
+    assert_eq!(own.items().len(), 2, "{}", own.text);
+    assert!(
+        own.items()
+            .iter()
+            .all(|v| v["user_id"] == mod_id.to_string())
+    );
+    app.get("/api/v1/violations/stats", &c.moderator)
+        .await
+        .assert_problem(403, "user_banned");
 }
 
 #[tokio::test]
