@@ -116,6 +116,52 @@ pub async fn set_status(
     Ok(())
 }
 
+/// The user who wrote a piece of content (inside a tenant transaction):
+/// a product's seller, a review's or message's author, a profile's owner.
+/// `None` for content without a person behind it (assistant messages) or gone.
+pub async fn author(
+    conn: &mut warden_tenancy::DbConn,
+    content_type: ContentType,
+    id: uuid::Uuid,
+) -> Result<Option<uuid::Uuid>, crate::ModerationError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use warden_tenancy::schema::{messages, products, reviews, seller_profiles};
+    let seller_owner = |seller: uuid::Uuid| {
+        seller_profiles::table
+            .filter(seller_profiles::id.eq(seller))
+            .select(seller_profiles::user_id)
+    };
+    Ok(match content_type {
+        ContentType::Product => {
+            let seller: Option<uuid::Uuid> = products::table
+                .filter(products::id.eq(id))
+                .select(products::seller_id)
+                .first(conn)
+                .await
+                .optional()?;
+            match seller {
+                Some(s) => seller_owner(s).first(conn).await.optional()?,
+                None => None,
+            }
+        }
+        ContentType::Review => reviews::table
+            .filter(reviews::id.eq(id))
+            .select(reviews::author_id)
+            .first(conn)
+            .await
+            .optional()?,
+        ContentType::Message => messages::table
+            .filter(messages::id.eq(id))
+            .select(messages::author_id)
+            .first::<Option<uuid::Uuid>>(conn)
+            .await
+            .optional()?
+            .flatten(),
+        ContentType::SellerProfile => seller_owner(id).first(conn).await.optional()?,
+    })
+}
+
 /// The text moderated for a product (title and description) or a seller
 /// profile (store name and description).
 pub fn title_and_description(title: &str, description: &str) -> String {

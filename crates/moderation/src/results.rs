@@ -166,27 +166,40 @@ pub async fn record_rejection(
             )
             .await?
             .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
-            let request = ViolationRequest {
-                user_id,
-                violation_type: ViolationType::Content,
-                severity: Severity::Medium,
-                source: ViolationSource {
-                    kind: SourceKind::Moderation,
-                    id: Some(id),
-                },
-                reason: reason.chars().take(2000).collect(),
-            };
-            jobs::enqueue_violation(conn, tenant, &request)
-                .await
-                .map_err(|e| match e {
-                    EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
-                    other => ModerationError::Invalid(other.to_string()),
-                })?;
+            request_violation(conn, tenant, user_id, id, reason).await?;
             Ok(id)
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Asks enforcement for a `content` violation of `author`, sourced from
+/// `source` (a moderation result or review item), in the caller's transaction.
+pub(crate) async fn request_violation(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    author: Uuid,
+    source: Uuid,
+    reason: String,
+) -> Result<(), ModerationError> {
+    let request = ViolationRequest {
+        user_id: author,
+        violation_type: ViolationType::Content,
+        severity: Severity::Medium,
+        source: ViolationSource {
+            kind: SourceKind::Moderation,
+            id: Some(source),
+        },
+        reason: reason.trim().chars().take(2000).collect(),
+    };
+    jobs::enqueue_violation(conn, tenant, &request)
+        .await
+        .map_err(|e| match e {
+            EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
+            other => ModerationError::Invalid(other.to_string()),
+        })?;
+    Ok(())
 }
 
 /// Records the decision about content being written, inside the transaction

@@ -806,3 +806,61 @@ async fn a_temporary_ban_is_ended_by_the_background_job_on_the_real_clock() {
         .await
         .assert_status(200);
 }
+
+#[tokio::test]
+async fn a_reviewers_rejection_becomes_a_violation_of_the_author() {
+    let (app, _clock) = app_with_clock().await;
+    let c = cast(&app, "from-review").await;
+    app.put(
+        "/api/v1/sellers/me",
+        &c.seller,
+        json!({"store_name": "shop"}),
+    )
+    .await
+    .assert_status(201);
+    app.post(
+        "/api/v1/moderation/rules",
+        &c.admin,
+        json!({"name": "hold", "kind": "pattern", "pattern": {"keywords": ["replica"]},
+               "content_types": ["product"], "action": "require_review"}),
+    )
+    .await
+    .assert_status(201);
+    app.post(
+        "/api/v1/products",
+        &c.seller,
+        json!({"title": "Replica watch", "price_minor": 100, "currency": "USD"}),
+    )
+    .await
+    .assert_status(201);
+    let item = app
+        .get("/api/v1/moderation/reviews", &c.moderator)
+        .await
+        .item_ids()[0];
+    app.post(
+        &format!("/api/v1/moderation/reviews/{item}/claim"),
+        &c.moderator,
+        json!({}),
+    )
+    .await
+    .assert_status(200);
+    app.post(
+        &format!("/api/v1/moderation/reviews/{item}/decision"),
+        &c.moderator,
+        json!({"decision": "reject", "note": "counterfeit"}),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(run_jobs(&app, c.tenant).await, 1);
+    let list = app
+        .get(
+            &format!("/api/v1/violations?user={}", c.seller_id),
+            &c.moderator,
+        )
+        .await;
+    let items = list.items();
+    assert_eq!(items.len(), 1, "{}", list.text);
+    assert_eq!(items[0]["source"]["kind"], "moderation");
+    assert_eq!(items[0]["source"]["id"], item.to_string());
+    assert!(items[0]["reason"].as_str().unwrap().contains("counterfeit"));
+}
