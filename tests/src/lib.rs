@@ -5,6 +5,8 @@
 //! own tenants, so they run in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod smtp;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use warden_quotas::limiter::FailMode;
 use warden_server::auth::{MintRequest, mint_hs256};
 use warden_server::config::{
     AuditConfig, BehaviorConfig, Config, JwtConfig, LiveConfig, LogFormat, ModerationConfig,
-    RateLimitConfig,
+    NotificationsConfig, RateLimitConfig,
 };
 use warden_server::{AppState, app, load_redoc};
 
@@ -102,6 +104,16 @@ pub fn test_config() -> Config {
                 std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             ),
             redis_prefix: format!("warden-test:bh:{}", Uuid::now_v7()),
+        },
+        // Providers off: tests that deliver start their own SMTP server and
+        // Twilio stand-in and point the configuration at them.
+        notifications: NotificationsConfig {
+            smtp_url: None,
+            smtp_from: "Warden <noreply@warden.test>".into(),
+            twilio: None,
+            public_base_url: None,
+            retry_base: Duration::from_millis(50),
+            retry_max: Duration::from_millis(400),
         },
     }
 }

@@ -2,6 +2,7 @@
 
 use warden_audit::AuditError;
 use warden_enforcement::EnforcementError;
+use warden_notifications::NotificationError;
 use warden_tenancy::TenancyError;
 
 use crate::BehaviorError;
@@ -17,6 +18,15 @@ pub(crate) fn audit_error(e: AuditError) -> BehaviorError {
     }
 }
 
+/// A notification that could not be raised.
+pub(crate) fn notification_error(e: NotificationError) -> BehaviorError {
+    match e {
+        NotificationError::Tenancy(t) => BehaviorError::Tenancy(t),
+        NotificationError::Audit(a) => audit_error(a),
+        other => BehaviorError::Invalid(other.to_string()),
+    }
+}
+
 /// An enforcement failure (asking for a violation, reading the ladder).
 pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
     match e {
@@ -26,5 +36,6 @@ pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
         EnforcementError::Conflict(m) => BehaviorError::Conflict(m),
         EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
         EnforcementError::Audit(a) => audit_error(a),
+        EnforcementError::Notification(n) => notification_error(n),
     }
 }

@@ -265,8 +265,56 @@ pub async fn record_in_tx(
         if firing.mode == Mode::Live && firing.confidence >= ladder.auto_violation_confidence {
             request_violation(conn, tenant, &detection).await?;
         }
+        if firing.mode == Mode::Live {
+            notify_staff(conn, tenant, &detection).await?;
+        }
     }
     Ok(Some(detection))
+}
+
+/// Tells staff of a live detection (once per pattern and group within the
+/// tenant's de-duplication window); shadow detections are for measuring a
+/// pattern and stay quiet.
+async fn notify_staff(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    d: &Detection,
+) -> Result<(), BehaviorError> {
+    use warden_notifications::model::{EventKind, Priority};
+    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+    let priority = match d.severity.as_str() {
+        "critical" => Priority::Urgent,
+        "high" => Priority::High,
+        "medium" => Priority::Medium,
+        _ => Priority::Low,
+    };
+    let request = NotificationRequest {
+        recipients: Recipients::Staff,
+        kind: EventKind::Detection,
+        priority,
+        category: "behavior".into(),
+        title: format!("Behavior pattern \"{}\" fired", d.pattern_name),
+        body: format!(
+            "{} (observed {}, confidence {:.2})",
+            d.group_key, d.observed, d.confidence
+        ),
+        data: serde_json::json!({
+            "detection_id": d.id,
+            "pattern": d.pattern_name,
+            "target_user": d.actor_id,
+            "group": d.group_key,
+        }),
+        event_key: Some(format!(
+            "detection:{}:{}",
+            d.pattern_id.unwrap_or_default(),
+            d.group_key
+        )),
+        security: d.severity == "critical",
+    };
+    raise(conn, tenant, &request)
+        .await
+        .map_err(crate::convert::notification_error)?;
+    Ok(())
 }
 
 /// Asks enforcement for the violation of a live detection with an actor.

@@ -135,6 +135,9 @@ pub async fn apply(
         "violation_id": target.ban_violation_id,
     });
     warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    if target.status == "active" {
+        crate::notify::ban_lifted(conn, tenant, user_id, cause).await?;
+    }
     Ok(Some(AccountChange {
         user_id,
         from: before,

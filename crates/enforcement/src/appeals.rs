@@ -225,6 +225,7 @@ pub async fn decide(
             };
             let v = load_one(conn, id, false).await?;
             announce(conn, actor.tenant, "appeal_decided", &v).await?;
+            crate::notify::appeal_decided(conn, actor.tenant, &v, appeal_status).await?;
             Ok((v, change))
         }
         .scope_boxed()

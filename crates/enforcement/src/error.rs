@@ -23,6 +23,9 @@ pub enum EnforcementError {
     /// The audit row or live event of a change could not be written.
     #[error(transparent)]
     Audit(#[from] warden_audit::AuditError),
+    /// The notification of a change could not be raised.
+    #[error(transparent)]
+    Notification(#[from] warden_notifications::NotificationError),
 }
 
 impl EnforcementError {
@@ -35,6 +38,7 @@ impl EnforcementError {
             Self::Conflict(_) => "conflict",
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
+            Self::Notification(e) => e.code(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod error;
 pub mod jobs;
 pub mod ladder;
 pub mod model;
+mod notify;
 pub mod stats;
 pub mod violations;
 

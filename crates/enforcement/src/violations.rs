@@ -363,6 +363,7 @@ pub async fn record_in_tx(
         .await?;
     }
     announce(conn, tenant, "violation_created", &violation).await?;
+    crate::notify::violation_created(conn, tenant, &violation).await?;
     Ok(Recorded {
         violation,
         existed: false,

@@ -10,6 +10,7 @@ mod error;
 pub mod inference;
 pub mod models;
 pub mod moderator;
+mod notify;
 pub mod rescans;
 pub mod results;
 pub mod reviews;

@@ -161,7 +161,8 @@ pub(crate) async fn open(
         ))
         .execute(conn)
         .await?;
-    step(conn, tenant, id, None, "created", &reason).await
+    step(conn, tenant, id, None, "created", &reason).await?;
+    crate::notify::review_requested(conn, tenant, content_type, content_id, id, &reason).await
 }
 
 /// Closes the content's open item, if any: a newer decision replaces it.
@@ -379,6 +380,18 @@ pub async fn decide(
                 .await?;
             if let (Some(s), Some(t)) = (content_status, ContentType::parse(&item.content_type)) {
                 content::set_status(conn, t, item.content_id, s).await?;
+                if let Some(author) = content::author(conn, t, item.content_id).await? {
+                    crate::notify::review_decided(
+                        conn,
+                        actor.tenant,
+                        author,
+                        t,
+                        item.content_id,
+                        status,
+                        body.note.trim(),
+                    )
+                    .await?;
+                }
                 // A person's rejection is a moderation reject decision like a
                 // rule's: a content violation of the author, once per item.
                 if body.decision == ReviewDecision::Reject

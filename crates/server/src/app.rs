@@ -12,8 +12,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation, orders,
-    products, reviews, sellers, tenants, usage, users, violations,
+    ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
+    notifications, orders, products, reviews, sellers, tenants, usage, users, violations, webhooks,
 };
 use crate::state::AppState;
 use crate::{activity, extract, rate_limit, request_id, tenant_context};
@@ -63,6 +63,8 @@ fn api(
                 .service(tenants::put_tenant_limits)
                 // Before the tenant scope: the tenant comes from the token, not a header.
                 .service(live::open_live)
+                // Signed by Twilio, not by a user: outside the tenant scope.
+                .service(webhooks::twilio_status)
                 .service(
                     scope::scope("")
                         // The last wrap runs first: tenant context, then rate limit.
@@ -101,6 +103,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     moderation::register(cfg);
     violations::register(cfg);
     behavior::register(cfg);
+    notifications::register(cfg);
 }
 
 /// The OpenAPI document of the API.

@@ -68,6 +68,67 @@ pub struct Config {
     pub moderation: ModerationConfig,
     /// Real-time behavior detection.
     pub behavior: BehaviorConfig,
+    /// Notification providers and delivery retries.
+    pub notifications: NotificationsConfig,
+}
+
+/// Notification settings.
+#[derive(Clone, Debug)]
+pub struct NotificationsConfig {
+    /// SMTP server (`SMTP_URL`, e.g. `smtp://127.0.0.1:2525` or
+    /// `smtps://user:pass@smtp.example.com`); email deliveries fail with
+    /// `not_configured` without it.
+    pub smtp_url: Option<String>,
+    /// Default sender (`SMTP_FROM`); tenants may set their own.
+    pub smtp_from: String,
+    /// Twilio (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`, `TWILIO_FROM` or
+    /// `TWILIO_MESSAGING_SERVICE_SID`, `TWILIO_BASE_URL`).
+    pub twilio: Option<warden_notifications::sms::TwilioConfig>,
+    /// Public base URL of this API (`PUBLIC_BASE_URL`), for Twilio status callbacks.
+    pub public_base_url: Option<String>,
+    /// First retry delay of a failed delivery (`NOTIFY_RETRY_BASE_MS`), doubled per attempt.
+    pub retry_base: Duration,
+    /// Longest retry delay (`NOTIFY_RETRY_MAX_SECS`).
+    pub retry_max: Duration,
+}
+
+impl NotificationsConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let twilio = match (var("TWILIO_ACCOUNT_SID"), var("TWILIO_AUTH_TOKEN")) {
+            (Some(account_sid), Some(auth_token)) => {
+                let from = var("TWILIO_FROM");
+                let messaging_service_sid = var("TWILIO_MESSAGING_SERVICE_SID");
+                if from.is_none() && messaging_service_sid.is_none() {
+                    return Err(ConfigError(
+                        "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is needed with TWILIO_ACCOUNT_SID".into(),
+                    ));
+                }
+                Some(warden_notifications::sms::TwilioConfig {
+                    account_sid,
+                    auth_token,
+                    from,
+                    messaging_service_sid,
+                    base_url: var("TWILIO_BASE_URL")
+                        .unwrap_or_else(|| "https://api.twilio.com".into()),
+                    status_callback: None,
+                })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError(
+                    "set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither".into(),
+                ));
+            }
+        };
+        Ok(Self {
+            smtp_url: var("SMTP_URL"),
+            smtp_from: var("SMTP_FROM").unwrap_or_else(|| "Warden <no-reply@localhost>".into()),
+            twilio,
+            public_base_url: var("PUBLIC_BASE_URL"),
+            retry_base: Duration::from_millis(parsed("NOTIFY_RETRY_BASE_MS", 2000u64)?.max(1)),
+            retry_max: Duration::from_secs(parsed("NOTIFY_RETRY_MAX_SECS", 600u64)?.max(1)),
+        })
+    }
 }
 
 /// Behavior-detection settings.
@@ -249,6 +310,7 @@ impl Config {
                 redis_url: var("REDIS_URL"),
                 redis_prefix: var("BEHAVIOR_REDIS_PREFIX").unwrap_or_else(|| "warden:bh".into()),
             },
+            notifications: NotificationsConfig::from_env()?,
         })
     }
 }

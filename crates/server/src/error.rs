@@ -10,6 +10,7 @@ use warden_behavior::BehaviorError;
 use warden_commerce::CommerceError;
 use warden_enforcement::EnforcementError;
 use warden_moderation::ModerationError;
+use warden_notifications::NotificationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 
@@ -434,6 +435,29 @@ impl From<EnforcementError> for ApiError {
             EnforcementError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
+            EnforcementError::Notification(n) => n.into(),
+        }
+    }
+}
+
+impl From<NotificationError> for ApiError {
+    fn from(e: NotificationError) -> Self {
+        match e {
+            NotificationError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            NotificationError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            NotificationError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            NotificationError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            NotificationError::Tenancy(t) => t.into(),
+            NotificationError::Audit(a) => a.into(),
+            e @ NotificationError::Provider { .. } => {
+                tracing::error!(error = %e, "notification provider failed");
+                Self::new(
+                    ErrorCode::ServiceUnavailable,
+                    "a notification provider is unavailable; retry later",
+                )
+            }
         }
     }
 }

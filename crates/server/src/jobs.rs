@@ -9,6 +9,8 @@ use tokio::sync::watch;
 use warden_enforcement::{Clock, EnforcementError};
 use warden_moderation::rescans;
 use warden_moderation::{ModerationError, Moderator};
+use warden_notifications::NotificationError;
+use warden_notifications::delivery::{self, Providers};
 use warden_tenancy::{Db, TenancyError, TenantId, queue};
 
 use crate::state::{UserCache, forget_user};
@@ -29,6 +31,12 @@ pub struct Runner {
     pub clock: Arc<dyn Clock>,
     /// The user cache, cleared for accounts a job changes.
     pub users: UserCache,
+    /// Email and SMS providers.
+    pub providers: Providers,
+    /// First retry delay of a delivery, doubled per attempt up to `retry_max`.
+    pub retry_base: Duration,
+    /// Longest retry delay of a delivery.
+    pub retry_max: Duration,
 }
 
 /// How a job of any kind failed.
@@ -38,11 +46,13 @@ enum JobError {
     Moderation(#[from] ModerationError),
     #[error(transparent)]
     Enforcement(#[from] EnforcementError),
+    #[error(transparent)]
+    Notification(#[from] NotificationError),
 }
 
 /// Every job kind the runner takes.
 fn kinds() -> Vec<&'static str> {
-    let mut k = vec![rescans::JOB_KIND];
+    let mut k = vec![rescans::JOB_KIND, delivery::JOB_KIND];
     k.extend(warden_enforcement::jobs::KINDS);
     k
 }
@@ -52,6 +62,9 @@ impl Runner {
     async fn run_one(&self, job: &queue::Job, worker: &str) -> Result<(), JobError> {
         if job.kind == rescans::JOB_KIND {
             return Ok(rescans::run_job(&self.db, &self.moderator, job, worker).await?);
+        }
+        if job.kind == delivery::JOB_KIND {
+            return Ok(delivery::run_job(&self.db, &self.providers, job).await?);
         }
         let changed = warden_enforcement::jobs::run_job(&self.db, job, self.clock.now()).await?;
         for c in changed {
@@ -72,7 +85,13 @@ impl Runner {
             return Ok(false);
         };
         let outcome = self.run_one(&job, worker).await;
-        if let Err(e) = settle(&self.db, &job, outcome).await {
+        let retry_in = if job.kind == delivery::JOB_KIND {
+            // A provider that is down is retried until it is back, backing off.
+            delivery::retry_delay(job.attempts, self.retry_base, self.retry_max)
+        } else {
+            RETRY_IN
+        };
+        if let Err(e) = settle(&self.db, &job, outcome, retry_in).await {
             tracing::warn!(job = %job.id, error = %e, "could not settle job; its lease will lapse");
         }
         Ok(true)
@@ -108,12 +127,13 @@ async fn settle(
     db: &Db,
     job: &queue::Job,
     outcome: Result<(), JobError>,
+    retry_in: Duration,
 ) -> Result<(), TenancyError> {
     let Err(e) = outcome else {
         return queue::complete(db, job.id).await;
     };
     tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "background job failed");
-    if !queue::fail(db, job, &e.to_string(), RETRY_IN).await?
+    if !queue::fail(db, job, &e.to_string(), retry_in).await?
         && job.kind == rescans::JOB_KIND
         && let Err(mark) = rescans::job_failed(db, job, &e.to_string()).await
     {

@@ -69,11 +69,19 @@ pub struct LiveBody {
     /// A close frame went out: end once it is written.
     closing: bool,
     buf: BytesMut,
+    /// The connected user's id: notifications for anyone else are not theirs to see.
+    viewer: Option<String>,
 }
 
 impl LiveBody {
     /// `session` is the body actix-ws made for the connection's session.
-    pub fn new(session: BoxBody, events: Subscription, gate: Arc<LiveGate>) -> Self {
+    /// `viewer` is the connected user's id.
+    pub fn new(
+        session: BoxBody,
+        events: Subscription,
+        gate: Arc<LiveGate>,
+        viewer: Option<uuid::Uuid>,
+    ) -> Self {
         Self {
             session,
             events: Some(events),
@@ -81,6 +89,7 @@ impl LiveBody {
             started: false,
             closing: false,
             buf: BytesMut::new(),
+            viewer: viewer.map(|v| v.to_string()),
         }
     }
 
@@ -93,6 +102,13 @@ impl LiveBody {
         while self.buf.len() < CHUNK {
             match events.poll_recv(cx) {
                 Poll::Ready(Some(delivery)) => {
+                    let event = &delivery.event;
+                    if event.topic == warden_audit::hub::Topic::Notification
+                        && event.data.get("recipient_id").and_then(|v| v.as_str())
+                            != self.viewer.as_deref()
+                    {
+                        continue;
+                    }
                     Parser::write_message(
                         &mut self.buf,
                         delivery.frame.as_bytes(),

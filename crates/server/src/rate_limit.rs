@@ -97,6 +97,46 @@ async fn check(req: &ServiceRequest, state: &AppState) -> Result<Vec<Decision>, 
     Ok(decisions)
 }
 
+/// Tells the tenant's administrators that a limit was exhausted: at most once
+/// a minute per tenant from this replica (the outbox de-duplicates across
+/// replicas), off the request path.
+fn report_abuse(
+    state: &AppState,
+    tenant: warden_tenancy::TenantId,
+    user: uuid::Uuid,
+    window: &'static str,
+) {
+    if state.abuse_reported.contains_key(&tenant) {
+        return;
+    }
+    state.abuse_reported.insert(tenant, ());
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        use warden_notifications::model::{EventKind, Priority};
+        use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+        use warden_tenancy::ScopedFutureExt;
+        let request = NotificationRequest {
+            recipients: Recipients::Admins,
+            kind: EventKind::RateLimitAbuse,
+            priority: Priority::High,
+            category: "security".into(),
+            title: format!("The {window} rate limit was exhausted"),
+            body: "Requests are being refused with 429 until the window resets.".into(),
+            data: serde_json::json!({ "window": window, "target_user": user }),
+            event_key: Some(format!("rate_limit:{window}")),
+            security: true,
+        };
+        let raised = db
+            .tenant_tx(tenant, |conn| {
+                async move { raise(conn, tenant, &request).await }.scope_boxed()
+            })
+            .await;
+        if let Err(e) = raised {
+            tracing::warn!(error = %e, "rate-limit abuse notification not raised");
+        }
+    });
+}
+
 /// Middleware for the tenant routes.
 pub async fn middleware(
     req: ServiceRequest,
@@ -130,7 +170,11 @@ pub async fn middleware(
         .with_member("window", window)
         .with_member("retry_after", d.retry_after_secs)
         .with_header(RETRY_AFTER, d.retry_after_secs.to_string());
-        let home = req.extensions().get::<Caller>().map(|c| c.actor.tenant);
+        let caller = req.extensions().get::<Caller>().cloned();
+        if let Some(c) = &caller {
+            report_abuse(&state, c.actor.tenant, c.actor.user_id, window);
+        }
+        let home = caller.map(|c| c.actor.tenant);
         req.extensions_mut().insert(crate::activity::SecurityNote {
             event: "rate_limited",
             home_tenant: home,

@@ -21,6 +21,9 @@ use warden_behavior::windows::{MemoryWindows, RedisWindows, WindowStore};
 use warden_enforcement::Clock;
 use warden_moderation::Moderator;
 use warden_moderation::inference::PoolConfig;
+use warden_notifications::delivery::Providers;
+use warden_notifications::email::{EmailConfig, EmailSender};
+use warden_notifications::sms::SmsSender;
 
 use crate::auth::Verifier;
 use crate::config::Config;
@@ -43,6 +46,25 @@ pub fn forget_user(users: &UserCache, tenant: TenantId, id: Uuid) {
     for k in stale {
         users.invalidate(&k);
     }
+}
+
+/// The notification providers the configuration names.
+fn providers(config: &Config) -> anyhow::Result<Providers> {
+    let n = &config.notifications;
+    Ok(Providers {
+        email: n
+            .smtp_url
+            .as_ref()
+            .map(|url| {
+                EmailSender::new(EmailConfig {
+                    smtp_url: url.clone(),
+                    from_default: n.smtp_from.clone(),
+                })
+            })
+            .transpose()?,
+        sms: n.twilio.clone().map(SmsSender::new).transpose()?,
+        callback_base: n.public_base_url.clone(),
+    })
 }
 
 /// What a detection records about the system at the time.
@@ -94,6 +116,10 @@ pub struct AppState {
     pub moderator: Moderator,
     /// Real-time behavior detection.
     pub detector: Detector,
+    /// Email and SMS providers of notification deliveries.
+    pub providers: Providers,
+    /// Tenants whose rate-limit abuse was reported in the last minute.
+    pub abuse_reported: Cache<TenantId, ()>,
     /// The time enforcement runs on (bans start and end by it).
     pub clock: Arc<dyn Clock>,
     /// Background tasks to stop at shutdown.
@@ -142,6 +168,7 @@ impl AppState {
                 ..PoolConfig::default()
             },
         )?;
+        let providers = providers(&config)?;
         let users = Cache::builder()
             .max_capacity(200_000)
             .time_to_live(USER_CACHE_TTL)
@@ -154,6 +181,9 @@ impl AppState {
                     moderator: moderator.clone(),
                     clock: clock.clone(),
                     users: users.clone(),
+                    providers: providers.clone(),
+                    retry_base: config.notifications.retry_base,
+                    retry_max: config.notifications.retry_max,
                 },
                 stopped,
                 None,
@@ -163,6 +193,11 @@ impl AppState {
         Ok(Self {
             clock,
             detector,
+            providers,
+            abuse_reported: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
             audit,
             hub,
             background: Arc::new(Mutex::new(Some(Background {
@@ -190,6 +225,9 @@ impl AppState {
             moderator: self.moderator.clone(),
             clock: self.clock.clone(),
             users: self.users.clone(),
+            providers: self.providers.clone(),
+            retry_base: self.config.notifications.retry_base,
+            retry_max: self.config.notifications.retry_max,
         }
     }
 

@@ -53,6 +53,9 @@ fn interval(d: Duration) -> diesel::data_types::PgInterval {
     )
 }
 
+/// Attempts a job gets unless its kind says otherwise.
+pub const DEFAULT_ATTEMPTS: i32 = 5;
+
 /// Adds a job, inside the caller's transaction, to run at `run_at` (now when `None`).
 pub async fn enqueue(
     conn: &mut DbConn,
@@ -60,6 +63,19 @@ pub async fn enqueue(
     kind: &str,
     payload: serde_json::Value,
     run_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Uuid, TenancyError> {
+    enqueue_with_attempts(conn, tenant, kind, payload, run_at, DEFAULT_ATTEMPTS).await
+}
+
+/// [`enqueue`] with its own number of attempts (deliveries that must wait
+/// out a provider's outage take many).
+pub async fn enqueue_with_attempts(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kind: &str,
+    payload: serde_json::Value,
+    run_at: Option<chrono::DateTime<chrono::Utc>>,
+    max_attempts: i32,
 ) -> Result<Uuid, TenancyError> {
     let id = Uuid::now_v7();
     diesel::insert_into(job_queue::table)
@@ -69,6 +85,7 @@ pub async fn enqueue(
             job_queue::kind.eq(kind),
             job_queue::payload.eq(payload),
             job_queue::run_at.eq(run_at.unwrap_or_else(chrono::Utc::now)),
+            job_queue::max_attempts.eq(max_attempts.max(1)),
         ))
         .execute(conn)
         .await?;

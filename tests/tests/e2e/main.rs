@@ -13,6 +13,7 @@ mod isolation;
 mod live;
 mod migrations;
 mod moderation;
+mod notifications;
 mod quotas;
 mod roles;
 mod tenants;

@@ -167,6 +167,10 @@ pub async fn open_live(
             "this is a WebSocket endpoint: send an upgrade request",
         )
     })?;
+    let viewer = state
+        .users
+        .get(&(tenant, principal.subject.clone()))
+        .map(|(_, user)| user.id);
     let subscription = state.hub.subscribe(
         Some(tenant),
         Topics::default(),
@@ -176,7 +180,13 @@ pub async fn open_live(
     let gate = std::sync::Arc::new(LiveGate::default());
     let body_gate = gate.clone();
     let response = response.map_body(|_, session_frames| {
-        BodyStream::new(LiveBody::new(session_frames, subscription, body_gate)).boxed()
+        BodyStream::new(LiveBody::new(
+            session_frames,
+            subscription,
+            body_gate,
+            viewer,
+        ))
+        .boxed()
     });
     actix_web::rt::spawn(run(
         session,

@@ -9,6 +9,7 @@ pub mod health;
 pub mod live;
 pub mod metrics;
 pub mod moderation;
+pub mod notifications;
 pub mod orders;
 pub mod products;
 pub mod reviews;
@@ -17,6 +18,7 @@ pub mod tenants;
 pub mod usage;
 pub mod users;
 pub mod violations;
+pub mod webhooks;
 
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -1,0 +1,84 @@
+//! What moderation tells people, raised through the notification outbox in
+//! the transaction of the review step: moderators learn of items waiting for
+//! review, authors of the decision on their content.
+
+use uuid::Uuid;
+use warden_notifications::NotificationError;
+use warden_notifications::model::{EventKind, Priority};
+use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+use warden_tenancy::{DbConn, TenantId};
+
+use crate::ModerationError;
+use crate::content::ContentType;
+
+const CATEGORY: &str = "moderation";
+
+fn moderation_error(e: NotificationError) -> ModerationError {
+    match e {
+        NotificationError::Tenancy(t) => ModerationError::Tenancy(t),
+        other => ModerationError::Invalid(other.to_string()),
+    }
+}
+
+/// Tells staff an item waits for review (once per piece of content within
+/// the tenant's de-duplication window).
+pub(crate) async fn review_requested(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    content_type: ContentType,
+    content_id: Uuid,
+    review_id: Uuid,
+    reason: &str,
+) -> Result<(), ModerationError> {
+    let request = NotificationRequest {
+        recipients: Recipients::Staff,
+        kind: EventKind::ReviewRequested,
+        priority: Priority::Medium,
+        category: CATEGORY.into(),
+        title: format!("A {} waits for review", content_type.as_str()),
+        body: reason.chars().take(500).collect(),
+        data: serde_json::json!({
+            "review_id": review_id,
+            "content_type": content_type.as_str(),
+            "content_id": content_id,
+            "reason": reason.chars().take(500).collect::<String>(),
+        }),
+        event_key: Some(format!("review:{}:{content_id}", content_type.as_str())),
+        security: false,
+    };
+    raise(conn, tenant, &request)
+        .await
+        .map_err(moderation_error)?;
+    Ok(())
+}
+
+/// Tells the author how a reviewer decided about their content.
+pub(crate) async fn review_decided(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    author: Uuid,
+    content_type: ContentType,
+    content_id: Uuid,
+    decision: &str,
+    note: &str,
+) -> Result<(), ModerationError> {
+    let request = NotificationRequest {
+        recipients: Recipients::User(author),
+        kind: EventKind::ReviewDecided,
+        priority: Priority::Medium,
+        category: CATEGORY.into(),
+        title: format!("Your {} was reviewed: {decision}", content_type.as_str()),
+        body: note.chars().take(2000).collect(),
+        data: serde_json::json!({
+            "content_type": content_type.as_str(),
+            "content_id": content_id,
+            "decision": decision,
+        }),
+        event_key: None,
+        security: false,
+    };
+    raise(conn, tenant, &request)
+        .await
+        .map_err(moderation_error)?;
+    Ok(())
+}

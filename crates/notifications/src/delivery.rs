@@ -1,0 +1,443 @@
+//! The delivery worker: sends one queued email or SMS delivery per job, from
+//! the PostgreSQL job queue. A provider error that may pass (a connection
+//! refused, a 4xx SMTP reply, Twilio 429 or 5xx) leaves the delivery queued
+//! and fails the job, which the runner retries with exponential backoff for as
+//! long as it takes; a permanent refusal marks the delivery failed with the
+//! provider's code. A delivery is sent at least once: a worker that dies
+//! between sending and recording sends it again.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+use warden_tenancy::schema::{
+    notification_deliveries, notification_templates, notifications, users,
+};
+use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
+
+use crate::email::{EmailSender, OutgoingEmail};
+use crate::model::{Channel, DeliveryStatus, EventKind, Priority};
+use crate::sms::SmsSender;
+use crate::templates::{self, Rendered, TemplateSet};
+use crate::{NotificationError, preferences, settings};
+
+/// Job kind of a delivery.
+pub const JOB_KIND: &str = "notifications.deliver";
+/// Attempts of a delivery job: enough to wait out any outage at the backoff ceiling.
+pub const MAX_ATTEMPTS: i32 = 100_000;
+/// How long a worker holds a delivery job.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Longest SMS body sent (Twilio's limit for one message is 1,600 characters).
+const MAX_SMS_CHARS: usize = 1600;
+
+/// Wait before attempt `attempts + 1`: `base × 2^(attempts − 1)`, at most `ceiling`.
+pub fn retry_delay(attempts: i32, base: Duration, ceiling: Duration) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    base.saturating_mul(2u32.saturating_pow(exp)).min(ceiling)
+}
+
+/// The providers a replica has; a channel without one fails its deliveries
+/// with `not_configured`.
+#[derive(Clone, Default)]
+pub struct Providers {
+    /// SMTP.
+    pub email: Option<EmailSender>,
+    /// Twilio.
+    pub sms: Option<SmsSender>,
+    /// Public base URL of this API (e.g. `https://warden.example.com`), for
+    /// Twilio status callbacks; none are asked for without it.
+    pub callback_base: Option<String>,
+}
+
+struct Prepared {
+    delivery_id: Uuid,
+    channel: Channel,
+    address: String,
+    priority: Priority,
+    rendered: Rendered,
+    language: String,
+    from: Option<String>,
+    to_name: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = Integer)]
+    #[allow(dead_code)]
+    sent: i32,
+}
+
+/// Counts one send against the tenant's hourly cap; false when the cap is reached.
+async fn within_cap(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    channel: Channel,
+    cap: u32,
+) -> Result<bool, NotificationError> {
+    if cap == 0 {
+        return Ok(false);
+    }
+    let counted: Option<Counted> = diesel::sql_query(
+        "INSERT INTO notification_send_counts AS c (tenant_id, channel, hour, sent)
+         VALUES ($1, $2, date_trunc('hour', now()), 1)
+         ON CONFLICT (tenant_id, channel, hour) DO UPDATE SET sent = c.sent + 1
+         WHERE c.sent < $3
+         RETURNING c.sent",
+    )
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Text, _>(channel.as_str())
+    .bind::<Integer, _>(i32::try_from(cap).unwrap_or(i32::MAX))
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(counted.is_some())
+}
+
+async fn finish(
+    conn: &mut DbConn,
+    id: Uuid,
+    status: DeliveryStatus,
+    provider_id: Option<&str>,
+    error: Option<(&str, &str)>,
+) -> Result<(), NotificationError> {
+    let now = Utc::now();
+    diesel::update(notification_deliveries::table.filter(notification_deliveries::id.eq(id)))
+        .set((
+            notification_deliveries::status.eq(status.as_str()),
+            notification_deliveries::provider_id.eq(provider_id),
+            notification_deliveries::error_code.eq(error.map(|e| e.0)),
+            notification_deliveries::error_message
+                .eq(error.map(|e| e.1.chars().take(2000).collect::<String>())),
+            notification_deliveries::attempts.eq(notification_deliveries::attempts + 1),
+            notification_deliveries::updated_at.eq(now),
+            notification_deliveries::sent_at.eq((status == DeliveryStatus::Sent).then_some(now)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Loads and renders a queued delivery; `None` when there is nothing to send
+/// (already done, or refused here: over the cap, no provider).
+async fn prepare(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    providers: &Providers,
+) -> Result<Option<Prepared>, NotificationError> {
+    let row: Option<(Uuid, String, String, Option<String>, i32)> = notification_deliveries::table
+        .filter(notification_deliveries::id.eq(id))
+        .select((
+            notification_deliveries::notification_id,
+            notification_deliveries::channel,
+            notification_deliveries::status,
+            notification_deliveries::address,
+            notification_deliveries::attempts,
+        ))
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((notification_id, channel, status, address, attempts)) = row else {
+        return Ok(None);
+    };
+    if status != DeliveryStatus::Queued.as_str() {
+        return Ok(None);
+    }
+    let channel = Channel::parse(&channel)?;
+    let Some(address) = address else {
+        finish(
+            conn,
+            id,
+            DeliveryStatus::Failed,
+            None,
+            Some(("no_address", "no address")),
+        )
+        .await?;
+        return Ok(None);
+    };
+    let configured = match channel {
+        Channel::Email => providers.email.is_some(),
+        Channel::Sms => providers.sms.is_some(),
+        Channel::InApp => false,
+    };
+    if !configured {
+        finish(
+            conn,
+            id,
+            DeliveryStatus::Failed,
+            None,
+            Some(("not_configured", "no provider for this channel")),
+        )
+        .await?;
+        return Ok(None);
+    }
+    let settings = settings::load(conn).await?;
+    let cap = match channel {
+        Channel::Email => settings.email_per_hour,
+        _ => settings.sms_per_hour,
+    };
+    // A delivery counts against the cap once, however often it is retried.
+    if attempts == 0 && !within_cap(conn, tenant, channel, cap).await? {
+        finish(
+            conn,
+            id,
+            DeliveryStatus::Failed,
+            None,
+            Some((
+                "cap_exceeded",
+                "the tenant's hourly cap for this channel is reached",
+            )),
+        )
+        .await?;
+        return Ok(None);
+    }
+    let (recipient, priority, kind, title, body, data): (
+        Uuid,
+        String,
+        String,
+        String,
+        String,
+        serde_json::Value,
+    ) = notifications::table
+        .filter(notifications::id.eq(notification_id))
+        .select((
+            notifications::recipient_id,
+            notifications::priority,
+            notifications::kind,
+            notifications::title,
+            notifications::body,
+            notifications::data,
+        ))
+        .first(conn)
+        .await?;
+    let prefs = preferences::load(conn, recipient).await?;
+    let to_name: Option<String> = users::table
+        .filter(users::id.eq(recipient))
+        .select(users::display_name)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten();
+    let kind = EventKind::parse(&kind)?;
+    let overrides: HashMap<String, TemplateSet> = notification_templates::table
+        .filter(notification_templates::kind.eq(kind.as_str()))
+        .select((
+            notification_templates::language,
+            notification_templates::subject,
+            notification_templates::text_body,
+            notification_templates::html_body,
+        ))
+        .load::<(String, String, String, String)>(conn)
+        .await?
+        .into_iter()
+        .map(|(lang, subject, text, html)| {
+            (
+                lang,
+                TemplateSet {
+                    subject,
+                    text,
+                    html,
+                },
+            )
+        })
+        .collect();
+    let (set, language) = templates::resolve(kind, &prefs.language, |_, lang| {
+        overrides.get(lang).cloned()
+    });
+    let priority = Priority::parse(&priority)?;
+    let mut vars = match data {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    vars.insert("title".into(), title.into());
+    vars.insert("body".into(), body.into());
+    vars.insert("priority".into(), priority.as_str().into());
+    if let Some(name) = &to_name {
+        vars.insert("user_name".into(), name.clone().into());
+    }
+    let rendered = templates::render(&set, &serde_json::Value::Object(vars))?;
+    Ok(Some(Prepared {
+        delivery_id: id,
+        channel,
+        address,
+        priority,
+        rendered,
+        language,
+        from: settings.email_from,
+        to_name,
+    }))
+}
+
+/// Runs one delivery job.
+pub async fn run_job(
+    db: &Db,
+    providers: &Providers,
+    job: &queue::Job,
+) -> Result<(), NotificationError> {
+    let tenant = job.tenant();
+    let id: Uuid = job
+        .payload
+        .get("delivery_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| NotificationError::Invalid("delivery job without delivery_id".into()))?;
+    let prepared = db
+        .tenant_tx(tenant, |conn| {
+            async move { prepare(conn, tenant, id, providers).await }.scope_boxed()
+        })
+        .await?;
+    let Some(p) = prepared else {
+        return Ok(());
+    };
+    let sent = match p.channel {
+        Channel::Email => match &providers.email {
+            Some(email) => {
+                email
+                    .send(&OutgoingEmail {
+                        to: p.address.clone(),
+                        to_name: p.to_name.clone(),
+                        from: p.from.clone(),
+                        priority: p.priority,
+                        rendered: p.rendered.clone(),
+                        language: p.language.clone(),
+                    })
+                    .await
+            }
+            None => Err(NotificationError::Invalid("email is not configured".into())),
+        },
+        Channel::Sms => match &providers.sms {
+            Some(sms) => {
+                let callback = providers.callback_base.as_ref().map(|base| {
+                    format!(
+                        "{}/api/v1/webhooks/twilio/status?tenant={}&delivery={}",
+                        base.trim_end_matches('/'),
+                        tenant,
+                        p.delivery_id
+                    )
+                });
+                let body: String = p.rendered.text.chars().take(MAX_SMS_CHARS).collect();
+                sms.send_with_callback(&p.address, &body, callback.as_deref())
+                    .await
+                    .map(|s| s.sid)
+            }
+            None => Err(NotificationError::Invalid("sms is not configured".into())),
+        },
+        Channel::InApp => return Ok(()),
+    };
+    let outcome = match &sent {
+        Ok(provider_id) => (DeliveryStatus::Sent, Some(provider_id.clone()), None),
+        Err(NotificationError::Provider {
+            code,
+            message,
+            retryable: true,
+            ..
+        }) => {
+            // Stays queued; the job is retried.
+            let code = code.clone().unwrap_or_else(|| "unavailable".into());
+            db.tenant_tx(tenant, |conn| {
+                let (code, message) = (code.clone(), message.clone());
+                async move {
+                    diesel::update(
+                        notification_deliveries::table.filter(notification_deliveries::id.eq(id)),
+                    )
+                    .set((
+                        notification_deliveries::attempts.eq(notification_deliveries::attempts + 1),
+                        notification_deliveries::error_code.eq(code),
+                        notification_deliveries::error_message
+                            .eq(message.chars().take(2000).collect::<String>()),
+                        notification_deliveries::updated_at.eq(Utc::now()),
+                    ))
+                    .execute(conn)
+                    .await?;
+                    Ok::<_, NotificationError>(())
+                }
+                .scope_boxed()
+            })
+            .await?;
+            return sent.map(|_| ());
+        }
+        Err(NotificationError::Provider { code, message, .. }) => (
+            DeliveryStatus::Failed,
+            None,
+            Some((
+                code.clone().unwrap_or_else(|| "refused".into()),
+                message.clone(),
+            )),
+        ),
+        Err(e) => (
+            DeliveryStatus::Failed,
+            None,
+            Some((e.code().to_owned(), e.to_string())),
+        ),
+    };
+    db.tenant_tx(tenant, |conn| {
+        let outcome = outcome.clone();
+        async move {
+            let (status, provider_id, error) = outcome;
+            finish(
+                conn,
+                id,
+                status,
+                provider_id.as_deref(),
+                error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
+            )
+            .await
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Applies a Twilio status callback to delivery `id` of `tenant` (the
+/// message's `sid` must match the one recorded).
+pub async fn apply_status(
+    db: &Db,
+    tenant: TenantId,
+    id: Uuid,
+    sid: &str,
+    status: &str,
+    error_code: Option<&str>,
+) -> Result<(), NotificationError> {
+    let (next, delivered_at): (DeliveryStatus, Option<DateTime<Utc>>) = match status {
+        "delivered" | "read" => (DeliveryStatus::Delivered, Some(Utc::now())),
+        "failed" | "undelivered" | "canceled" => (DeliveryStatus::Failed, None),
+        "queued" | "accepted" | "scheduled" | "sending" | "sent" => (DeliveryStatus::Sent, None),
+        other => {
+            return Err(NotificationError::Invalid(format!(
+                "MessageStatus: unknown value {other:?}"
+            )));
+        }
+    };
+    let (sid, error_code) = (sid.to_owned(), error_code.map(str::to_owned));
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let n = diesel::update(
+                notification_deliveries::table
+                    .filter(notification_deliveries::id.eq(id))
+                    .filter(notification_deliveries::channel.eq(Channel::Sms.as_str()))
+                    .filter(notification_deliveries::provider_id.eq(&sid))
+                    // A late "sent" never undoes "delivered" or "failed".
+                    .filter(notification_deliveries::status.ne(DeliveryStatus::Delivered.as_str())),
+            )
+            .set((
+                notification_deliveries::status.eq(next.as_str()),
+                notification_deliveries::error_code.eq(&error_code),
+                notification_deliveries::delivered_at.eq(delivered_at),
+                notification_deliveries::updated_at.eq(Utc::now()),
+            ))
+            .execute(conn)
+            .await?;
+            if n == 0 {
+                return Err(NotificationError::NotFound("delivery"));
+            }
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,104 @@
+//! Errors of notifications.
+
+use warden_tenancy::TenancyError;
+
+/// Errors of notifications. `code()` gives the stable machine code.
+#[derive(Debug, thiserror::Error)]
+pub enum NotificationError {
+    /// The input breaks a rule (bad address, template that does not compile, …).
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing does not exist in this tenant (or the caller may not know of it).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The actor may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The delivery provider (SMTP server, Twilio) refused or could not be reached.
+    #[error("{channel} provider failed{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Provider {
+        /// The channel whose provider failed: `email` or `sms`.
+        channel: &'static str,
+        /// The provider's own error code (SMTP reply code, Twilio error code), when it gave one.
+        code: Option<String>,
+        /// What went wrong, in words.
+        message: String,
+        /// True when trying again later may succeed (connection failures,
+        /// SMTP 4xx, HTTP 429 and 5xx); false for permanent refusals.
+        retryable: bool,
+    },
+    /// A database or tenancy failure.
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    /// The audit row or live event of a change could not be written.
+    #[error(transparent)]
+    Audit(#[from] warden_audit::AuditError),
+}
+
+impl NotificationError {
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid_input",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Conflict(_) => "conflict",
+            Self::Provider { .. } => "provider_failed",
+            Self::Tenancy(e) => e.code(),
+            Self::Audit(e) => e.code(),
+        }
+    }
+
+    /// True when the delivery may succeed if tried again later (only
+    /// provider failures can be retryable).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Provider {
+                retryable: true,
+                ..
+            }
+        )
+    }
+}
+
+impl From<diesel::result::Error> for NotificationError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Tenancy(TenancyError::from(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(
+            NotificationError::Invalid("x".into()).code(),
+            "invalid_input"
+        );
+        assert_eq!(NotificationError::NotFound("template").code(), "not_found");
+        assert_eq!(NotificationError::Forbidden("x".into()).code(), "forbidden");
+        assert_eq!(NotificationError::Conflict("x".into()).code(), "conflict");
+        let p = NotificationError::Provider {
+            channel: "sms",
+            code: Some("21211".into()),
+            message: "Invalid 'To' Phone Number".into(),
+            retryable: false,
+        };
+        assert_eq!(p.code(), "provider_failed");
+        assert!(!p.is_retryable());
+        assert_eq!(
+            p.to_string(),
+            "sms provider failed (21211): Invalid 'To' Phone Number"
+        );
+        assert_eq!(
+            NotificationError::from(TenancyError::TenantNotFound).code(),
+            "tenant_not_found"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The words notifications are made of: priorities, channels, delivery
+//! statuses and the kinds of event that cause a notification.
+
+use serde::{Deserialize, Serialize};
+
+use crate::NotificationError;
+
+/// Stored text and parsing of a plain enum, for each enum below.
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Stored text.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses stored or requested text.
+            pub fn parse(s: &str) -> Result<Self, NotificationError> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(NotificationError::Invalid(format!(
+                        "{}: unknown value {other:?} (one of {})",
+                        stringify!($name),
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// How pressing a notification is. Ordered: `Urgent` is the greatest.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Low: informational.
+    Low,
+    /// Medium: the default.
+    Medium,
+    /// High: email subjects get a `[HIGH] ` prefix.
+    High,
+    /// Urgent: email subjects get an `[URGENT] ` prefix.
+    Urgent,
+}
+text_enum!(Priority { Urgent => "urgent", High => "high", Medium => "medium", Low => "low" });
+
+/// Where a notification is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The in-app inbox (and live stream) of the user.
+    InApp,
+    /// Email over SMTP.
+    Email,
+    /// SMS over Twilio.
+    Sms,
+}
+text_enum!(Channel { InApp => "in_app", Email => "email", Sms => "sms" });
+
+/// Where the delivery of a notification on one channel stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting to be handed to the provider.
+    Queued,
+    /// Accepted by the provider.
+    Sent,
+    /// Confirmed delivered by the provider (e.g. a Twilio status callback).
+    Delivered,
+    /// Refused permanently, or retries ran out.
+    Failed,
+}
+text_enum!(DeliveryStatus { Queued => "queued", Sent => "sent", Delivered => "delivered", Failed => "failed" });
+
+/// What happened that a user is told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A violation was recorded against the user.
+    ViolationCreated,
+    /// The user was banned (temporarily or permanently).
+    Ban,
+    /// The user's ban was lifted or expired.
+    BanLifted,
+    /// Content needs a moderator's review.
+    ReviewRequested,
+    /// A moderator decided on the user's content.
+    ReviewDecided,
+    /// A behavioural pattern was detected.
+    Detection,
+    /// The user's appeal was decided.
+    AppealDecided,
+    /// Abuse of rate limits was detected.
+    RateLimitAbuse,
+    /// A one-time verification code.
+    VerificationCode,
+}
+text_enum!(EventKind {
+    ViolationCreated => "violation_created",
+    Ban => "ban",
+    BanLifted => "ban_lifted",
+    ReviewRequested => "review_requested",
+    ReviewDecided => "review_decided",
+    Detection => "detection",
+    AppealDecided => "appeal_decided",
+    RateLimitAbuse => "rate_limit_abuse",
+    VerificationCode => "verification_code",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_are_ordered_urgent_highest() {
+        assert!(Priority::Urgent > Priority::High);
+        assert!(Priority::High > Priority::Medium);
+        assert!(Priority::Medium > Priority::Low);
+        assert_eq!(Priority::ALL[0], Priority::Urgent);
+    }
+
+    #[test]
+    fn text_round_trips() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()).ok(), Some(*p));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()).ok(), Some(*c));
+        }
+        for s in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(s.as_str()).ok(), Some(*s));
+        }
+        assert_eq!(EventKind::ALL.len(), 9);
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse(k.as_str()).ok(), Some(*k));
+            let json = serde_json::to_string(k).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+        }
+        assert!(matches!(
+            EventKind::parse("custom"),
+            Err(NotificationError::Invalid(_))
+        ));
+    }
+}

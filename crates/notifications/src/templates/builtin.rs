@@ -1,0 +1,632 @@
+//! Built-in templates: every event kind in English (`en`) and Spanish (`es`).
+//!
+//! Each text body is a greeting, the kind's own lines, then the shared tail
+//! (`body`, `link`, signature); each HTML body is the same inside one shared
+//! layout. Templates render with `trim_blocks` and `lstrip_blocks` on, so a
+//! block tag alone on its line leaves no blank line behind.
+
+use crate::model::EventKind;
+use crate::templates::TemplateSet;
+
+/// A built-in template: the three parts as static text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    /// Subject line (email subject; one line).
+    pub subject: &'static str,
+    /// Plain-text body (email text part, SMS, in-app).
+    pub text: &'static str,
+    /// HTML body (email HTML part), rendered with auto-escaping.
+    pub html: &'static str,
+}
+
+impl Builtin {
+    /// An owned copy, for rendering or as the starting point of an override.
+    pub fn to_set(&self) -> TemplateSet {
+        TemplateSet {
+            subject: self.subject.to_owned(),
+            text: self.text.to_owned(),
+            html: self.html.to_owned(),
+        }
+    }
+}
+
+/// An English plain-text body around the kind's own lines.
+macro_rules! text_en {
+    ($details:literal) => {
+        concat!(
+            "Hello{% if user_name %} {{ user_name }}{% endif %},\n\n",
+            $details,
+            "{% if body %}\n\n{{ body }}\n{% endif %}\n",
+            "{% if link %}\n\n{{ link }}\n{% endif %}\n",
+            "\n-- \n{{ tenant_name | default(\"Warden\") }}\n"
+        )
+    };
+}
+
+/// A Spanish plain-text body around the kind's own lines.
+macro_rules! text_es {
+    ($details:literal) => {
+        concat!(
+            "Hola{% if user_name %} {{ user_name }}{% endif %}:\n\n",
+            $details,
+            "{% if body %}\n\n{{ body }}\n{% endif %}\n",
+            "{% if link %}\n\n{{ link }}\n{% endif %}\n",
+            "\n-- \n{{ tenant_name | default(\"Warden\") }}\n"
+        )
+    };
+}
+
+/// An HTML body in the shared layout, for the given `lang` attribute,
+/// greeting and the kind's own paragraphs.
+macro_rules! html {
+    ($lang:literal, $hello:literal, $details:literal) => {
+        concat!(
+            "<!DOCTYPE html>\n<html lang=\"",
+            $lang,
+            "\">\n<head>\n<meta charset=\"utf-8\">\n",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+            "</head>\n",
+            "<body style=\"margin:0;padding:24px;font-family:Arial,Helvetica,sans-serif;",
+            "font-size:15px;line-height:1.5;color:#1f2933;background:#ffffff;\">\n",
+            "<p>",
+            $hello,
+            "{% if user_name %} {{ user_name }}{% endif %},</p>\n",
+            $details,
+            "{% if body %}\n<p style=\"white-space:pre-line;\">{{ body }}</p>\n{% endif %}\n",
+            "{% if link %}\n<p><a href=\"{{ link }}\">{{ link }}</a></p>\n{% endif %}\n",
+            "<p style=\"color:#616e7c;font-size:13px;\">&mdash; ",
+            "{{ tenant_name | default(\"Warden\") }}</p>\n",
+            "</body>\n</html>\n"
+        )
+    };
+}
+
+/// The built-in template of `kind` in `lang` (`en` or `es`); `None` for any
+/// other language.
+pub fn builtin(kind: EventKind, lang: &str) -> Option<&'static Builtin> {
+    match lang {
+        "en" => Some(en(kind)),
+        "es" => Some(es(kind)),
+        _ => None,
+    }
+}
+
+/// English templates.
+fn en(kind: EventKind) -> &'static Builtin {
+    match kind {
+        EventKind::ViolationCreated => &EN_VIOLATION_CREATED,
+        EventKind::Ban => &EN_BAN,
+        EventKind::BanLifted => &EN_BAN_LIFTED,
+        EventKind::ReviewRequested => &EN_REVIEW_REQUESTED,
+        EventKind::ReviewDecided => &EN_REVIEW_DECIDED,
+        EventKind::Detection => &EN_DETECTION,
+        EventKind::AppealDecided => &EN_APPEAL_DECIDED,
+        EventKind::RateLimitAbuse => &EN_RATE_LIMIT_ABUSE,
+        EventKind::VerificationCode => &EN_VERIFICATION_CODE,
+    }
+}
+
+/// Spanish templates.
+fn es(kind: EventKind) -> &'static Builtin {
+    match kind {
+        EventKind::ViolationCreated => &ES_VIOLATION_CREATED,
+        EventKind::Ban => &ES_BAN,
+        EventKind::BanLifted => &ES_BAN_LIFTED,
+        EventKind::ReviewRequested => &ES_REVIEW_REQUESTED,
+        EventKind::ReviewDecided => &ES_REVIEW_DECIDED,
+        EventKind::Detection => &ES_DETECTION,
+        EventKind::AppealDecided => &ES_APPEAL_DECIDED,
+        EventKind::RateLimitAbuse => &ES_RATE_LIMIT_ABUSE,
+        EventKind::VerificationCode => &ES_VERIFICATION_CODE,
+    }
+}
+
+// ---------------------------------------------------------------- English
+
+static EN_VIOLATION_CREATED: Builtin = Builtin {
+    subject: "A violation was recorded on your account",
+    text: text_en!(
+        r#"A violation of the rules was recorded on your account.
+{% if action == "warning" %}
+This is a warning: your account stays usable.
+{% elif action == "temporary_ban" %}
+Your account has been suspended{% if until %} until {{ until }}{% endif %}.
+{% elif action == "permanent_ban" %}
+Your account has been suspended permanently.
+{% elif action %}
+Action taken: {{ action }}
+{% endif %}
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>A violation of the rules was recorded on your account.</p>
+{% if action == "warning" %}
+<p>This is a warning: your account stays usable.</p>
+{% elif action == "temporary_ban" %}
+<p>Your account has been suspended{% if until %} until <strong>{{ until }}</strong>{% endif %}.</p>
+{% elif action == "permanent_ban" %}
+<p>Your account has been <strong>suspended permanently</strong>.</p>
+{% elif action %}
+<p>Action taken: {{ action }}</p>
+{% endif %}
+{% if reason %}
+<p>Reason: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_BAN: Builtin = Builtin {
+    subject: "Your account has been suspended",
+    text: text_en!(
+        r#"{% if until %}
+Your account has been suspended until {{ until }}.
+{% else %}
+Your account has been suspended permanently.
+{% endif %}
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"{% if until %}
+<p>Your account has been suspended until <strong>{{ until }}</strong>.</p>
+{% else %}
+<p>Your account has been <strong>suspended permanently</strong>.</p>
+{% endif %}
+{% if reason %}
+<p>Reason: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_BAN_LIFTED: Builtin = Builtin {
+    subject: "Your account has been restored",
+    text: text_en!(
+        r#"The suspension of your account has ended: you can use it again.
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>The suspension of your account has ended: you can use it again.</p>
+{% if reason %}
+<p>Reason: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_REVIEW_REQUESTED: Builtin = Builtin {
+    subject: "Content awaits review{% if content_type %}: {{ content_type }}{% endif %}",
+    text: text_en!(
+        r#"An item{% if content_type %} ({{ content_type }}){% endif %} needs a moderator's review.
+{% if reason %}
+Flagged because: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>An item{% if content_type %} (<strong>{{ content_type }}</strong>){% endif %} needs a moderator's review.</p>
+{% if reason %}
+<p>Flagged because: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_REVIEW_DECIDED: Builtin = Builtin {
+    subject: "A moderator reviewed your content",
+    text: text_en!(
+        r#"Your content{% if content_type %} ({{ content_type }}){% endif %} was reviewed by a moderator.
+{% if decision == "approved" %}
+Decision: approved. It is visible again.
+{% elif decision == "rejected" %}
+Decision: rejected. It stays hidden.
+{% elif decision %}
+Decision: {{ decision }}
+{% endif %}
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>Your content{% if content_type %} ({{ content_type }}){% endif %} was reviewed by a moderator.</p>
+{% if decision == "approved" %}
+<p>Decision: <strong>approved</strong>. It is visible again.</p>
+{% elif decision == "rejected" %}
+<p>Decision: <strong>rejected</strong>. It stays hidden.</p>
+{% elif decision %}
+<p>Decision: <strong>{{ decision }}</strong></p>
+{% endif %}
+{% if reason %}
+<p>Reason: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_DETECTION: Builtin = Builtin {
+    subject: "Pattern detected{% if pattern %}: {{ pattern }}{% endif %}",
+    text: text_en!(
+        r#"A behaviour pattern{% if pattern %} ({{ pattern }}){% endif %} was detected{% if target_user %} for user {{ target_user }}{% endif %}.
+{% if action %}
+Action taken: {{ action }}
+{% endif %}
+{% if reason %}
+Details: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>A behaviour pattern{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %} was detected{% if target_user %} for user <strong>{{ target_user }}</strong>{% endif %}.</p>
+{% if action %}
+<p>Action taken: {{ action }}</p>
+{% endif %}
+{% if reason %}
+<p>Details: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_APPEAL_DECIDED: Builtin = Builtin {
+    subject: "Your appeal has been decided",
+    text: text_en!(
+        r#"{% if decision == "overturned" %}
+Your appeal was accepted: the violation was overturned and its consequences were reverted.
+{% elif decision == "upheld" %}
+Your appeal was reviewed and the original decision stands.
+{% else %}
+Your appeal was decided{% if decision %}: {{ decision }}{% endif %}.
+{% endif %}
+{% if reason %}
+Moderator's note: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"{% if decision == "overturned" %}
+<p>Your appeal was <strong>accepted</strong>: the violation was overturned and its consequences were reverted.</p>
+{% elif decision == "upheld" %}
+<p>Your appeal was reviewed and the original decision <strong>stands</strong>.</p>
+{% else %}
+<p>Your appeal was decided{% if decision %}: <strong>{{ decision }}</strong>{% endif %}.</p>
+{% endif %}
+{% if reason %}
+<p>Moderator's note: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_RATE_LIMIT_ABUSE: Builtin = Builtin {
+    subject: "Unusual request volume detected",
+    text: text_en!(
+        r#"An unusual volume of requests was detected{% if target_user %} from {{ target_user }}{% endif %}.
+{% if action %}
+Action taken: {{ action }}
+{% endif %}
+{% if until %}
+Requests are limited until {{ until }}.
+{% endif %}
+{% if reason %}
+Details: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>An unusual volume of requests was detected{% if target_user %} from <strong>{{ target_user }}</strong>{% endif %}.</p>
+{% if action %}
+<p>Action taken: {{ action }}</p>
+{% endif %}
+{% if until %}
+<p>Requests are limited until <strong>{{ until }}</strong>.</p>
+{% endif %}
+{% if reason %}
+<p>Details: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static EN_VERIFICATION_CODE: Builtin = Builtin {
+    subject: "Your verification code",
+    text: text_en!(
+        r#"Your verification code is {{ code }}.
+{% if expires_minutes %}
+It expires in {{ expires_minutes }} minutes.
+{% endif %}
+If you did not ask for it, ignore this message.
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>Your verification code is:</p>
+<p style="font-size:24px;font-weight:bold;letter-spacing:4px;">{{ code }}</p>
+{% if expires_minutes %}
+<p>It expires in {{ expires_minutes }} minutes.</p>
+{% endif %}
+<p>If you did not ask for it, ignore this message.</p>
+"#
+    ),
+};
+
+// ---------------------------------------------------------------- Spanish
+
+static ES_VIOLATION_CREATED: Builtin = Builtin {
+    subject: "Se registró una infracción en tu cuenta",
+    text: text_es!(
+        r#"Se registró una infracción de las normas en tu cuenta.
+{% if action == "warning" %}
+Es una advertencia: tu cuenta sigue activa.
+{% elif action == "temporary_ban" %}
+Tu cuenta ha sido suspendida{% if until %} hasta {{ until }}{% endif %}.
+{% elif action == "permanent_ban" %}
+Tu cuenta ha sido suspendida de forma permanente.
+{% elif action %}
+Medida tomada: {{ action }}
+{% endif %}
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Se registró una infracción de las normas en tu cuenta.</p>
+{% if action == "warning" %}
+<p>Es una advertencia: tu cuenta sigue activa.</p>
+{% elif action == "temporary_ban" %}
+<p>Tu cuenta ha sido suspendida{% if until %} hasta <strong>{{ until }}</strong>{% endif %}.</p>
+{% elif action == "permanent_ban" %}
+<p>Tu cuenta ha sido <strong>suspendida de forma permanente</strong>.</p>
+{% elif action %}
+<p>Medida tomada: {{ action }}</p>
+{% endif %}
+{% if reason %}
+<p>Motivo: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_BAN: Builtin = Builtin {
+    subject: "Tu cuenta ha sido suspendida",
+    text: text_es!(
+        r#"{% if until %}
+Tu cuenta ha sido suspendida hasta {{ until }}.
+{% else %}
+Tu cuenta ha sido suspendida de forma permanente.
+{% endif %}
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"{% if until %}
+<p>Tu cuenta ha sido suspendida hasta <strong>{{ until }}</strong>.</p>
+{% else %}
+<p>Tu cuenta ha sido <strong>suspendida de forma permanente</strong>.</p>
+{% endif %}
+{% if reason %}
+<p>Motivo: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_BAN_LIFTED: Builtin = Builtin {
+    subject: "Tu cuenta ha sido restablecida",
+    text: text_es!(
+        r#"La suspensión de tu cuenta ha terminado: puedes volver a usarla.
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>La suspensión de tu cuenta ha terminado: puedes volver a usarla.</p>
+{% if reason %}
+<p>Motivo: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_REVIEW_REQUESTED: Builtin = Builtin {
+    subject: "Contenido pendiente de revisión{% if content_type %}: {{ content_type }}{% endif %}",
+    text: text_es!(
+        r#"Un elemento{% if content_type %} ({{ content_type }}){% endif %} necesita la revisión de un moderador.
+{% if reason %}
+Señalado por: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Un elemento{% if content_type %} (<strong>{{ content_type }}</strong>){% endif %} necesita la revisión de un moderador.</p>
+{% if reason %}
+<p>Señalado por: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_REVIEW_DECIDED: Builtin = Builtin {
+    subject: "Un moderador revisó tu contenido",
+    text: text_es!(
+        r#"Un moderador revisó tu contenido{% if content_type %} ({{ content_type }}){% endif %}.
+{% if decision == "approved" %}
+Decisión: aprobado. Vuelve a estar visible.
+{% elif decision == "rejected" %}
+Decisión: rechazado. Sigue oculto.
+{% elif decision %}
+Decisión: {{ decision }}
+{% endif %}
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Un moderador revisó tu contenido{% if content_type %} ({{ content_type }}){% endif %}.</p>
+{% if decision == "approved" %}
+<p>Decisión: <strong>aprobado</strong>. Vuelve a estar visible.</p>
+{% elif decision == "rejected" %}
+<p>Decisión: <strong>rechazado</strong>. Sigue oculto.</p>
+{% elif decision %}
+<p>Decisión: <strong>{{ decision }}</strong></p>
+{% endif %}
+{% if reason %}
+<p>Motivo: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_DETECTION: Builtin = Builtin {
+    subject: "Patrón detectado{% if pattern %}: {{ pattern }}{% endif %}",
+    text: text_es!(
+        r#"Se detectó un patrón de comportamiento{% if pattern %} ({{ pattern }}){% endif %}{% if target_user %} del usuario {{ target_user }}{% endif %}.
+{% if action %}
+Medida tomada: {{ action }}
+{% endif %}
+{% if reason %}
+Detalles: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Se detectó un patrón de comportamiento{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %}{% if target_user %} del usuario <strong>{{ target_user }}</strong>{% endif %}.</p>
+{% if action %}
+<p>Medida tomada: {{ action }}</p>
+{% endif %}
+{% if reason %}
+<p>Detalles: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_APPEAL_DECIDED: Builtin = Builtin {
+    subject: "Tu apelación ha sido resuelta",
+    text: text_es!(
+        r#"{% if decision == "overturned" %}
+Tu apelación fue aceptada: la infracción fue anulada y sus consecuencias revertidas.
+{% elif decision == "upheld" %}
+Tu apelación fue revisada y la decisión original se mantiene.
+{% else %}
+Tu apelación fue resuelta{% if decision %}: {{ decision }}{% endif %}.
+{% endif %}
+{% if reason %}
+Nota del moderador: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"{% if decision == "overturned" %}
+<p>Tu apelación fue <strong>aceptada</strong>: la infracción fue anulada y sus consecuencias revertidas.</p>
+{% elif decision == "upheld" %}
+<p>Tu apelación fue revisada y la decisión original <strong>se mantiene</strong>.</p>
+{% else %}
+<p>Tu apelación fue resuelta{% if decision %}: <strong>{{ decision }}</strong>{% endif %}.</p>
+{% endif %}
+{% if reason %}
+<p>Nota del moderador: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_RATE_LIMIT_ABUSE: Builtin = Builtin {
+    subject: "Se detectó un volumen inusual de solicitudes",
+    text: text_es!(
+        r#"Se detectó un volumen inusual de solicitudes{% if target_user %} de {{ target_user }}{% endif %}.
+{% if action %}
+Medida tomada: {{ action }}
+{% endif %}
+{% if until %}
+Las solicitudes están limitadas hasta {{ until }}.
+{% endif %}
+{% if reason %}
+Detalles: {{ reason }}
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Se detectó un volumen inusual de solicitudes{% if target_user %} de <strong>{{ target_user }}</strong>{% endif %}.</p>
+{% if action %}
+<p>Medida tomada: {{ action }}</p>
+{% endif %}
+{% if until %}
+<p>Las solicitudes están limitadas hasta <strong>{{ until }}</strong>.</p>
+{% endif %}
+{% if reason %}
+<p>Detalles: {{ reason }}</p>
+{% endif %}
+"#
+    ),
+};
+
+static ES_VERIFICATION_CODE: Builtin = Builtin {
+    subject: "Tu código de verificación",
+    text: text_es!(
+        r#"Tu código de verificación es {{ code }}.
+{% if expires_minutes %}
+Caduca en {{ expires_minutes }} minutos.
+{% endif %}
+Si no lo solicitaste, ignora este mensaje.
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Tu código de verificación es:</p>
+<p style="font-size:24px;font-weight:bold;letter-spacing:4px;">{{ code }}</p>
+{% if expires_minutes %}
+<p>Caduca en {{ expires_minutes }} minutos.</p>
+{% endif %}
+<p>Si no lo solicitaste, ignora este mensaje.</p>
+"#
+    ),
+};

@@ -1,0 +1,571 @@
+//! Notification templates: per event kind and language, three parts — a
+//! one-line `subject`, a plain-text `text` body and an `html` body — written
+//! in minijinja (Jinja2) syntax.
+//!
+//! - Built-in templates exist for every [`EventKind`] in every language of
+//!   [`LANGUAGES`] ([`builtin()`]); a tenant may override any (kind, language).
+//! - [`resolve`] picks the template to use: the tenant's override for the
+//!   language, the built-in for the language, the tenant's English override,
+//!   then the English built-in.
+//! - [`render`] renders the three parts. The HTML part is auto-escaped
+//!   (`<script>` comes out as `&lt;script&gt;`); subject and text are not.
+//!   The subject is reduced to one line. Blocks render with `trim_blocks`
+//!   and `lstrip_blocks` on, and undefined variables are lenient: a missing
+//!   variable prints as nothing and is false in `{% if %}`.
+//! - [`validate`] checks a tenant's template before it is stored.
+//!
+//! The email priority prefix (`[URGENT] `, `[HIGH] `) is added by
+//! [`crate::email`], not by templates.
+//!
+//! # Variables
+//! Every template may use the variables of [`VARIABLES`]; any of them may be
+//! missing, and templates must render without them. Common to every kind:
+//! `title`, `body`, `priority`, `tenant_name`, `user_name`, `link`. Per kind
+//! (the built-ins use these):
+//!
+//! | kind | variables |
+//! |---|---|
+//! | `violation_created` | `action` (`warning`, `temporary_ban`, `permanent_ban`), `until`, `reason`, `severity` |
+//! | `ban` | `until` (absent: permanent), `reason` |
+//! | `ban_lifted` | `reason` |
+//! | `review_requested` | `content_type`, `reason` |
+//! | `review_decided` | `content_type`, `decision` (`approved`, `rejected`), `reason` |
+//! | `detection` | `pattern`, `target_user`, `action`, `reason` |
+//! | `appeal_decided` | `decision` (`upheld`, `overturned`), `reason` |
+//! | `rate_limit_abuse` | `target_user`, `action`, `until`, `reason` |
+//! | `verification_code` | `code`, `expires_minutes` |
+
+mod builtin;
+
+use minijinja::{AutoEscape, Environment, ErrorKind};
+use serde::{Deserialize, Serialize};
+
+pub use builtin::{Builtin, builtin};
+
+use crate::NotificationError;
+use crate::model::EventKind;
+
+/// Languages with built-in templates for every event kind.
+pub const LANGUAGES: &[&str] = &["en", "es"];
+
+/// Language used when no template exists in the requested one.
+pub const FALLBACK_LANGUAGE: &str = "en";
+
+/// Longest subject template, in characters.
+pub const SUBJECT_MAX_CHARS: usize = 300;
+
+/// Longest text or HTML template, in characters.
+pub const BODY_MAX_CHARS: usize = 20_000;
+
+/// Longest rendered subject, in characters (longer ones are cut with `…`).
+pub const RENDERED_SUBJECT_MAX_CHARS: usize = 300;
+
+/// Instructions one part may take to render: bounds the cost of a tenant's
+/// template (loops over large ranges fail instead of running long).
+const FUEL: u64 = 200_000;
+
+/// The variables a template may use, with what they hold. Any of them may be
+/// missing from a render.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("title", "Title of the notification, as shown in the app"),
+    (
+        "body",
+        "Free text of the notification (e.g. a moderator's message)",
+    ),
+    ("priority", "urgent, high, medium or low"),
+    (
+        "tenant_name",
+        "Name of the tenant (the platform the user belongs to)",
+    ),
+    ("user_name", "Display name of the recipient"),
+    (
+        "link",
+        "URL where the user can see more or act (e.g. appeal)",
+    ),
+    (
+        "reason",
+        "Why: reason of a violation or ban, note of a decision",
+    ),
+    (
+        "action",
+        "Enforcement action: warning, temporary_ban, permanent_ban, …",
+    ),
+    (
+        "severity",
+        "Severity of a violation: low, medium, high, critical",
+    ),
+    (
+        "until",
+        "End of a temporary ban or limit, already formatted",
+    ),
+    (
+        "content_type",
+        "Kind of content reviewed (listing, review, message, …)",
+    ),
+    (
+        "decision",
+        "A decision: approved, rejected (reviews); upheld, overturned (appeals)",
+    ),
+    ("pattern", "Name of the behavioural pattern detected"),
+    (
+        "target_user",
+        "The user a detection or abuse report is about",
+    ),
+    ("code", "A one-time verification code"),
+    (
+        "expires_minutes",
+        "Minutes until a verification code expires",
+    ),
+];
+
+/// The three parts of a template, in minijinja syntax.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TemplateSet {
+    /// Subject line (one line, at most 300 characters).
+    pub subject: String,
+    /// Plain-text body (at most 20,000 characters). Not escaped.
+    pub text: String,
+    /// HTML body (at most 20,000 characters). Variables are HTML-escaped.
+    pub html: String,
+}
+
+/// A rendered template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Rendered {
+    /// Subject, on one line, without a priority prefix.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+/// The part of a template, as named in errors.
+#[derive(Clone, Copy)]
+enum Part {
+    Subject,
+    Text,
+    Html,
+}
+
+impl Part {
+    /// Name of the part; also the template name, which selects escaping.
+    fn name(self) -> &'static str {
+        match self {
+            Part::Subject => "subject",
+            Part::Text => "text",
+            Part::Html => "html",
+        }
+    }
+
+    /// Source of this part in `set`.
+    fn source(self, set: &TemplateSet) -> &str {
+        match self {
+            Part::Subject => &set.subject,
+            Part::Text => &set.text,
+            Part::Html => &set.html,
+        }
+    }
+
+    /// Longest source allowed, in characters.
+    fn max_chars(self) -> usize {
+        match self {
+            Part::Subject => SUBJECT_MAX_CHARS,
+            Part::Text | Part::Html => BODY_MAX_CHARS,
+        }
+    }
+}
+
+const PARTS: [Part; 3] = [Part::Subject, Part::Text, Part::Html];
+
+/// The environment templates render in: HTML escaping for the `html` part
+/// only, trimmed blocks, lenient undefined values, bounded fuel.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_fuel(Some(FUEL));
+    env.set_auto_escape_callback(|name| {
+        if name == Part::Html.name() {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env
+}
+
+/// An error of one part, naming the part and the line.
+fn part_error(part: Part, e: &minijinja::Error) -> NotificationError {
+    let what = match e.kind() {
+        ErrorKind::SyntaxError => "syntax error".to_owned(),
+        ErrorKind::OutOfFuel => "template takes too long to render".to_owned(),
+        kind => kind.to_string(),
+    };
+    let line = e.line().map(|l| format!(", line {l}")).unwrap_or_default();
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    NotificationError::Invalid(format!(
+        "template part {}{line}: {what}{detail}",
+        part.name()
+    ))
+}
+
+/// Renders one part.
+fn render_part(
+    env: &Environment<'_>,
+    part: Part,
+    set: &TemplateSet,
+    ctx: &minijinja::Value,
+) -> Result<String, NotificationError> {
+    let tmpl = env
+        .template_from_named_str(part.name(), part.source(set))
+        .map_err(|e| part_error(part, &e))?;
+    tmpl.render(ctx).map_err(|e| part_error(part, &e))
+}
+
+/// Renders the three parts of `set` with `vars` (a JSON object; `null` is
+/// taken as no variables). The HTML part is auto-escaped; the subject is
+/// reduced to one line of at most [`RENDERED_SUBJECT_MAX_CHARS`] characters.
+pub fn render(set: &TemplateSet, vars: &serde_json::Value) -> Result<Rendered, NotificationError> {
+    let ctx = match vars {
+        serde_json::Value::Object(_) => minijinja::Value::from_serialize(vars),
+        serde_json::Value::Null => minijinja::Value::from_serialize(serde_json::Map::new()),
+        _ => {
+            return Err(NotificationError::Invalid(
+                "template variables must be a JSON object".into(),
+            ));
+        }
+    };
+    let env = environment();
+    let subject = render_part(&env, Part::Subject, set, &ctx)?;
+    Ok(Rendered {
+        subject: one_line(&subject, RENDERED_SUBJECT_MAX_CHARS),
+        text: render_part(&env, Part::Text, set, &ctx)?,
+        html: render_part(&env, Part::Html, set, &ctx)?,
+    })
+}
+
+/// `s` on one line (runs of whitespace, newlines included, become one
+/// space), cut to `max` characters with an ellipsis.
+fn one_line(s: &str, max: usize) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        return joined;
+    }
+    let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Checks a template before it is stored: each part is non-empty, within its
+/// size limit ([`SUBJECT_MAX_CHARS`], [`BODY_MAX_CHARS`]), compiles, and
+/// renders with sample values of every variable of [`VARIABLES`] and with
+/// none; the subject is one line. The error names the part and the line.
+pub fn validate(set: &TemplateSet) -> Result<(), NotificationError> {
+    let env = environment();
+    let sample = minijinja::Value::from_iter(
+        VARIABLES
+            .iter()
+            .map(|(name, _)| (*name, minijinja::Value::from(format!("sample {name}")))),
+    );
+    let empty = minijinja::Value::from_serialize(serde_json::Map::new());
+    for part in PARTS {
+        let source = part.source(set);
+        let chars = source.chars().count();
+        if source.trim().is_empty() {
+            return Err(NotificationError::Invalid(format!(
+                "template part {} is empty",
+                part.name()
+            )));
+        }
+        if chars > part.max_chars() {
+            return Err(NotificationError::Invalid(format!(
+                "template part {} is {chars} characters long (at most {})",
+                part.name(),
+                part.max_chars()
+            )));
+        }
+        if matches!(part, Part::Subject) && source.trim().contains(['\n', '\r']) {
+            return Err(NotificationError::Invalid(
+                "template part subject must be one line".into(),
+            ));
+        }
+        render_part(&env, part, set, &sample)?;
+        render_part(&env, part, set, &empty)?;
+    }
+    Ok(())
+}
+
+/// The language tag `lang` reduced to its lower-case primary subtag
+/// (`es-MX` → `es`, `EN_us` → `en`); [`FALLBACK_LANGUAGE`] when empty.
+pub fn normalize_language(lang: &str) -> String {
+    let primary = lang
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if primary.is_empty() {
+        FALLBACK_LANGUAGE.to_owned()
+    } else {
+        primary
+    }
+}
+
+/// The template to use for `kind` in `lang`, and the language it is in.
+///
+/// `lang` is normalised first ([`normalize_language`]). Then, in order: the
+/// tenant's override for (kind, lang) from `overrides`, the built-in for
+/// `lang`, the tenant's override for (kind, `en`), the built-in for `en`.
+pub fn resolve(
+    kind: EventKind,
+    lang: &str,
+    overrides: impl Fn(EventKind, &str) -> Option<TemplateSet>,
+) -> (TemplateSet, String) {
+    let lang = normalize_language(lang);
+    if let Some(set) = overrides(kind, &lang) {
+        return (set, lang);
+    }
+    if let Some(b) = builtin(kind, &lang) {
+        return (b.to_set(), lang);
+    }
+    if let Some(set) = overrides(kind, FALLBACK_LANGUAGE) {
+        return (set, FALLBACK_LANGUAGE.to_owned());
+    }
+    (
+        builtin(kind, FALLBACK_LANGUAGE)
+            .map(Builtin::to_set)
+            .unwrap_or_else(|| fallback_set(kind)),
+        FALLBACK_LANGUAGE.to_owned(),
+    )
+}
+
+/// A last-resort template (never used while English built-ins exist for
+/// every kind, which a test asserts).
+fn fallback_set(kind: EventKind) -> TemplateSet {
+    TemplateSet {
+        subject: kind.as_str().to_owned(),
+        text: "{{ body }}".to_owned(),
+        html: "<p>{{ body }}</p>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn full_vars() -> serde_json::Value {
+        json!({
+            "title": "Title",
+            "body": "A message from the moderators.",
+            "priority": "high",
+            "tenant_name": "Acme",
+            "user_name": "Ana",
+            "link": "https://acme.test/appeals/1",
+            "reason": "spam",
+            "action": "temporary_ban",
+            "severity": "high",
+            "until": "2026-12-01 10:00 UTC",
+            "content_type": "listing",
+            "decision": "overturned",
+            "pattern": "card_testing",
+            "target_user": "bob",
+            "code": "123456",
+            "expires_minutes": 10,
+        })
+    }
+
+    #[test]
+    fn every_kind_has_valid_builtins_in_every_language() {
+        for lang in LANGUAGES {
+            for kind in EventKind::ALL {
+                let b = builtin(*kind, lang).unwrap();
+                let set = b.to_set();
+                validate(&set).unwrap_or_else(|e| panic!("{kind} {lang}: {e}"));
+                let full = render(&set, &full_vars()).unwrap();
+                let empty = render(&set, &json!({})).unwrap();
+                for r in [&full, &empty] {
+                    assert!(!r.subject.is_empty(), "{kind} {lang}");
+                    assert!(!r.subject.contains('\n'), "{kind} {lang}");
+                    assert!(!r.text.trim().is_empty(), "{kind} {lang}");
+                    assert!(r.html.contains("<html lang=\""), "{kind} {lang}");
+                }
+                assert!(full.text.contains("Ana"), "{kind} {lang}: {}", full.text);
+                assert!(full.text.contains("Acme"), "{kind} {lang}");
+                assert!(full.html.contains("A message from the moderators."));
+            }
+        }
+        assert!(builtin(EventKind::Ban, "fr").is_none());
+    }
+
+    #[test]
+    fn english_and_spanish_differ() {
+        for kind in EventKind::ALL {
+            let en = builtin(*kind, "en").unwrap();
+            let es = builtin(*kind, "es").unwrap();
+            assert_ne!(en.subject, es.subject, "{kind}");
+            assert_ne!(en.text, es.text, "{kind}");
+        }
+    }
+
+    #[test]
+    fn text_reads_well() {
+        let set = builtin(EventKind::Ban, "en").unwrap().to_set();
+        let r = render(
+            &set,
+            &json!({"user_name": "Ana", "until": "tomorrow", "reason": "spam", "tenant_name": "Acme"}),
+        )
+        .unwrap();
+        assert_eq!(r.subject, "Your account has been suspended");
+        assert_eq!(
+            r.text,
+            "Hello Ana,\n\nYour account has been suspended until tomorrow.\nReason: spam\n\n-- \nAcme"
+        );
+        let r = render(&set, &json!({})).unwrap();
+        assert_eq!(
+            r.text,
+            "Hello,\n\nYour account has been suspended permanently.\n\n-- \nWarden"
+        );
+        let set = builtin(EventKind::VerificationCode, "es").unwrap().to_set();
+        let r = render(
+            &set,
+            &json!({"code": "987654", "expires_minutes": 5, "body": "x"}),
+        )
+        .unwrap();
+        assert_eq!(
+            r.text,
+            "Hola:\n\nTu código de verificación es 987654.\nCaduca en 5 minutos.\n\
+             Si no lo solicitaste, ignora este mensaje.\n\nx\n\n-- \nWarden"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped_text_and_subject_are_not() {
+        let set = TemplateSet {
+            subject: "Re: {{ reason }}".into(),
+            text: "{{ reason }}".into(),
+            html: "<p>{{ reason }}</p>".into(),
+        };
+        let r = render(
+            &set,
+            &json!({"reason": "<script>alert(1)</script> & \"x\""}),
+        )
+        .unwrap();
+        assert_eq!(r.subject, "Re: <script>alert(1)</script> & \"x\"");
+        assert_eq!(r.text, "<script>alert(1)</script> & \"x\"");
+        assert_eq!(
+            r.html,
+            "<p>&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &quot;x&quot;</p>"
+        );
+        let builtin_html = render(
+            &builtin(EventKind::Ban, "en").unwrap().to_set(),
+            &json!({"reason": "<script>", "user_name": "<b>"}),
+        )
+        .unwrap()
+        .html;
+        assert!(builtin_html.contains("&lt;script&gt;"), "{builtin_html}");
+        assert!(!builtin_html.contains("<script>"));
+        assert!(!builtin_html.contains("<b>"));
+    }
+
+    #[test]
+    fn subject_is_one_line_and_bounded() {
+        let set = TemplateSet {
+            subject: "{{ title }}".into(),
+            text: "t".into(),
+            html: "h".into(),
+        };
+        let r = render(&set, &json!({"title": "a\r\nBcc: evil@x.y\n  b"})).unwrap();
+        assert_eq!(r.subject, "a Bcc: evil@x.y b");
+        let r = render(&set, &json!({"title": "x".repeat(1000)})).unwrap();
+        assert_eq!(r.subject.chars().count(), RENDERED_SUBJECT_MAX_CHARS);
+        assert!(r.subject.ends_with('…'));
+        assert!(render(&set, &json!([1])).is_err());
+        assert!(render(&set, &serde_json::Value::Null).is_ok());
+    }
+
+    #[test]
+    fn validate_names_part_and_line() {
+        let ok = builtin(EventKind::Ban, "en").unwrap().to_set();
+        let mut bad = ok.clone();
+        bad.html = "<p>\n{% if reason %}\n{{ reason }\n".into();
+        let e = validate(&bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with("template part html, line 3: syntax error"),
+            "{e}"
+        );
+
+        let mut bad = ok.clone();
+        bad.text = "line one\n{{ reason | no_such_filter }}".into();
+        let e = validate(&bad).unwrap_err().to_string();
+        assert!(e.starts_with("template part text, line 2"), "{e}");
+        assert!(e.contains("no_such_filter"), "{e}");
+
+        let mut bad = ok.clone();
+        bad.subject = "a\nb".into();
+        assert!(validate(&bad).unwrap_err().to_string().contains("one line"));
+
+        let mut bad = ok.clone();
+        bad.subject = "x".repeat(SUBJECT_MAX_CHARS + 1);
+        assert!(
+            validate(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("at most 300")
+        );
+        let mut bad = ok.clone();
+        bad.text = "x".repeat(BODY_MAX_CHARS + 1);
+        assert!(
+            validate(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("part text")
+        );
+        let mut bad = ok.clone();
+        bad.html = " ".into();
+        assert_eq!(validate(&bad).unwrap_err().code(), "invalid_input");
+
+        let mut slow = ok;
+        slow.text =
+            "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}"
+                .into();
+        let e = validate(&slow).unwrap_err().to_string();
+        assert!(e.contains("too long to render"), "{e}");
+    }
+
+    #[test]
+    fn resolve_prefers_tenant_then_builtin_then_english() {
+        let custom = |tag: &str| TemplateSet {
+            subject: format!("custom {tag}"),
+            text: "t".into(),
+            html: "h".into(),
+        };
+        // Tenant override in the language wins.
+        let (set, lang) = resolve(EventKind::Ban, "es-MX", |_, l| Some(custom(l)));
+        assert_eq!((set.subject.as_str(), lang.as_str()), ("custom es", "es"));
+        // Then the built-in of the language.
+        let (set, lang) = resolve(EventKind::Ban, "es", |_, l| (l == "en").then(|| custom(l)));
+        assert_eq!(set, builtin(EventKind::Ban, "es").unwrap().to_set());
+        assert_eq!(lang, "es");
+        // Unknown language: the tenant's English override.
+        let (set, lang) = resolve(EventKind::Ban, "fr", |_, l| (l == "en").then(|| custom(l)));
+        assert_eq!((set.subject.as_str(), lang.as_str()), ("custom en", "en"));
+        // Then the English built-in.
+        let (set, lang) = resolve(EventKind::Ban, "fr", |_, _| None);
+        assert_eq!(set, builtin(EventKind::Ban, "en").unwrap().to_set());
+        assert_eq!(lang, "en");
+        // The kind is passed through.
+        let (set, _) = resolve(EventKind::Detection, "", |k, _| {
+            (k == EventKind::Detection).then(|| custom("d"))
+        });
+        assert_eq!(set.subject, "custom d");
+    }
+
+    #[test]
+    fn normalizes_languages() {
+        assert_eq!(normalize_language("es-MX"), "es");
+        assert_eq!(normalize_language("EN_us"), "en");
+        assert_eq!(normalize_language(" "), "en");
+    }
+}

@@ -1,0 +1,102 @@
+//! Provider callbacks. Twilio reports the fate of each SMS to the
+//! `StatusCallback` URL the delivery worker gave it, which names the tenant and
+//! the delivery; the request is trusted only with a valid `X-Twilio-Signature`
+//! over that exact URL and the posted fields.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use warden_tenancy::TenantId;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// Where the callback belongs (set by Warden in the callback URL).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    /// Tenant of the delivery.
+    pub tenant: Uuid,
+    /// The delivery.
+    pub delivery: Uuid,
+}
+
+/// The fields of a status callback Warden reads (Twilio sends more; all are signed).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[allow(non_snake_case)]
+pub struct TwilioStatusForm {
+    /// The message.
+    pub MessageSid: String,
+    /// queued, sending, sent, delivered, undelivered, failed, …
+    pub MessageStatus: String,
+    /// Twilio's error code when it failed.
+    pub ErrorCode: Option<String>,
+}
+
+/// Twilio message status callback (form-encoded `MessageSid`, `MessageStatus`,
+/// `ErrorCode`, …), verified by `X-Twilio-Signature`.
+#[utoipa::path(
+    tag = "webhooks",
+    params(CallbackQuery),
+    request_body(content = TwilioStatusForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 204, description = "Recorded"))
+)]
+#[post("/webhooks/twilio/status")]
+pub async fn twilio_status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<CallbackQuery>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (Some(token), Some(base)) = (
+        state
+            .config
+            .notifications
+            .twilio
+            .as_ref()
+            .map(|t| t.auth_token.clone()),
+        state.config.notifications.public_base_url.as_deref(),
+    ) else {
+        return Err(ApiError::new(ErrorCode::NotFound, "SMS is not configured"));
+    };
+    let url = format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        req.uri().path_and_query().map_or("", |p| p.as_str())
+    );
+    let signature = req
+        .headers()
+        .get("X-Twilio-Signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let params = form.into_inner();
+    if !warden_notifications::twilio_signature::verify(&token, &url, &params, signature) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "X-Twilio-Signature does not match this request",
+        ));
+    }
+    let field = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let (Some(sid), Some(status)) = (field("MessageSid"), field("MessageStatus")) else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "MessageSid and MessageStatus are required",
+        ));
+    };
+    warden_notifications::delivery::apply_status(
+        &state.db,
+        TenantId::new(q.tenant),
+        q.delivery,
+        sid,
+        status,
+        field("ErrorCode").filter(|c| !c.is_empty()),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
