@@ -437,3 +437,51 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
         other => panic!("disabled user connected: {:?}", other.map(|_| ())),
     }
 }
+
+#[tokio::test]
+async fn a_live_notification_reaches_only_its_recipient() {
+    use warden_notifications::model::{EventKind, Priority};
+    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+    use warden_tenancy::ScopedFutureExt;
+
+    let app = TestApp::start().await;
+    let t = app.tenant("live-notifications").await;
+    let first = app.member(t, "mod-1", &[Role::Moderator]);
+    let second = app.member(t, "mod-2", &[Role::Moderator]);
+    let first_id = app.get("/api/v1/users/me", &first).await.id();
+    let second_id = app.get("/api/v1/users/me", &second).await.id();
+    let mut ws_first = connect(&app, first.token.as_deref().unwrap()).await;
+    let mut ws_second = connect(&app, second.token.as_deref().unwrap()).await;
+    subscribe(&mut ws_first, &["notification"], None).await;
+    subscribe(&mut ws_second, &["notification"], None).await;
+    let notify = |user: Uuid, title: &'static str| {
+        let tenant = TenantId::new(t);
+        let db = app.state.db.clone();
+        async move {
+            let request = NotificationRequest {
+                recipients: Recipients::User(user),
+                kind: EventKind::Detection,
+                priority: Priority::Low,
+                category: "behavior".into(),
+                title: title.into(),
+                body: String::new(),
+                data: json!({}),
+                event_key: None,
+                security: false,
+            };
+            db.tenant_tx(tenant, |conn| {
+                async move { raise(conn, tenant, &request).await }.scope_boxed()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    notify(first_id, "for the first").await;
+    notify(second_id, "for the second").await;
+    let (got, _) = until(&mut ws_first, |e| e["topic"] == "notification").await;
+    assert_eq!(got["event"]["data"]["title"], "for the first");
+    // The second moderator's first notification is their own: the first's never came.
+    let (got, _) = until(&mut ws_second, |e| e["topic"] == "notification").await;
+    assert_eq!(got["event"]["data"]["title"], "for the second");
+    assert_eq!(got["event"]["data"]["recipient_id"], second_id.to_string());
+}

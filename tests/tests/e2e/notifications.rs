@@ -148,6 +148,7 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
     let mut routing = app.get("/api/v1/notifications/routing", &admin).await.body;
     assert_eq!(routing["routing"]["medium"], json!(["in_app"]));
     routing["routing"]["medium"] = json!(["in_app", "email", "sms"]);
+    routing["email_from"] = json!("Acme Alerts <alerts@acme.test>");
     app.put("/api/v1/notifications/routing", &admin, routing)
         .await
         .assert_status(200);
@@ -186,6 +187,8 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
     assert!(text.contains("Listing <b>spam</b>"), "{text}");
     assert!(html.contains("Listing &lt;b&gt;spam&lt;"), "{html}");
     assert!(!html.contains("<b>spam"), "{html}");
+    let from = message.from().unwrap().first().unwrap();
+    assert_eq!(from.address(), Some("alerts@acme.test"));
     let raw = String::from_utf8_lossy(&mail[0].data);
     assert!(raw.contains("Content-Language: es"), "{raw}");
     let sms = stand_in.received_requests().await.unwrap();
@@ -248,6 +251,23 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
         .find(|d| d.channel == "sms")
         .unwrap();
     assert_eq!(sms_delivery.status, "delivered");
+    // A signed callback for a delivery that does not exist is a 404.
+    let unknown = format!(
+        "{PUBLIC}/api/v1/webhooks/twilio/status?tenant={tenant}&delivery={}",
+        Uuid::now_v7()
+    );
+    let r = app
+        .client
+        .post(app.url(unknown.strip_prefix(PUBLIC).unwrap()))
+        .header(
+            "X-Twilio-Signature",
+            warden_notifications::twilio_signature::sign(TOKEN, &unknown, &params),
+        )
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
 
     // Read state and deletion, by the recipient.
     let id = items[0]["id"].as_str().unwrap();
@@ -291,6 +311,12 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
             .items()
             .len(),
         usize::from(items[0]["title"].as_str().unwrap().contains("warning"))
+    );
+    assert!(
+        app.get("/api/v1/notifications?q=zeppelin", &seller)
+            .await
+            .items()
+            .is_empty()
     );
     app.delete(&format!("/api/v1/notifications/{id}"), &seller)
         .await
