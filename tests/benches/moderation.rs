@@ -188,6 +188,12 @@ async fn main() {
     .assert_status(201);
     // A realistic rule set: a keyword list, a regex, a toxicity and an entity rule.
     let admin = app.member(tenant, "bench-admin", &[Role::TenantAdmin]);
+    // Hundreds of listings from one store: no trust-level listing limit.
+    let mut settings = app.get("/api/v1/trust/settings", &admin).await.body;
+    settings["listing_limits"] = json!([null, null, null, null]);
+    app.put("/api/v1/trust/settings", &admin, settings)
+        .await
+        .assert_status(200);
     for body in [
         json!({"name": "scams", "kind": "pattern", "pattern": {"keywords": ["scam", "wire transfer", "gift card", "western union"], "regex": ["\\bfree\\s+money\\b"]}, "content_types": ["product", "review", "message", "seller_profile"], "action": "reject"}),
         json!({"name": "insults", "kind": "toxicity", "toxicity": {"category": "insult", "threshold": 0.9}, "content_types": ["product", "review", "message", "seller_profile"], "action": "require_review"}),

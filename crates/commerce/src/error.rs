@@ -41,6 +41,9 @@ pub enum CommerceError {
     /// Moderation refused the content, or could not judge it.
     #[error(transparent)]
     Moderation(#[from] ModerationError),
+    /// The seller's trust level does not allow this.
+    #[error(transparent)]
+    Trust(#[from] warden_trust::TrustError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -60,6 +63,7 @@ impl CommerceError {
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Moderation(e) => e.code(),
+            Self::Trust(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }

@@ -161,6 +161,7 @@ pub async fn create(
             if seller.status != "active" {
                 return Err(CommerceError::forbidden("your store is suspended"));
             }
+            warden_trust::standing::check_listing(conn, seller.id).await?;
             let bytes = storage_bytes(&title, &description);
             let id = Uuid::now_v7();
             let moderation =

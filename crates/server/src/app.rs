@@ -13,7 +13,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ApiDoc;
 use crate::routes::{
     ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
-    notifications, orders, products, reviews, sellers, tenants, usage, users, violations, webhooks,
+    notifications, orders, products, reviews, sellers, tenants, trust, usage, users, violations,
+    webhooks,
 };
 use crate::state::AppState;
 use crate::{activity, extract, rate_limit, request_id, tenant_context};
@@ -81,6 +82,8 @@ fn api(
 }
 
 fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // Before the seller routes: `/sellers/me/trust` is not a seller id.
+    trust::register(cfg);
     cfg.service(users::list_users)
         .service(users::get_me)
         .service(users::get_user)

@@ -13,6 +13,7 @@ use warden_moderation::ModerationError;
 use warden_notifications::NotificationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
+use warden_trust::TrustError;
 
 use crate::request_id;
 
@@ -55,6 +56,11 @@ pub enum ErrorCode {
     UserBanned,
     /// Behavior window counters (Redis) cannot be reached.
     WindowStoreUnavailable,
+    /// The seller's trust level allows no more listings; `limit`, `level` and
+    /// `next_level_requirements` say what the next level needs.
+    TrustLevelLimit,
+    /// A feature needs a higher trust level; `required_level` names it.
+    TrustLevelRequired,
     /// Selling needs a seller profile first.
     SellerProfileRequired,
     /// Nothing here (or nothing the caller may know of).
@@ -153,6 +159,16 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "window_store_unavailable",
                 "Behavior counters unavailable",
+            ),
+            TrustLevelLimit => (
+                StatusCode::FORBIDDEN,
+                "trust_level_limit",
+                "Trust level limit reached",
+            ),
+            TrustLevelRequired => (
+                StatusCode::FORBIDDEN,
+                "trust_level_required",
+                "Higher trust level required",
             ),
             SellerProfileRequired => (
                 StatusCode::FORBIDDEN,
@@ -389,6 +405,7 @@ impl From<CommerceError> for ApiError {
             CommerceError::Quota(q) => q.into(),
             CommerceError::Audit(a) => a.into(),
             CommerceError::Moderation(m) => m.into(),
+            CommerceError::Trust(t) => t.into(),
             CommerceError::Tenancy(t) => t.into(),
         }
     }
@@ -436,6 +453,40 @@ impl From<EnforcementError> for ApiError {
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
             EnforcementError::Notification(n) => n.into(),
+        }
+    }
+}
+
+impl From<TrustError> for ApiError {
+    fn from(e: TrustError) -> Self {
+        match e {
+            TrustError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
+            TrustError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            TrustError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            TrustError::LevelLimit { level, limit, next } => Self::new(
+                ErrorCode::TrustLevelLimit,
+                format!(
+                    "trust level {level} allows {limit} listings; reach the next level to list more"
+                ),
+            )
+            .with_member("level", level)
+            .with_member("limit", limit)
+            .with_member("next_level_requirements", next),
+            TrustError::FeatureGated {
+                feature,
+                required,
+                level,
+            } => Self::new(
+                ErrorCode::TrustLevelRequired,
+                format!("{feature} needs trust level {required}; the store is at level {level}"),
+            )
+            .with_member("feature", feature)
+            .with_member("required_level", required)
+            .with_member("level", level),
+            TrustError::Tenancy(t) => t.into(),
+            TrustError::Audit(a) => a.into(),
         }
     }
 }
@@ -547,6 +598,8 @@ mod tests {
             UserDisabled,
             UserBanned,
             WindowStoreUnavailable,
+            TrustLevelLimit,
+            TrustLevelRequired,
             SellerProfileRequired,
             NotFound,
             MethodNotAllowed,

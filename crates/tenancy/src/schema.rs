@@ -507,6 +507,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    seller_trust (tenant_id, seller_id) {
+        tenant_id -> Uuid,
+        seller_id -> Uuid,
+        level -> Int4,
+        score -> Float4,
+        breakdown -> Jsonb,
+        risk -> Text,
+        override_level -> Nullable<Int4>,
+        override_reason -> Nullable<Text>,
+        demotion_due_at -> Nullable<Timestamptz>,
+        computed_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trust_history (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        seller_id -> Uuid,
+        kind -> Text,
+        from_value -> Nullable<Text>,
+        to_value -> Text,
+        reason -> Text,
+        actor_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    seller_verifications (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        seller_id -> Uuid,
+        step -> Text,
+        status -> Text,
+        evidence -> Jsonb,
+        code_hash -> Nullable<Text>,
+        code_expires_at -> Nullable<Timestamptz>,
+        code_attempts -> Int4,
+        reviewer_id -> Nullable<Uuid>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    trust_settings (tenant_id) {
+        tenant_id -> Uuid,
+        config -> Jsonb,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
@@ -541,4 +598,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_templates,
     notification_settings,
     notification_send_counts,
+    seller_trust,
+    trust_history,
+    seller_verifications,
+    trust_settings,
 );

@@ -17,3 +17,4 @@ mod notifications;
 mod quotas;
 mod roles;
 mod tenants;
+mod trust;

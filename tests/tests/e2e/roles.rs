@@ -195,6 +195,12 @@ async fn user_rows_follow_the_token() {
 async fn list_pagination_walks_every_item_once() {
     let app = TestApp::start().await;
     let w = World::new(&app, "roles-page").await;
+    // Six listings: more than level 0's five.
+    let mut settings = app.get("/api/v1/trust/settings", &w.admin).await.body;
+    settings["listing_limits"][0] = json!(10);
+    app.put("/api/v1/trust/settings", &w.admin, settings)
+        .await
+        .assert_status(200);
     for i in 0..5 {
         app.post(
             "/api/v1/products",

@@ -15,6 +15,7 @@ pub mod products;
 pub mod reviews;
 pub mod sellers;
 pub mod tenants;
+pub mod trust;
 pub mod usage;
 pub mod users;
 pub mod violations;

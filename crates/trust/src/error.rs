@@ -1,0 +1,64 @@
+//! Errors of seller trust.
+
+use warden_tenancy::TenancyError;
+
+/// Errors of seller trust. `code()` gives the stable machine code.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// The input breaks a rule.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing does not exist in this tenant.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The actor may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The seller's level does not allow another listing.
+    #[error("trust level {level} allows {limit} listings")]
+    LevelLimit {
+        /// The seller's level.
+        level: u8,
+        /// Listings it allows.
+        limit: u64,
+        /// What the next level needs, in words.
+        next: Vec<String>,
+    },
+    /// A feature needs a higher level.
+    #[error("{feature} needs trust level {required}")]
+    FeatureGated {
+        /// The feature.
+        feature: &'static str,
+        /// Level it needs.
+        required: u8,
+        /// The seller's level.
+        level: u8,
+    },
+    /// A database or tenancy failure.
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    /// The audit row of a change could not be written.
+    #[error(transparent)]
+    Audit(#[from] warden_audit::AuditError),
+}
+
+impl TrustError {
+    /// Stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid_input",
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::LevelLimit { .. } => "trust_level_limit",
+            Self::FeatureGated { .. } => "trust_level_required",
+            Self::Tenancy(e) => e.code(),
+            Self::Audit(e) => e.code(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for TrustError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Tenancy(TenancyError::from(e))
+    }
+}

@@ -1,0 +1,274 @@
+//! A tenant's trust settings: listing limits per level, the level each
+//! feature needs, score weights and the thresholds of levels, the grace period
+//! before a demotion.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use warden_audit::{ActivityEvent, Kind};
+use warden_tenancy::schema::trust_settings;
+use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
+
+use crate::TrustError;
+use crate::score::Weights;
+
+/// The highest level.
+pub const MAX_LEVEL: u8 = 3;
+
+/// Features a level unlocks (the seed's "Feature Access by Level").
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// Orders processed without the seller confirming each.
+    AutomatedOrderProcessing,
+    /// Taking payments.
+    Payments,
+    /// Sales analytics.
+    Analytics,
+    /// Bulk listing operations.
+    BulkOperations,
+    /// The seller's own automation rules.
+    CustomAutomationRules,
+    /// API access for the seller's own systems.
+    ApiAccess,
+}
+
+impl Feature {
+    /// Every feature.
+    pub const ALL: [Feature; 6] = [
+        Feature::AutomatedOrderProcessing,
+        Feature::Payments,
+        Feature::Analytics,
+        Feature::BulkOperations,
+        Feature::CustomAutomationRules,
+        Feature::ApiAccess,
+    ];
+
+    /// Name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AutomatedOrderProcessing => "automated_order_processing",
+            Self::Payments => "payments",
+            Self::Analytics => "analytics",
+            Self::BulkOperations => "bulk_operations",
+            Self::CustomAutomationRules => "custom_automation_rules",
+            Self::ApiAccess => "api_access",
+        }
+    }
+}
+
+/// A tenant's trust settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSettings {
+    /// Listings allowed at levels 0, 1, 2 and 3; `null` means no trust limit
+    /// (the tenant's product quota still applies).
+    pub listing_limits: [Option<u64>; 4],
+    /// The level each feature needs.
+    pub features: BTreeMap<Feature, u8>,
+    /// Score weights.
+    pub weights: Weights,
+    /// Lowest score of levels 1, 2 and 3 (with their verifications).
+    pub score_thresholds: [f64; 3],
+    /// Days a seller below their level's threshold has before the demotion.
+    pub grace_days: u32,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        Self {
+            listing_limits: [Some(5), Some(50), None, None],
+            features: BTreeMap::from([
+                (Feature::AutomatedOrderProcessing, 1),
+                (Feature::Payments, 1),
+                (Feature::Analytics, 2),
+                (Feature::BulkOperations, 2),
+                (Feature::CustomAutomationRules, 3),
+                (Feature::ApiAccess, 3),
+            ]),
+            weights: Weights::default(),
+            score_thresholds: [0.0, 60.0, 80.0],
+            grace_days: 14,
+        }
+    }
+}
+
+impl TrustSettings {
+    /// Checks the settings, naming the first problem.
+    pub fn validate(&self) -> Result<(), TrustError> {
+        let invalid = |m: String| Err(TrustError::Invalid(m));
+        let limits: Vec<u64> = self
+            .listing_limits
+            .iter()
+            .map(|l| l.unwrap_or(u64::MAX))
+            .collect();
+        if limits.windows(2).any(|w| w[0] > w[1]) {
+            return invalid("listing_limits: a higher level may not allow fewer listings".into());
+        }
+        if let Some((f, l)) = self.features.iter().find(|(_, l)| **l > MAX_LEVEL) {
+            return invalid(format!(
+                "features.{}: a level from 0 to {MAX_LEVEL}, not {l}",
+                f.as_str()
+            ));
+        }
+        self.weights.validate().map_err(TrustError::Invalid)?;
+        let t = self.score_thresholds;
+        if t.iter().any(|v| !(0.0..=100.0).contains(v)) || t[0] > t[1] || t[1] > t[2] {
+            return invalid("score_thresholds: three rising scores from 0 to 100".into());
+        }
+        if !(1..=365).contains(&self.grace_days) {
+            return invalid("grace_days: 1 to 365".into());
+        }
+        Ok(())
+    }
+
+    /// Listings allowed at `level` (`None`: no trust limit).
+    pub fn listing_limit(&self, level: u8) -> Option<u64> {
+        self.listing_limits[usize::from(level.min(MAX_LEVEL))]
+    }
+
+    /// The level `feature` needs (features not listed need none).
+    pub fn required_level(&self, feature: Feature) -> u8 {
+        self.features.get(&feature).copied().unwrap_or(0)
+    }
+}
+
+/// The tenant's settings inside a running transaction (defaults when none are saved).
+pub async fn load(conn: &mut DbConn) -> Result<TrustSettings, TrustError> {
+    let saved: Option<serde_json::Value> = trust_settings::table
+        .select(trust_settings::config)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(match saved {
+        None => TrustSettings::default(),
+        Some(v) => serde_json::from_value(v).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "stored trust settings do not parse; using the defaults");
+            TrustSettings::default()
+        }),
+    })
+}
+
+/// The tenant's settings (staff).
+pub async fn get(db: &Db, actor: &Actor) -> Result<TrustSettings, TrustError> {
+    if !actor.is_staff() {
+        return Err(TrustError::Forbidden(
+            "only staff may read trust settings".into(),
+        ));
+    }
+    db.tenant_tx(actor.tenant, |conn| {
+        async move { load(conn).await }.scope_boxed()
+    })
+    .await
+}
+
+/// Replaces the tenant's settings (tenant administrators), audited with the change.
+pub async fn put(
+    db: &Db,
+    actor: &Actor,
+    settings: TrustSettings,
+) -> Result<TrustSettings, TrustError> {
+    if !actor.is_admin() {
+        return Err(TrustError::Forbidden(
+            "only tenant administrators may change trust settings".into(),
+        ));
+    }
+    settings.validate()?;
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let before = load(conn).await?;
+            let config = serde_json::to_value(&settings).map_err(|e| TrustError::Invalid(e.to_string()))?;
+            diesel::insert_into(trust_settings::table)
+                .values((
+                    trust_settings::tenant_id.eq(actor.tenant.as_uuid()),
+                    trust_settings::config.eq(&config),
+                    trust_settings::updated_by.eq(actor.user_id),
+                ))
+                .on_conflict(trust_settings::tenant_id)
+                .do_update()
+                .set((
+                    trust_settings::config.eq(&config),
+                    trust_settings::updated_by.eq(actor.user_id),
+                    trust_settings::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            let mut event = ActivityEvent::new(Kind::ResourceUpdate, "trust_settings_change");
+            event.actor_id = Some(actor.user_id);
+            event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
+            event.resource_type = Some("trust".into());
+            event.metadata = serde_json::json!({ "event": "trust_settings_change", "from": before, "to": config });
+            warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+            Ok(settings)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_follow_the_seed_and_validate() {
+        let s = TrustSettings::default();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.listing_limit(0), Some(5));
+        assert_eq!(s.listing_limit(1), Some(50));
+        assert_eq!(s.listing_limit(3), None);
+        assert_eq!(s.required_level(Feature::ApiAccess), 3);
+    }
+
+    #[test]
+    fn bad_settings_name_their_field() {
+        let s = TrustSettings {
+            listing_limits: [Some(10), Some(5), None, None],
+            ..TrustSettings::default()
+        };
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("listing_limits")
+        );
+        let mut s = TrustSettings::default();
+        s.features.insert(Feature::Payments, 7);
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("features.payments")
+        );
+        let s = TrustSettings {
+            score_thresholds: [50.0, 40.0, 90.0],
+            ..TrustSettings::default()
+        };
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("score_thresholds")
+        );
+        let s = TrustSettings {
+            grace_days: 0,
+            ..TrustSettings::default()
+        };
+        assert!(s.validate().is_err());
+    }
+}
