@@ -60,7 +60,12 @@ curl -fs -X PUT "$base/api/v1/sellers/me" -H "Authorization: Bearer $seller" -H 
     -H 'Content-Type: application/json' -d '{"store_name": "Bench store"}' >/dev/null
 product=$(curl -fs -X POST "$base/api/v1/products" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
     -H 'Content-Type: application/json' -d '{"title": "Teapot", "price_minor": 2500, "currency": "USD"}' | json_id)
-# Other rows, so the index lookup is not on a one-row table.
+# Other rows, so the index lookup is not on a one-row table; one store lists
+# them all, so no trust-level listing limit.
+store_admin=$("$bin" token --tenant "$tenant" --sub bench-store-admin --role tenant_admin --ttl 1h)
+curl -fs -X PUT "$base/api/v1/trust/settings" -H "Authorization: Bearer $store_admin" -H "X-Tenant-ID: $tenant" \
+    -H 'Content-Type: application/json' \
+    -d '{"listing_limits": [null, null, null, null], "features": {"payments": 1, "automated_order_processing": 1, "analytics": 2, "bulk_operations": 2, "custom_automation_rules": 3, "api_access": 3}, "weights": {"account_age": 10, "order_volume": 20, "ratings": 20, "response_time": 10, "disputes": 15, "payments": 10, "compliance": 15}, "score_thresholds": [0, 60, 80], "grace_days": 14}' >/dev/null
 for i in $(seq 200); do
     curl -fs -X POST "$base/api/v1/products" -H "Authorization: Bearer $seller" -H "X-Tenant-ID: $tenant" \
         -H 'Content-Type: application/json' -d "{\"title\": \"Item $i\", \"price_minor\": $i, \"currency\": \"USD\"}" >/dev/null
