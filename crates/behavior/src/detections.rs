@@ -310,6 +310,7 @@ async fn notify_staff(
             d.group_key
         )),
         security: d.severity == "critical",
+        channels: None,
     };
     raise(conn, tenant, &request)
         .await

@@ -53,6 +53,7 @@ pub(crate) async fn violation_created(
         }),
         event_key: Some(format!("violation:{}", v.id)),
         security: true,
+        channels: None,
     };
     raise(conn, tenant, &request).await?;
     Ok(())
@@ -78,6 +79,7 @@ pub(crate) async fn ban_lifted(
         data: serde_json::json!({ "cause": cause }),
         event_key: None,
         security: true,
+        channels: None,
     };
     raise(conn, tenant, &request).await?;
     Ok(())
@@ -100,6 +102,7 @@ pub(crate) async fn appeal_decided(
         data: serde_json::json!({ "violation_id": v.id, "decision": decision }),
         event_key: Some(format!("appeal:{}", v.id)),
         security: true,
+        channels: None,
     };
     raise(conn, tenant, &request).await?;
     Ok(())

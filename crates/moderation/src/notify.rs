@@ -45,6 +45,7 @@ pub(crate) async fn review_requested(
         }),
         event_key: Some(format!("review:{}:{content_id}", content_type.as_str())),
         security: false,
+        channels: None,
     };
     raise(conn, tenant, &request)
         .await
@@ -76,6 +77,7 @@ pub(crate) async fn review_decided(
         }),
         event_key: None,
         security: false,
+        channels: None,
     };
     raise(conn, tenant, &request)
         .await

@@ -17,6 +17,7 @@
 //! - [`inbox`], [`preferences`], [`settings`], [`template_store`]: the API's
 //!   inbox, user preferences, tenant routing and caps, template overrides.
 
+pub mod codes;
 pub mod delivery;
 pub mod email;
 mod error;

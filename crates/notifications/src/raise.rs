@@ -50,6 +50,10 @@ pub struct NotificationRequest {
     pub event_key: Option<String>,
     /// Security notices ignore the user's opt-outs.
     pub security: bool,
+    /// Deliver on exactly these channels instead of the tenant's routing
+    /// (verification codes go to the address being verified).
+    #[serde(default)]
+    pub channels: Option<Vec<Channel>>,
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -132,7 +136,11 @@ pub async fn raise(
             ))
             .execute(conn)
             .await?;
-        for channel in settings.routing.channels(request.priority) {
+        let channels = request
+            .channels
+            .as_deref()
+            .unwrap_or_else(|| settings.routing.channels(request.priority));
+        for channel in channels {
             if !request.security && prefs.channels_off.contains(channel) {
                 continue;
             }

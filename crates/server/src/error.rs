@@ -465,6 +465,7 @@ impl From<TrustError> for ApiError {
                 Self::new(ErrorCode::NotFound, format!("{what} not found"))
             }
             TrustError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            TrustError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
             TrustError::LevelLimit { level, limit, next } => Self::new(
                 ErrorCode::TrustLevelLimit,
                 format!(

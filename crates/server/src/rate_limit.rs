@@ -125,6 +125,7 @@ fn report_abuse(
             data: serde_json::json!({ "window": window, "target_user": user }),
             event_key: Some(format!("rate_limit:{window}")),
             security: true,
+            channels: None,
         };
         let raised = db
             .tenant_tx(tenant, |conn| {

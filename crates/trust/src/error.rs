@@ -14,6 +14,9 @@ pub enum TrustError {
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
     /// The seller's level does not allow another listing.
     #[error("trust level {level} allows {limit} listings")]
     LevelLimit {
@@ -49,6 +52,7 @@ impl TrustError {
             Self::Invalid(_) => "invalid_input",
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
+            Self::Conflict(_) => "conflict",
             Self::LevelLimit { .. } => "trust_level_limit",
             Self::FeatureGated { .. } => "trust_level_required",
             Self::Tenancy(e) => e.code(),

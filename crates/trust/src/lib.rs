@@ -7,11 +7,14 @@
 //! - [`signals`]: those signals read from orders, reviews, conversations and violations.
 //! - [`standing`]: a seller's level, score, limits, features and next level;
 //!   the listing limit enforced when a product is created.
+//! - [`verifications`]: verification steps (one-time codes for e-mail and
+//!   phone, staff review for documents) and the promotion they lead to.
 
 mod error;
 pub mod score;
 pub mod settings;
 pub mod signals;
 pub mod standing;
+pub mod verifications;
 
 pub use error::TrustError;

@@ -261,6 +261,9 @@ pub async fn get(
             if owner != actor.user_id && !actor.is_staff() {
                 return Err(TrustError::NotFound("seller"));
             }
+            // Reading the standing re-evaluates it: a score that reached the
+            // next threshold (time passing, orders) promotes here.
+            crate::verifications::promote_if_ready(conn, actor.tenant, seller, now).await?;
             refresh_in_tx(conn, actor.tenant, seller, now).await
         }
         .scope_boxed()

@@ -27,10 +27,11 @@ struct Targets {
     detection: Uuid,
     violation: Uuid,
     notification: Uuid,
+    verification: Uuid,
 }
 
 impl Targets {
-    fn ids(&self) -> [Uuid; 14] {
+    fn ids(&self) -> [Uuid; 15] {
         [
             self.user,
             self.seller,
@@ -46,6 +47,7 @@ impl Targets {
             self.detection,
             self.violation,
             self.notification,
+            self.verification,
         ]
     }
 }
@@ -53,6 +55,11 @@ impl Targets {
 /// A concrete request for a route template, aimed at tenant A's rows.
 fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<Value>) {
     let path = template
+        .replace(
+            "/verifications/{id}/code",
+            &format!("/verifications/{}/code", a.verification),
+        )
+        .replace("{vid}", &a.verification.to_string())
         .replace(
             "/moderation/rules/{id}",
             &format!("/moderation/rules/{}", a.rule),
@@ -148,6 +155,13 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
         ("POST", "/api/v1/notifications/{id}/read" | "/api/v1/notifications/{id}/unread")
         | ("POST", "/api/v1/notifications/read-all") => Some(json!({})),
         ("PUT", "/api/v1/notifications/preferences") => Some(json!({"language": "en"})),
+        ("POST", "/api/v1/sellers/me/verifications") => {
+            Some(json!({"step": "business_basics", "evidence": {"name": "B"}}))
+        }
+        ("POST", "/api/v1/sellers/me/verifications/{id}/code") => Some(json!({"code": "123456"})),
+        ("POST", "/api/v1/sellers/{id}/verifications/{vid}/review") => {
+            Some(json!({"decision": "approve"}))
+        }
         ("PUT", "/api/v1/notifications/templates") => {
             Some(json!({"kind": "ban", "language": "en", "template": null}))
         }
@@ -184,7 +198,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 32] = [
     "users",
     "seller_profiles",
     "products",
@@ -213,6 +227,10 @@ const TABLES: [&str; 28] = [
     "notification_templates",
     "notification_settings",
     "notification_send_counts",
+    "seller_trust",
+    "trust_history",
+    "seller_verifications",
+    "trust_settings",
 ];
 
 async fn row_counts(tenant: Uuid) -> Vec<i64> {
@@ -303,6 +321,14 @@ async fn tenant_b_never_touches_tenant_a() {
     .await
     .assert_status(201);
     let notification = app.get("/api/v1/notifications", &a.buyer).await.item_ids()[0];
+    let verification = app
+        .post(
+            "/api/v1/sellers/me/verifications",
+            &a.seller,
+            json!({"step": "business_basics", "evidence": {"name": "A"}}),
+        )
+        .await
+        .id();
     let targets = Targets {
         user: a_buyer_user,
         seller: a.seller_id,
@@ -318,6 +344,7 @@ async fn tenant_b_never_touches_tenant_a() {
         detection,
         violation,
         notification,
+        verification,
     };
     let a_product_before = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)

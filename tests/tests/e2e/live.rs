@@ -468,6 +468,7 @@ async fn a_live_notification_reaches_only_its_recipient() {
                 data: json!({}),
                 event_key: None,
                 security: false,
+                channels: None,
             };
             db.tenant_tx(tenant, |conn| {
                 async move { raise(conn, tenant, &request).await }.scope_boxed()

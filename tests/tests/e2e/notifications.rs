@@ -92,6 +92,7 @@ fn request(user: Uuid, priority: Priority, key: Option<&str>) -> NotificationReq
         data: json!({"reason": "spam", "action": "warning"}),
         event_key: key.map(str::to_owned),
         security: false,
+        channels: None,
     }
 }
 
@@ -351,14 +352,16 @@ async fn a_provider_outage_delays_email_but_loses_nothing() {
             1
         );
     }
-    assert_eq!(run_jobs(&app, tenant).await, 3);
+    // Each fails and is rescheduled (with a 50 ms first backoff a quick
+    // worker may already try one again).
+    assert!(run_jobs(&app, tenant).await >= 3);
     let down = deliveries(tenant).await;
     let emails: Vec<&Delivery> = down.iter().filter(|d| d.channel == "email").collect();
     assert_eq!(emails.len(), 3);
     assert!(
         emails
             .iter()
-            .all(|d| d.status == "queued" && d.attempts == 1 && d.error_code.is_some()),
+            .all(|d| d.status == "queued" && d.attempts >= 1 && d.error_code.is_some()),
         "{down:?}"
     );
     // The server comes back; the retries (backing off) deliver everything.

@@ -169,3 +169,229 @@ async fn trust_settings_are_validated_and_for_administrators() {
         .assert_problem(400, "invalid_body");
     assert_eq!(count_rows("trust_settings", t).await, 0);
 }
+
+/// The six-digit code in a message.
+fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_seller_climbs_from_level_zero_to_two_by_verifying_and_selling_over_time() {
+    use warden_tests::smtp;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let (port, mailbox) = smtp::start();
+    let twilio = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"sid": "SM1", "status": "queued"})),
+        )
+        .mount(&twilio)
+        .await;
+    let mut config = test_config();
+    config.notifications.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    config.notifications.twilio = Some(warden_notifications::sms::TwilioConfig {
+        account_sid: "AC1".into(),
+        auth_token: "token".into(),
+        from: Some("+15005550006".into()),
+        messaging_service_sid: None,
+        base_url: twilio.uri(),
+        status_callback: None,
+    });
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = TestApp::start_with_clock(config, clock.clone()).await;
+    let w = World::new(&app, "trust-climb").await;
+
+    // E-mail: a code by mail; a wrong code counts, the right one verifies.
+    let email = app
+        .post(
+            "/api/v1/sellers/me/verifications",
+            &w.seller,
+            json!({"step": "email"}),
+        )
+        .await;
+    email.assert_status(201);
+    assert_eq!(email.body["status"], "submitted");
+    assert!(email.body.get("code_hash").is_none());
+    let mail = mailbox.lock().unwrap().clone();
+    assert_eq!(mail.len(), 1);
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .unwrap();
+    let code = code_in(&message.body_text(0).unwrap());
+    let confirm = format!("/api/v1/sellers/me/verifications/{}/code", email.id());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    app.post(&confirm, &w.seller, json!({"code": wrong}))
+        .await
+        .assert_problem(400, "invalid_input");
+    let ok = app.post(&confirm, &w.seller, json!({"code": code})).await;
+    ok.assert_status(200);
+    assert_eq!(ok.body["status"], "approved");
+    assert_eq!(ok.body["code_attempts"], 1);
+    app.post(&confirm, &w.seller, json!({"code": code}))
+        .await
+        .assert_problem(409, "conflict");
+
+    // Phone: a code by SMS, expired after ten minutes.
+    let phone = app
+        .post(
+            "/api/v1/sellers/me/verifications",
+            &w.seller,
+            json!({"step": "phone", "evidence": {"phone": "+34600000002"}}),
+        )
+        .await;
+    phone.assert_status(201);
+    let sms = twilio.received_requests().await.unwrap();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&sms[0].body)
+        .into_owned()
+        .collect();
+    let body = form.iter().find(|(k, _)| k == "Body").unwrap().1.clone();
+    assert_eq!(
+        form.iter().find(|(k, _)| k == "To").unwrap().1,
+        "+34600000002"
+    );
+    clock.advance(Duration::minutes(11));
+    let phone_confirm = format!("/api/v1/sellers/me/verifications/{}/code", phone.id());
+    app.post(&phone_confirm, &w.seller, json!({"code": code_in(&body)}))
+        .await
+        .assert_problem(409, "conflict");
+    let phone = app
+        .post(
+            "/api/v1/sellers/me/verifications",
+            &w.seller,
+            json!({"step": "phone", "evidence": {"phone": "+34600000002"}}),
+        )
+        .await;
+    let sms = twilio.received_requests().await.unwrap();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&sms[1].body)
+        .into_owned()
+        .collect();
+    let body = form.iter().find(|(k, _)| k == "Body").unwrap().1.clone();
+    app.post(
+        &format!("/api/v1/sellers/me/verifications/{}/code", phone.id()),
+        &w.seller,
+        json!({"code": code_in(&body)}),
+    )
+    .await
+    .assert_status(200);
+
+    // Documents are reviewed by staff.
+    let review = |vid: uuid::Uuid, decision: &'static str| {
+        let path = format!("/api/v1/sellers/{}/verifications/{vid}/review", w.seller_id);
+        let app = &app;
+        let moderator = &w.moderator;
+        async move {
+            app.post(
+                &path,
+                moderator,
+                json!({"decision": decision, "notes": "checked"}),
+            )
+            .await
+        }
+    };
+    let submit = |step: &'static str| {
+        let app = &app;
+        let seller = &w.seller;
+        async move {
+            app.post(
+                "/api/v1/sellers/me/verifications",
+                seller,
+                json!({"step": step, "evidence": {"document": format!("{step}.pdf")}}),
+            )
+            .await
+            .id()
+        }
+    };
+    let basics = submit("business_basics").await;
+    review(basics, "reject").await.assert_status(200);
+    assert_eq!(
+        app.get("/api/v1/sellers/me/trust", &w.seller).await.body["level"],
+        0
+    );
+    review(basics, "approve")
+        .await
+        .assert_problem(409, "conflict");
+    let basics = submit("business_basics").await;
+    // Sellers do not review their own documents.
+    app.post(
+        &format!(
+            "/api/v1/sellers/{}/verifications/{basics}/review",
+            w.seller_id
+        ),
+        &w.seller,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    review(basics, "approve").await.assert_status(200);
+    let setup = submit("store_setup").await;
+    review(setup, "approve").await.assert_status(200);
+    let one = app.get("/api/v1/sellers/me/trust", &w.seller).await;
+    assert_eq!(one.body["level"], 1, "{}", one.text);
+    assert_eq!(one.body["listing_limit"], 50);
+    assert_eq!(
+        one.body["features"],
+        json!(["automated_order_processing", "payments"])
+    );
+
+    // Level 2: every document, and a score of 60. A new store's score is just under.
+    for step in [
+        "business_registration",
+        "tax_id",
+        "business_address",
+        "bank_account",
+    ] {
+        let id = submit(step).await;
+        review(id, "approve").await.assert_status(200);
+    }
+    let still = app.get("/api/v1/sellers/me/trust", &w.seller).await;
+    assert_eq!(still.body["level"], 1);
+    assert!(
+        still.body["score"].as_f64().unwrap() < 60.0,
+        "{}",
+        still.text
+    );
+    // Half a year of selling later, the store's age lifts it over the threshold.
+    clock.advance(Duration::days(180));
+    let two = app.get("/api/v1/sellers/me/trust", &w.seller).await;
+    assert_eq!(two.body["level"], 2, "{}", two.text);
+    assert!(two.body["listing_limit"].is_null());
+    let history = app
+        .get(
+            &format!("/api/v1/sellers/{}/verifications", w.seller_id),
+            &w.moderator,
+        )
+        .await;
+    assert_eq!(history.body.as_array().unwrap().len(), 10);
+    app.get(
+        &format!("/api/v1/sellers/{}/verifications", w.seller_id),
+        &w.buyer,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Every level change is kept.
+    let mut conn = warden_tests::admin_conn().await;
+    #[derive(diesel::QueryableByName)]
+    struct Change {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        to_value: String,
+    }
+    let changes: Vec<Change> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query("SELECT to_value FROM trust_history WHERE tenant_id = $1 AND kind = 'level' ORDER BY id")
+            .bind::<diesel::sql_types::Uuid, _>(w.tenant),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| c.to_value.as_str())
+            .collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+}

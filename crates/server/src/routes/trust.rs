@@ -1,10 +1,11 @@
 //! Seller trust: standing (level, score, limits, features, next level) and
 //! the tenant's trust settings.
 
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use uuid::Uuid;
 use warden_trust::settings::{self, TrustSettings};
 use warden_trust::standing::{self, Standing};
+use warden_trust::verifications::{self, CodeBody, NewVerification, ReviewBody, Verification};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -14,7 +15,11 @@ use crate::tenant_context::Caller;
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `/sellers/me/trust` before `/sellers/{id}/trust`.
     cfg.service(my_trust)
+        .service(submit_verification)
+        .service(confirm_code)
         .service(seller_trust)
+        .service(list_verifications)
+        .service(review_verification)
         .service(get_settings)
         .service(put_settings);
 }
@@ -41,6 +46,80 @@ pub async fn seller_trust(
 ) -> Result<HttpResponse, ApiError> {
     let s = standing::get(&state.db, &caller.actor, Some(*id), state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(s))
+}
+
+/// Submits a verification step of the caller's store; `email` and `phone`
+/// send a one-time code at once.
+#[utoipa::path(tag = "trust", request_body = NewVerification, responses((status = 201, body = Verification)))]
+#[post("/sellers/me/verifications")]
+pub async fn submit_verification(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewVerification>,
+) -> Result<HttpResponse, ApiError> {
+    let v = verifications::submit(
+        &state.db,
+        &caller.actor,
+        &state.providers,
+        state.clock.now(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// Confirms the one-time code of a step (10 minutes, 5 attempts).
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Verification id")), request_body = CodeBody, responses((status = 200, body = Verification)))]
+#[post("/sellers/me/verifications/{id}/code")]
+pub async fn confirm_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<CodeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let v = verifications::confirm_code(
+        &state.db,
+        &caller.actor,
+        state.clock.now(),
+        *id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// A store's verification steps (staff, or its owner).
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id")), responses((status = 200, body = Vec<Verification>)))]
+#[get("/sellers/{id}/verifications")]
+pub async fn list_verifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(verifications::list(&state.db, &caller.actor, *id).await?))
+}
+
+/// Approves or rejects a submitted step with notes (staff); an approval may
+/// promote the store.
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id"), ("vid" = Uuid, Path, description = "Verification id")), request_body = ReviewBody, responses((status = 200, body = Verification)))]
+#[post("/sellers/{id}/verifications/{vid}/review")]
+pub async fn review_verification(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ReviewBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (seller, vid) = path.into_inner();
+    let v = verifications::review(
+        &state.db,
+        &caller.actor,
+        state.clock.now(),
+        seller,
+        vid,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 /// The tenant's trust settings (staff).

@@ -1,0 +1,533 @@
+//! Verification steps of a seller: submitted, then approved or rejected.
+//!
+//! `email` and `phone` are proven with a one-time code (six digits, valid 10
+//! minutes, 5 attempts, only its SHA-256 kept); the other steps carry evidence
+//! metadata (document references, ids) that staff review with notes. Every
+//! step is audited, and an approval promotes the seller when its level's steps
+//! and score threshold are met (level 3 stays a staff decision).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use warden_audit::{ActivityEvent, Kind};
+use warden_notifications::codes::send_code;
+use warden_notifications::delivery::Providers;
+use warden_notifications::model::Channel;
+use warden_tenancy::schema::{
+    notification_preferences, seller_profiles, seller_trust, seller_verifications, trust_history,
+    users,
+};
+use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
+
+use crate::TrustError;
+use crate::settings::{self, MAX_LEVEL};
+use crate::standing::{self, STEPS};
+
+/// Minutes a code is valid.
+pub const CODE_MINUTES: u32 = 10;
+/// Wrong codes allowed before the step must be submitted again.
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+/// Largest evidence object, bytes of JSON.
+pub const MAX_EVIDENCE_BYTES: usize = 16 * 1024;
+
+/// A step to submit.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVerification {
+    /// `email`, `phone`, `business_basics`, `store_setup`,
+    /// `business_registration`, `tax_id`, `business_address`, `bank_account`
+    /// or `performance`.
+    pub step: String,
+    /// Evidence metadata (for `phone`: `{"phone": "+15551234567"}`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub evidence: Option<serde_json::Value>,
+}
+
+/// A verification step as the API shows it (never the code).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = seller_verifications)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Verification {
+    /// Id.
+    pub id: Uuid,
+    /// Seller.
+    pub seller_id: Uuid,
+    /// Step.
+    pub step: String,
+    /// submitted, approved or rejected.
+    pub status: String,
+    /// Evidence metadata.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    /// When the code expires (code steps).
+    pub code_expires_at: Option<DateTime<Utc>>,
+    /// Wrong codes so far.
+    pub code_attempts: i32,
+    /// Staff who reviewed it.
+    pub reviewer_id: Option<Uuid>,
+    /// Review notes.
+    pub notes: Option<String>,
+    /// Submitted at.
+    pub created_at: DateTime<Utc>,
+    /// Decided at.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A staff review.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// `approve` or `reject`.
+    pub decision: ReviewDecision,
+    /// Notes, up to 2,000 characters.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A staff decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The step is verified.
+    Approve,
+    /// It is not.
+    Reject,
+}
+
+/// `POST /sellers/me/verifications/{id}/code`.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    /// The six digits received.
+    pub code: String,
+}
+
+/// Id, status, code hash, expiry and attempts of a code step.
+type CodeState = (Uuid, String, Option<String>, Option<DateTime<Utc>>, i32);
+
+fn hash(id: Uuid, code: &str) -> String {
+    let digest = Sha256::digest(format!("{id}:{code}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_code() -> String {
+    let n = u32::from_le_bytes(Uuid::new_v4().as_bytes()[..4].try_into().unwrap_or([0; 4]));
+    format!("{:06}", n % 1_000_000)
+}
+
+async fn own_seller(conn: &mut DbConn, actor: &Actor) -> Result<Uuid, TrustError> {
+    seller_profiles::table
+        .filter(seller_profiles::user_id.eq(actor.user_id))
+        .select(seller_profiles::id)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(TrustError::NotFound("seller profile"))
+}
+
+async fn audit(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    actor: Option<&Actor>,
+    action: &str,
+    v: &Verification,
+) -> Result<(), TrustError> {
+    let mut event = ActivityEvent::new(Kind::Security, action);
+    event.actor_id = actor.map(|a| a.user_id);
+    event.resource_type = Some("verifications".into());
+    event.resource_id = Some(v.id.to_string());
+    event.metadata = serde_json::json!({ "event": action, "seller_id": v.seller_id, "step": v.step, "status": v.status });
+    warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    Ok(())
+}
+
+async fn load(conn: &mut DbConn, id: Uuid) -> Result<Verification, TrustError> {
+    seller_verifications::table
+        .filter(seller_verifications::id.eq(id))
+        .select(Verification::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(TrustError::NotFound("verification"))
+}
+
+/// Submits a step of the caller's store; code steps send their code at once.
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    providers: &Providers,
+    now: DateTime<Utc>,
+    body: NewVerification,
+) -> Result<Verification, TrustError> {
+    let known = STEPS.iter().flat_map(|s| s.iter()).any(|s| *s == body.step);
+    if !known {
+        return Err(TrustError::Invalid(format!(
+            "step: one of {}",
+            STEPS
+                .iter()
+                .flat_map(|s| s.iter())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let evidence = body.evidence.unwrap_or_else(|| serde_json::json!({}));
+    let text = evidence.to_string();
+    if !evidence.is_object() || text.len() > MAX_EVIDENCE_BYTES || text.contains("\\u0000") {
+        return Err(TrustError::Invalid(format!(
+            "evidence: a JSON object of at most {MAX_EVIDENCE_BYTES} bytes"
+        )));
+    }
+    let phone = if body.step == "phone" {
+        let p = evidence
+            .get("phone")
+            .and_then(|p| p.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if !warden_notifications::sms::is_e164(&p) {
+            return Err(TrustError::Invalid(
+                "evidence.phone: an E.164 number".into(),
+            ));
+        }
+        Some(p)
+    } else {
+        None
+    };
+    let code_step = matches!(body.step.as_str(), "email" | "phone");
+    let code = code_step.then(new_code);
+    let actor = actor.clone();
+    let step = body.step.clone();
+    let (v, address, name) = db
+        .tenant_tx(actor.tenant, |conn| {
+            let (evidence, code, phone) = (evidence.clone(), code.clone(), phone.clone());
+            async move {
+                let seller = own_seller(conn, &actor).await?;
+                let approved: i64 = seller_verifications::table
+                    .filter(seller_verifications::seller_id.eq(seller))
+                    .filter(seller_verifications::step.eq(&step))
+                    .filter(seller_verifications::status.eq("approved"))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if approved > 0 {
+                    return Err(TrustError::Conflict(format!(
+                        "step {step} is already verified"
+                    )));
+                }
+                let (email, name): (Option<String>, Option<String>) = users::table
+                    .filter(users::id.eq(actor.user_id))
+                    .select((users::email, users::display_name))
+                    .first(conn)
+                    .await?;
+                let address = match step.as_str() {
+                    "email" => Some(email.ok_or_else(|| {
+                        TrustError::Invalid("your account has no e-mail address to verify".into())
+                    })?),
+                    "phone" => phone.clone(),
+                    _ => None,
+                };
+                if let Some(p) = &phone {
+                    // The number verified is where SMS notifications go.
+                    diesel::insert_into(notification_preferences::table)
+                        .values((
+                            notification_preferences::tenant_id.eq(actor.tenant.as_uuid()),
+                            notification_preferences::user_id.eq(actor.user_id),
+                            notification_preferences::phone.eq(p),
+                        ))
+                        .on_conflict((
+                            notification_preferences::tenant_id,
+                            notification_preferences::user_id,
+                        ))
+                        .do_update()
+                        .set(notification_preferences::phone.eq(p))
+                        .execute(conn)
+                        .await?;
+                }
+                let id = Uuid::now_v7();
+                diesel::insert_into(seller_verifications::table)
+                    .values((
+                        seller_verifications::tenant_id.eq(actor.tenant.as_uuid()),
+                        seller_verifications::id.eq(id),
+                        seller_verifications::seller_id.eq(seller),
+                        seller_verifications::step.eq(&step),
+                        seller_verifications::evidence.eq(&evidence),
+                        seller_verifications::code_hash.eq(code.as_deref().map(|c| hash(id, c))),
+                        seller_verifications::code_expires_at.eq(code
+                            .as_ref()
+                            .map(|_| now + chrono::Duration::minutes(i64::from(CODE_MINUTES)))),
+                        seller_verifications::created_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let v = load(conn, id).await?;
+                audit(
+                    conn,
+                    actor.tenant,
+                    Some(&actor),
+                    "verification_submitted",
+                    &v,
+                )
+                .await?;
+                Ok((v, address, name))
+            }
+            .scope_boxed()
+        })
+        .await?;
+    if let (Some(code), Some(address)) = (code, address) {
+        let channel = if body.step == "email" {
+            Channel::Email
+        } else {
+            Channel::Sms
+        };
+        send_code(
+            providers,
+            channel,
+            &address,
+            name,
+            "en",
+            &code,
+            CODE_MINUTES,
+        )
+        .await
+        .map_err(|e| TrustError::Invalid(format!("the code could not be sent: {e}")))?;
+    }
+    Ok(v)
+}
+
+/// Confirms the code of a code step of the caller's store.
+pub async fn confirm_code(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: Uuid,
+    body: CodeBody,
+) -> Result<Verification, TrustError> {
+    let actor = actor.clone();
+    // A wrong code is an answer, not a failure: its attempt is committed.
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let seller = own_seller(conn, &actor).await?;
+            let row: Option<CodeState> = seller_verifications::table
+                .filter(seller_verifications::id.eq(id))
+                .filter(seller_verifications::seller_id.eq(seller))
+                .select((
+                    seller_verifications::id,
+                    seller_verifications::status,
+                    seller_verifications::code_hash,
+                    seller_verifications::code_expires_at,
+                    seller_verifications::code_attempts,
+                ))
+                .for_no_key_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let (id, status, code_hash, expires, attempts) =
+                row.ok_or(TrustError::NotFound("verification"))?;
+            let Some(code_hash) = code_hash else {
+                return Err(TrustError::Conflict(
+                    "this step is not verified by a code".into(),
+                ));
+            };
+            if status != "submitted" {
+                return Err(TrustError::Conflict(format!(
+                    "the step is already {status}"
+                )));
+            }
+            if attempts >= MAX_CODE_ATTEMPTS {
+                return Err(TrustError::Conflict(
+                    "too many wrong codes; submit the step again".into(),
+                ));
+            }
+            if expires.is_none_or(|e| e <= now) {
+                return Err(TrustError::Conflict(
+                    "the code has expired; submit the step again".into(),
+                ));
+            }
+            if hash(id, body.code.trim()) != code_hash {
+                diesel::update(seller_verifications::table.filter(seller_verifications::id.eq(id)))
+                    .set(seller_verifications::code_attempts.eq(attempts + 1))
+                    .execute(conn)
+                    .await?;
+                return Ok(Err(TrustError::Invalid(format!(
+                    "code: wrong code ({} attempts left)",
+                    MAX_CODE_ATTEMPTS - attempts - 1
+                ))));
+            }
+            diesel::update(seller_verifications::table.filter(seller_verifications::id.eq(id)))
+                .set((
+                    seller_verifications::status.eq("approved"),
+                    seller_verifications::decided_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            let v = load(conn, id).await?;
+            audit(
+                conn,
+                actor.tenant,
+                Some(&actor),
+                "verification_approved",
+                &v,
+            )
+            .await?;
+            promote_if_ready(conn, actor.tenant, seller, now).await?;
+            Ok(Ok(v))
+        }
+        .scope_boxed()
+    })
+    .await?
+}
+
+/// The verification steps of a store (staff, or its owner), newest first.
+pub async fn list(db: &Db, actor: &Actor, seller: Uuid) -> Result<Vec<Verification>, TrustError> {
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let owner: Option<Uuid> = seller_profiles::table
+                .filter(seller_profiles::id.eq(seller))
+                .select(seller_profiles::user_id)
+                .first(conn)
+                .await
+                .optional()?;
+            if owner.is_none() || (owner != Some(actor.user_id) && !actor.is_staff()) {
+                return Err(TrustError::NotFound("seller"));
+            }
+            Ok(seller_verifications::table
+                .filter(seller_verifications::seller_id.eq(seller))
+                .select(Verification::as_select())
+                .order(seller_verifications::id.desc())
+                .limit(200)
+                .load(conn)
+                .await?)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Staff decide a submitted step.
+pub async fn review(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    seller: Uuid,
+    id: Uuid,
+    body: ReviewBody,
+) -> Result<Verification, TrustError> {
+    if !actor.is_staff() {
+        return Err(TrustError::Forbidden(
+            "only staff review verifications".into(),
+        ));
+    }
+    if body.notes.chars().count() > 2000 || body.notes.contains('\0') {
+        return Err(TrustError::Invalid("notes: at most 2000 characters".into()));
+    }
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let v = load(conn, id).await?;
+            if v.seller_id != seller {
+                return Err(TrustError::NotFound("verification"));
+            }
+            if v.status != "submitted" {
+                return Err(TrustError::Conflict(format!(
+                    "the step is already {}",
+                    v.status
+                )));
+            }
+            let status = match body.decision {
+                ReviewDecision::Approve => "approved",
+                ReviewDecision::Reject => "rejected",
+            };
+            diesel::update(seller_verifications::table.filter(seller_verifications::id.eq(id)))
+                .set((
+                    seller_verifications::status.eq(status),
+                    seller_verifications::reviewer_id.eq(actor.user_id),
+                    seller_verifications::notes.eq(body.notes.trim()),
+                    seller_verifications::decided_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            let v = load(conn, id).await?;
+            audit(
+                conn,
+                actor.tenant,
+                Some(&actor),
+                &format!("verification_{status}"),
+                &v,
+            )
+            .await?;
+            if status == "approved" {
+                promote_if_ready(conn, actor.tenant, seller, now).await?;
+            }
+            Ok(v)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Raises the seller's level while the current level's steps are approved and
+/// the score reaches the next threshold; level 3 is a staff decision.
+pub async fn promote_if_ready(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    seller: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u8, TrustError> {
+    let standing = standing::refresh_in_tx(conn, tenant, seller, now).await?;
+    let settings = settings::load(conn).await?;
+    let approved: Vec<String> = seller_verifications::table
+        .filter(seller_verifications::seller_id.eq(seller))
+        .filter(seller_verifications::status.eq("approved"))
+        .select(seller_verifications::step)
+        .load(conn)
+        .await?;
+    let stored: i32 = seller_trust::table
+        .filter(seller_trust::seller_id.eq(seller))
+        .select(seller_trust::level)
+        .first(conn)
+        .await?;
+    let mut level = u8::try_from(stored.clamp(0, 3)).unwrap_or(0);
+    while level + 1 < MAX_LEVEL
+        && STEPS[usize::from(level)]
+            .iter()
+            .all(|s| approved.iter().any(|a| a == s))
+        && standing.score >= settings.score_thresholds[usize::from(level)]
+        && standing.risk != "high"
+    {
+        level += 1;
+    }
+    if i32::from(level) != stored {
+        diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
+            .set((
+                seller_trust::level.eq(i32::from(level)),
+                seller_trust::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(trust_history::table)
+            .values((
+                trust_history::tenant_id.eq(tenant.as_uuid()),
+                trust_history::id.eq(Uuid::now_v7()),
+                trust_history::seller_id.eq(seller),
+                trust_history::kind.eq("level"),
+                trust_history::from_value.eq(stored.to_string()),
+                trust_history::to_value.eq(level.to_string()),
+                trust_history::reason.eq("verification steps and score met"),
+                trust_history::created_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        let mut event = ActivityEvent::new(Kind::Security, "trust_level_change");
+        event.resource_type = Some("sellers".into());
+        event.resource_id = Some(seller.to_string());
+        event.metadata =
+            serde_json::json!({ "event": "trust_level_change", "from": stored, "to": level });
+        warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    }
+    Ok(level)
+}
