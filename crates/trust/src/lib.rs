@@ -7,10 +7,12 @@
 //! - [`signals`]: those signals read from orders, reviews, conversations and violations.
 //! - [`standing`]: a seller's level, score, limits, features and next level;
 //!   the listing limit enforced when a product is created.
+//! - [`history`]: the trust history and administrators' level overrides.
 //! - [`verifications`]: verification steps (one-time codes for e-mail and
 //!   phone, staff review for documents) and the promotion they lead to.
 
 mod error;
+pub mod history;
 pub mod score;
 pub mod settings;
 pub mod signals;

@@ -155,6 +155,9 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
         ("POST", "/api/v1/notifications/{id}/read" | "/api/v1/notifications/{id}/unread")
         | ("POST", "/api/v1/notifications/read-all") => Some(json!({})),
         ("PUT", "/api/v1/notifications/preferences") => Some(json!({"language": "en"})),
+        ("PUT", "/api/v1/sellers/{id}/trust/override") => {
+            Some(json!({"level": 3, "reason": "from B"}))
+        }
         ("POST", "/api/v1/sellers/me/verifications") => {
             Some(json!({"step": "business_basics", "evidence": {"name": "B"}}))
         }

@@ -395,3 +395,84 @@ async fn a_seller_climbs_from_level_zero_to_two_by_verifying_and_selling_over_ti
         ["1", "2"]
     );
 }
+
+#[tokio::test]
+async fn an_administrator_holds_a_store_at_a_level_and_the_history_keeps_why() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "trust-override").await;
+    let path = format!("/api/v1/sellers/{}/trust/override", w.seller_id);
+    app.put(
+        &path,
+        &w.moderator,
+        json!({"level": 2, "reason": "partner"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    for bad in [
+        json!({"level": 5, "reason": "x"}),
+        json!({"level": 2, "reason": " "}),
+    ] {
+        app.put(&path, &w.admin, bad)
+            .await
+            .assert_problem(400, "invalid_input");
+    }
+    let held = app
+        .put(
+            &path,
+            &w.admin,
+            json!({"level": 2, "reason": "long-standing partner"}),
+        )
+        .await;
+    held.assert_status(200);
+    assert_eq!(held.body["level"], 2);
+    assert!(held.body["listing_limit"].is_null());
+    for n in 0..5 {
+        app.post("/api/v1/products", &w.seller, listing(n))
+            .await
+            .assert_status(201);
+    }
+    let released = app
+        .put(
+            &path,
+            &w.admin,
+            json!({"level": null, "reason": "review ended"}),
+        )
+        .await;
+    assert_eq!(released.body["level"], 0);
+    app.post("/api/v1/products", &w.seller, listing(9))
+        .await
+        .assert_problem(403, "trust_level_limit");
+    let history = app
+        .get(
+            &format!("/api/v1/sellers/{}/trust/history", w.seller_id),
+            &w.moderator,
+        )
+        .await;
+    history.assert_status(200);
+    let overrides: Vec<(String, String)> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "override")
+        .map(|e| {
+            (
+                e["to_value"].as_str().unwrap().to_owned(),
+                e["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        overrides,
+        [
+            ("earned".to_owned(), "review ended".to_owned()),
+            ("2".to_owned(), "long-standing partner".to_owned())
+        ]
+    );
+    app.get(
+        &format!("/api/v1/sellers/{}/trust/history", w.seller_id),
+        &w.buyer,
+    )
+    .await
+    .assert_problem(404, "not_found");
+}

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use uuid::Uuid;
+use warden_trust::history::{self, HistoryEntry, OverrideBody};
 use warden_trust::settings::{self, TrustSettings};
 use warden_trust::standing::{self, Standing};
 use warden_trust::verifications::{self, CodeBody, NewVerification, ReviewBody, Verification};
@@ -18,6 +19,8 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(submit_verification)
         .service(confirm_code)
         .service(seller_trust)
+        .service(trust_history)
+        .service(override_trust)
         .service(list_verifications)
         .service(review_verification)
         .service(get_settings)
@@ -120,6 +123,38 @@ pub async fn review_verification(
     )
     .await?;
     Ok(HttpResponse::Ok().json(v))
+}
+
+/// A store's trust history, newest first (staff, or the owner).
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id")), responses((status = 200, body = Vec<HistoryEntry>)))]
+#[get("/sellers/{id}/trust/history")]
+pub async fn trust_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(history::list(&state.db, &caller.actor, *id).await?))
+}
+
+/// Holds a store at a level (or `level: null` to release it), with a reason
+/// (tenant administrators).
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id")), request_body = OverrideBody, responses((status = 200, body = Standing)))]
+#[put("/sellers/{id}/trust/override")]
+pub async fn override_trust(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<OverrideBody>,
+) -> Result<HttpResponse, ApiError> {
+    let s = history::set_override(
+        &state.db,
+        &caller.actor,
+        state.clock.now(),
+        *id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(s))
 }
 
 /// The tenant's trust settings (staff).

@@ -1,0 +1,143 @@
+//! The trust history of a seller, and an administrator's override of the
+//! level (audited with the change, kept in the history).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use warden_audit::{ActivityEvent, Kind};
+use warden_tenancy::schema::{seller_profiles, seller_trust, trust_history};
+use warden_tenancy::{Actor, Db, ScopedFutureExt};
+
+use crate::TrustError;
+use crate::settings::MAX_LEVEL;
+use crate::standing::{self, Standing};
+
+/// One change of a seller's trust.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = trust_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct HistoryEntry {
+    /// Id.
+    pub id: Uuid,
+    /// `score`, `level`, `override`, `risk` or `warning`.
+    pub kind: String,
+    /// Before.
+    pub from_value: Option<String>,
+    /// After.
+    pub to_value: String,
+    /// Why.
+    pub reason: String,
+    /// Who (none for automatic changes).
+    pub actor_id: Option<Uuid>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `PUT /sellers/{id}/trust/override`.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideBody {
+    /// The level to hold the seller at (0–3); `null` returns to the earned level.
+    pub level: Option<u8>,
+    /// Why, 1 to 2,000 characters.
+    pub reason: String,
+}
+
+/// The seller's trust history, newest first (staff, or the owner).
+pub async fn list(db: &Db, actor: &Actor, seller: Uuid) -> Result<Vec<HistoryEntry>, TrustError> {
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let owner: Option<Uuid> = seller_profiles::table
+                .filter(seller_profiles::id.eq(seller))
+                .select(seller_profiles::user_id)
+                .first(conn)
+                .await
+                .optional()?;
+            if owner.is_none() || (owner != Some(actor.user_id) && !actor.is_staff()) {
+                return Err(TrustError::NotFound("seller"));
+            }
+            Ok(trust_history::table
+                .filter(trust_history::seller_id.eq(seller))
+                .select(HistoryEntry::as_select())
+                .order(trust_history::id.desc())
+                .limit(200)
+                .load(conn)
+                .await?)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Holds the seller at a level, or releases the hold (tenant administrators).
+pub async fn set_override(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    seller: Uuid,
+    body: OverrideBody,
+) -> Result<Standing, TrustError> {
+    if !actor.is_admin() {
+        return Err(TrustError::Forbidden(
+            "only tenant administrators override trust levels".into(),
+        ));
+    }
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 || reason.contains('\0') {
+        return Err(TrustError::Invalid("reason: 1 to 2000 characters".into()));
+    }
+    if body.level.is_some_and(|l| l > MAX_LEVEL) {
+        return Err(TrustError::Invalid(format!(
+            "level: 0 to {MAX_LEVEL}, or null"
+        )));
+    }
+    let actor = actor.clone();
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            // The row exists once the standing was computed.
+            standing::refresh_in_tx(conn, actor.tenant, seller, now).await?;
+            let before: Option<i32> = seller_trust::table
+                .filter(seller_trust::seller_id.eq(seller))
+                .select(seller_trust::override_level)
+                .first(conn)
+                .await?;
+            let level = body.level.map(i32::from);
+            diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
+                .set((
+                    seller_trust::override_level.eq(level),
+                    seller_trust::override_reason.eq(body.level.map(|_| reason.clone())),
+                    seller_trust::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            let show = |l: Option<i32>| l.map_or_else(|| "earned".to_owned(), |l| l.to_string());
+            diesel::insert_into(trust_history::table)
+                .values((
+                    trust_history::tenant_id.eq(actor.tenant.as_uuid()),
+                    trust_history::id.eq(Uuid::now_v7()),
+                    trust_history::seller_id.eq(seller),
+                    trust_history::kind.eq("override"),
+                    trust_history::from_value.eq(show(before)),
+                    trust_history::to_value.eq(show(level)),
+                    trust_history::reason.eq(&reason),
+                    trust_history::actor_id.eq(actor.user_id),
+                    trust_history::created_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            let mut event = ActivityEvent::new(Kind::Security, "trust_override");
+            event.actor_id = Some(actor.user_id);
+            event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
+            event.resource_type = Some("sellers".into());
+            event.resource_id = Some(seller.to_string());
+            event.metadata = serde_json::json!({ "event": "trust_override", "from": before, "to": level, "reason": reason });
+            warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+            standing::refresh_in_tx(conn, actor.tenant, seller, now).await
+        }
+        .scope_boxed()
+    })
+    .await
+}
