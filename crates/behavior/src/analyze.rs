@@ -185,12 +185,7 @@ pub async fn analyze(
             detections.push(WouldFire {
                 event_index: n,
                 pattern_id: (!inline).then_some(f.pattern_id),
-                pattern_name: engine
-                    .patterns()
-                    .iter()
-                    .find(|(id, _)| *id == f.pattern_id)
-                    .map(|(_, p)| p.name().to_owned())
-                    .unwrap_or_default(),
+                pattern_name: engine.name_of(f.pattern_id).to_owned(),
                 severity: f.severity.as_str().to_owned(),
                 mode: f.mode.as_str().to_owned(),
                 group_key: f.group_key,

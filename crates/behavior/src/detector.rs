@@ -163,12 +163,7 @@ impl Detector {
             .await?;
         let mut recorded = Vec::new();
         for firing in firings {
-            let name = engine
-                .patterns()
-                .iter()
-                .find(|(id, _)| *id == firing.pattern_id)
-                .map(|(_, p)| p.name().to_owned())
-                .unwrap_or_default();
+            let name = engine.name_of(firing.pattern_id).to_owned();
             let mut metrics = (self.inner.system)();
             if let Some(m) = metrics.as_object_mut() {
                 m.insert("detector_queue_depth".into(), self.queue_depth().into());

@@ -87,6 +87,14 @@ impl Engine {
         &self.patterns
     }
 
+    /// The name of pattern `id`, empty for one the engine does not hold.
+    pub fn name_of(&self, id: Uuid) -> &str {
+        self.patterns
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map_or("", |(_, p)| p.name())
+    }
+
     /// How many patterns are evaluated.
     pub fn len(&self) -> usize {
         self.patterns.len()

@@ -391,24 +391,22 @@ pub async fn decide(
                         body.note.trim(),
                     )
                     .await?;
-                }
-                // A person's rejection is a moderation reject decision like a
-                // rule's: a content violation of the author, once per item.
-                if body.decision == ReviewDecision::Reject
-                    && let Some(author) = content::author(conn, t, item.content_id).await?
-                {
-                    crate::results::request_violation(
-                        conn,
-                        actor.tenant,
-                        author,
-                        item.id,
-                        format!(
-                            "{} rejected by a reviewer: {}",
-                            t.as_str(),
-                            body.note.trim()
-                        ),
-                    )
-                    .await?;
+                    // A person's rejection is a moderation reject decision like a
+                    // rule's: a content violation of the author, once per item.
+                    if body.decision == ReviewDecision::Reject {
+                        crate::results::request_violation(
+                            conn,
+                            actor.tenant,
+                            author,
+                            item.id,
+                            format!(
+                                "{} rejected by a reviewer: {}",
+                                t.as_str(),
+                                body.note.trim()
+                            ),
+                        )
+                        .await?;
+                    }
                 }
             }
             step(

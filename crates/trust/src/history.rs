@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{seller_profiles, seller_trust, trust_history};
+use warden_tenancy::schema::{seller_trust, trust_history};
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::TrustError;
@@ -50,15 +50,7 @@ pub async fn list(db: &Db, actor: &Actor, seller: Uuid) -> Result<Vec<HistoryEnt
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let owner: Option<Uuid> = seller_profiles::table
-                .filter(seller_profiles::id.eq(seller))
-                .select(seller_profiles::user_id)
-                .first(conn)
-                .await
-                .optional()?;
-            if owner.is_none() || (owner != Some(actor.user_id) && !actor.is_staff()) {
-                return Err(TrustError::NotFound("seller"));
-            }
+            standing::require_owner_or_staff(conn, &actor, seller).await?;
             Ok(trust_history::table
                 .filter(trust_history::seller_id.eq(seller))
                 .select(HistoryEntry::as_select())

@@ -257,18 +257,27 @@ pub async fn get(
                     .optional()?
                     .ok_or(TrustError::NotFound("seller profile"))?,
             };
-            let owner = profile(conn, seller).await?;
-            if owner != actor.user_id && !actor.is_staff() {
-                return Err(TrustError::NotFound("seller"));
-            }
+            require_owner_or_staff(conn, &actor, seller).await?;
             // Reading the standing re-evaluates it: a score that reached the
             // next threshold (time passing, orders) promotes here.
-            crate::verifications::promote_if_ready(conn, actor.tenant, seller, now).await?;
-            refresh_in_tx(conn, actor.tenant, seller, now).await
+            crate::verifications::promote_if_ready(conn, actor.tenant, seller, now).await
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Refuses (as not found: others learn nothing of a store's trust) anyone
+/// but staff and the store's owner.
+pub(crate) async fn require_owner_or_staff(
+    conn: &mut DbConn,
+    actor: &Actor,
+    seller: Uuid,
+) -> Result<(), TrustError> {
+    if profile(conn, seller).await? != actor.user_id && !actor.is_staff() {
+        return Err(TrustError::NotFound("seller"));
+    }
+    Ok(())
 }
 
 /// Refuses a new listing of `seller` beyond its level's limit, inside the

@@ -24,7 +24,7 @@ use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
 use crate::settings::{self, MAX_LEVEL};
-use crate::standing::{self, STEPS};
+use crate::standing::{self, STEPS, Standing};
 
 /// Minutes a code is valid.
 pub const CODE_MINUTES: u32 = 10;
@@ -386,15 +386,7 @@ pub async fn list(db: &Db, actor: &Actor, seller: Uuid) -> Result<Vec<Verificati
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let owner: Option<Uuid> = seller_profiles::table
-                .filter(seller_profiles::id.eq(seller))
-                .select(seller_profiles::user_id)
-                .first(conn)
-                .await
-                .optional()?;
-            if owner.is_none() || (owner != Some(actor.user_id) && !actor.is_staff()) {
-                return Err(TrustError::NotFound("seller"));
-            }
+            standing::require_owner_or_staff(conn, &actor, seller).await?;
             Ok(seller_verifications::table
                 .filter(seller_verifications::seller_id.eq(seller))
                 .select(Verification::as_select())
@@ -471,13 +463,14 @@ pub async fn review(
 }
 
 /// Raises the seller's level while the current level's steps are approved and
-/// the score reaches the next threshold; level 3 is a staff decision.
+/// the score reaches the next threshold (level 3 is a staff decision), and
+/// returns the standing after it.
 pub async fn promote_if_ready(
     conn: &mut DbConn,
     tenant: TenantId,
     seller: Uuid,
     now: DateTime<Utc>,
-) -> Result<u8, TrustError> {
+) -> Result<Standing, TrustError> {
     let standing = standing::refresh_in_tx(conn, tenant, seller, now).await?;
     let settings = settings::load(conn).await?;
     let approved: Vec<String> = seller_verifications::table
@@ -501,33 +494,35 @@ pub async fn promote_if_ready(
     {
         level += 1;
     }
-    if i32::from(level) != stored {
-        diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
-            .set((
-                seller_trust::level.eq(i32::from(level)),
-                seller_trust::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        diesel::insert_into(trust_history::table)
-            .values((
-                trust_history::tenant_id.eq(tenant.as_uuid()),
-                trust_history::id.eq(Uuid::now_v7()),
-                trust_history::seller_id.eq(seller),
-                trust_history::kind.eq("level"),
-                trust_history::from_value.eq(stored.to_string()),
-                trust_history::to_value.eq(level.to_string()),
-                trust_history::reason.eq("verification steps and score met"),
-                trust_history::created_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        let mut event = ActivityEvent::new(Kind::Security, "trust_level_change");
-        event.resource_type = Some("sellers".into());
-        event.resource_id = Some(seller.to_string());
-        event.metadata =
-            serde_json::json!({ "event": "trust_level_change", "from": stored, "to": level });
-        warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    if i32::from(level) == stored {
+        return Ok(standing);
     }
-    Ok(level)
+    diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
+        .set((
+            seller_trust::level.eq(i32::from(level)),
+            seller_trust::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(trust_history::table)
+        .values((
+            trust_history::tenant_id.eq(tenant.as_uuid()),
+            trust_history::id.eq(Uuid::now_v7()),
+            trust_history::seller_id.eq(seller),
+            trust_history::kind.eq("level"),
+            trust_history::from_value.eq(stored.to_string()),
+            trust_history::to_value.eq(level.to_string()),
+            trust_history::reason.eq("verification steps and score met"),
+            trust_history::created_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    let mut event = ActivityEvent::new(Kind::Security, "trust_level_change");
+    event.resource_type = Some("sellers".into());
+    event.resource_id = Some(seller.to_string());
+    event.metadata =
+        serde_json::json!({ "event": "trust_level_change", "from": stored, "to": level });
+    warden_audit::store::record_in_tx(conn, tenant, event).await?;
+    // Limits and features follow the new level.
+    standing::refresh_in_tx(conn, tenant, seller, now).await
 }
