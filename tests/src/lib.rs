@@ -294,6 +294,21 @@ impl TestApp {
         self.state.shutdown().await;
     }
 
+    /// Runs the tenant's ready background jobs, as the job runner of `serve`
+    /// does; how many ran.
+    pub async fn run_jobs(&self, tenant: Uuid) -> usize {
+        let runner = self.state.job_runner();
+        let mut n = 0;
+        while runner
+            .run_next("test-worker", Some(warden_tenancy::TenantId::new(tenant)))
+            .await
+            .unwrap()
+        {
+            n += 1;
+        }
+        n
+    }
+
     /// The WebSocket URL of the live endpoint.
     pub fn ws_url(&self) -> String {
         format!("{}/api/v1/ws", self.base.replace("http://", "ws://"))

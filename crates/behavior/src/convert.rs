@@ -4,6 +4,7 @@ use warden_audit::AuditError;
 use warden_enforcement::EnforcementError;
 use warden_notifications::NotificationError;
 use warden_tenancy::TenancyError;
+use warden_trust::TrustError;
 
 use crate::BehaviorError;
 
@@ -37,5 +38,17 @@ pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
         EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
         EnforcementError::Audit(a) => audit_error(a),
         EnforcementError::Notification(n) => notification_error(n),
+        EnforcementError::Trust(t) => trust_error(t),
+    }
+}
+
+/// A seller-trust failure (asking for a recomputation).
+pub(crate) fn trust_error(e: TrustError) -> BehaviorError {
+    match e {
+        TrustError::Tenancy(t) => BehaviorError::Tenancy(t),
+        TrustError::Audit(a) => audit_error(a),
+        TrustError::Notification(n) => notification_error(n),
+        TrustError::NotFound(w) => BehaviorError::NotFound(w),
+        other => BehaviorError::Invalid(other.to_string()),
     }
 }

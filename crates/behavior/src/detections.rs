@@ -267,6 +267,12 @@ pub async fn record_in_tx(
         }
         if firing.mode == Mode::Live {
             notify_staff(conn, tenant, &detection).await?;
+            // A live detection about a seller moves their trust risk.
+            if let Some(actor) = detection.actor_id {
+                warden_trust::jobs::enqueue_recompute_for_user(conn, tenant, actor)
+                    .await
+                    .map_err(crate::convert::trust_error)?;
+            }
         }
     }
     Ok(Some(detection))

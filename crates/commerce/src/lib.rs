@@ -7,6 +7,8 @@
 //! every statement and a failed request writes nothing.
 
 pub mod ai_config;
+pub mod analytics;
+pub mod bulk;
 pub mod conversations;
 mod error;
 pub mod orders;

@@ -598,6 +598,8 @@ pub async fn update_status(
                 .get_result(conn)
                 .await?;
             tracing::info!(order = %id, from = %from, to = %change.status, "order status changed");
+            // Deliveries, disputes, refunds and cancellations move the store's trust score.
+            warden_trust::jobs::enqueue_recompute(conn, actor.tenant, order.seller_id).await?;
             let items = items_of(conn, &[order.id])
                 .await?
                 .remove(&order.id)

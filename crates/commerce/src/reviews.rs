@@ -170,6 +170,8 @@ pub async fn create(
                     }
                 })?;
             resources::charge(conn, tenant, ResourceDelta::bytes(bytes)).await?;
+            // Ratings move the store's trust score.
+            warden_trust::jobs::enqueue_recompute(conn, tenant, seller_id).await?;
             Ok(review)
         }
         .scope_boxed()

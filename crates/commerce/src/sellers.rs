@@ -127,6 +127,10 @@ pub async fn upsert_mine(
                     .returning(SellerProfile::as_returning())
                     .get_result(conn)
                     .await?;
+            if created {
+                // A new store gets its trust standing (and the tenant its daily pass).
+                warden_trust::jobs::enqueue_recompute(conn, tenant, profile.id).await?;
+            }
             Ok((profile, created))
         }
         .scope_boxed()

@@ -128,6 +128,9 @@ pub struct UserRef {
     pub banned_until: Option<DateTime<Utc>>,
     /// The violation whose ban holds the account.
     pub ban_violation_id: Option<Uuid>,
+    /// A lower per-minute request limit seller trust puts on the user (the
+    /// owner of a high-risk store).
+    pub risk_limit_per_minute: Option<u64>,
 }
 
 impl UserRef {
@@ -181,6 +184,7 @@ fn user_ref((id, status, banned_until, ban_violation_id): Returned) -> UserRef {
         status: UserStatus::parse(&status),
         banned_until,
         ban_violation_id,
+        risk_limit_per_minute: None,
     }
 }
 
@@ -228,7 +232,10 @@ pub async fn sync(
                 && *n == name
                 && *r == roles
             {
-                return Ok(user_ref((*id, status.clone(), *until, *ban)));
+                let mut user = user_ref((*id, status.clone(), *until, *ban));
+                user.risk_limit_per_minute =
+                    warden_trust::risk::user_rate_limit(conn, user.id).await?;
+                return Ok(user);
             }
             if let Some((id, _, _, _, _, _, before)) = &existing
                 && *before != roles
@@ -308,7 +315,9 @@ pub async fn sync(
                     }
                 }
             };
-            Ok(user_ref(row))
+            let mut user = user_ref(row);
+            user.risk_limit_per_minute = warden_trust::risk::user_rate_limit(conn, user.id).await?;
+            Ok(user)
         }
         .scope_boxed()
     })

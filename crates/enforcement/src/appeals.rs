@@ -223,6 +223,11 @@ pub async fn decide(
             } else {
                 None
             };
+            if status == ViolationStatus::Overturned {
+                // An overturned violation no longer weighs on the seller's trust.
+                warden_trust::jobs::enqueue_recompute_for_user(conn, actor.tenant, v.user_id)
+                    .await?;
+            }
             let v = load_one(conn, id, false).await?;
             announce(conn, actor.tenant, "appeal_decided", &v).await?;
             crate::notify::appeal_decided(conn, actor.tenant, &v, appeal_status).await?;

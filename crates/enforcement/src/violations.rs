@@ -364,6 +364,15 @@ pub async fn record_in_tx(
     }
     announce(conn, tenant, "violation_created", &violation).await?;
     crate::notify::violation_created(conn, tenant, &violation).await?;
+    // A severe violation lowers the offender's seller trust at once.
+    warden_trust::lifecycle::on_violation(
+        conn,
+        tenant,
+        violation.user_id,
+        (violation.id, violation.severity.as_str()),
+        now,
+    )
+    .await?;
     Ok(Recorded {
         violation,
         existed: false,

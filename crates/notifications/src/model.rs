@@ -115,6 +115,11 @@ pub enum EventKind {
     RateLimitAbuse,
     /// A one-time verification code.
     VerificationCode,
+    /// The seller's trust level changed (promotion or demotion).
+    TrustLevelChanged,
+    /// The seller's trust score fell below its level's threshold: demotion
+    /// follows unless it recovers by a date.
+    TrustDemotionWarning,
 }
 text_enum!(EventKind {
     ViolationCreated => "violation_created",
@@ -126,6 +131,8 @@ text_enum!(EventKind {
     AppealDecided => "appeal_decided",
     RateLimitAbuse => "rate_limit_abuse",
     VerificationCode => "verification_code",
+    TrustLevelChanged => "trust_level_changed",
+    TrustDemotionWarning => "trust_demotion_warning",
 });
 
 #[cfg(test)]
@@ -151,7 +158,7 @@ mod tests {
         for s in DeliveryStatus::ALL {
             assert_eq!(DeliveryStatus::parse(s.as_str()).ok(), Some(*s));
         }
-        assert_eq!(EventKind::ALL.len(), 9);
+        assert_eq!(EventKind::ALL.len(), 11);
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()).ok(), Some(*k));
             let json = serde_json::to_string(k).unwrap_or_default();

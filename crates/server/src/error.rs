@@ -453,6 +453,7 @@ impl From<EnforcementError> for ApiError {
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
             EnforcementError::Notification(n) => n.into(),
+            EnforcementError::Trust(t) => t.into(),
         }
     }
 }
@@ -488,6 +489,7 @@ impl From<TrustError> for ApiError {
             .with_member("level", level),
             TrustError::Tenancy(t) => t.into(),
             TrustError::Audit(a) => a.into(),
+            TrustError::Notification(n) => n.into(),
         }
     }
 }

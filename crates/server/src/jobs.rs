@@ -12,6 +12,8 @@ use warden_moderation::{ModerationError, Moderator};
 use warden_notifications::NotificationError;
 use warden_notifications::delivery::{self, Providers};
 use warden_tenancy::{Db, TenancyError, TenantId, queue};
+use warden_trust::TrustError;
+use warden_trust::jobs as trust_jobs;
 
 use crate::state::{UserCache, forget_user};
 
@@ -48,12 +50,15 @@ enum JobError {
     Enforcement(#[from] EnforcementError),
     #[error(transparent)]
     Notification(#[from] NotificationError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 /// Every job kind the runner takes.
 fn kinds() -> Vec<&'static str> {
     let mut k = vec![rescans::JOB_KIND, delivery::JOB_KIND];
     k.extend(warden_enforcement::jobs::KINDS);
+    k.extend(trust_jobs::KINDS);
     k
 }
 
@@ -65,6 +70,9 @@ impl Runner {
         }
         if job.kind == delivery::JOB_KIND {
             return Ok(delivery::run_job(&self.db, &self.providers, job).await?);
+        }
+        if trust_jobs::KINDS.contains(&job.kind.as_str()) {
+            return Ok(trust_jobs::run_job(&self.db, job, worker, self.clock.now()).await?);
         }
         let changed = warden_enforcement::jobs::run_job(&self.db, job, self.clock.now()).await?;
         for c in changed {
@@ -80,7 +88,9 @@ impl Runner {
         worker: &str,
         only: Option<TenantId>,
     ) -> Result<bool, TenancyError> {
-        let lease = rescans::LEASE.max(warden_enforcement::jobs::LEASE);
+        let lease = rescans::LEASE
+            .max(warden_enforcement::jobs::LEASE)
+            .max(trust_jobs::LEASE);
         let Some(job) = queue::claim(&self.db, worker, &kinds(), only, lease).await? else {
             return Ok(false);
         };

@@ -8,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
-use warden_quotas::gcra::Decision;
+use warden_quotas::gcra::{Decision, Window};
 use warden_quotas::limiter::{Limit, LimitKey};
 
 use crate::error::{ApiError, ErrorCode};
@@ -81,7 +81,22 @@ async fn check(req: &ServiceRequest, state: &AppState) -> Result<Vec<Decision>, 
         key: LimitKey::Tenant(tenant.as_uuid()),
         windows: limits.tenant_windows(),
     }];
-    if let Some(windows) = limits.user_windows() {
+    // A high-risk seller's limit is the lower of the tenant's per-user limit
+    // and the trust settings' high-risk limit.
+    let user_windows = match (limits.user_windows(), caller.risk_limit) {
+        (windows, None) => windows,
+        (None, Some(risky)) => Some(vec![Window::new("user-minute", risky, 60)]),
+        (Some(windows), Some(risky)) => Some(
+            windows
+                .into_iter()
+                .map(|w| Window {
+                    limit: w.limit.min(risky),
+                    ..w
+                })
+                .collect(),
+        ),
+    };
+    if let Some(windows) = user_windows {
         checks.push(Limit {
             key: LimitKey::User {
                 tenant: tenant.as_uuid(),

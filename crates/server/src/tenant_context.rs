@@ -28,6 +28,9 @@ pub struct Caller {
     pub actor: Actor,
     /// The verified token's principal.
     pub principal: Principal,
+    /// A lower per-user requests-per-minute limit from seller trust (the
+    /// owner of a high-risk store).
+    pub risk_limit: Option<u64>,
 }
 
 impl FromRequest for Caller {
@@ -181,6 +184,7 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             },
         },
         principal,
+        risk_limit: user.risk_limit_per_minute,
     })
 }
 

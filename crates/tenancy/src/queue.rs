@@ -92,6 +92,36 @@ pub async fn enqueue_with_attempts(
     Ok(id)
 }
 
+/// [`enqueue`] unless the tenant already has a job of `kind` with the same
+/// payload waiting to run (not yet claimed): for work that one run does for
+/// every request made before it (recompute a seller, a daily pass). Returns
+/// the new job's id, or `None` when one was waiting.
+pub async fn enqueue_unique(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kind: &str,
+    payload: serde_json::Value,
+    run_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<Uuid>, TenancyError> {
+    let id = Uuid::now_v7();
+    let n = diesel::sql_query(
+        "INSERT INTO job_queue (id, tenant_id, kind, payload, run_at, max_attempts)
+         SELECT $1, $2, $3, $4, COALESCE($5, now()), $6
+          WHERE NOT EXISTS (SELECT 1 FROM job_queue
+                             WHERE tenant_id = $2 AND kind = $3 AND payload = $4
+                               AND status = 'queued')",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Text, _>(kind)
+    .bind::<Jsonb, _>(payload)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(run_at)
+    .bind::<Int4, _>(DEFAULT_ATTEMPTS)
+    .execute(conn)
+    .await?;
+    Ok((n == 1).then_some(id))
+}
+
 /// Claims the oldest ready job of one of `kinds` for `lease`: a queued job
 /// whose time has come, or a running one whose lease lapsed. With `only`, just
 /// that tenant's jobs (a worker dedicated to one tenant).

@@ -43,6 +43,9 @@ pub enum TrustError {
     /// The audit row of a change could not be written.
     #[error(transparent)]
     Audit(#[from] warden_audit::AuditError),
+    /// A notice of a change could not be raised.
+    #[error(transparent)]
+    Notification(#[from] warden_notifications::NotificationError),
 }
 
 impl TrustError {
@@ -57,6 +60,7 @@ impl TrustError {
             Self::FeatureGated { .. } => "trust_level_required",
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
+            Self::Notification(e) => e.code(),
         }
     }
 }

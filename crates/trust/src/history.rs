@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_audit::{ActivityEvent, Kind};
 use warden_tenancy::schema::{seller_trust, trust_history};
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::TrustError;
+use crate::changes::{self, Change};
 use crate::settings::MAX_LEVEL;
 use crate::standing::{self, Standing};
 
@@ -91,11 +91,7 @@ pub async fn set_override(
         async move {
             // The row exists once the standing was computed.
             standing::refresh_in_tx(conn, actor.tenant, seller, now).await?;
-            let before: Option<i32> = seller_trust::table
-                .filter(seller_trust::seller_id.eq(seller))
-                .select(seller_trust::override_level)
-                .first(conn)
-                .await?;
+            let held = standing::held(conn, seller).await?;
             let level = body.level.map(i32::from);
             diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
                 .set((
@@ -105,29 +101,21 @@ pub async fn set_override(
                 ))
                 .execute(conn)
                 .await?;
-            let show = |l: Option<i32>| l.map_or_else(|| "earned".to_owned(), |l| l.to_string());
-            diesel::insert_into(trust_history::table)
-                .values((
-                    trust_history::tenant_id.eq(actor.tenant.as_uuid()),
-                    trust_history::id.eq(Uuid::now_v7()),
-                    trust_history::seller_id.eq(seller),
-                    trust_history::kind.eq("override"),
-                    trust_history::from_value.eq(show(before)),
-                    trust_history::to_value.eq(show(level)),
-                    trust_history::reason.eq(&reason),
-                    trust_history::actor_id.eq(actor.user_id),
-                    trust_history::created_at.eq(now),
-                ))
-                .execute(conn)
+            let show = |l: Option<u8>| l.map_or_else(|| "earned".to_owned(), |l| l.to_string());
+            let change = Change {
+                kind: "override",
+                from: Some(show(held.override_level)),
+                to: show(body.level),
+                reason: &reason,
+                actor: Some(actor.user_id),
+            };
+            changes::history(conn, actor.tenant, seller, now, change).await?;
+            let metadata = serde_json::json!({ "event": "trust_override", "from": held.override_level, "to": body.level, "reason": reason });
+            changes::audit(conn, actor.tenant, seller, Some(actor.user_id), "trust_override", metadata).await?;
+            let after = body.level.unwrap_or(held.earned);
+            changes::notify_level(conn, actor.tenant, seller, (held.in_force(), after), &reason)
                 .await?;
-            let mut event = ActivityEvent::new(Kind::Security, "trust_override");
-            event.actor_id = Some(actor.user_id);
-            event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
-            event.resource_type = Some("sellers".into());
-            event.resource_id = Some(seller.to_string());
-            event.metadata = serde_json::json!({ "event": "trust_override", "from": before, "to": level, "reason": reason });
-            warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
-            standing::refresh_in_tx(conn, actor.tenant, seller, now).await
+            crate::lifecycle::evaluate(conn, actor.tenant, seller, now).await
         }
         .scope_boxed()
     })

@@ -9,10 +9,20 @@
 //!   the listing limit enforced when a product is created.
 //! - [`history`]: the trust history and administrators' level overrides.
 //! - [`verifications`]: verification steps (one-time codes for e-mail and
-//!   phone, staff review for documents) and the promotion they lead to.
+//!   phone, staff review for documents and performance).
+//! - [`lifecycle`]: promotion, demotion after a grace period with a warning,
+//!   immediate demotion on severe violations.
+//! - [`risk`]: the risk level from violations and detections.
+//! - [`gates`]: feature gates by level.
+//! - [`jobs`]: recomputation on events and the daily pass.
 
+mod changes;
 mod error;
+pub mod gates;
 pub mod history;
+pub mod jobs;
+pub mod lifecycle;
+pub mod risk;
 pub mod score;
 pub mod settings;
 pub mod signals;

@@ -86,6 +86,17 @@ pub struct TrustSettings {
     pub score_thresholds: [f64; 3],
     /// Days a seller below their level's threshold has before the demotion.
     pub grace_days: u32,
+    /// Per-user requests per minute of the owner of a high-risk store (lower
+    /// than the tenant's per-user limit; 1 to 1,000,000).
+    #[serde(default = "default_high_risk_rpm")]
+    pub high_risk_requests_per_minute: u64,
+}
+
+/// Per-user requests per minute of a high-risk seller unless the tenant says otherwise.
+pub const DEFAULT_HIGH_RISK_RPM: u64 = 30;
+
+fn default_high_risk_rpm() -> u64 {
+    DEFAULT_HIGH_RISK_RPM
 }
 
 impl Default for TrustSettings {
@@ -103,6 +114,7 @@ impl Default for TrustSettings {
             weights: Weights::default(),
             score_thresholds: [0.0, 60.0, 80.0],
             grace_days: 14,
+            high_risk_requests_per_minute: DEFAULT_HIGH_RISK_RPM,
         }
     }
 }
@@ -132,6 +144,9 @@ impl TrustSettings {
         }
         if !(1..=365).contains(&self.grace_days) {
             return invalid("grace_days: 1 to 365".into());
+        }
+        if !(1..=1_000_000).contains(&self.high_risk_requests_per_minute) {
+            return invalid("high_risk_requests_per_minute: 1 to 1000000".into());
         }
         Ok(())
     }

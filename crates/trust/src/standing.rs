@@ -14,6 +14,8 @@ use warden_tenancy::schema::{
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
+use crate::changes::{self, Change};
+use crate::risk;
 use crate::score::{Breakdown, Signals, score};
 use crate::settings::{self, Feature, MAX_LEVEL, TrustSettings};
 use crate::signals;
@@ -27,8 +29,11 @@ pub const STEPS: [&[&str]; 3] = [
         "business_address",
         "bank_account",
     ],
-    &["performance"],
+    &[PERFORMANCE_STEP],
 ];
+
+/// The level-3 step: performance reviewed and approved by staff.
+pub const PERFORMANCE_STEP: &str = "performance";
 
 /// One requirement of the next level.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -65,8 +70,14 @@ pub struct Standing {
     pub breakdown: Breakdown,
     /// The signals behind them.
     pub signals: Signals,
-    /// low, medium or high.
+    /// low, medium or high (see [`crate::risk`]).
     pub risk: String,
+    /// The level earned from verifications and score (the level in force
+    /// differs while an administrator's override holds).
+    pub earned_level: u8,
+    /// When the earned level drops unless the score recovers (set when it
+    /// fell below the level's threshold; the seller was warned).
+    pub demotion_due_at: Option<DateTime<Utc>>,
     /// Listings the level allows (`null`: no trust limit).
     pub listing_limit: Option<u64>,
     /// Listings the seller has.
@@ -79,8 +90,8 @@ pub struct Standing {
     pub computed_at: DateTime<Utc>,
 }
 
-/// The seller profile `seller` and its owner.
-async fn profile(conn: &mut DbConn, seller: Uuid) -> Result<Uuid, TrustError> {
+/// The owner of seller profile `seller`.
+pub(crate) async fn profile(conn: &mut DbConn, seller: Uuid) -> Result<Uuid, TrustError> {
     seller_profiles::table
         .filter(seller_profiles::id.eq(seller))
         .select(seller_profiles::user_id)
@@ -90,21 +101,77 @@ async fn profile(conn: &mut DbConn, seller: Uuid) -> Result<Uuid, TrustError> {
         .ok_or(TrustError::NotFound("seller"))
 }
 
-/// The level in force: an administrator's override, else the earned level.
-async fn level(conn: &mut DbConn, seller: Uuid) -> Result<(u8, String), TrustError> {
-    let row: Option<(i32, Option<i32>, String)> = seller_trust::table
+/// A seller's stored trust row: earned level, override, pending demotion.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Held {
+    /// Earned level.
+    pub earned: u8,
+    /// Administrator's override.
+    pub override_level: Option<u8>,
+    /// Pending demotion.
+    pub demotion_due_at: Option<DateTime<Utc>>,
+}
+
+impl Held {
+    /// The level in force: the override, else the earned level.
+    pub fn in_force(&self) -> u8 {
+        self.override_level.unwrap_or(self.earned)
+    }
+}
+
+type HeldRow = (i32, Option<i32>, Option<DateTime<Utc>>);
+
+fn to_level(l: i32) -> u8 {
+    u8::try_from(l.clamp(0, i32::from(MAX_LEVEL))).unwrap_or(0)
+}
+
+/// The stored trust row of `seller` (level 0 before the first computation).
+pub(crate) async fn held(conn: &mut DbConn, seller: Uuid) -> Result<Held, TrustError> {
+    let row: Option<HeldRow> = seller_trust::table
         .filter(seller_trust::seller_id.eq(seller))
         .select((
             seller_trust::level,
             seller_trust::override_level,
-            seller_trust::risk,
+            seller_trust::demotion_due_at,
         ))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map_or((0, "low".to_owned()), |(l, o, risk)| {
-        (u8::try_from(o.unwrap_or(l).clamp(0, 3)).unwrap_or(0), risk)
+    Ok(row.map_or_else(Held::default, |(l, o, due)| Held {
+        earned: to_level(l),
+        override_level: o.map(to_level),
+        demotion_due_at: due,
     }))
+}
+
+/// The verification steps of `seller` that count as approved. A performance
+/// approval counts only when given after the store last fell from level 3:
+/// returning to level 3 takes a new staff approval.
+pub(crate) async fn approved_steps(
+    conn: &mut DbConn,
+    seller: Uuid,
+) -> Result<Vec<String>, TrustError> {
+    let fell_from_top: Option<DateTime<Utc>> = trust_history::table
+        .filter(trust_history::seller_id.eq(seller))
+        .filter(trust_history::kind.eq("level"))
+        .filter(trust_history::from_value.eq(MAX_LEVEL.to_string()))
+        .select(diesel::dsl::max(trust_history::created_at))
+        .first(conn)
+        .await?;
+    let rows: Vec<(String, Option<DateTime<Utc>>)> = seller_verifications::table
+        .filter(seller_verifications::seller_id.eq(seller))
+        .filter(seller_verifications::status.eq("approved"))
+        .select((seller_verifications::step, seller_verifications::decided_at))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(step, decided)| {
+            step != PERFORMANCE_STEP
+                || fell_from_top.is_none_or(|fell| decided.is_some_and(|d| d >= fell))
+        })
+        .map(|(step, _)| step)
+        .collect())
 }
 
 async fn listings(conn: &mut DbConn, seller: Uuid) -> Result<u64, TrustError> {
@@ -120,25 +187,20 @@ async fn next_level(
     conn: &mut DbConn,
     seller: Uuid,
     level: u8,
-    score_now: f64,
+    (score_now, risk): (f64, &str),
     settings: &TrustSettings,
 ) -> Result<Option<NextLevel>, TrustError> {
     if level >= MAX_LEVEL {
         return Ok(None);
     }
     let next = level + 1;
-    let approved: Vec<String> = seller_verifications::table
-        .filter(seller_verifications::seller_id.eq(seller))
-        .filter(seller_verifications::status.eq("approved"))
-        .select(seller_verifications::step)
-        .load(conn)
-        .await?;
+    let approved = approved_steps(conn, seller).await?;
     let mut requirements: Vec<Requirement> = STEPS[usize::from(level)]
         .iter()
         .map(|step| Requirement {
             requirement: (*step).to_owned(),
             met: approved.iter().any(|a| a == step),
-            detail: format!("verification step {step} approved"),
+            detail: step_detail(step),
         })
         .collect();
     let threshold = settings.score_thresholds[usize::from(level)];
@@ -147,13 +209,11 @@ async fn next_level(
         met: score_now >= threshold,
         detail: format!("trust score of at least {threshold}"),
     });
-    if next == MAX_LEVEL {
-        requirements.push(Requirement {
-            requirement: "staff_approval".into(),
-            met: false,
-            detail: "a staff member approves the promotion".into(),
-        });
-    }
+    requirements.push(Requirement {
+        requirement: "risk".into(),
+        met: risk != risk::HIGH,
+        detail: "risk below high (no severe or repeated violations in 90 days, no severe detection in 30)".into(),
+    });
     #[allow(clippy::cast_precision_loss)]
     let progress = requirements.iter().filter(|r| r.met).count() as f64 / requirements.len() as f64;
     Ok(Some(NextLevel {
@@ -163,20 +223,33 @@ async fn next_level(
     }))
 }
 
-/// Recomputes and keeps the standing of `seller` at `now`, inside a running transaction.
-pub async fn refresh_in_tx(
+/// What one computation found: the score with its parts, the signals and the risk.
+pub(crate) struct Computed {
+    /// Score and components.
+    pub breakdown: Breakdown,
+    /// Signals behind them.
+    pub signals: Signals,
+    /// Risk level.
+    pub risk: &'static str,
+}
+
+/// Recomputes the score and risk of `seller` at `now` and keeps them, with a
+/// history row when the score moved by a point or more or the risk changed
+/// (the risk change is audited too).
+pub(crate) async fn compute_and_store(
     conn: &mut DbConn,
     tenant: TenantId,
     seller: Uuid,
     now: DateTime<Utc>,
-) -> Result<Standing, TrustError> {
+    settings: &TrustSettings,
+) -> Result<Computed, TrustError> {
     let owner = profile(conn, seller).await?;
-    let settings = settings::load(conn).await?;
     let signals = signals::read(conn, seller, owner, now).await?;
     let breakdown = score(&signals, &settings.weights);
-    let before: Option<f32> = seller_trust::table
+    let risk = risk::counts(conn, owner, now).await?.level();
+    let before: Option<(f32, String)> = seller_trust::table
         .filter(seller_trust::seller_id.eq(seller))
-        .select(seller_trust::score)
+        .select((seller_trust::score, seller_trust::risk))
         .first(conn)
         .await
         .optional()?;
@@ -189,6 +262,7 @@ pub async fn refresh_in_tx(
             seller_trust::seller_id.eq(seller),
             seller_trust::score.eq(stored),
             seller_trust::breakdown.eq(&detail),
+            seller_trust::risk.eq(risk),
             seller_trust::computed_at.eq(now),
         ))
         .on_conflict((seller_trust::tenant_id, seller_trust::seller_id))
@@ -196,44 +270,102 @@ pub async fn refresh_in_tx(
         .set((
             seller_trust::score.eq(stored),
             seller_trust::breakdown.eq(&detail),
+            seller_trust::risk.eq(risk),
             seller_trust::computed_at.eq(now),
             seller_trust::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)
         .await?;
-    if before.is_none_or(|b| (f64::from(b) - breakdown.score).abs() >= 1.0) {
-        diesel::insert_into(trust_history::table)
-            .values((
-                trust_history::tenant_id.eq(tenant.as_uuid()),
-                trust_history::id.eq(Uuid::now_v7()),
-                trust_history::seller_id.eq(seller),
-                trust_history::kind.eq("score"),
-                trust_history::from_value.eq(before.map(|b| format!("{b:.2}"))),
-                trust_history::to_value.eq(format!("{:.2}", breakdown.score)),
-                trust_history::created_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
+    if before.is_none() {
+        // The first computation of a store: from now on the daily pass keeps it fresh.
+        crate::jobs::ensure_daily(conn, tenant, now).await?;
     }
-    let (level, risk) = level(conn, seller).await?;
+    let score_before = before.as_ref().map(|b| b.0);
+    if score_before.is_none_or(|b| (f64::from(b) - breakdown.score).abs() >= 1.0) {
+        let change = Change {
+            kind: "score",
+            from: score_before.map(|b| format!("{b:.2}")),
+            to: format!("{:.2}", breakdown.score),
+            reason: "",
+            actor: None,
+        };
+        changes::history(conn, tenant, seller, now, change).await?;
+    }
+    let risk_before = before.map_or(risk::LOW, |b| risk::named(&b.1));
+    if risk_before != risk {
+        let change = Change {
+            kind: "risk",
+            from: Some(risk_before.to_owned()),
+            to: risk.to_owned(),
+            reason: "violations and detections of the last 90 and 30 days",
+            actor: None,
+        };
+        changes::history(conn, tenant, seller, now, change).await?;
+        let metadata =
+            serde_json::json!({ "event": "trust_risk_change", "from": risk_before, "to": risk });
+        changes::audit(conn, tenant, seller, None, "trust_risk_change", metadata).await?;
+    }
+    Ok(Computed {
+        breakdown,
+        signals,
+        risk,
+    })
+}
+
+/// The standing of `seller` from a fresh computation and its stored row.
+pub(crate) async fn assemble(
+    conn: &mut DbConn,
+    seller: Uuid,
+    computed: Computed,
+    settings: &TrustSettings,
+    now: DateTime<Utc>,
+) -> Result<Standing, TrustError> {
+    let held = held(conn, seller).await?;
+    let level = held.in_force();
     let features = Feature::ALL
         .into_iter()
         .filter(|f| settings.required_level(*f) <= level)
         .collect();
-    let next_level = next_level(conn, seller, level, breakdown.score, &settings).await?;
+    let score = computed.breakdown.score;
+    let next_level = next_level(conn, seller, level, (score, computed.risk), settings).await?;
     Ok(Standing {
         seller_id: seller,
         level,
-        score: breakdown.score,
-        breakdown,
-        signals,
-        risk,
+        score,
+        breakdown: computed.breakdown,
+        signals: computed.signals,
+        risk: computed.risk.to_owned(),
+        earned_level: held.earned,
+        demotion_due_at: held.demotion_due_at,
         listing_limit: settings.listing_limit(level),
         listings: listings(conn, seller).await?,
         features,
         next_level,
         computed_at: now,
     })
+}
+
+/// Recomputes and keeps the standing of `seller` at `now`, inside a running
+/// transaction, without changing its level (see [`crate::lifecycle::evaluate`]).
+pub async fn refresh_in_tx(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    seller: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Standing, TrustError> {
+    let settings = settings::load(conn).await?;
+    let computed = compute_and_store(conn, tenant, seller, now, &settings).await?;
+    assemble(conn, seller, computed, &settings, now).await
+}
+
+/// A step's requirement in words.
+pub(crate) fn step_detail(step: &str) -> String {
+    if step == PERFORMANCE_STEP {
+        "performance reviewed and approved by staff (submitted at level 2 with the level-3 score)"
+            .to_owned()
+    } else {
+        format!("verification step {step} approved")
+    }
 }
 
 /// The standing of seller `seller` (`None`: the caller's own store), for
@@ -260,7 +392,7 @@ pub async fn get(
             require_owner_or_staff(conn, &actor, seller).await?;
             // Reading the standing re-evaluates it: a score that reached the
             // next threshold (time passing, orders) promotes here.
-            crate::verifications::promote_if_ready(conn, actor.tenant, seller, now).await
+            crate::lifecycle::evaluate(conn, actor.tenant, seller, now).await
         }
         .scope_boxed()
     })
@@ -284,7 +416,7 @@ pub(crate) async fn require_owner_or_staff(
 /// transaction that would create it.
 pub async fn check_listing(conn: &mut DbConn, seller: Uuid) -> Result<(), TrustError> {
     let settings = settings::load(conn).await?;
-    let (level, _) = level(conn, seller).await?;
+    let level = held(conn, seller).await?.in_force();
     let Some(limit) = settings.listing_limit(level) else {
         return Ok(());
     };
@@ -294,7 +426,7 @@ pub async fn check_listing(conn: &mut DbConn, seller: Uuid) -> Result<(), TrustE
     let next = if level < MAX_LEVEL {
         let mut needs: Vec<String> = STEPS[usize::from(level)]
             .iter()
-            .map(|s| format!("verification step {s} approved"))
+            .map(|s| step_detail(s))
             .collect();
         needs.push(format!(
             "trust score of at least {}",

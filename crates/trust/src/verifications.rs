@@ -4,7 +4,9 @@
 //! minutes, 5 attempts, only its SHA-256 kept); the other steps carry evidence
 //! metadata (document references, ids) that staff review with notes. Every
 //! step is audited, and an approval promotes the seller when its level's steps
-//! and score threshold are met (level 3 stays a staff decision).
+//! and score threshold are met. `performance` (level 3) may be submitted at
+//! level 2 with the level-3 score; its evidence is the standing at that
+//! moment, and staff approval of it is the promotion to level 3.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,14 +19,14 @@ use warden_notifications::codes::send_code;
 use warden_notifications::delivery::Providers;
 use warden_notifications::model::Channel;
 use warden_tenancy::schema::{
-    notification_preferences, seller_profiles, seller_trust, seller_verifications, trust_history,
-    users,
+    notification_preferences, seller_profiles, seller_verifications, users,
 };
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
-use crate::settings::{self, MAX_LEVEL};
-use crate::standing::{self, STEPS, Standing};
+use crate::lifecycle;
+use crate::settings;
+use crate::standing::{self, PERFORMANCE_STEP, STEPS};
 
 /// Minutes a code is valid.
 pub const CODE_MINUTES: u32 = 10;
@@ -206,18 +208,21 @@ pub async fn submit(
             let (evidence, code, phone) = (evidence.clone(), code.clone(), phone.clone());
             async move {
                 let seller = own_seller(conn, &actor).await?;
-                let approved: i64 = seller_verifications::table
-                    .filter(seller_verifications::seller_id.eq(seller))
-                    .filter(seller_verifications::step.eq(&step))
-                    .filter(seller_verifications::status.eq("approved"))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                if approved > 0 {
+                // (A performance approval from before a fall from level 3 no
+                // longer counts, so performance may be submitted again.)
+                if standing::approved_steps(conn, seller)
+                    .await?
+                    .contains(&step)
+                {
                     return Err(TrustError::Conflict(format!(
                         "step {step} is already verified"
                     )));
                 }
+                let evidence = if step == PERFORMANCE_STEP {
+                    performance_evidence(conn, actor.tenant, seller, now, evidence).await?
+                } else {
+                    evidence
+                };
                 let (email, name): (Option<String>, Option<String>) = users::table
                     .filter(users::id.eq(actor.user_id))
                     .select((users::email, users::display_name))
@@ -373,7 +378,7 @@ pub async fn confirm_code(
                 &v,
             )
             .await?;
-            promote_if_ready(conn, actor.tenant, seller, now).await?;
+            lifecycle::evaluate(conn, actor.tenant, seller, now).await?;
             Ok(Ok(v))
         }
         .scope_boxed()
@@ -453,7 +458,7 @@ pub async fn review(
             )
             .await?;
             if status == "approved" {
-                promote_if_ready(conn, actor.tenant, seller, now).await?;
+                lifecycle::evaluate(conn, actor.tenant, seller, now).await?;
             }
             Ok(v)
         }
@@ -462,67 +467,36 @@ pub async fn review(
     .await
 }
 
-/// Raises the seller's level while the current level's steps are approved and
-/// the score reaches the next threshold (level 3 is a staff decision), and
-/// returns the standing after it.
-pub async fn promote_if_ready(
+/// A `performance` step may be submitted at level 2 with the score level 3
+/// needs and risk below high; its evidence records the standing then (next to
+/// what the seller added), for the reviewing staff.
+async fn performance_evidence(
     conn: &mut DbConn,
     tenant: TenantId,
     seller: Uuid,
     now: DateTime<Utc>,
-) -> Result<Standing, TrustError> {
-    let standing = standing::refresh_in_tx(conn, tenant, seller, now).await?;
+    mut evidence: serde_json::Value,
+) -> Result<serde_json::Value, TrustError> {
+    let standing = lifecycle::evaluate(conn, tenant, seller, now).await?;
     let settings = settings::load(conn).await?;
-    let approved: Vec<String> = seller_verifications::table
-        .filter(seller_verifications::seller_id.eq(seller))
-        .filter(seller_verifications::status.eq("approved"))
-        .select(seller_verifications::step)
-        .load(conn)
-        .await?;
-    let stored: i32 = seller_trust::table
-        .filter(seller_trust::seller_id.eq(seller))
-        .select(seller_trust::level)
-        .first(conn)
-        .await?;
-    let mut level = u8::try_from(stored.clamp(0, 3)).unwrap_or(0);
-    while level + 1 < MAX_LEVEL
-        && STEPS[usize::from(level)]
-            .iter()
-            .all(|s| approved.iter().any(|a| a == s))
-        && standing.score >= settings.score_thresholds[usize::from(level)]
-        && standing.risk != "high"
-    {
-        level += 1;
+    let needed = settings.score_thresholds[2];
+    if standing.level != 2 || standing.score < needed || standing.risk == crate::risk::HIGH {
+        return Err(TrustError::Conflict(format!(
+            "performance is reviewed for stores at level 2 with a trust score of at least {needed} \
+             and risk below high (this store: level {}, score {:.1}, risk {})",
+            standing.level, standing.score, standing.risk
+        )));
     }
-    if i32::from(level) == stored {
-        return Ok(standing);
+    if let Some(map) = evidence.as_object_mut() {
+        map.insert(
+            "standing".into(),
+            serde_json::json!({
+                "score": standing.score,
+                "risk": standing.risk,
+                "signals": standing.signals,
+                "computed_at": now,
+            }),
+        );
     }
-    diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
-        .set((
-            seller_trust::level.eq(i32::from(level)),
-            seller_trust::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    diesel::insert_into(trust_history::table)
-        .values((
-            trust_history::tenant_id.eq(tenant.as_uuid()),
-            trust_history::id.eq(Uuid::now_v7()),
-            trust_history::seller_id.eq(seller),
-            trust_history::kind.eq("level"),
-            trust_history::from_value.eq(stored.to_string()),
-            trust_history::to_value.eq(level.to_string()),
-            trust_history::reason.eq("verification steps and score met"),
-            trust_history::created_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    let mut event = ActivityEvent::new(Kind::Security, "trust_level_change");
-    event.resource_type = Some("sellers".into());
-    event.resource_id = Some(seller.to_string());
-    event.metadata =
-        serde_json::json!({ "event": "trust_level_change", "from": stored, "to": level });
-    warden_audit::store::record_in_tx(conn, tenant, event).await?;
-    // Limits and features follow the new level.
-    standing::refresh_in_tx(conn, tenant, seller, now).await
+    Ok(evidence)
 }

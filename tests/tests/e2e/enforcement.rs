@@ -68,20 +68,6 @@ async fn violate(app: &TestApp, by: &As, user: Uuid, severity: &str) -> Value {
     r.body
 }
 
-/// Runs the tenant's ready background jobs, as the job runner of `serve` does.
-async fn run_jobs(app: &TestApp, tenant: Uuid) -> usize {
-    let runner = app.state.job_runner();
-    let mut n = 0;
-    while runner
-        .run_next("test-worker", Some(TenantId::new(tenant)))
-        .await
-        .unwrap()
-    {
-        n += 1;
-    }
-    n
-}
-
 #[tokio::test]
 async fn the_ladder_climbs_and_a_banned_user_is_refused_until_the_ban_ends() {
     let (app, clock) = app_with_clock().await;
@@ -392,7 +378,9 @@ async fn a_moderation_rejection_becomes_one_violation_of_its_author() {
     .await
     .assert_problem(422, "content_rejected");
     assert_eq!(count_rows("products", c.tenant).await, 0);
-    assert_eq!(run_jobs(&app, c.tenant).await, 1);
+    // The violation job (and the trust recomputations the new store and the
+    // violation queue).
+    assert!(app.run_jobs(c.tenant).await >= 1);
     let list = app
         .get(
             &format!("/api/v1/violations?user={}", c.seller_id),
@@ -426,7 +414,7 @@ async fn a_moderation_rejection_becomes_one_violation_of_its_author() {
         })
         .await
         .unwrap();
-    assert_eq!(run_jobs(&app, c.tenant).await, 1);
+    assert_eq!(app.run_jobs(c.tenant).await, 1);
     assert_eq!(count_rows("violations", c.tenant).await, 1);
 }
 
@@ -796,14 +784,14 @@ async fn a_temporary_ban_is_ended_by_the_background_job_on_the_real_clock() {
         .assert_problem(403, "user_banned");
     // The expiry job waits for the ban's end before it may be claimed (what
     // runs now is the ban's email notification).
-    run_jobs(&app, c.tenant).await;
+    app.run_jobs(c.tenant).await;
     let account = app
         .get(&format!("/api/v1/users/{}", c.seller_id), &c.admin)
         .await;
     assert_eq!(account.body["status"], "banned");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // The expiry, then the "ban lifted" email it raised.
-    assert_eq!(run_jobs(&app, c.tenant).await, 2);
+    assert_eq!(app.run_jobs(c.tenant).await, 2);
     let account = app
         .get(&format!("/api/v1/users/{}", c.seller_id), &c.admin)
         .await;
@@ -857,7 +845,8 @@ async fn a_reviewers_rejection_becomes_a_violation_of_the_author() {
     )
     .await
     .assert_status(200);
-    assert_eq!(run_jobs(&app, c.tenant).await, 1);
+    // The violation job (and the trust recomputation it queues for the store).
+    assert!(app.run_jobs(c.tenant).await >= 1);
     let list = app
         .get(
             &format!("/api/v1/violations?user={}", c.seller_id),

@@ -18,3 +18,4 @@ mod quotas;
 mod roles;
 mod tenants;
 mod trust;
+mod trust_lifecycle;

@@ -57,19 +57,6 @@ async fn user_id(app: &TestApp, who: &As) -> Uuid {
         .id()
 }
 
-async fn run_jobs(app: &TestApp, tenant: Uuid) -> usize {
-    let runner = app.state.job_runner();
-    let mut n = 0;
-    while runner
-        .run_next("test-worker", Some(TenantId::new(tenant)))
-        .await
-        .unwrap()
-    {
-        n += 1;
-    }
-    n
-}
-
 async fn raise(app: &TestApp, tenant: Uuid, request: NotificationRequest) -> Vec<Uuid> {
     let t = TenantId::new(tenant);
     app.state
@@ -174,7 +161,7 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
         1
     );
     // Email and SMS through the worker.
-    assert_eq!(run_jobs(&app, tenant).await, 2);
+    assert_eq!(app.run_jobs(tenant).await, 2);
     let mail = mailbox.lock().unwrap().clone();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, ["seller@example.test"]);
@@ -354,7 +341,7 @@ async fn a_provider_outage_delays_email_but_loses_nothing() {
     }
     // Each fails and is rescheduled (with a 50 ms first backoff a quick
     // worker may already try one again).
-    assert!(run_jobs(&app, tenant).await >= 3);
+    assert!(app.run_jobs(tenant).await >= 3);
     let down = deliveries(tenant).await;
     let emails: Vec<&Delivery> = down.iter().filter(|d| d.channel == "email").collect();
     assert_eq!(emails.len(), 3);
@@ -373,7 +360,7 @@ async fn a_provider_outage_delays_email_but_loses_nothing() {
             "not delivered after the outage"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-        run_jobs(&app, tenant).await;
+        app.run_jobs(tenant).await;
     }
     let after = deliveries(tenant).await;
     assert!(
@@ -446,7 +433,7 @@ async fn deduplication_preferences_caps_and_routing() {
     app.put("/api/v1/notifications/routing", &admin, routing)
         .await
         .assert_status(200);
-    run_jobs(&app, tenant).await;
+    app.run_jobs(tenant).await;
     let emails: Vec<Delivery> = deliveries(tenant)
         .await
         .into_iter()
@@ -483,7 +470,7 @@ async fn a_twilio_error_code_is_recorded_and_not_retried() {
     .await
     .assert_status(200);
     raise(&app, tenant, request(buyer_id, Priority::Urgent, None)).await;
-    run_jobs(&app, tenant).await;
+    app.run_jobs(tenant).await;
     let all = deliveries(tenant).await;
     let sms = all.iter().find(|d| d.channel == "sms").unwrap();
     assert_eq!(sms.status, "failed");
@@ -505,7 +492,10 @@ async fn templates_routing_and_preferences_are_validated_and_per_tenant() {
     let seller = app.member(a, "seller", &[Role::Seller]);
     let listed = app.get("/api/v1/notifications/templates", &admin_a).await;
     listed.assert_status(200);
-    assert_eq!(listed.body.as_array().unwrap().len(), 9 * 2);
+    assert_eq!(
+        listed.body.as_array().unwrap().len(),
+        warden_notifications::model::EventKind::ALL.len() * 2
+    );
     let template = json!({"subject": "Banned: {{ reason }}", "text": "Until {{ until }}", "html": "<p>{{ reason }}</p>"});
     app.put(
         "/api/v1/notifications/templates",

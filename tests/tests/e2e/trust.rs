@@ -90,9 +90,11 @@ async fn a_sellers_standing_is_scored_from_their_commerce_on_the_clock() {
     let next = &b["next_level"];
     assert_eq!(next["level"], 1);
     let requirements = next["requirements"].as_array().unwrap();
-    assert_eq!(requirements.len(), 5);
-    // Level 1 needs a score of 0 (met) and four verification steps (not yet).
-    assert!((next["progress"].as_f64().unwrap() - 0.2).abs() < 1e-9);
+    assert_eq!(requirements.len(), 6);
+    // Level 1 needs four verification steps (not yet), a score of 0 and risk
+    // below high (both met).
+    assert!((next["progress"].as_f64().unwrap() - 2.0 / 6.0).abs() < 1e-9);
+    assert_eq!(b["risk"], "low");
 
     // A violation lowers compliance and so the score.
     let seller_user = app.get("/api/v1/users/me", &w.seller).await.id();
@@ -111,6 +113,8 @@ async fn a_sellers_standing_is_scored_from_their_commerce_on_the_clock() {
         .await;
     after.assert_status(200);
     assert!((after.body["breakdown"]["compliance"].as_f64().unwrap() - 0.75).abs() < 1e-9);
+    // One medium violation makes the risk medium, which does not hold promotion back.
+    assert_eq!(after.body["risk"], "medium");
     assert!(after.body["score"].as_f64().unwrap() < b["score"].as_f64().unwrap());
 
     // Buyers, other sellers and other tenants learn nothing of it.

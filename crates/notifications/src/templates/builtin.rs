@@ -103,6 +103,8 @@ fn en(kind: EventKind) -> &'static Builtin {
         EventKind::AppealDecided => &EN_APPEAL_DECIDED,
         EventKind::RateLimitAbuse => &EN_RATE_LIMIT_ABUSE,
         EventKind::VerificationCode => &EN_VERIFICATION_CODE,
+        EventKind::TrustLevelChanged => &EN_TRUST_LEVEL_CHANGED,
+        EventKind::TrustDemotionWarning => &EN_TRUST_DEMOTION_WARNING,
     }
 }
 
@@ -118,6 +120,8 @@ fn es(kind: EventKind) -> &'static Builtin {
         EventKind::AppealDecided => &ES_APPEAL_DECIDED,
         EventKind::RateLimitAbuse => &ES_RATE_LIMIT_ABUSE,
         EventKind::VerificationCode => &ES_VERIFICATION_CODE,
+        EventKind::TrustLevelChanged => &ES_TRUST_LEVEL_CHANGED,
+        EventKind::TrustDemotionWarning => &ES_TRUST_DEMOTION_WARNING,
     }
 }
 
@@ -376,6 +380,44 @@ If you did not ask for it, ignore this message.
     ),
 };
 
+static EN_TRUST_LEVEL_CHANGED: Builtin = Builtin {
+    subject: "Your seller trust level is now {{ to }}",
+    text: text_en!(
+        r#"Your seller trust level {% if direction == "down" %}was lowered{% else %}was raised{% endif %}{% if from %} from {{ from }}{% endif %} to {{ to }}.
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+Your listing limit and the features you can use follow the new level.
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>Your seller trust level {% if direction == "down" %}was lowered{% else %}was raised{% endif %}{% if from %} from {{ from }}{% endif %} to <strong>{{ to }}</strong>.</p>
+{% if reason %}
+<p>Reason: {{ reason }}</p>
+{% endif %}
+<p>Your listing limit and the features you can use follow the new level.</p>
+"#
+    ),
+};
+
+static EN_TRUST_DEMOTION_WARNING: Builtin = Builtin {
+    subject: "Your seller trust level {{ level }} is at risk",
+    text: text_en!(
+        r#"Your trust score{% if score %} ({{ score }}){% endif %} is below the {{ threshold }} that trust level {{ level }} needs.
+If it is still below on {{ due }}, your store will move down a level.
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>Your trust score{% if score %} ({{ score }}){% endif %} is below the {{ threshold }} that trust level {{ level }} needs.</p>
+<p>If it is still below on <strong>{{ due }}</strong>, your store will move down a level.</p>
+"#
+    ),
+};
+
 // ---------------------------------------------------------------- Spanish
 
 static ES_VIOLATION_CREATED: Builtin = Builtin {
@@ -627,6 +669,44 @@ Si no lo solicitaste, ignora este mensaje.
 <p>Caduca en {{ expires_minutes }} minutos.</p>
 {% endif %}
 <p>Si no lo solicitaste, ignora este mensaje.</p>
+"#
+    ),
+};
+
+static ES_TRUST_LEVEL_CHANGED: Builtin = Builtin {
+    subject: "Tu nivel de confianza de vendedor ahora es {{ to }}",
+    text: text_es!(
+        r#"Tu nivel de confianza de vendedor {% if direction == "down" %}bajó{% else %}subió{% endif %}{% if from %} de {{ from }}{% endif %} a {{ to }}.
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}
+Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Tu nivel de confianza de vendedor {% if direction == "down" %}bajó{% else %}subió{% endif %}{% if from %} de {{ from }}{% endif %} a <strong>{{ to }}</strong>.</p>
+{% if reason %}
+<p>Motivo: {{ reason }}</p>
+{% endif %}
+<p>Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.</p>
+"#
+    ),
+};
+
+static ES_TRUST_DEMOTION_WARNING: Builtin = Builtin {
+    subject: "Tu nivel de confianza {{ level }} está en riesgo",
+    text: text_es!(
+        r#"Tu puntuación de confianza{% if score %} ({{ score }}){% endif %} está por debajo del {{ threshold }} que necesita el nivel {{ level }}.
+Si sigue por debajo el {{ due }}, tu tienda bajará un nivel.
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Tu puntuación de confianza{% if score %} ({{ score }}){% endif %} está por debajo del {{ threshold }} que necesita el nivel {{ level }}.</p>
+<p>Si sigue por debajo el <strong>{{ due }}</strong>, tu tienda bajará un nivel.</p>
 "#
     ),
 };

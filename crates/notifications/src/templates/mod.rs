@@ -34,6 +34,8 @@
 //! | `appeal_decided` | `decision` (`upheld`, `overturned`), `reason` |
 //! | `rate_limit_abuse` | `target_user`, `action`, `until`, `reason` |
 //! | `verification_code` | `code`, `expires_minutes` |
+//! | `trust_level_changed` | `from`, `to`, `direction` (`up`, `down`), `reason` |
+//! | `trust_demotion_warning` | `level`, `score`, `threshold`, `due` |
 
 mod builtin;
 
@@ -115,6 +117,16 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "expires_minutes",
         "Minutes until a verification code expires",
+    ),
+    ("from", "A seller's trust level before a change"),
+    ("to", "A seller's trust level after a change"),
+    ("direction", "Direction of a trust level change: up or down"),
+    ("level", "The seller's trust level a warning is about"),
+    ("score", "The seller's trust score"),
+    ("threshold", "The trust score a level needs"),
+    (
+        "due",
+        "Date a pending demotion takes effect, already formatted",
     ),
 ];
 

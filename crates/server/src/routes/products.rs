@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use warden_commerce::bulk::{self, BulkResult, BulkStatus};
 use warden_commerce::products::{
     self, NewProduct, Product, ProductFilter, ProductPatch, ProductStatus,
 };
@@ -41,6 +42,19 @@ pub async fn create_product(
         )
         .await?,
     ))
+}
+
+/// Gives up to 100 of the caller's listings one status, all or none
+/// (trust-gated: `bulk_operations`; below its level, 403 `trust_level_required`).
+#[utoipa::path(tag = "products", request_body = BulkStatus, responses((status = 200, body = BulkResult), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/products/bulk-status")]
+pub async fn bulk_status(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<BulkStatus>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(bulk::set_status(&state.db, &caller.actor, body.into_inner()).await?))
 }
 
 /// Lists listings: active ones, your own of any status, everything for staff.

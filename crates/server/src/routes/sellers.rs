@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use warden_commerce::analytics::{self, AnalyticsQuery, SellerAnalytics};
 use warden_commerce::sellers::{self, SellerFilter, SellerProfile, SellerProfileInput};
 use warden_tenancy::Page;
 
@@ -51,6 +52,20 @@ pub async fn get_my_seller(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(sellers::get_mine(&state.db, &caller.actor).await?))
+}
+
+/// The caller's store analytics over the last `days` days (trust-gated:
+/// `analytics`; below its level, 403 `trust_level_required`).
+#[utoipa::path(tag = "sellers", params(AnalyticsQuery), responses((status = 200, body = SellerAnalytics), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/sellers/me/analytics")]
+pub async fn my_analytics(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AnalyticsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    Ok(HttpResponse::Ok()
+        .json(analytics::mine(&state.db, &caller.actor, query.into_inner(), now).await?))
 }
 
 /// Lists stores, newest first.
