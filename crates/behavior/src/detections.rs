@@ -542,6 +542,12 @@ pub async fn review(
             if body.status == ReviewOutcome::Confirmed {
                 request_violation(conn, actor.tenant, &d).await?;
             }
+            // A dismissed (or confirmed) detection moves the seller's trust risk.
+            if let Some(subject) = d.actor_id {
+                warden_trust::jobs::enqueue_recompute_for_user(conn, actor.tenant, subject)
+                    .await
+                    .map_err(crate::convert::trust_error)?;
+            }
             Ok(d)
         }
         .scope_boxed()

@@ -95,14 +95,25 @@ pub async fn enqueue_with_attempts(
 /// [`enqueue`] unless the tenant already has a job of `kind` with the same
 /// payload waiting to run (not yet claimed): for work that one run does for
 /// every request made before it (recompute a seller, a daily pass). Returns
-/// the new job's id, or `None` when one was waiting.
+/// the new job's id, or `None` when one was waiting. Concurrent callers with
+/// the same job take turns (a transaction-scoped advisory lock on it), so
+/// they cannot both add one.
 pub async fn enqueue_unique(
     conn: &mut DbConn,
     tenant: TenantId,
     kind: &str,
     payload: serde_json::Value,
     run_at: Option<chrono::DateTime<chrono::Utc>>,
+    max_attempts: i32,
 ) -> Result<Option<Uuid>, TenancyError> {
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2 || '/' || $3::text, 0))",
+    )
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Text, _>(kind)
+    .bind::<Jsonb, _>(&payload)
+    .execute(conn)
+    .await?;
     let id = Uuid::now_v7();
     let n = diesel::sql_query(
         "INSERT INTO job_queue (id, tenant_id, kind, payload, run_at, max_attempts)
@@ -116,7 +127,7 @@ pub async fn enqueue_unique(
     .bind::<Text, _>(kind)
     .bind::<Jsonb, _>(payload)
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(run_at)
-    .bind::<Int4, _>(DEFAULT_ATTEMPTS)
+    .bind::<Int4, _>(max_attempts.max(1))
     .execute(conn)
     .await?;
     Ok((n == 1).then_some(id))

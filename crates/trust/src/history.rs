@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use warden_audit::{ActivityEvent, Kind};
 use warden_tenancy::schema::{seller_trust, trust_history};
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
@@ -110,8 +111,13 @@ pub async fn set_override(
                 actor: Some(actor.user_id),
             };
             changes::history(conn, actor.tenant, seller, now, change).await?;
-            let metadata = serde_json::json!({ "event": "trust_override", "from": held.override_level, "to": body.level, "reason": reason });
-            changes::audit(conn, actor.tenant, seller, Some(actor.user_id), "trust_override", metadata).await?;
+            let mut event = ActivityEvent::new(Kind::Security, "trust_override");
+            event.actor_id = Some(actor.user_id);
+            event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
+            event.resource_type = Some("sellers".into());
+            event.resource_id = Some(seller.to_string());
+            event.metadata = serde_json::json!({ "event": "trust_override", "from": held.override_level, "to": body.level, "reason": reason });
+            warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
             let after = body.level.unwrap_or(held.earned);
             changes::notify_level(conn, actor.tenant, seller, (held.in_force(), after), &reason)
                 .await?;

@@ -28,6 +28,9 @@ pub const DAILY: &str = "trust.daily";
 pub const KINDS: [&str; 2] = [RECOMPUTE, DAILY];
 /// How long a worker holds a job (the daily pass extends it per batch).
 pub const LEASE: Duration = Duration::from_secs(60);
+/// Attempts of a daily pass: it schedules the next one, so it outlasts a long
+/// database outage (retried every 10 s, about a day) rather than end the chain.
+const DAILY_ATTEMPTS: i32 = 10_000;
 /// Stores the daily pass evaluates between lease extensions.
 const BATCH: i64 = 200;
 
@@ -38,7 +41,15 @@ pub async fn enqueue_recompute(
     seller: Uuid,
 ) -> Result<(), TrustError> {
     let payload = serde_json::json!({ "seller_id": seller });
-    queue::enqueue_unique(conn, tenant, RECOMPUTE, payload, None).await?;
+    queue::enqueue_unique(
+        conn,
+        tenant,
+        RECOMPUTE,
+        payload,
+        None,
+        queue::DEFAULT_ATTEMPTS,
+    )
+    .await?;
     Ok(())
 }
 
@@ -74,7 +85,15 @@ pub async fn ensure_daily(
     // The queue runs on the wall clock: a domain clock behind it (a test's,
     // set in the past) must not make the pass due at once, again and again.
     let at = now.max(Utc::now()) + chrono::Duration::days(1);
-    queue::enqueue_unique(conn, tenant, DAILY, serde_json::json!({}), Some(at)).await?;
+    queue::enqueue_unique(
+        conn,
+        tenant,
+        DAILY,
+        serde_json::json!({}),
+        Some(at),
+        DAILY_ATTEMPTS,
+    )
+    .await?;
     Ok(())
 }
 

@@ -14,8 +14,8 @@
 //!   freezes promotion for 90 days.
 //!
 //! Every change is kept in the history and audited; the seller is notified
-//! when the level in force changes (not while an administrator's override
-//! holds it) and when warned.
+//! when the level in force changes and when warned. While an administrator's
+//! override holds the level, no grace period runs.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -28,7 +28,7 @@ use crate::TrustError;
 use crate::changes::{self, Change};
 use crate::risk;
 use crate::settings::{self, MAX_LEVEL, TrustSettings};
-use crate::standing::{self, Held, STEPS, Standing};
+use crate::standing::{self, STEPS, Standing};
 
 /// Violation severities that demote at once.
 pub const SEVERE: [&str; 2] = ["high", "critical"];
@@ -93,6 +93,11 @@ pub async fn evaluate(
             !quiet,
         )
         .await?;
+    } else if quiet {
+        // While an administrator holds the level, the earned level is not
+        // demoted (nor the seller warned); a fresh grace period starts once
+        // the hold is released.
+        due = None;
     } else if let Some(needed) = holding_threshold(level, &settings) {
         if score >= needed {
             if due.take().is_some() {
@@ -120,15 +125,14 @@ pub async fn evaluate(
                 (held.earned, level),
                 &reason,
                 None,
-                !quiet,
+                true,
             )
             .await?;
             if holding_threshold(level, &settings).is_some_and(|t| score < t) {
-                due =
-                    Some(warn(conn, tenant, seller, level, (score, &settings), now, quiet).await?);
+                due = Some(warn(conn, tenant, seller, level, (score, &settings), now).await?);
             }
         } else if due.is_none() {
-            due = Some(warn(conn, tenant, seller, level, (score, &settings), now, quiet).await?);
+            due = Some(warn(conn, tenant, seller, level, (score, &settings), now).await?);
         }
     }
     if level != held.earned || due != held.demotion_due_at {
@@ -145,7 +149,7 @@ pub async fn evaluate(
 }
 
 /// Starts a grace period for `level`: history, audit, and a warning to the
-/// seller (unless an override holds the level). Returns the due date.
+/// seller. Returns the due date.
 async fn warn(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -153,7 +157,6 @@ async fn warn(
     level: u8,
     (score, settings): (f64, &TrustSettings),
     now: DateTime<Utc>,
-    quiet: bool,
 ) -> Result<DateTime<Utc>, TrustError> {
     let due = now + Duration::days(i64::from(settings.grace_days));
     let needed = holding_threshold(level, settings).unwrap_or_default();
@@ -179,9 +182,7 @@ async fn warn(
         metadata,
     )
     .await?;
-    if !quiet {
-        changes::notify_warning(conn, tenant, seller, level, (score, needed), due).await?;
-    }
+    changes::notify_warning(conn, tenant, seller, level, (score, needed), due).await?;
     Ok(due)
 }
 
@@ -198,27 +199,34 @@ pub async fn on_violation(
 ) -> Result<(), TrustError> {
     for seller in crate::jobs::stores_of(conn, user).await? {
         if SEVERE.contains(&severity) {
-            let held: Held = standing::held(conn, seller).await?;
-            if held.earned > 0 {
-                let to = held.earned - 1;
-                diesel::update(seller_trust::table.filter(seller_trust::seller_id.eq(seller)))
-                    .set((
-                        seller_trust::level.eq(i32::from(to)),
-                        seller_trust::demotion_due_at.eq(None::<DateTime<Utc>>),
-                        seller_trust::updated_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .await?;
+            // One statement decides and lowers the level, so a job changing
+            // it concurrently cannot make the two changes collapse into one.
+            let lowered: Option<(i32, Option<i32>)> = diesel::update(
+                seller_trust::table
+                    .filter(seller_trust::seller_id.eq(seller))
+                    .filter(seller_trust::level.gt(0)),
+            )
+            .set((
+                seller_trust::level.eq(seller_trust::level - 1),
+                seller_trust::demotion_due_at.eq(None::<DateTime<Utc>>),
+                seller_trust::updated_at.eq(now),
+            ))
+            .returning((seller_trust::level, seller_trust::override_level))
+            .get_result(conn)
+            .await
+            .optional()?;
+            if let Some((to, override_level)) = lowered {
+                let to = u8::try_from(to).unwrap_or(0);
                 let reason = format!("{severity} violation {violation}");
                 changes::level_changed(
                     conn,
                     tenant,
                     seller,
                     now,
-                    (held.earned, to),
+                    (to + 1, to),
                     &reason,
                     None,
-                    held.override_level.is_none(),
+                    override_level.is_none(),
                 )
                 .await?;
             }

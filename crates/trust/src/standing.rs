@@ -145,8 +145,8 @@ pub(crate) async fn held(conn: &mut DbConn, seller: Uuid) -> Result<Held, TrustE
 }
 
 /// The verification steps of `seller` that count as approved. A performance
-/// approval counts only when given after the store last fell from level 3:
-/// returning to level 3 takes a new staff approval.
+/// step counts only when submitted after the store last fell from level 3:
+/// returning to level 3 takes a new submission and staff approval.
 pub(crate) async fn approved_steps(
     conn: &mut DbConn,
     seller: Uuid,
@@ -158,17 +158,16 @@ pub(crate) async fn approved_steps(
         .select(diesel::dsl::max(trust_history::created_at))
         .first(conn)
         .await?;
-    let rows: Vec<(String, Option<DateTime<Utc>>)> = seller_verifications::table
+    let rows: Vec<(String, DateTime<Utc>)> = seller_verifications::table
         .filter(seller_verifications::seller_id.eq(seller))
         .filter(seller_verifications::status.eq("approved"))
-        .select((seller_verifications::step, seller_verifications::decided_at))
+        .select((seller_verifications::step, seller_verifications::created_at))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|(step, decided)| {
-            step != PERFORMANCE_STEP
-                || fell_from_top.is_none_or(|fell| decided.is_some_and(|d| d >= fell))
+        .filter(|(step, submitted)| {
+            step != PERFORMANCE_STEP || fell_from_top.is_none_or(|fell| *submitted >= fell)
         })
         .map(|(step, _)| step)
         .collect())

@@ -199,7 +199,7 @@ pub async fn submit(
     } else {
         None
     };
-    let code_step = matches!(body.step.as_str(), "email" | "phone");
+    let code_step = code_step_named(&body.step);
     let code = code_step.then(new_code);
     let actor = actor.clone();
     let step = body.step.clone();
@@ -210,6 +210,20 @@ pub async fn submit(
                 let seller = own_seller(conn, &actor).await?;
                 // (A performance approval from before a fall from level 3 no
                 // longer counts, so performance may be submitted again.)
+                if !code_step_named(&step) {
+                    let pending: i64 = seller_verifications::table
+                        .filter(seller_verifications::seller_id.eq(seller))
+                        .filter(seller_verifications::step.eq(&step))
+                        .filter(seller_verifications::status.eq("submitted"))
+                        .count()
+                        .get_result(conn)
+                        .await?;
+                    if pending > 0 {
+                        return Err(TrustError::Conflict(format!(
+                            "step {step} already awaits review"
+                        )));
+                    }
+                }
                 if standing::approved_steps(conn, seller)
                     .await?
                     .contains(&step)
@@ -467,6 +481,11 @@ pub async fn review(
     .await
 }
 
+/// Steps proven by a one-time code (submitting again sends a new code).
+fn code_step_named(step: &str) -> bool {
+    matches!(step, "email" | "phone")
+}
+
 /// A `performance` step may be submitted at level 2 with the score level 3
 /// needs and risk below high; its evidence records the standing then (next to
 /// what the seller added), for the reviewing staff.
@@ -480,11 +499,11 @@ async fn performance_evidence(
     let standing = lifecycle::evaluate(conn, tenant, seller, now).await?;
     let settings = settings::load(conn).await?;
     let needed = settings.score_thresholds[2];
-    if standing.level != 2 || standing.score < needed || standing.risk == crate::risk::HIGH {
+    if standing.earned_level != 2 || standing.score < needed || standing.risk == crate::risk::HIGH {
         return Err(TrustError::Conflict(format!(
             "performance is reviewed for stores at level 2 with a trust score of at least {needed} \
-             and risk below high (this store: level {}, score {:.1}, risk {})",
-            standing.level, standing.score, standing.risk
+             and risk below high (this store: earned level {}, score {:.1}, risk {})",
+            standing.earned_level, standing.score, standing.risk
         )));
     }
     if let Some(map) = evidence.as_object_mut() {
