@@ -63,6 +63,7 @@ pub fn test_config() -> Config {
             env!("CARGO_MANIFEST_DIR"),
             "/../vendor/redoc/redoc.standalone.js"
         )),
+        dashboard_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")),
         shutdown_timeout: Duration::from_secs(1),
         http_workers: 2,
         rate_limit: RateLimitConfig {

@@ -57,7 +57,7 @@ fn header(
 /// Probes, metrics scrapes and documentation assets are not API calls; recording
 /// them would fill the log with noise from load balancers and browsers.
 fn is_recorded(path: &str) -> bool {
-    !["/health/", "/metrics", "/docs", "/redoc"]
+    !["/health/", "/metrics", "/docs", "/redoc", "/dashboard"]
         .iter()
         .any(|p| path.starts_with(p))
 }

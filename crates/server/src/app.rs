@@ -129,6 +129,7 @@ pub fn build(
         InitError = (),
     >,
 > {
+    let dashboard = state.config.dashboard_dir.clone();
     let (app, spec) = api(state);
     let spec_json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
     app.app_data(web::Data::new(docs::SpecJson(spec_json.into())))
@@ -141,6 +142,8 @@ pub fn build(
         .route("/redoc", web::get().to(docs::redoc_page))
         .route("/redoc/redoc.standalone.js", web::get().to(docs::redoc_js))
         .route("/metrics", web::get().to(metrics::metrics))
+        .route("/dashboard", web::get().to(docs::dashboard_redirect))
+        .service(docs::dashboard(&dashboard))
         .default_service(web::to(no_route))
         .wrap(from_fn(activity::middleware))
         .wrap(from_fn(request_id::middleware))

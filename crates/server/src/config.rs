@@ -54,6 +54,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// ReDoc's standalone bundle, served at `/redoc/redoc.standalone.js`.
     pub redoc_js_path: PathBuf,
+    /// The built staff dashboard (`dashboard/dist`), served at `/dashboard/`.
+    pub dashboard_dir: PathBuf,
     /// How long shutdown waits for in-flight work.
     pub shutdown_timeout: Duration,
     /// HTTP worker threads (each serves its share of connections).
@@ -265,6 +267,9 @@ impl Config {
                     env!("CARGO_MANIFEST_DIR"),
                     "/../../vendor/redoc/redoc.standalone.js"
                 ))
+            }),
+            dashboard_dir: var("DASHBOARD_DIR").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dashboard/dist"))
             }),
             shutdown_timeout: Duration::from_secs(parsed("SHUTDOWN_TIMEOUT_SECS", 30u64)?),
             http_workers: match parsed("HTTP_WORKERS", 0usize)? {

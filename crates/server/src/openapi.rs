@@ -22,7 +22,7 @@ use crate::tenant_context::TENANT_HEADER;
             `application/problem+json` (RFC 9457) with a stable `code`.",
         license(name = "MIT")
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, warden_notifications::model::Priority)),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "tenants", description = "Tenants (platform administrators)"),

@@ -82,9 +82,9 @@ pub struct Verification {
 /// A staff review.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReviewBody {
+pub struct VerificationReview {
     /// `approve` or `reject`.
-    pub decision: ReviewDecision,
+    pub decision: VerificationDecision,
     /// Notes, up to 2,000 characters.
     #[serde(default)]
     pub notes: String,
@@ -93,7 +93,7 @@ pub struct ReviewBody {
 /// A staff decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ReviewDecision {
+pub enum VerificationDecision {
     /// The step is verified.
     Approve,
     /// It is not.
@@ -426,7 +426,7 @@ pub async fn review(
     now: DateTime<Utc>,
     seller: Uuid,
     id: Uuid,
-    body: ReviewBody,
+    body: VerificationReview,
 ) -> Result<Verification, TrustError> {
     if !actor.is_staff() {
         return Err(TrustError::Forbidden(
@@ -450,8 +450,8 @@ pub async fn review(
                 )));
             }
             let status = match body.decision {
-                ReviewDecision::Approve => "approved",
-                ReviewDecision::Reject => "rejected",
+                VerificationDecision::Approve => "approved",
+                VerificationDecision::Reject => "rejected",
             };
             diesel::update(seller_verifications::table.filter(seller_verifications::id.eq(id)))
                 .set((

@@ -99,3 +99,76 @@ async fn swagger_and_redoc_render_from_local_files() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().len() > 100_000);
 }
+
+#[tokio::test]
+async fn every_operation_id_and_schema_reference_resolves_once() {
+    // Generated clients key operations by id and resolve every `$ref`: a
+    // duplicate id or a dangling reference breaks them.
+    let app = TestApp::start().await;
+    let spec = app.get("/api/v1/openapi.json", &As::anonymous()).await.body;
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+        }
+    }
+    let text = spec.to_string();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for part in text.split("\"#/components/schemas/").skip(1) {
+        let name = &part[..part.find('"').unwrap()];
+        assert!(schemas.contains_key(name), "dangling $ref to {name}");
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_from_its_build_and_says_when_it_is_not_built() {
+    let dir = std::env::temp_dir().join(format!("warden-dashboard-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("index.html"), "<div id=\"root\"></div>").unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
+    let mut config = warden_tests::test_config();
+    config.dashboard_dir = dir.clone();
+    let app = TestApp::start_with(config).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/dashboard/");
+    let index = client.get(app.url("/dashboard/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(index.text().await.unwrap().contains("id=\"root\""));
+    let asset = client
+        .get(app.url("/dashboard/assets/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert!(
+        asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(
+        client
+            .get(app.url("/dashboard/assets/missing.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let mut config = warden_tests::test_config();
+    config.dashboard_dir = dir.join("nowhere");
+    let unbuilt = TestApp::start_with(config).await;
+    let reply = unbuilt.get("/dashboard/", &As::anonymous()).await;
+    reply.assert_problem(404, "not_found");
+    assert!(reply.body["detail"].as_str().unwrap().contains("not built"));
+    let _ = std::fs::remove_dir_all(dir);
+}

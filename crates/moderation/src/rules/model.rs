@@ -233,6 +233,7 @@ fn enabled_default() -> bool {
 
 /// The condition of a rule, one variant per kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RuleCondition)]
 #[serde(untagged)]
 pub enum Condition {
     /// Keywords and regular expressions.

@@ -62,3 +62,34 @@ pub async fn docs_redirect() -> HttpResponse {
         .insert_header((actix_web::http::header::LOCATION, "/docs/"))
         .finish()
 }
+
+/// The staff dashboard: the built single-page app at `/dashboard/`
+/// (`/dashboard` redirects there). Before it is built (`npm run build` in
+/// `dashboard/`, which `just run` does when Node is present), every
+/// `/dashboard` path answers 404 saying so.
+pub fn dashboard(dir: &std::path::Path) -> actix_web::Scope {
+    let scope = web::scope("/dashboard");
+    if dir.join("index.html").is_file() {
+        scope.service(
+            actix_files::Files::new("/", dir)
+                .index_file("index.html")
+                .redirect_to_slash_directory(),
+        )
+    } else {
+        scope.default_service(web::to(dashboard_missing))
+    }
+}
+
+async fn dashboard_missing() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        "the dashboard is not built: run `npm ci && npm run build` in dashboard/ (or `just run`)",
+    ))
+}
+
+/// `/dashboard` → `/dashboard/` (the app's relative asset paths need the slash).
+pub async fn dashboard_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/dashboard/"))
+        .finish()
+}

@@ -29,8 +29,8 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_rule)
         .service(list_results)
         .service(get_result)
-        .service(list_reviews)
-        .service(get_review)
+        .service(list_review_items)
+        .service(get_review_item)
         .service(claim_review)
         .service(decide_review)
         .service(create_rescan)
@@ -224,7 +224,7 @@ pub struct ReviewQuery {
 /// The review queue, oldest first (moderators and administrators).
 #[utoipa::path(tag = "moderation", params(PageQuery, ReviewQuery), responses((status = 200, body = Page<ReviewItem>)))]
 #[get("/moderation/reviews")]
-pub async fn list_reviews(
+pub async fn list_review_items(
     state: web::Data<AppState>,
     caller: Caller,
     page: web::Query<PageQuery>,
@@ -242,7 +242,7 @@ pub async fn list_reviews(
 /// A review item with its history.
 #[utoipa::path(tag = "moderation", params(("id" = Uuid, Path, description = "Review item id")), responses((status = 200, body = ReviewDetail)))]
 #[get("/moderation/reviews/{id}")]
-pub async fn get_review(
+pub async fn get_review_item(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,

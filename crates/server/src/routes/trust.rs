@@ -6,7 +6,9 @@ use uuid::Uuid;
 use warden_trust::history::{self, HistoryEntry, OverrideBody};
 use warden_trust::settings::{self, TrustSettings};
 use warden_trust::standing::{self, Standing};
-use warden_trust::verifications::{self, CodeBody, NewVerification, ReviewBody, Verification};
+use warden_trust::verifications::{
+    self, CodeBody, NewVerification, Verification, VerificationReview,
+};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -104,13 +106,13 @@ pub async fn list_verifications(
 
 /// Approves or rejects a submitted step with notes (staff); an approval may
 /// promote the store.
-#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id"), ("vid" = Uuid, Path, description = "Verification id")), request_body = ReviewBody, responses((status = 200, body = Verification)))]
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id"), ("vid" = Uuid, Path, description = "Verification id")), request_body = VerificationReview, responses((status = 200, body = Verification)))]
 #[post("/sellers/{id}/verifications/{vid}/review")]
 pub async fn review_verification(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ReviewBody>,
+    body: web::Json<VerificationReview>,
 ) -> Result<HttpResponse, ApiError> {
     let (seller, vid) = path.into_inner();
     let v = verifications::review(
