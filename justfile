@@ -30,6 +30,7 @@ run:
     bash scripts/ensure-postgres.sh
     bash scripts/fetch-redoc.sh
     bash scripts/fetch-models.sh >/dev/null
+    bash scripts/build-dashboard.sh
     cargo run --release -p warden-server -- migrate
     addr="${BIND_ADDR:-127.0.0.1:8080}"
     cat <<BANNER
@@ -37,6 +38,7 @@ run:
       Warden is starting on http://$addr
         Swagger UI   http://$addr/docs
         ReDoc        http://$addr/redoc
+        Dashboard    http://$addr/dashboard/
         OpenAPI      http://$addr/api/v1/openapi.json
 
       Mint a dev token (HS256, JWT_HS256_SECRET):
@@ -71,7 +73,15 @@ test *ARGS:
     bash scripts/fetch-redoc.sh
     bash scripts/fetch-models.sh >/dev/null
     cargo run -q -p warden-server -- migrate --reset
-    cargo nextest run --workspace --no-fail-fast "$@"
+    status=0
+    cargo nextest run --workspace --no-fail-fast "$@" || status=$?
+    # With no filter, the whole suite: the dashboard (types, Vitest, browser)
+    # and the generated Python client against a live server.
+    if [ "$#" -eq 0 ]; then
+        bash scripts/test-dashboard.sh || status=1
+        bash scripts/test-sdk.sh || status=1
+    fi
+    exit "$status"
 
 # Regenerate api-spec/openapi.json from the code
 spec:
@@ -82,6 +92,25 @@ spec:
     cargo run -q -p warden-server -- openapi > api-spec/openapi.json.tmp
     mv api-spec/openapi.json.tmp api-spec/openapi.json
     echo "wrote api-spec/openapi.json"
+    if command -v npm >/dev/null 2>&1 && [ -d dashboard/node_modules ]; then
+        (cd dashboard && npm run -s types) && echo "wrote dashboard/src/api/schema.d.ts"
+    fi
+
+# Build the staff dashboard into dashboard/dist (served at /dashboard/)
+dashboard:
+    bash scripts/build-dashboard.sh
+
+# Generate the TypeScript and Python clients from api-spec/openapi.json into build/sdk/
+sdk:
+    bash scripts/sdk.sh
+
+# Generate the clients, then run the Python client's scenario against a live server
+test-sdk:
+    bash scripts/test-sdk.sh
+
+# The dashboard's checks: API types vs the spec, Vitest, build, browser test on a live server
+test-dashboard:
+    bash scripts/test-dashboard.sh
 
 # Format all code
 fmt:
