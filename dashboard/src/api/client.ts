@@ -7,8 +7,8 @@ import type { Session } from "../session";
 
 export type Api = ReturnType<typeof createClient<paths>>;
 
-export function makeApi(session: Session, baseUrl = ""): Api {
-  const api = createClient<paths>({ baseUrl });
+export function makeApi(session: Session, baseUrl = "", fetchImpl?: typeof fetch): Api {
+  const api = createClient<paths>(fetchImpl ? { baseUrl, fetch: fetchImpl } : { baseUrl });
   const auth: Middleware = {
     onRequest({ request }) {
       request.headers.set("Authorization", `Bearer ${session.token}`);

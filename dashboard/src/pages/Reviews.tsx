@@ -76,6 +76,15 @@ export function Reviews() {
   );
 }
 
+/** Nested scores as `model.label` rows. */
+export function flatten(scores: Record<string, unknown>, prefix = ""): [string, unknown][] {
+  return Object.entries(scores).flatMap(([k, v]) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v] as [string, unknown]],
+  );
+}
+
 function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void }) {
   const { api, session } = useApi();
   const header = th(session);
@@ -109,7 +118,7 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
     }
   };
   const spans = detail.data?.result.matches.flatMap((m) => m.spans) ?? [];
-  const scores = Object.entries((detail.data?.result.scores ?? {}) as Record<string, unknown>);
+  const scores = flatten((detail.data?.result.scores ?? {}) as Record<string, unknown>);
   return (
     <article className="panel" aria-label="Review item">
       <h2>
@@ -132,7 +141,7 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
             {scores.map(([k, v]) => (
               <div key={k}>
                 <dt>{k}</dt>
-                <dd>{typeof v === "number" ? v.toFixed(3) : JSON.stringify(v)}</dd>
+                <dd>{typeof v === "number" ? v.toFixed(3) : String(v)}</dd>
               </div>
             ))}
           </dl>
