@@ -65,6 +65,9 @@ export RATE_LIMIT=on AUDIT=on BEHAVIOR=on BACKGROUND_JOBS=on
 export HTTP_WORKERS=2 MODERATION_WORKERS=1 SHUTDOWN_TIMEOUT_SECS=2
 export LOG_FORMAT=text RUST_LOG="${RUST_LOG:-info}"
 export REDOC_JS_PATH="$ROOT/vendor/redoc/redoc.standalone.js"
+# The dashboard this checkout built (the default path is compiled into the
+# binary, and a shared CARGO_TARGET_DIR may hold a build from another clone).
+export DASHBOARD_DIR="$ROOT/dashboard/dist"
 
 # --- Prerequisites and build ----------------------------------------------------
 bash "$ROOT/scripts/ensure-postgres.sh" >&2

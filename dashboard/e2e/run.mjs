@@ -162,6 +162,32 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll(".list.selectable li").length === n - 1, queued);
   check(true, "the approved item left the queue");
   await shot("review-approved");
+
+  console.log("a pattern, refused then saved, and its backtest (as a tenant admin)");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Bearer token").fill(admin);
+  await page.getByLabel("Tenant id").fill(tenant);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Detections & rules" }).click();
+  await page.getByRole("button", { name: "New pattern" }).click();
+  const editor = page.getByLabel("Pattern (JSON)");
+  const draft = JSON.parse(await editor.inputValue());
+  draft.condition = { field: "action", op: "eqq", value: "auth_failure" };
+  await editor.fill(JSON.stringify(draft, null, 2));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".field-error", { hasText: "condition.op" }).waitFor();
+  check(true, "the refused pattern names its failing field");
+  await shot("pattern-invalid");
+  draft.condition.op = "eq";
+  await editor.fill(JSON.stringify(draft, null, 2));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved.").waitFor();
+  await page.getByRole("button", { name: "Close" }).click();
+  await page.getByRole("button", { name: "backtest" }).first().click();
+  await page.getByRole("button", { name: "Run backtest" }).click();
+  await page.getByTestId("backtest-report").waitFor();
+  check(true, "the backtest reports what it scanned");
+  await shot("pattern-backtest");
 } catch (e) {
   await shot("failure").catch(() => {});
   console.error(e);

@@ -93,8 +93,9 @@ export function Detections() {
 const NEW_PATTERN = {
   name: "Failed logins from one address",
   condition: { all: [{ field: "action", op: "eq", value: "auth_failure" }] },
-  window: { seconds: 60, per: "ip", above: 5 },
+  window: { seconds: 60, per: "ip", aggregate: "count", above: 5 },
   severity: "high",
+  cooldown_seconds: 300,
   mode: "shadow",
 };
 
