@@ -20,10 +20,73 @@ use crate::state::AppState;
 use crate::{activity, extract, rate_limit, request_id, tenant_context};
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    // A documented path asked with a method it does not take: 405 naming the
+    // methods it takes.
+    if let Some(allow) = req
+        .app_data::<web::Data<KnownPaths>>()
+        .and_then(|known| known.allowed(req.path()))
+    {
+        return Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{} {} is not supported; use {allow}",
+                req.method(),
+                req.path()
+            ),
+        )
+        .with_header(actix_web::http::header::ALLOW, allow));
+    }
     Err(ApiError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))
+}
+
+/// The documented paths (templates of the spec) and the methods each takes.
+pub struct KnownPaths(Vec<(Vec<String>, String)>);
+
+impl KnownPaths {
+    /// From the OpenAPI document.
+    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        let paths = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods: Vec<&str> = [
+                    (item.get.is_some(), "GET"),
+                    (item.put.is_some(), "PUT"),
+                    (item.post.is_some(), "POST"),
+                    (item.delete.is_some(), "DELETE"),
+                    (item.patch.is_some(), "PATCH"),
+                ]
+                .into_iter()
+                .filter_map(|(has, m)| has.then_some(m))
+                .collect();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        Self(paths)
+    }
+
+    /// The methods `path` takes, when it matches a documented template.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let is_param = |t: &str| t.starts_with('{') && t.ends_with('}');
+        // The most literal template wins (`/sellers/me` before `/sellers/{id}`).
+        self.0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == asked.len()
+                    && template
+                        .iter()
+                        .zip(&asked)
+                        .all(|(t, a)| t == a || (is_param(t) && !a.is_empty()))
+            })
+            .min_by_key(|(template, _)| template.iter().filter(|t| is_param(t)).count())
+            .map(|(_, allow)| allow.clone())
+    }
 }
 
 /// The API routes and the OpenAPI document collected from them.
@@ -47,6 +110,7 @@ fn api(
         .openapi(ApiDoc::openapi())
         .app_data(state)
         .app_data(extract::json_config(max_body))
+        .app_data(extract::form_config(max_body))
         .app_data(web::PayloadConfig::new(max_body))
         .app_data(extract::path_config())
         .app_data(extract::query_config())
@@ -132,7 +196,9 @@ pub fn build(
     let dashboard = state.config.dashboard_dir.clone();
     let (app, spec) = api(state);
     let spec_json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
+    let known = web::Data::new(KnownPaths::from_spec(&spec));
     app.app_data(web::Data::new(docs::SpecJson(spec_json.into())))
+        .app_data(known)
         .app_data(web::Data::new(redoc))
         .service(
             SwaggerUi::new("/docs/{_:.*}")

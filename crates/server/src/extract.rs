@@ -1,6 +1,6 @@
 //! Extractor settings: every malformed path, query or body becomes a problem+json.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::{HttpRequest, web};
 
 use crate::error::{ApiError, ErrorCode};
@@ -58,6 +58,29 @@ pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(max_body_bytes)
         .error_handler(json_error)
+}
+
+/// Form body (webhooks) limit and error handler.
+pub fn form_config(max_body_bytes: usize) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(max_body_bytes)
+        .error_handler(form_error)
+}
+
+fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        UrlencodedError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as application/x-www-form-urlencoded",
+        ),
+        UrlencodedError::Overflow { size, limit } => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body has {size} bytes; at most {limit} are accepted"),
+        ),
+        UrlencodedError::Parse(e) => ApiError::new(ErrorCode::InvalidBody, e.to_string()),
+        _ => ApiError::new(ErrorCode::InvalidBody, "the form body could not be read"),
+    };
+    api.into()
 }
 
 /// Path parameter error handler.

@@ -146,6 +146,22 @@ impl Modify for SharedParts {
                         .or_insert_with(|| problem_response(description));
                 }
             }
+            // Every change may conflict with the state it meets (a decided
+            // review, an own account, a duplicate).
+            for op in [
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .filter_map(Option::as_mut)
+            {
+                op.responses
+                    .responses
+                    .entry("409".to_owned())
+                    .or_insert_with(|| problem_response("Conflicts with the current state"));
+            }
         }
     }
 }

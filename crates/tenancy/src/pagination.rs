@@ -50,7 +50,12 @@ impl PageRequest {
                 "limit must be between 1 and {MAX_LIMIT}"
             )));
         }
-        let after = cursor.map(Cursor::decode).transpose()?.map(|c| c.0);
+        // An empty `cursor=` is no cursor (forms and generated clients send it).
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(Cursor::decode)
+            .transpose()?
+            .map(|c| c.0);
         Ok(Self { limit, after })
     }
 

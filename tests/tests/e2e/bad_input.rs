@@ -166,3 +166,60 @@ async fn the_request_id_is_echoed_when_sane_and_replaced_when_not() {
     let id = res.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
 }
+
+#[tokio::test]
+async fn a_known_path_with_a_method_it_does_not_take_is_405_naming_the_methods() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "method-not-allowed").await;
+    let trace = app
+        .call(Method::TRACE, "/health/live", &As::anonymous(), None)
+        .await;
+    trace.assert_problem(405, "method_not_allowed");
+    assert_eq!(trace.headers["allow"], "GET");
+    // The literal path wins over a template (`/sellers/me` over `/sellers/{id}`).
+    let delete = app.delete("/api/v1/sellers/me", &w.seller).await;
+    delete.assert_problem(405, "method_not_allowed");
+    assert_eq!(delete.headers["allow"], "GET, PUT");
+    let put = app
+        .put(
+            &format!("/api/v1/products/{}", w.product_id),
+            &w.seller,
+            json!({}),
+        )
+        .await;
+    put.assert_problem(405, "method_not_allowed");
+    assert_eq!(put.headers["allow"], "GET, DELETE, PATCH");
+    // Unknown paths stay 404.
+    app.get("/api/v1/nothing-here", &w.admin)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(count_rows("products", w.tenant).await, 2);
+}
+
+#[tokio::test]
+async fn an_empty_cursor_is_no_cursor_and_a_forged_one_is_refused() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "empty-cursor").await;
+    let first = app.get("/api/v1/products?cursor=", &w.seller).await;
+    first.assert_status(200);
+    assert!(!first.items().is_empty());
+    app.get("/api/v1/products?cursor=not-a-cursor", &w.seller)
+        .await
+        .assert_problem(400, "invalid_input");
+}
+
+#[tokio::test]
+async fn a_webhook_form_of_the_wrong_type_is_a_problem_not_plain_text() {
+    let app = TestApp::start().await;
+    let r = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/webhooks/twilio/status?tenant=0195f3a2-1b2c-7d3e-8f40-123456789abc&delivery=0195f3a2-1b2c-7d3e-8f40-123456789abd",
+            &As::anonymous(),
+            "text/plain",
+            b"MessageStatus=delivered".to_vec(),
+        )
+        .await;
+    r.assert_problem(415, "unsupported_media_type");
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+}
