@@ -112,6 +112,10 @@ test-sdk:
 test-dashboard:
     bash scripts/test-dashboard.sh
 
+# Schemathesis over the whole spec against a live server (ST_MAX_EXAMPLES per operation, default 10)
+schemathesis *ARGS:
+    bash scripts/test-schemathesis.sh {{ ARGS }}
+
 # Format all code
 fmt:
     cargo fmt --all

@@ -71,6 +71,7 @@ pub struct EventInput {
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeRequest {
     /// 1 to 1,000 events, in the order they happened.
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<EventInput>,
     /// Evaluate this pattern instead of the tenant's.
     pub pattern: Option<PatternBody>,

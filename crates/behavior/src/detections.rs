@@ -470,6 +470,10 @@ pub struct ReviewBody {
     pub status: ReviewOutcome,
     /// A note, up to 2,000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub note: String,
 }
 

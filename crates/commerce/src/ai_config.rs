@@ -74,16 +74,28 @@ pub struct AiConfigInput {
     /// Whether the assistant is on.
     pub enabled: bool,
     /// Model name, 1 to 100 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub model: String,
     /// Instructions for the model, up to 8000 characters (may be empty).
+    #[schema(
+        max_length = 8000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub system_prompt: String,
     /// Sampling temperature, 0 to 2.
+    #[schema(minimum = 0.0, maximum = 2.0)]
     pub temperature: f32,
     /// Longest reply, 1 to 10000 characters.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_reply_chars: i32,
     /// Whether the assistant answers buyers without a seller's approval.
     pub auto_reply: bool,
     /// Up to 50 topics of 1 to 100 characters each; repeats are dropped.
+    #[schema(max_items = 50)]
     pub blocked_topics: Vec<String>,
 }
 

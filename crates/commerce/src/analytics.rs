@@ -24,6 +24,7 @@ pub const MAX_DAYS: u32 = 365;
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsQuery {
     /// Days back from now, 1 to 365 (default 30).
+    #[param(minimum = 1, maximum = 365)]
     pub days: Option<u32>,
 }
 

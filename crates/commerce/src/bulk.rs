@@ -21,6 +21,7 @@ pub const MAX_BULK: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct BulkStatus {
     /// The store's listings, 1 to 100 distinct ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub product_ids: Vec<Uuid>,
     /// The status they all take.
     pub status: ProductStatus,

@@ -169,9 +169,17 @@ pub struct NewConversation {
     pub product_id: Option<Uuid>,
     /// Subject, up to 200 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub subject: Option<String>,
     /// A first message, up to 10000 characters; blank means none.
     #[serde(default)]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub message: Option<String>,
 }
 
@@ -180,6 +188,11 @@ pub struct NewConversation {
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// Text, 1 to 10000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub body: String,
     /// Who speaks; `user` when absent. `assistant` only the conversation's
     /// seller may post (their AI assistant); `system` only tenant administrators.

@@ -254,6 +254,7 @@ pub struct NewOrderItem {
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// 1 to 50 lines, each for a different product.
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<NewOrderItem>,
 }
 

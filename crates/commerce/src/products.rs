@@ -85,13 +85,24 @@ pub struct Product {
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
     /// Title, 1 to 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub title: String,
     /// Description, up to 10000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub description: String,
     /// Price in minor units, 0 or more.
+    #[schema(minimum = 0, maximum = 999999999999_i64)]
     pub price_minor: i64,
     /// ISO 4217 code, e.g. `USD`.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
     /// Initial status; `active` when absent.
     #[serde(default)]
@@ -103,12 +114,23 @@ pub struct NewProduct {
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
     /// New title.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub title: Option<String>,
     /// New description.
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub description: Option<String>,
     /// New price.
+    #[schema(minimum = 0, maximum = 999999999999_i64)]
     pub price_minor: Option<i64>,
     /// New currency.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// New status.
     pub status: Option<ProductStatus>,

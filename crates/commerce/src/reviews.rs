@@ -57,9 +57,14 @@ pub struct NewReview {
     #[serde(default)]
     pub product_id: Option<Uuid>,
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i16,
     /// Text, up to 5000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 5000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub body: Option<String>,
 }
 

@@ -47,15 +47,28 @@ pub struct SellerProfile {
 #[serde(deny_unknown_fields)]
 pub struct SellerProfileInput {
     /// Store name, 1 to 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub store_name: String,
     /// Contact e-mail.
     #[serde(default)]
     pub contact_email: Option<String>,
     /// Contact phone, up to 32 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 32,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub contact_phone: Option<String>,
     /// About the store, up to 5000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 5000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub description: Option<String>,
 }
 

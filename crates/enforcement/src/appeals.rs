@@ -21,6 +21,11 @@ use crate::{EnforcementError, ladder};
 #[serde(deny_unknown_fields)]
 pub struct NewAppeal {
     /// Why the violation is wrong, 1 to 2,000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub text: String,
 }
 
@@ -42,6 +47,10 @@ pub struct AppealDecision {
     pub decision: AppealOutcome,
     /// The moderator's note, up to 2,000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub note: String,
 }
 

@@ -36,8 +36,10 @@ pub struct Step {
 #[serde(deny_unknown_fields)]
 pub struct Ladder {
     /// The steps, first violation first.
+    #[schema(min_items = 1, max_items = 20)]
     pub steps: Vec<Step>,
     /// Violations older than this many days no longer count.
+    #[schema(minimum = 1, maximum = 3650)]
     pub window_days: u32,
     /// Extra steps a CRITICAL violation climbs.
     #[serde(default)]

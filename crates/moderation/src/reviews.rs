@@ -112,6 +112,10 @@ pub struct DecisionBody {
     pub decision: ReviewDecision,
     /// Why, up to 2000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub note: String,
 }
 

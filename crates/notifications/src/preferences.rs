@@ -22,12 +22,15 @@ pub struct Preferences {
     pub channels_off: Vec<Channel>,
     /// Categories the user does not want (e.g. `moderation`; security notices ignore this).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub categories_off: Vec<String>,
     /// Language of email and SMS (`en`, `es`); unknown ones fall back to English.
     #[serde(default = "english")]
+    #[schema(pattern = "^(en|es)$")]
     pub language: String,
     /// Number for SMS in E.164 form (`+` and 8 to 15 digits).
     #[serde(default)]
+    #[schema(pattern = "^\\+[0-9]{8,15}$")]
     pub phone: Option<String>,
 }
 

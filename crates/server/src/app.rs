@@ -70,6 +70,16 @@ impl KnownPaths {
         Self(paths)
     }
 
+    /// The methods a literal documented path (one without parameters) takes:
+    /// `DELETE /notifications/read-all` is that path asked wrongly, not
+    /// `/notifications/{id}` with a malformed id.
+    pub fn literal(&self, path: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(template, _)| template.join("/") == path)
+            .map(|(_, allow)| allow.clone())
+    }
+
     /// The methods `path` takes, when it matches a documented template.
     pub fn allowed(&self, path: &str) -> Option<String> {
         let asked: Vec<&str> = path.split('/').collect();

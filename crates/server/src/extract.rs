@@ -34,7 +34,22 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     api.into()
 }
 
-fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    if let Some(allow) = req
+        .app_data::<web::Data<crate::app::KnownPaths>>()
+        .and_then(|known| known.literal(req.path()))
+    {
+        return ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{} {} is not supported; use {allow}",
+                req.method(),
+                req.path()
+            ),
+        )
+        .with_header(actix_web::http::header::ALLOW, allow)
+        .into();
+    }
     let PathError::Deserialize(e) = &err else {
         return ApiError::new(ErrorCode::InvalidPathParameter, "invalid path").into();
     };

@@ -96,6 +96,11 @@ impl From<TenantRow> for Tenant {
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     /// Display name, 1 to 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
     /// Optional settings object.
     #[serde(default)]
@@ -108,6 +113,11 @@ pub struct NewTenant {
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
     /// New display name.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: Option<String>,
     /// New status.
     pub status: Option<TenantStatus>,

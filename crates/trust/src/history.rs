@@ -41,8 +41,14 @@ pub struct HistoryEntry {
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
     /// The level to hold the seller at (0–3); `null` returns to the earned level.
+    #[schema(maximum = 3)]
     pub level: Option<u8>,
     /// Why, 1 to 2,000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub reason: String,
 }
 

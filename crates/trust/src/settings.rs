@@ -77,12 +77,14 @@ impl Feature {
 pub struct TrustSettings {
     /// Listings allowed at levels 0, 1, 2 and 3; `null` means no trust limit
     /// (the tenant's product quota still applies).
+    #[schema(min_items = 4, max_items = 4)]
     pub listing_limits: [Option<u64>; 4],
     /// The level each feature needs.
     pub features: BTreeMap<Feature, u8>,
     /// Score weights.
     pub weights: Weights,
     /// Lowest score of levels 1, 2 and 3 (with their verifications).
+    #[schema(min_items = 3, max_items = 3)]
     pub score_thresholds: [f64; 3],
     /// Days a seller below their level's threshold has before the demotion.
     pub grace_days: u32,

@@ -42,6 +42,9 @@ pub struct NewVerification {
     /// `email`, `phone`, `business_basics`, `store_setup`,
     /// `business_registration`, `tax_id`, `business_address`, `bank_account`
     /// or `performance`.
+    #[schema(
+        pattern = "^(email|phone|business_basics|store_setup|business_registration|tax_id|business_address|bank_account|performance)$"
+    )]
     pub step: String,
     /// Evidence metadata (for `phone`: `{"phone": "+15551234567"}`).
     #[serde(default)]
@@ -87,6 +90,10 @@ pub struct VerificationReview {
     pub decision: VerificationDecision,
     /// Notes, up to 2,000 characters.
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub notes: String,
 }
 
@@ -105,6 +112,7 @@ pub enum VerificationDecision {
 #[serde(deny_unknown_fields)]
 pub struct CodeBody {
     /// The six digits received.
+    #[schema(pattern = "^\\s*[0-9]{6}\\s*$")]
     pub code: String,
 }
 

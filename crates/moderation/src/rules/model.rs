@@ -197,6 +197,11 @@ pub struct EntitiesCondition {
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
     /// A name for people, 1–200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub name: String,
     /// Which condition object the rule carries.
     pub kind: RuleKind,
@@ -216,11 +221,13 @@ pub struct RuleBody {
     #[serde(default)]
     pub entities: Option<EntitiesCondition>,
     /// Content the rule applies to: `product`, `review`, `message`, `seller_profile`.
+    #[schema(min_items = 1)]
     pub content_types: Vec<ContentType>,
     /// `allow`, `flag`, `require_review`, `reject`, or a custom action name.
     pub action: String,
     /// Higher runs first; the highest-priority matching rule decides (default 0).
     #[serde(default)]
+    #[schema(minimum = -1000000, maximum = 1000000)]
     pub priority: i32,
     /// Disabled rules are kept but never match (default true).
     #[serde(default = "enabled_default")]

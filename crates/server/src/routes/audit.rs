@@ -33,6 +33,7 @@ pub struct AuditQuery {
     /// Resource id.
     pub resource_id: Option<String>,
     /// Response status.
+    #[param(minimum = 100, maximum = 599)]
     pub status: Option<i16>,
     /// From (RFC 3339, inclusive).
     pub from: Option<DateTime<Utc>>,

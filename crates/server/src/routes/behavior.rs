@@ -152,6 +152,7 @@ pub async fn analyze_events(
 #[into_params(parameter_in = Query)]
 pub struct DetectionQuery {
     /// `open`, `confirmed` or `dismissed`.
+    #[param(pattern = "^(open|confirmed|dismissed)$")]
     pub status: Option<String>,
     /// Only this pattern's.
     pub pattern_id: Option<Uuid>,

@@ -46,6 +46,7 @@ pub struct AnalyzeBody {
     pub text: Option<String>,
     /// Up to 64 texts, answered in order under `results`.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 64)]
     pub texts: Option<Vec<String>>,
     /// Decide as this kind of content (default `message`).
     #[serde(default)]
@@ -216,6 +217,7 @@ pub async fn get_result(
 pub struct ReviewQuery {
     /// Only this status (`pending`, `escalated`, `approved`, `rejected`,
     /// `changes_requested`, `superseded`); open items when absent.
+    #[param(pattern = "^(pending|escalated|approved|rejected|changes_requested|superseded)$")]
     pub status: Option<String>,
     /// Only this kind of content.
     pub content_type: Option<ContentType>,

@@ -18,6 +18,7 @@ use crate::tenant_context::Caller;
 #[into_params(parameter_in = Query)]
 pub struct SellerQuery {
     /// `active` or `suspended`.
+    #[param(pattern = "^(active|suspended)$")]
     pub status: Option<String>,
 }
 

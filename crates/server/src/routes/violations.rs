@@ -127,6 +127,11 @@ pub async fn get_violation(
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// Resolution notes, 1 to 2,000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+    )]
     pub notes: String,
 }
 
