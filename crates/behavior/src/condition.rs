@@ -28,13 +28,13 @@ pub enum Condition {
     /// Every sub-condition holds.
     All {
         /// The sub-conditions (at least one).
-        #[schema(no_recursion)]
+        #[schema(no_recursion, min_items = 1)]
         all: Vec<Condition>,
     },
     /// At least one sub-condition holds.
     Any {
         /// The sub-conditions (at least one).
-        #[schema(no_recursion)]
+        #[schema(no_recursion, min_items = 1)]
         any: Vec<Condition>,
     },
     /// The sub-condition does not hold.

@@ -43,11 +43,14 @@ pub struct Ladder {
     pub window_days: u32,
     /// Extra steps a CRITICAL violation climbs.
     #[serde(default)]
+    #[schema(maximum = 19)]
     pub critical_skip: u32,
     /// Extra steps a HIGH violation climbs.
     #[serde(default)]
+    #[schema(maximum = 19)]
     pub high_skip: u32,
     /// Days after a violation within which its user may appeal.
+    #[schema(minimum = 1, maximum = 365)]
     pub appeal_days: u32,
     /// Live detections at or above this confidence become violations without review.
     pub auto_violation_confidence: f64,

@@ -120,6 +120,15 @@ pub struct DecisionBody {
 }
 
 const OPEN: [&str; 2] = ["pending", "escalated"];
+/// Every status of a review item.
+const STATUSES: [&str; 6] = [
+    "pending",
+    "escalated",
+    "approved",
+    "rejected",
+    "changes_requested",
+    "superseded",
+];
 
 async fn step(
     conn: &mut DbConn,
@@ -221,6 +230,14 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<ReviewItem>, ModerationError> {
     require_staff(actor, STAFF_ONLY)?;
+    if let Some(s) = &filter.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(ModerationError::Invalid(format!(
+            "status: one of {}",
+            STATUSES.join(", ")
+        )));
+    }
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_reviews::table

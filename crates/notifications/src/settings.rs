@@ -17,12 +17,16 @@ use crate::model::{Channel, Priority};
 #[serde(deny_unknown_fields)]
 pub struct Routing {
     /// Default: in-app, email and SMS.
+    #[schema(min_items = 1, max_items = 3)]
     pub urgent: Vec<Channel>,
     /// Default: in-app and email.
+    #[schema(min_items = 1, max_items = 3)]
     pub high: Vec<Channel>,
     /// Default: in-app.
+    #[schema(min_items = 1, max_items = 3)]
     pub medium: Vec<Channel>,
     /// Default: in-app.
+    #[schema(min_items = 1, max_items = 3)]
     pub low: Vec<Channel>,
 }
 
@@ -54,6 +58,7 @@ pub struct Settings {
     pub sms_per_hour: u32,
     /// A notification with the same `event_key` for the same user within this
     /// many seconds is not raised again.
+    #[schema(maximum = 604800)]
     pub dedup_seconds: u32,
 }
 

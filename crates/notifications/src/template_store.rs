@@ -36,6 +36,7 @@ pub struct TemplateUpdate {
     /// Event kind.
     pub kind: EventKind,
     /// Language (`en`, `es`).
+    #[schema(pattern = "^(en|es)$")]
     pub language: String,
     /// The new template; `null` resets to the built-in one.
     pub template: Option<TemplateSet>,
@@ -55,7 +56,7 @@ pub struct PreviewRequest {
     pub template: Option<TemplateSet>,
     /// Variables (`title`, `body`, `reason`, `until`, …).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
 }
 

@@ -106,9 +106,17 @@ impl Modify for SharedParts {
                 continue;
             }
             // The live endpoint takes its tenant from the token, not a header.
-            let tenant_route = !path.starts_with("/api/v1/tenants") && path != "/api/v1/ws";
+            let tenant_route = !path.starts_with("/api/v1/tenants")
+                && path != "/api/v1/ws"
+                && !path.starts_with("/api/v1/webhooks/");
+            // Webhooks are signed by their sender (X-Twilio-Signature), not bearer tokens.
+            let webhook = path.starts_with("/api/v1/webhooks/");
             for op in operations(item) {
-                op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+                op.security = if webhook {
+                    Some(Vec::new())
+                } else {
+                    Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())])
+                };
                 if tenant_route {
                     op.parameters
                         .get_or_insert_with(Vec::new)

@@ -1520,6 +1520,13 @@ export interface components {
             /** @description E-mail addresses, phone numbers, URLs, payment cards, off-platform handles. */
             entities: components["schemas"]["Entity"][];
         };
+        /** @description What `analyze` answers: one result for `text`, a batch for `texts`. */
+        AnalyzeAnswer: components["schemas"]["AnalyzeResult"] | components["schemas"]["AnalyzeBatch"];
+        /** @description The answer to a batch. */
+        AnalyzeBatch: {
+            /** @description One result per text, in order. */
+            results: components["schemas"]["AnalyzeResult"][];
+        };
         /** @description `POST /moderation/analyze`: one text or up to 64. */
         AnalyzeBody: {
             /** @description One text (give this or `texts`). */
@@ -3440,7 +3447,7 @@ export interface components {
             language?: string | null;
             template?: null | components["schemas"]["TemplateSet"];
             /** @description Variables (`title`, `body`, `reason`, `until`, …). */
-            data?: Record<string, never>;
+            data?: Record<string, never> | null;
         };
         /**
          * @description How pressing a notification is. Ordered: `Urgent` is the greatest.
@@ -6942,13 +6949,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One text; a batch answers AnalyzeBatch */
+            /** @description One text: an AnalyzeResult; `texts`: an AnalyzeBatch */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnalyzeResult"];
+                    "application/json": components["schemas"]["AnalyzeAnswer"];
                 };
             };
             /** @description Malformed input (path, query, header or body) */
@@ -14445,8 +14452,8 @@ export interface operations {
                 delivery: string;
             };
             header: {
-                /** @description The tenant to act in (a UUID). */
-                "X-Tenant-ID": string;
+                /** @description Twilio's HMAC-SHA1 signature of the URL and form */
+                "X-Twilio-Signature": string;
             };
             path?: never;
             cookie?: never;
@@ -14520,15 +14527,6 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -59,6 +59,12 @@ pub async fn list_audit(
         ));
     }
     let q = q.into_inner();
+    if q.status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQueryParameter,
+            "status: an HTTP status from 100 to 599",
+        ));
+    }
     let filter = AuditFilter {
         actor_id: q.actor,
         kind: q.kind,

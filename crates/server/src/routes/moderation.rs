@@ -70,9 +70,19 @@ pub struct AnalyzeBatch {
     pub results: Vec<AnalyzeResult>,
 }
 
+/// What `analyze` answers: one result for `text`, a batch for `texts`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnalyzeAnswer {
+    /// For `text`.
+    One(Box<AnalyzeResult>),
+    /// For `texts`.
+    Batch(AnalyzeBatch),
+}
+
 /// Analyses text without storing anything: toxicity, offensive language,
 /// sentiment, language, entities, and the decision the tenant's rules would make (staff).
-#[utoipa::path(tag = "moderation", request_body = AnalyzeBody, responses((status = 200, body = AnalyzeResult, description = "One text; a batch answers AnalyzeBatch")))]
+#[utoipa::path(tag = "moderation", request_body = AnalyzeBody, responses((status = 200, body = AnalyzeAnswer, description = "One text: an AnalyzeResult; `texts`: an AnalyzeBatch")))]
 #[post("/moderation/analyze")]
 pub async fn analyze(
     state: web::Data<AppState>,
@@ -92,13 +102,14 @@ pub async fn analyze(
             decision: v.decision,
         })
         .collect();
-    Ok(match (single, results.pop()) {
-        (true, Some(one)) => HttpResponse::Ok().json(one),
+    let answer = match (single, results.pop()) {
+        (true, Some(one)) => AnalyzeAnswer::One(Box::new(one)),
         (_, last) => {
             results.extend(last);
-            HttpResponse::Ok().json(AnalyzeBatch { results })
+            AnalyzeAnswer::Batch(AnalyzeBatch { results })
         }
-    })
+    };
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Lists the tenant's filter rules, newest first (staff).

@@ -38,7 +38,10 @@ pub struct TwilioStatusForm {
 /// `ErrorCode`, …), verified by `X-Twilio-Signature`.
 #[utoipa::path(
     tag = "webhooks",
-    params(CallbackQuery),
+    params(
+        CallbackQuery,
+        ("X-Twilio-Signature" = String, Header, description = "Twilio's HMAC-SHA1 signature of the URL and form")
+    ),
     request_body(content = TwilioStatusForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 204, description = "Recorded"))
 )]
@@ -49,6 +52,13 @@ pub async fn twilio_status(
     q: web::Query<CallbackQuery>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
+    // An unsigned callback is refused before anything else is said about it.
+    if req.headers().get("X-Twilio-Signature").is_none() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "X-Twilio-Signature is missing",
+        ));
+    }
     let (Some(token), Some(base)) = (
         state
             .config
