@@ -26,20 +26,23 @@ async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError>
         .app_data::<web::Data<KnownPaths>>()
         .and_then(|known| known.allowed(req.path()))
     {
-        return Err(ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!(
-                "{} {} is not supported; use {allow}",
-                req.method(),
-                req.path()
-            ),
-        )
-        .with_header(actix_web::http::header::ALLOW, allow));
+        return Err(method_not_allowed(&req, allow));
     }
     Err(ApiError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))
+}
+
+/// 405 for `req`, naming the methods its path takes.
+pub(crate) fn method_not_allowed(req: &HttpRequest, allow: String) -> ApiError {
+    let detail = format!(
+        "{} {} is not supported; use {allow}",
+        req.method(),
+        req.path()
+    );
+    ApiError::new(ErrorCode::MethodNotAllowed, detail)
+        .with_header(actix_web::http::header::ALLOW, allow)
 }
 
 /// The documented paths (templates of the spec) and the methods each takes.

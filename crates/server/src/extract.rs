@@ -39,16 +39,7 @@ fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
         .app_data::<web::Data<crate::app::KnownPaths>>()
         .and_then(|known| known.literal(req.path()))
     {
-        return ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!(
-                "{} {} is not supported; use {allow}",
-                req.method(),
-                req.path()
-            ),
-        )
-        .with_header(actix_web::http::header::ALLOW, allow)
-        .into();
+        return crate::app::method_not_allowed(req, allow).into();
     }
     let PathError::Deserialize(e) = &err else {
         return ApiError::new(ErrorCode::InvalidPathParameter, "invalid path").into();

@@ -1,11 +1,8 @@
 //! Feature gates: a store may use a feature once its level in force reaches
 //! the level the tenant's settings give the feature.
 
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_tenancy::DbConn;
-use warden_tenancy::schema::seller_profiles;
 
 use crate::TrustError;
 use crate::settings::{self, Feature};
@@ -33,13 +30,7 @@ pub async fn require_own(
     user: Uuid,
     feature: Feature,
 ) -> Result<Uuid, TrustError> {
-    let seller = seller_profiles::table
-        .filter(seller_profiles::user_id.eq(user))
-        .select(seller_profiles::id)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(TrustError::NotFound("seller profile"))?;
+    let seller = standing::own_store(conn, user).await?;
     require(conn, seller, feature).await?;
     Ok(seller)
 }

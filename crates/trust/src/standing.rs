@@ -380,13 +380,7 @@ pub async fn get(
         async move {
             let seller = match seller {
                 Some(s) => s,
-                None => seller_profiles::table
-                    .filter(seller_profiles::user_id.eq(actor.user_id))
-                    .select(seller_profiles::id)
-                    .first(conn)
-                    .await
-                    .optional()?
-                    .ok_or(TrustError::NotFound("seller profile"))?,
+                None => own_store(conn, actor.user_id).await?,
             };
             require_owner_or_staff(conn, &actor, seller).await?;
             // Reading the standing re-evaluates it: a score that reached the
@@ -396,6 +390,17 @@ pub async fn get(
         .scope_boxed()
     })
     .await
+}
+
+/// The store user `user` owns (not found without one).
+pub(crate) async fn own_store(conn: &mut DbConn, user: Uuid) -> Result<Uuid, TrustError> {
+    seller_profiles::table
+        .filter(seller_profiles::user_id.eq(user))
+        .select(seller_profiles::id)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(TrustError::NotFound("seller profile"))
 }
 
 /// Refuses (as not found: others learn nothing of a store's trust) anyone

@@ -18,9 +18,7 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_notifications::codes::send_code;
 use warden_notifications::delivery::Providers;
 use warden_notifications::model::Channel;
-use warden_tenancy::schema::{
-    notification_preferences, seller_profiles, seller_verifications, users,
-};
+use warden_tenancy::schema::{notification_preferences, seller_verifications, users};
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
@@ -129,16 +127,6 @@ fn new_code() -> String {
     format!("{:06}", n % 1_000_000)
 }
 
-async fn own_seller(conn: &mut DbConn, actor: &Actor) -> Result<Uuid, TrustError> {
-    seller_profiles::table
-        .filter(seller_profiles::user_id.eq(actor.user_id))
-        .select(seller_profiles::id)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(TrustError::NotFound("seller profile"))
-}
-
 async fn audit(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -215,7 +203,7 @@ pub async fn submit(
         .tenant_tx(actor.tenant, |conn| {
             let (evidence, code, phone) = (evidence.clone(), code.clone(), phone.clone());
             async move {
-                let seller = own_seller(conn, &actor).await?;
+                let seller = standing::own_store(conn, actor.user_id).await?;
                 // (A performance approval from before a fall from level 3 no
                 // longer counts, so performance may be submitted again.)
                 if !code_step_named(&step) {
@@ -337,7 +325,7 @@ pub async fn confirm_code(
     // A wrong code is an answer, not a failure: its attempt is committed.
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let seller = own_seller(conn, &actor).await?;
+            let seller = standing::own_store(conn, actor.user_id).await?;
             let row: Option<CodeState> = seller_verifications::table
                 .filter(seller_verifications::id.eq(id))
                 .filter(seller_verifications::seller_id.eq(seller))
