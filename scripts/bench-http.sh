@@ -99,7 +99,8 @@ ws_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ws_fanout-* | grep -v '\.d$' | h
 for workers in 0 4; do
     start_server RATE_LIMIT=on HTTP_WORKERS=$workers
     echo "== WebSocket fan-out: ${WS_CONNECTIONS:-10000} connections, HTTP_WORKERS=$workers"
-    WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" "$ws_bin" | tee "/tmp/warden-bench-ws-$workers.txt"
+    WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" BENCH_NAME="ws-fanout-workers$workers" \
+        "$ws_bin" | tee "/tmp/warden-bench-ws-$workers.txt"
 done
 stop_server
 

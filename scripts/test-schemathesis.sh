@@ -14,6 +14,7 @@ fi
 export ST_BIN="$VENV/bin/schemathesis"
 export ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-10}"
 export ST_REPORT="$ROOT/build/schemathesis"
+export ST_CONFIG="$ROOT/scripts/schemathesis.toml"
 rm -rf "$ST_REPORT" && mkdir -p "$ST_REPORT"
 exec bash "$ROOT/scripts/with-live-server.sh" bash -c '
 set -euo pipefail
@@ -24,7 +25,7 @@ curl -sf -X PUT "$WARDEN_URL/api/v1/tenants/$tenant/limits" -H "Authorization: B
     -H "Content-Type: application/json" \
     -d "{\"requests_per_minute\":1000000,\"requests_per_hour\":100000000,\"requests_per_day\":1000000000,\"user_requests_per_minute\":null,\"max_products\":1000000,\"max_users\":1000000,\"max_storage_bytes\":1073741824}" >/dev/null
 admin=$("$WARDEN_BIN" token --tenant "$tenant" --role tenant_admin --sub st-admin --ttl 2h)
-"$ST_BIN" run "$WARDEN_URL/api/v1/openapi.json" \
+"$ST_BIN" --config-file "$ST_CONFIG" run "$WARDEN_URL/api/v1/openapi.json" \
     --header "Authorization: Bearer $admin" --header "X-Tenant-ID: $tenant" \
     --checks all --max-examples "$ST_MAX_EXAMPLES" --generation-deterministic \
     --exclude-path /api/v1/ws \

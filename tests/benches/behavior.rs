@@ -88,4 +88,8 @@ async fn main() {
         pct(0.99),
         pct(1.0)
     );
+    warden_tests::load::write_bench_json(
+        "behavior",
+        &json!({"requests": n, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)}),
+    );
 }

@@ -209,6 +209,7 @@ async fn main() {
         "moderation benchmark: {workers} inference threads, {secs} s per measurement, {} texts",
         texts().len()
     );
+    let mut result = json!({"workers": workers, "seconds": secs});
     for batch in [1usize, 32] {
         let raw_rate = tokio::task::spawn_blocking({
             let data = data.clone();
@@ -225,6 +226,8 @@ async fn main() {
             100.0 * domain_rate / raw_rate,
             100.0 * api_rate / raw_rate
         );
+        result[format!("batch_{batch}")] =
+            json!({"raw": raw_rate, "judge": domain_rate, "analyze": api_rate});
     }
 
     // Product creation latency, one request at a time.
@@ -256,4 +259,7 @@ async fn main() {
         pct(0.99),
         pct(1.0)
     );
+    result["product_create"] =
+        json!({"n": n, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)});
+    warden_tests::load::write_bench_json("moderation", &result);
 }

@@ -216,4 +216,14 @@ async fn main() {
         pct(0.99),
         pct(1.0),
     );
+    // `scripts/bench-http.sh` runs this once per server setting and names each.
+    let name = std::env::var("BENCH_NAME").unwrap_or_else(|_| "ws_fanout".into());
+    warden_tests::load::write_bench_json(
+        &name,
+        &json!({
+            "connections": connections, "events": events,
+            "deliveries": latencies.len(), "expected": expected,
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+        }),
+    );
 }

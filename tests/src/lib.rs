@@ -5,6 +5,8 @@
 //! own tenants, so they run in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod load;
+pub mod server_process;
 pub mod smtp;
 
 use std::net::TcpListener;

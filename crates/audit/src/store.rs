@@ -385,11 +385,6 @@ pub async fn list(
     filter: AuditFilter,
     page: PageRequest,
 ) -> Result<Page<ActivityRecord>, AuditError> {
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from >= to
-    {
-        return Err(AuditError::Invalid("from must be before to".into()));
-    }
     let rows = db
         .tenant_tx(tenant, |conn| {
             async move {

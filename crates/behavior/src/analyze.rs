@@ -28,6 +28,7 @@ pub struct EventInput {
     /// When it happened (default: now, later events a microsecond apart).
     pub occurred_at: Option<DateTime<Utc>>,
     /// What happened, e.g. `auth_failure` or `POST /api/v1/products`.
+    #[schema(min_length = 1, max_length = 200)]
     pub action: String,
     /// Kind: auth, resource_create, resource_update, resource_delete, api_call, system, security.
     pub kind: Option<Kind>,
@@ -62,7 +63,7 @@ pub struct EventInput {
     pub actor_roles: Vec<String>,
     /// Anything else (a JSON object).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -109,7 +110,10 @@ pub struct AnalyzeReport {
     pub detections: Vec<WouldFire>,
 }
 
-fn to_event(i: EventInput, at: DateTime<Utc>) -> Result<ActivityEvent, String> {
+/// Checks one request event and turns it into an activity event, at `at`
+/// unless it gives its own `occurred_at`. The error names the field. Public so
+/// the fuzz targets can drive the same conversion the endpoint uses.
+pub fn to_event(i: EventInput, at: DateTime<Utc>) -> Result<ActivityEvent, String> {
     let metadata = match i.metadata {
         None => serde_json::json!({}),
         Some(m @ serde_json::Value::Object(_)) => m,

@@ -35,9 +35,10 @@ pub const MAX_CREATE: u64 = 1000;
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BacktestRequest {
-    /// Start (inclusive).
+    /// Start (inclusive); a backtest reads at most the 31 days before `to`,
+    /// so an earlier start is raised (the report gives the range read).
     pub from: DateTime<Utc>,
-    /// End (exclusive); at most 31 days after `from`.
+    /// End (exclusive); at or before `from`, the range is empty.
     pub to: DateTime<Utc>,
     /// Record the detections found (retroactive run; no enforcement).
     #[serde(default)]
@@ -66,9 +67,9 @@ pub struct BacktestHit {
 pub struct BacktestReport {
     /// The pattern.
     pub pattern_id: Uuid,
-    /// Start.
+    /// Start of the range read.
     pub from: DateTime<Utc>,
-    /// End.
+    /// End of the range read.
     pub to: DateTime<Utc>,
     /// Events read from the log.
     pub events_scanned: u64,
@@ -161,15 +162,11 @@ pub async fn backtest(
             "backtests are for moderators and administrators; creating detections for administrators".into(),
         ));
     }
-    let (from, to) = (request.from, request.to);
-    if from >= to {
-        return Err(BehaviorError::Invalid("from must be before to".into()));
-    }
-    if to - from > chrono::Duration::days(31) {
-        return Err(BehaviorError::Invalid(
-            "to: a backtest covers at most 31 days".into(),
-        ));
-    }
+    // A backtest covers at most the 31 days before `to` (an earlier `from` is
+    // raised; the report says the range it read); `from` at or after `to` is
+    // an empty range, which reads nothing.
+    let to = request.to;
+    let from = request.from.max(to - chrono::Duration::days(31)).min(to);
     let pattern = store::get(db, actor, id).await?;
     let mut body = pattern.body.clone();
     // A disabled pattern is backtested as if it were on: that is what a backtest is for.

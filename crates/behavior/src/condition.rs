@@ -55,9 +55,13 @@ pub struct Comparison {
     /// `bytes_in`, `bytes_out`, `client_ip`, `user_agent`, `resource_type`,
     /// `resource_id`, `actor_id`, `actor_subject`, `actor_roles`, `request_id`,
     /// or `metadata.<dot.path>`.
+    #[schema(
+        pattern = "^(action|kind|method|route|path|status|latency_us|bytes_in|bytes_out|client_ip|user_agent|resource_type|resource_id|actor_id|actor_subject|actor_roles|request_id|metadata(\\.[^.]+){1,16})$"
+    )]
     pub field: String,
     /// `eq`, `ne`, `gt`, `lt`, `gte`, `lte`, `in`, `contains`, `regex`, or a
     /// custom operator.
+    #[schema(pattern = "^(eq|ne|gt|lt|gte|lte|in|contains|regex)$")]
     pub op: String,
     /// The operand: a number for `gt`/`lt`/`gte`/`lte`, an array for `in`, a
     /// regular expression for `regex`; `null` with `eq`/`ne` tests absence.

@@ -95,8 +95,26 @@ pub struct AiConfigInput {
     /// Whether the assistant answers buyers without a seller's approval.
     pub auto_reply: bool,
     /// Up to 50 topics of 1 to 100 characters each; repeats are dropped.
-    #[schema(max_items = 50)]
+    #[schema(schema_with = topics_schema)]
     pub blocked_topics: Vec<String>,
+}
+
+/// The spec of `blocked_topics`: what `check` accepts, item by item.
+fn topics_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .description(Some(
+            "Up to 50 topics of 1 to 100 characters each; repeats are dropped.",
+        ))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_TOPIC_CHARS))
+                .pattern(Some(crate::validate::REQUIRED_TEXT_PATTERN)),
+        )
+        .max_items(Some(MAX_BLOCKED_TOPICS))
+        .build()
 }
 
 /// Validated settings, ready to store.

@@ -20,7 +20,7 @@ pub const MAX_BULK: usize = 100;
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkStatus {
-    /// The store's listings, 1 to 100 distinct ids.
+    /// The store's listings, 1 to 100 ids (a repeated id counts once).
     #[schema(min_items = 1, max_items = 100)]
     pub product_ids: Vec<Uuid>,
     /// The status they all take.
@@ -43,14 +43,14 @@ pub async fn set_status(
     actor: &Actor,
     body: BulkStatus,
 ) -> Result<BulkResult, CommerceError> {
+    if body.product_ids.is_empty() || body.product_ids.len() > MAX_BULK {
+        return Err(CommerceError::Invalid(format!(
+            "product_ids: 1 to {MAX_BULK} listing ids"
+        )));
+    }
     let mut ids = body.product_ids.clone();
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() || ids.len() > MAX_BULK || ids.len() != body.product_ids.len() {
-        return Err(CommerceError::Invalid(format!(
-            "product_ids: 1 to {MAX_BULK} distinct listing ids"
-        )));
-    }
     let actor = actor.clone();
     let status = body.status;
     db.tenant_tx(actor.tenant, |conn| {

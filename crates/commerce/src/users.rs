@@ -385,12 +385,32 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, CommerceError
     .await
 }
 
+/// A status a tenant administrator may set: `banned` is set only by
+/// enforcement (`POST /violations`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettableStatus {
+    /// May act.
+    Active,
+    /// Refused on every request.
+    Disabled,
+}
+
+impl From<SettableStatus> for UserStatus {
+    fn from(s: SettableStatus) -> Self {
+        match s {
+            SettableStatus::Active => Self::Active,
+            SettableStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
 /// A change to a user by a tenant administrator.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// New status. Roles cannot be set here: they come from the identity token.
-    pub status: UserStatus,
+    pub status: SettableStatus,
 }
 
 /// Enables or disables a user (tenant administrators only).
@@ -405,12 +425,8 @@ pub async fn update(
             "only tenant administrators may change users",
         ));
     }
-    if patch.status == UserStatus::Banned {
-        return Err(CommerceError::Invalid(
-            "status: banned is set by enforcement (POST /violations), not here".into(),
-        ));
-    }
-    if id == actor.user_id && patch.status == UserStatus::Disabled {
+    let status = UserStatus::from(patch.status);
+    if id == actor.user_id && status == UserStatus::Disabled {
         return Err(CommerceError::Conflict(
             "you cannot disable your own account".into(),
         ));
@@ -427,7 +443,7 @@ pub async fn update(
                 .optional()?;
             let (before, _, ban) = before.ok_or(CommerceError::NotFound("user"))?;
             if let Some(violation) = ban
-                && patch.status == UserStatus::Active
+                && status == UserStatus::Active
             {
                 return Err(CommerceError::Conflict(format!(
                     "the account is banned by violation {violation}; a ban is lifted by overturning its violation on appeal"
@@ -435,7 +451,7 @@ pub async fn update(
             }
             let user = diesel::update(users::table.filter(users::id.eq(id)))
                 .set((
-                    users::status.eq(patch.status.as_str()),
+                    users::status.eq(status.as_str()),
                     // An administrator's decision replaces any ban in force.
                     users::banned_until.eq(None::<DateTime<Utc>>),
                     users::ban_violation_id.eq(None::<Uuid>),
@@ -445,14 +461,14 @@ pub async fn update(
                 .get_result(conn)
                 .await
                 .map(User::from)?;
-            if before != patch.status.as_str() {
+            if before != status.as_str() {
                 // Recorded with the change itself: both commit or neither does.
                 let mut event = ActivityEvent::new(Kind::Security, "status_change");
                 event.actor_id = Some(actor.user_id);
                 event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
                 event.resource_type = Some("users".into());
                 event.resource_id = Some(id.to_string());
-                event.metadata = serde_json::json!({ "event": "status_change", "from": before, "to": patch.status.as_str() });
+                event.metadata = serde_json::json!({ "event": "status_change", "from": before, "to": status.as_str() });
                 warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
             }
             // A permanent ban survives an administrator's disable and re-enable.

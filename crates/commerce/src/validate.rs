@@ -3,6 +3,10 @@
 
 use crate::CommerceError;
 
+/// What [`text`] accepts with `min >= 1`, as a spec pattern: no control
+/// character but tab and line breaks, and something besides white space.
+pub(crate) const REQUIRED_TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
+
 /// Trims `s` and checks its length in characters.
 pub(crate) fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, CommerceError> {
     let s = s.trim();

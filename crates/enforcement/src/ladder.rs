@@ -21,7 +21,7 @@ use crate::model::{Action, Severity};
 pub const MAX_STEPS: usize = 20;
 
 /// One step of the ladder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// What the step does.
@@ -30,6 +30,51 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<u64>,
 }
+
+/// Longest temporary ban of a step: 366 days.
+const MAX_BAN_SECONDS: u64 = 366 * 24 * 3600;
+
+// Written by hand so the spec says what `Ladder::validate` checks: only a
+// temporary ban has a duration, and it must have one.
+impl utoipa::PartialSchema for Step {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let action = |names: &[&str]| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names.to_vec()))
+        };
+        let plain = ObjectBuilder::new()
+            .description(Some("A warning or a permanent ban."))
+            .property("action", action(&["warning", "permanent_ban"]))
+            .required("action")
+            .property(
+                "duration_seconds",
+                ObjectBuilder::new().schema_type(Type::Null),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let ban = ObjectBuilder::new()
+            .description(Some("A temporary ban of 1 second to 366 days."))
+            .property("action", action(&["temporary_ban"]))
+            .required("action")
+            .property(
+                "duration_seconds",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(MAX_BAN_SECONDS)),
+            )
+            .required("duration_seconds")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .description(Some("One step of the ladder."))
+            .item(plain)
+            .item(ban)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Step {}
 
 /// A tenant's ladder and enforcement settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -104,7 +149,7 @@ impl Ladder {
         }
         for (i, s) in self.steps.iter().enumerate() {
             match (s.action, s.duration_seconds) {
-                (Action::TemporaryBan, Some(d)) if (1..=366 * 24 * 3600).contains(&d) => {}
+                (Action::TemporaryBan, Some(d)) if (1..=MAX_BAN_SECONDS).contains(&d) => {}
                 (Action::TemporaryBan, _) => {
                     return invalid(format!(
                         "steps[{i}].duration_seconds: a temporary ban needs 1 second to 366 days"

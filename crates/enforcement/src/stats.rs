@@ -130,18 +130,17 @@ fn require_staff(actor: &Actor) -> Result<(), EnforcementError> {
     }
 }
 
+/// The half-open range `[from, to)` asked for (default: `span` ending now).
+/// A `from` at or after `to` is the empty range at `to`: every count is 0.
 fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     span: Duration,
     now: DateTime<Utc>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), EnforcementError> {
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let to = to.unwrap_or(now);
-    let from = from.unwrap_or(to - span);
-    if from >= to {
-        return Err(EnforcementError::Invalid("from must be before to".into()));
-    }
-    Ok((from, to))
+    let from = from.unwrap_or(to - span).min(to);
+    (from, to)
 }
 
 fn zeros<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> BTreeMap<String, i64> {
@@ -157,7 +156,7 @@ pub async fn stats(
     now: DateTime<Utc>,
 ) -> Result<ViolationStats, EnforcementError> {
     require_staff(actor)?;
-    let (from, to) = range(from, to, Duration::days(30), now)?;
+    let (from, to) = range(from, to, Duration::days(30), now);
     let groups: Vec<GroupCount> = db
         .tenant_tx(actor.tenant, |conn| {
             async move {
@@ -205,13 +204,17 @@ pub async fn trends(
     now: DateTime<Utc>,
 ) -> Result<ViolationTrend, EnforcementError> {
     require_staff(actor)?;
-    let (from, to) = range(filter.from, filter.to, bucket.default_span(), now)?;
-    let buckets = (to - from).num_seconds() / bucket.length().num_seconds().max(1);
-    if buckets > MAX_BUCKETS {
-        return Err(EnforcementError::Invalid(format!(
-            "from..to spans {buckets} {}s; at most {MAX_BUCKETS} buckets",
-            bucket.as_str()
-        )));
+    let (from, to) = range(filter.from, filter.to, bucket.default_span(), now);
+    // A longer range is cut to its last MAX_BUCKETS buckets; the answer's
+    // `from` says where it starts.
+    let from = from.max(to - Duration::seconds(bucket.length().num_seconds() * MAX_BUCKETS));
+    if from >= to {
+        return Ok(ViolationTrend {
+            bucket,
+            from,
+            to,
+            points: Vec::new(),
+        });
     }
     let rows: Vec<BucketCount> = db
         .tenant_tx(actor.tenant, |conn| {

@@ -41,6 +41,7 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub struct RescanBody {
     /// Content types to rescan; all four when absent.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub content_types: Option<Vec<ContentType>>,
     /// When to run (RFC 3339), within a year; now when absent. `total` is
     /// counted when the rescan is asked for.

@@ -22,7 +22,7 @@ pub struct Preferences {
     pub channels_off: Vec<Channel>,
     /// Categories the user does not want (e.g. `moderation`; security notices ignore this).
     #[serde(default)]
-    #[schema(max_items = 50)]
+    #[schema(schema_with = category_names)]
     pub categories_off: Vec<String>,
     /// Language of email and SMS (`en`, `es`); unknown ones fall back to English.
     #[serde(default = "english")]
@@ -36,6 +36,24 @@ pub struct Preferences {
 
 fn english() -> String {
     "en".into()
+}
+
+/// The spec of `categories_off`: what `validate` accepts, item by item.
+fn category_names() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .description(Some(
+            "Categories the user does not want (e.g. `moderation`; security notices ignore this).",
+        ))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(100))
+                .pattern(Some("^[^\\x00]*$")),
+        )
+        .max_items(Some(50))
+        .build()
 }
 
 impl Default for Preferences {
@@ -70,7 +88,7 @@ impl Preferences {
             || self
                 .categories_off
                 .iter()
-                .any(|c| c.is_empty() || c.len() > 100 || c.contains('\0'))
+                .any(|c| c.is_empty() || c.chars().count() > 100 || c.contains('\0'))
         {
             return Err(NotificationError::Invalid(
                 "categories_off: at most 50 names of 1 to 100 characters".into(),

@@ -51,10 +51,13 @@ pub struct Settings {
     /// The sender of the tenant's email (`Name <address>` or an address);
     /// the server's `SMTP_FROM` when absent.
     #[serde(default)]
+    #[schema(max_length = 320, pattern = "^[^\\r\\n\\x00]*\\S[^\\r\\n\\x00]*$")]
     pub email_from: Option<String>,
     /// Most emails sent per hour; past it, deliveries fail with `cap_exceeded`.
+    #[schema(maximum = 1000000)]
     pub email_per_hour: u32,
     /// Most SMS sent per hour.
+    #[schema(maximum = 1000000)]
     pub sms_per_hour: u32,
     /// A notification with the same `event_key` for the same user within this
     /// many seconds is not raised again.
@@ -96,7 +99,9 @@ impl Settings {
             }
         }
         if let Some(from) = &self.email_from
-            && (from.trim().is_empty() || from.len() > 320 || from.contains(['\r', '\n', '\0']))
+            && (from.trim().is_empty()
+                || from.chars().count() > 320
+                || from.contains(['\r', '\n', '\0']))
         {
             return Err(NotificationError::Invalid(
                 "email_from: an address or `Name <address>`, one line".into(),

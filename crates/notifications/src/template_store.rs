@@ -50,6 +50,7 @@ pub struct PreviewRequest {
     pub kind: EventKind,
     /// Language (default `en`).
     #[serde(default)]
+    #[schema(pattern = "^(en|es)$")]
     pub language: Option<String>,
     /// A template to try; the one in effect when absent.
     #[serde(default)]

@@ -300,17 +300,13 @@ impl UsageRecorder {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<UsageBucket>, QuotaError> {
+        // An empty range holds no bucket; a longer one than a request may
+        // read is cut to its last MAX_HISTORY_BUCKETS buckets.
         if from >= to {
-            return Err(QuotaError::Invalid("from must be before to".into()));
+            return Ok(Vec::new());
         }
-        let span = (to - from).num_seconds() / granularity.step().num_seconds();
-        if span > MAX_HISTORY_BUCKETS {
-            return Err(QuotaError::Invalid(format!(
-                "at most {MAX_HISTORY_BUCKETS} {} buckets per request",
-                granularity.as_str()
-            )));
-        }
-        let from = granularity.bucket(from);
+        let longest = TimeDelta::seconds(granularity.step().num_seconds() * MAX_HISTORY_BUCKETS);
+        let from = granularity.bucket(from.max(to - longest));
         self.db
             .tenant_tx(tenant, |conn| {
                 async move {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, web};
 
 use crate::error::{ApiError, ErrorCode};
 
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub(crate) fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
         JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
             ErrorCode::PayloadTooLarge,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod json_body;
 pub mod live_body;
 pub mod openapi;
 pub mod rate_limit;

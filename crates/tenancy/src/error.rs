@@ -3,7 +3,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 /// Errors of the tenancy layer. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
-    /// No connection could be taken from the pool (database down or pool exhausted).
+    /// No connection could be taken from the pool (database down or pool
+    /// exhausted), or the connection was lost under a query.
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// A query failed for a reason the caller cannot fix.
@@ -42,9 +43,36 @@ impl From<DieselError> for TenancyError {
     fn from(e: DieselError) -> Self {
         if is_rls_violation(&e) {
             Self::RlsViolation
+        } else if is_connection_lost(&e) {
+            // The database went away under the query (a restart, a failover):
+            // as transient as finding it down before the query, so answered
+            // alike (503, worth a retry) rather than as a server bug (500).
+            Self::Unavailable(e.to_string())
         } else {
             Self::Database(e)
         }
+    }
+}
+
+/// True when the connection to PostgreSQL was lost, or the server is shutting
+/// down or not yet accepting queries (SQLSTATE class 57P). The driver passes
+/// no SQLSTATE on, so the messages tell: without a code, the driver's own
+/// (`connection closed`, I/O errors); with one, the server's.
+fn is_connection_lost(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+            let m = info.message();
+            m == "connection closed"
+                || m.starts_with("error communicating with the server")
+                || m.starts_with("error connecting to server")
+        }
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            m.starts_with("terminating connection due to")
+                || m.starts_with("the database system is")
+        }
+        _ => false,
     }
 }
 
@@ -59,4 +87,48 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailability_not_a_database_error() {
+        for e in [
+            db_error(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "error communicating with the server: Connection reset by peer (os error 104)",
+            ),
+            db_error(DatabaseErrorKind::ClosedConnection, "closed"),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "the database system is shutting down",
+            ),
+        ] {
+            assert!(
+                matches!(TenancyError::from(e), TenancyError::Unavailable(_)),
+                "not unavailable"
+            );
+        }
+        for e in [
+            db_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "error serializing parameter 0",
+            ),
+            db_error(DatabaseErrorKind::Unknown, "relation \"x\" does not exist"),
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
+        ] {
+            assert!(matches!(TenancyError::from(e), TenancyError::Database(_)));
+        }
+    }
 }

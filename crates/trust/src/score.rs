@@ -39,22 +39,30 @@ pub struct Signals {
 }
 
 /// Weights of the components (any non-negative numbers; they are normalised).
+/// All zero means nothing counts: every score is 0.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     /// Account age.
+    #[schema(minimum = 0, maximum = 1000)]
     pub account_age: f64,
     /// Order volume.
+    #[schema(minimum = 0, maximum = 1000)]
     pub order_volume: f64,
     /// Customer ratings.
+    #[schema(minimum = 0, maximum = 1000)]
     pub ratings: f64,
     /// Response time in conversations.
+    #[schema(minimum = 0, maximum = 1000)]
     pub response_time: f64,
     /// Dispute rate.
+    #[schema(minimum = 0, maximum = 1000)]
     pub disputes: f64,
     /// Payment history.
+    #[schema(minimum = 0, maximum = 1000)]
     pub payments: f64,
     /// Rule compliance (violations).
+    #[schema(minimum = 0, maximum = 1000)]
     pub compliance: f64,
 }
 
@@ -93,9 +101,6 @@ impl Weights {
             .any(|w| !w.is_finite() || *w < 0.0 || *w > 1000.0)
         {
             return Err("weights: each 0 to 1000".into());
-        }
-        if all.iter().sum::<f64>() <= 0.0 {
-            return Err("weights: at least one must be positive".into());
         }
         Ok(())
     }
@@ -190,6 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn all_zero_weights_are_valid_and_score_zero() {
+        let zero = Weights {
+            account_age: 0.0,
+            order_volume: 0.0,
+            ratings: 0.0,
+            response_time: 0.0,
+            disputes: 0.0,
+            payments: 0.0,
+            compliance: 0.0,
+        };
+        assert_eq!(zero.validate(), Ok(()));
+        assert!(close(score(&Signals::default(), &zero).score, 0.0));
+        let negative = Weights {
+            ratings: -1.0,
+            ..zero
+        };
+        assert!(negative.validate().is_err());
+    }
+
+    #[test]
     fn a_new_store_scores_on_neutral_components_only() {
         let b = score(&Signals::default(), &Weights::default());
         // age 0, volume 0, ratings/response/disputes/payments 0.5, compliance 1:
@@ -239,11 +264,6 @@ mod tests {
             compliance: 0.0,
         };
         assert!(close(score(&s, &only_age).score, 100.0));
-        let none = Weights {
-            account_age: 0.0,
-            ..only_age.clone()
-        };
-        assert!(none.validate().is_err());
         let negative = Weights {
             ratings: -1.0,
             ..Weights::default()

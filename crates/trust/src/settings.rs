@@ -80,18 +80,57 @@ pub struct TrustSettings {
     #[schema(min_items = 4, max_items = 4)]
     pub listing_limits: [Option<u64>; 4],
     /// The level each feature needs.
+    #[schema(schema_with = feature_levels)]
     pub features: BTreeMap<Feature, u8>,
     /// Score weights.
     pub weights: Weights,
     /// Lowest score of levels 1, 2 and 3 (with their verifications).
-    #[schema(min_items = 3, max_items = 3)]
+    #[schema(schema_with = thresholds)]
     pub score_thresholds: [f64; 3],
     /// Days a seller below their level's threshold has before the demotion.
+    #[schema(minimum = 1, maximum = 365)]
     pub grace_days: u32,
     /// Per-user requests per minute of the owner of a high-risk store (lower
     /// than the tenant's per-user limit; 1 to 1,000,000).
     #[serde(default = "default_high_risk_rpm")]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub high_risk_requests_per_minute: u64,
+}
+
+/// The spec of `features`: a level from 0 to 3 for any of the features.
+fn feature_levels() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let level = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(MAX_LEVEL))
+    };
+    Feature::ALL
+        .iter()
+        .fold(ObjectBuilder::new(), |o, f| o.property(f.as_str(), level()))
+        .description(Some("The level each feature needs (0 to 3)."))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .build()
+}
+
+/// The spec of `score_thresholds`: three scores from 0 to 100 (each at least
+/// the one before, which the spec cannot say).
+fn thresholds() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .description(Some(
+            "Lowest score of levels 1, 2 and 3 (with their verifications), rising.",
+        ))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(0))
+                .maximum(Some(100)),
+        )
+        .min_items(Some(3))
+        .max_items(Some(3))
+        .build()
 }
 
 /// Per-user requests per minute of a high-risk seller unless the tenant says otherwise.

@@ -1193,7 +1193,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Violations per hour, day or week, empty buckets 0, with the list's filters (staff). */
+        /**
+         * Violations per hour, day or week, empty buckets 0, with the list's filters (staff);
+         *     at most the last 2,000 buckets before `to` (the answer's `from` says where it starts).
+         */
         get: operations["violation_trends"];
         put?: never;
         post?: never;
@@ -1527,14 +1530,6 @@ export interface components {
             /** @description One result per text, in order. */
             results: components["schemas"]["AnalyzeResult"][];
         };
-        /** @description `POST /moderation/analyze`: one text or up to 64. */
-        AnalyzeBody: {
-            /** @description One text (give this or `texts`). */
-            text?: string | null;
-            /** @description Up to 64 texts, answered in order under `results`. */
-            texts?: string[] | null;
-            content_type?: null | components["schemas"]["ContentType"];
-        };
         /** @description The answer. */
         AnalyzeReport: {
             /** @description Events evaluated. */
@@ -1646,12 +1641,12 @@ export interface components {
             pattern_id: string;
             /**
              * Format: date-time
-             * @description Start.
+             * @description Start of the range read.
              */
             from: string;
             /**
              * Format: date-time
-             * @description End.
+             * @description End of the range read.
              */
             to: string;
             /**
@@ -1688,12 +1683,13 @@ export interface components {
         BacktestRequest: {
             /**
              * Format: date-time
-             * @description Start (inclusive).
+             * @description Start (inclusive); a backtest reads at most the 31 days before `to`,
+             *     so an earlier start is raised (the report gives the range read).
              */
             from: string;
             /**
              * Format: date-time
-             * @description End (exclusive); at most 31 days after `from`.
+             * @description End (exclusive); at or before `from`, the range is empty.
              */
             to: string;
             /** @description Record the detections found (retroactive run; no enforcement). */
@@ -1756,7 +1752,7 @@ export interface components {
         };
         /** @description `POST /products/bulk-status`. */
         BulkStatus: {
-            /** @description The store's listings, 1 to 100 distinct ids. */
+            /** @description The store's listings, 1 to 100 ids (a repeated id counts once). */
             product_ids: string[];
             /** @description The status they all take. */
             status: components["schemas"]["ProductStatus"];
@@ -2034,7 +2030,7 @@ export interface components {
             /** @description Token roles. */
             actor_roles?: string[];
             /** @description Anything else (a JSON object). */
-            metadata?: Record<string, never>;
+            metadata?: Record<string, never> | null;
         };
         /**
          * @description What happened that a user is told about.
@@ -4018,6 +4014,12 @@ export interface components {
          * @enum {string}
          */
         SentimentLabel: "negative" | "neutral" | "positive";
+        /**
+         * @description A status a tenant administrator may set: `banned` is set only by
+         *     enforcement (`POST /violations`).
+         * @enum {string}
+         */
+        SettableStatus: "active" | "disabled";
         /** @description A tenant's settings. */
         Settings: {
             /** @description Channels per priority. */
@@ -4177,13 +4179,13 @@ export interface components {
         };
         /** @description One step of the ladder. */
         Step: {
-            /** @description What the step does. */
-            action: components["schemas"]["Action"];
-            /**
-             * Format: int64
-             * @description Length of a temporary ban, seconds (only for `temporary_ban`).
-             */
-            duration_seconds?: number | null;
+            /** @enum {string} */
+            action: "warning" | "permanent_ban";
+            duration_seconds?: null;
+        } | {
+            /** @enum {string} */
+            action: "temporary_ban";
+            duration_seconds: number;
         };
         /** @description A template in effect for one kind and language. */
         TemplateEntry: {
@@ -4299,6 +4301,23 @@ export interface components {
          * @enum {string}
          */
         TenantStatus: "active" | "suspended";
+        /** @description `analyze` with up to 64 texts. */
+        TextAnalyzeMany: {
+            /** @description The texts, answered in order. */
+            texts: string[];
+            content_type?: null | components["schemas"]["ContentType"];
+        };
+        /** @description `analyze` with one text. */
+        TextAnalyzeOne: {
+            /** @description The text. */
+            text: string;
+            content_type?: null | components["schemas"]["ContentType"];
+        };
+        /**
+         * @description `POST /moderation/analyze`: exactly one of `text` (one result) and
+         *     `texts` (a batch).
+         */
+        TextAnalyzeRequest: components["schemas"]["TextAnalyzeOne"] | components["schemas"]["TextAnalyzeMany"];
         /** @description The six toxicity categories, each 0..1. */
         Toxicity: {
             /**
@@ -4367,13 +4386,18 @@ export interface components {
              *     (the tenant's product quota still applies).
              */
             listing_limits: (number | null)[];
-            /** @description The level each feature needs. */
+            /** @description The level each feature needs (0 to 3). */
             features: {
-                [key: string]: number;
+                automated_order_processing?: number;
+                payments?: number;
+                analytics?: number;
+                bulk_operations?: number;
+                custom_automation_rules?: number;
+                api_access?: number;
             };
             /** @description Score weights. */
             weights: components["schemas"]["Weights"];
-            /** @description Lowest score of levels 1, 2 and 3 (with their verifications). */
+            /** @description Lowest score of levels 1, 2 and 3 (with their verifications), rising. */
             score_thresholds: number[];
             /**
              * Format: int32
@@ -4476,7 +4500,7 @@ export interface components {
         /** @description A change to a user by a tenant administrator. */
         UserPatch: {
             /** @description New status. Roles cannot be set here: they come from the identity token. */
-            status: components["schemas"]["UserStatus"];
+            status: components["schemas"]["SettableStatus"];
         };
         /**
          * @description Whether a user may act.
@@ -4665,7 +4689,10 @@ export interface components {
          * @enum {string}
          */
         ViolationType: "content" | "behavior" | "security";
-        /** @description Weights of the components (any non-negative numbers; they are normalised). */
+        /**
+         * @description Weights of the components (any non-negative numbers; they are normalised).
+         *     All zero means nothing counts: every score is 0.
+         */
         Weights: {
             /**
              * Format: double
@@ -4988,7 +5015,7 @@ export interface operations {
                 resource_id?: string;
                 /** @description Response status. */
                 status?: number;
-                /** @description From (RFC 3339, inclusive). */
+                /** @description From (RFC 3339, inclusive); at or after `to`, the page is empty. */
                 from?: string;
                 /** @description To (RFC 3339, exclusive). */
                 to?: string;
@@ -6945,7 +6972,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnalyzeBody"];
+                "application/json": components["schemas"]["TextAnalyzeRequest"];
             };
         };
         responses: {
@@ -13115,7 +13142,10 @@ export interface operations {
             query?: {
                 /** @description `minute`, `hour` (default) or `day`. */
                 granularity?: components["schemas"]["Granularity"];
-                /** @description Start (RFC 3339), inclusive; default 24 hours (hour), 2 hours (minute) or 30 days (day) before `to`. */
+                /**
+                 * @description Start (RFC 3339), inclusive; default 24 hours (hour), 2 hours (minute) or 30 days (day) before `to`.
+                 *     At most the last 2,000 buckets before `to` are read; a `from` at or after `to` is an empty range.
+                 */
                 from?: string;
                 /** @description End (RFC 3339), exclusive; default now. */
                 to?: string;
@@ -13603,7 +13633,7 @@ export interface operations {
                 status?: components["schemas"]["ViolationStatus"];
                 /** @description Only this user's. */
                 user?: string;
-                /** @description Recorded at or after (RFC 3339). */
+                /** @description Recorded at or after (RFC 3339); at or after `to`, the page is empty. */
                 from?: string;
                 /** @description Recorded before (RFC 3339). */
                 to?: string;
@@ -13809,7 +13839,10 @@ export interface operations {
     violation_stats: {
         parameters: {
             query?: {
-                /** @description Start (inclusive, RFC 3339); default 30 days before `to`. */
+                /**
+                 * @description Start (inclusive, RFC 3339); default 30 days before `to`; at or after
+                 *     `to`, the range is empty (every count 0).
+                 */
                 from?: string;
                 /** @description End (exclusive, RFC 3339); default now. */
                 to?: string;
@@ -13911,7 +13944,7 @@ export interface operations {
                 status?: components["schemas"]["ViolationStatus"];
                 /** @description Only this user's. */
                 user?: string;
-                /** @description Recorded at or after (RFC 3339). */
+                /** @description Recorded at or after (RFC 3339); at or after `to`, the page is empty. */
                 from?: string;
                 /** @description Recorded before (RFC 3339). */
                 to?: string;

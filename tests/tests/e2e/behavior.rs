@@ -326,6 +326,36 @@ async fn a_backtest_counts_what_a_direct_count_of_the_log_finds() {
         0,
         "a backtest changes nothing"
     );
+    // A reversed range reads nothing; a range longer than 31 days reads the
+    // last 31 days before `to` and says so.
+    let reversed = app
+        .post(
+            &format!("/api/v1/behavior/patterns/{id}/backtest"),
+            &s.moderator,
+            json!({"from": to, "to": from}),
+        )
+        .await;
+    reversed.assert_status(200);
+    assert_eq!(reversed.body["events_scanned"], 0, "{}", reversed.text);
+    let long = app
+        .post(
+            &format!("/api/v1/behavior/patterns/{id}/backtest"),
+            &s.moderator,
+            json!({"from": to - chrono::Duration::days(90), "to": to}),
+        )
+        .await;
+    long.assert_status(200);
+    assert_eq!(
+        long.body["from"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
+        to - chrono::Duration::days(31),
+        "{}",
+        long.text
+    );
+    assert_eq!(long.body["detections"].as_i64().unwrap(), direct.n);
     // A windowed version: more than 2 misses per actor in a minute, cooldown an hour.
     app.put(
         &format!("/api/v1/behavior/patterns/{id}"),

@@ -636,18 +636,34 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
     app.get("/api/v1/violations/trends?bucket=month", &c.moderator)
         .await
         .assert_problem(400, "invalid_query_parameter");
-    app.get(
-        "/api/v1/violations/trends?bucket=hour&from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z",
-        &c.moderator,
-    )
-    .await
-    .assert_problem(400, "invalid_input");
-    app.get(
-        "/api/v1/violations/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-        &c.moderator,
-    )
-    .await
-    .assert_problem(400, "invalid_input");
+    // Eleven months of hours are cut to the last 2,000 hours before `to`.
+    let long = app
+        .get(
+            "/api/v1/violations/trends?bucket=hour&from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z",
+            &c.moderator,
+        )
+        .await;
+    long.assert_status(200);
+    assert_eq!(long.body["from"], "2026-09-09T16:00:00Z", "{}", long.text);
+    assert_eq!(long.body["points"].as_array().unwrap().len(), 2000);
+    // `from` after `to`: an empty range, every count 0, no bucket.
+    let empty = app
+        .get(
+            "/api/v1/violations/stats?from=2099-02-01T00:00:00Z&to=2000-01-01T00:00:00Z",
+            &c.moderator,
+        )
+        .await;
+    empty.assert_status(200);
+    assert_eq!(empty.body["total"], 0, "{}", empty.text);
+    assert_eq!(empty.body["from"], empty.body["to"]);
+    let none = app
+        .get(
+            "/api/v1/violations/trends?bucket=day&from=2099-02-01T00:00:00Z&to=2000-01-01T00:00:00Z",
+            &c.moderator,
+        )
+        .await;
+    none.assert_status(200);
+    assert_eq!(none.body["points"], json!([]), "{}", none.text);
     app.put("/api/v1/enforcement/ladder", &c.moderator, json!({"steps": [{"action": "warning"}], "window_days": 90, "appeal_days": 20, "auto_violation_confidence": 0.9}))
         .await
         .assert_problem(403, "forbidden");
@@ -705,7 +721,7 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
         json!({"status": "banned"}),
     )
     .await
-    .assert_problem(400, "invalid_input");
+    .assert_problem(400, "invalid_body");
     // A banned moderator still reads violations, but only their own.
     app.post(
         "/api/v1/violations",

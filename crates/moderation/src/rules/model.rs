@@ -224,6 +224,7 @@ pub struct RuleBody {
     #[schema(min_items = 1)]
     pub content_types: Vec<ContentType>,
     /// `allow`, `flag`, `require_review`, `reject`, or a custom action name.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,62}$")]
     pub action: String,
     /// Higher runs first; the highest-priority matching rule decides (default 0).
     #[serde(default)]

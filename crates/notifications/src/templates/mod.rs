@@ -134,10 +134,13 @@ pub const VARIABLES: &[(&str, &str)] = &[
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TemplateSet {
     /// Subject line (one line, at most 300 characters).
+    #[schema(max_length = 300, pattern = "^\\s*[^\\r\\n]*\\S[^\\r\\n]*\\s*$")]
     pub subject: String,
     /// Plain-text body (at most 20,000 characters). Not escaped.
+    #[schema(max_length = 20000, pattern = "\\S")]
     pub text: String,
     /// HTML body (at most 20,000 characters). Variables are HTML-escaped.
+    #[schema(max_length = 20000, pattern = "\\S")]
     pub html: String,
 }
 

@@ -5,6 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use warden_commerce::ai_config::{self, AiConfig, AiConfigInput};
 
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -29,7 +30,7 @@ pub async fn get_ai_config(
 pub async fn put_ai_config(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<AiConfigInput>,
+    body: Json<AiConfigInput>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ai_config::put(&state.db, &caller.actor, body.into_inner()).await?))
 }

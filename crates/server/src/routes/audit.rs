@@ -35,7 +35,7 @@ pub struct AuditQuery {
     /// Response status.
     #[param(minimum = 100, maximum = 599)]
     pub status: Option<i16>,
-    /// From (RFC 3339, inclusive).
+    /// From (RFC 3339, inclusive); at or after `to`, the page is empty.
     pub from: Option<DateTime<Utc>>,
     /// To (RFC 3339, exclusive).
     pub to: Option<DateTime<Utc>>,

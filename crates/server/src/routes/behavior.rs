@@ -14,6 +14,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -48,7 +49,7 @@ pub async fn list_patterns(
 pub async fn create_pattern(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<PatternBody>,
+    body: Json<PatternBody>,
 ) -> Result<HttpResponse, ApiError> {
     let p = patterns::create(
         &state.db,
@@ -79,7 +80,7 @@ pub async fn replace_pattern(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<PatternBody>,
+    body: Json<PatternBody>,
 ) -> Result<HttpResponse, ApiError> {
     let p = patterns::replace(
         &state.db,
@@ -115,7 +116,7 @@ pub async fn backtest_pattern(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<BacktestRequest>,
+    body: Json<BacktestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let report = backtest::backtest(
         &state.db,
@@ -135,7 +136,7 @@ pub async fn backtest_pattern(
 pub async fn analyze_events(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<AnalyzeRequest>,
+    body: Json<AnalyzeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let report = analyze::analyze(
         &state.db,
@@ -207,7 +208,7 @@ pub async fn review_detection(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewBody>,
+    body: Json<ReviewBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(detections::review(&state.db, &caller.actor, *id, body.into_inner()).await?))

@@ -13,6 +13,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -40,7 +41,7 @@ pub struct ConversationQuery {
 pub async fn create_conversation(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewConversation>,
+    body: Json<NewConversation>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(
         conversations::create(
@@ -97,7 +98,7 @@ pub async fn post_message(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<NewMessage>,
+    body: Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(
         conversations::post_message(

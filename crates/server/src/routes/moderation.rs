@@ -16,6 +16,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -38,7 +39,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// `POST /moderation/analyze`: one text or up to 64.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeBody {
     /// One text (give this or `texts`).
@@ -46,11 +47,48 @@ pub struct AnalyzeBody {
     pub text: Option<String>,
     /// Up to 64 texts, answered in order under `results`.
     #[serde(default)]
-    #[schema(min_items = 1, max_items = 64)]
     pub texts: Option<Vec<String>>,
     /// Decide as this kind of content (default `message`).
     #[serde(default)]
     pub content_type: Option<ContentType>,
+}
+
+// The documented shape of `AnalyzeBody`: the handler reads `AnalyzeBody`,
+// whose errors name the field at fault; this type only tells the spec that the
+// two forms exclude each other.
+/// `POST /moderation/analyze`: exactly one of `text` (one result) and
+/// `texts` (a batch).
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TextAnalyzeRequest {
+    /// One text, answered with one result.
+    One(TextAnalyzeOne),
+    /// A batch, answered in order under `results`.
+    Many(TextAnalyzeMany),
+}
+
+/// `analyze` with one text.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TextAnalyzeOne {
+    /// The text.
+    text: String,
+    /// Decide as this kind of content (default `message`).
+    content_type: Option<ContentType>,
+}
+
+/// `analyze` with up to 64 texts.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TextAnalyzeMany {
+    /// The texts, answered in order.
+    #[schema(min_items = 1, max_items = 64)]
+    texts: Vec<String>,
+    /// Decide as this kind of content (default `message`).
+    content_type: Option<ContentType>,
 }
 
 /// The analysis of one text and the decision the tenant's rules make.
@@ -82,12 +120,12 @@ pub enum AnalyzeAnswer {
 
 /// Analyses text without storing anything: toxicity, offensive language,
 /// sentiment, language, entities, and the decision the tenant's rules would make (staff).
-#[utoipa::path(tag = "moderation", request_body = AnalyzeBody, responses((status = 200, body = AnalyzeAnswer, description = "One text: an AnalyzeResult; `texts`: an AnalyzeBatch")))]
+#[utoipa::path(tag = "moderation", request_body = TextAnalyzeRequest, responses((status = 200, body = AnalyzeAnswer, description = "One text: an AnalyzeResult; `texts`: an AnalyzeBatch")))]
 #[post("/moderation/analyze")]
 pub async fn analyze(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<AnalyzeBody>,
+    body: Json<AnalyzeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (texts, single) = warden_moderation::moderator::analyze_input(body.text, body.texts)?;
@@ -129,7 +167,7 @@ pub async fn list_rules(
 pub async fn create_rule(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<RuleBody>,
+    body: Json<RuleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = rules::create(&state.db, &caller.actor, body.into_inner()).await?;
     state.moderator.forget_rules(caller.actor.tenant).await;
@@ -154,7 +192,7 @@ pub async fn replace_rule(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<RuleBody>,
+    body: Json<RuleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = rules::replace(&state.db, &caller.actor, *id, body.into_inner()).await?;
     state.moderator.forget_rules(caller.actor.tenant).await;
@@ -281,7 +319,7 @@ pub async fn decide_review(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<DecisionBody>,
+    body: Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(reviews::decide(&state.db, &caller.actor, *id, body.into_inner()).await?))
@@ -293,7 +331,7 @@ pub async fn decide_review(
 pub async fn create_rescan(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<RescanBody>,
+    body: Json<RescanBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Accepted()
         .json(rescans::create(&state.db, &caller.actor, body.into_inner()).await?))

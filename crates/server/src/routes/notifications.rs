@@ -16,6 +16,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -156,7 +157,7 @@ pub async fn get_preferences(
 pub async fn put_preferences(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<Preferences>,
+    body: Json<Preferences>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(preferences::put(&state.db, &caller.actor, body.into_inner()).await?))
@@ -178,7 +179,7 @@ pub async fn list_templates(
 pub async fn put_template(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<TemplateUpdate>,
+    body: Json<TemplateUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(template_store::put(&state.db, &caller.actor, body.into_inner()).await?))
@@ -190,7 +191,7 @@ pub async fn put_template(
 pub async fn preview_template(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<PreviewRequest>,
+    body: Json<PreviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(template_store::preview(&state.db, &caller.actor, body.into_inner()).await?))
@@ -212,7 +213,7 @@ pub async fn get_routing(
 pub async fn put_routing(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<Settings>,
+    body: Json<Settings>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(settings::put(&state.db, &caller.actor, body.into_inner()).await?))
 }

@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -37,7 +38,7 @@ pub struct OrderQuery {
 pub async fn create_order(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewOrder>,
+    body: Json<NewOrder>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
         .json(orders::create(&state.db, &caller.actor, body.into_inner()).await?))
@@ -81,7 +82,7 @@ pub async fn update_order(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<OrderStatusChange>,
+    body: Json<OrderStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(orders::update_status(&state.db, &caller.actor, *id, body.into_inner()).await?))

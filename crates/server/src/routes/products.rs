@@ -12,6 +12,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -31,7 +32,7 @@ pub struct ProductQuery {
 pub async fn create_product(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewProduct>,
+    body: Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(
         products::create(
@@ -51,7 +52,7 @@ pub async fn create_product(
 pub async fn bulk_status(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<BulkStatus>,
+    body: Json<BulkStatus>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(bulk::set_status(&state.db, &caller.actor, body.into_inner()).await?))
@@ -92,7 +93,7 @@ pub async fn update_product(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ProductPatch>,
+    body: Json<ProductPatch>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         products::update(

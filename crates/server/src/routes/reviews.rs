@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -36,7 +37,7 @@ pub struct ReviewQuery {
 pub async fn create_review(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewReview>,
+    body: Json<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(
         reviews::create(

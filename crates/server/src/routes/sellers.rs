@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -28,7 +29,7 @@ pub struct SellerQuery {
 pub async fn put_my_seller(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<SellerProfileInput>,
+    body: Json<SellerProfileInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (profile, created) = sellers::upsert_mine(
         &state.db,

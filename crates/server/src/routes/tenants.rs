@@ -8,6 +8,7 @@ use warden_tenancy::{NewTenant, Page, Tenant, TenantId, TenantPatch};
 use super::PageQuery;
 use crate::auth::PlatformAdmin;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 
 /// Creates a tenant.
@@ -16,7 +17,7 @@ use crate::state::AppState;
 pub async fn create_tenant(
     state: web::Data<AppState>,
     _: PlatformAdmin,
-    body: web::Json<NewTenant>,
+    body: Json<NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = state.tenants.create(body.into_inner()).await?;
     Ok(HttpResponse::Created().json(tenant))
@@ -51,7 +52,7 @@ pub async fn update_tenant(
     state: web::Data<AppState>,
     admin: PlatformAdmin,
     id: web::Path<Uuid>,
-    body: web::Json<TenantPatch>,
+    body: Json<TenantPatch>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(
         warden_audit::tenant_changes::update_tenant(
@@ -83,7 +84,7 @@ pub async fn put_tenant_limits(
     state: web::Data<AppState>,
     admin: PlatformAdmin,
     id: web::Path<Uuid>,
-    body: web::Json<LimitsInput>,
+    body: Json<LimitsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = state.tenants.get(TenantId::new(*id)).await?;
     Ok(HttpResponse::Ok().json(

@@ -11,6 +11,7 @@ use warden_trust::verifications::{
 };
 
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -60,7 +61,7 @@ pub async fn seller_trust(
 pub async fn submit_verification(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewVerification>,
+    body: Json<NewVerification>,
 ) -> Result<HttpResponse, ApiError> {
     let v = verifications::submit(
         &state.db,
@@ -80,7 +81,7 @@ pub async fn confirm_code(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<CodeBody>,
+    body: Json<CodeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = verifications::confirm_code(
         &state.db,
@@ -112,7 +113,7 @@ pub async fn review_verification(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<VerificationReview>,
+    body: Json<VerificationReview>,
 ) -> Result<HttpResponse, ApiError> {
     let (seller, vid) = path.into_inner();
     let v = verifications::review(
@@ -146,7 +147,7 @@ pub async fn override_trust(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<OverrideBody>,
+    body: Json<OverrideBody>,
 ) -> Result<HttpResponse, ApiError> {
     let s = history::set_override(
         &state.db,
@@ -176,7 +177,7 @@ pub async fn get_settings(
 pub async fn put_settings(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<TrustSettings>,
+    body: Json<TrustSettings>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(settings::put(&state.db, &caller.actor, body.into_inner()).await?))
 }

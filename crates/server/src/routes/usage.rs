@@ -99,6 +99,7 @@ pub struct HistoryQuery {
     /// `minute`, `hour` (default) or `day`.
     pub granularity: Option<Granularity>,
     /// Start (RFC 3339), inclusive; default 24 hours (hour), 2 hours (minute) or 30 days (day) before `to`.
+    /// At most the last 2,000 buckets before `to` are read; a `from` at or after `to` is an empty range.
     pub from: Option<DateTime<Utc>>,
     /// End (RFC 3339), exclusive; default now.
     pub to: Option<DateTime<Utc>>,

@@ -9,6 +9,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -58,7 +59,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<UserPatch>,
+    body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let user = users::update(&state.db, &caller.actor, *id, body.into_inner()).await?;
     state.forget_user(caller.actor.tenant, user.id);

@@ -15,6 +15,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -48,7 +49,7 @@ fn forget(state: &AppState, caller: &Caller, change: Option<AccountChange>) {
 pub async fn create_violation(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewViolation>,
+    body: Json<NewViolation>,
 ) -> Result<HttpResponse, ApiError> {
     let recorded = violations::create(
         &state.db,
@@ -77,7 +78,7 @@ pub struct ViolationQuery {
     pub status: Option<ViolationStatus>,
     /// Only this user's.
     pub user: Option<Uuid>,
-    /// Recorded at or after (RFC 3339).
+    /// Recorded at or after (RFC 3339); at or after `to`, the page is empty.
     pub from: Option<DateTime<Utc>>,
     /// Recorded before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
@@ -142,7 +143,7 @@ pub async fn resolve_violation(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ResolveBody>,
+    body: Json<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = violations::resolve(
         &state.db,
@@ -163,7 +164,7 @@ pub async fn appeal_violation(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<NewAppeal>,
+    body: Json<NewAppeal>,
 ) -> Result<HttpResponse, ApiError> {
     let v = appeals::appeal(
         &state.db,
@@ -184,7 +185,7 @@ pub async fn decide_appeal(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<AppealDecision>,
+    body: Json<AppealDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let (v, change) = appeals::decide(
         &state.db,
@@ -202,7 +203,8 @@ pub async fn decide_appeal(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// Start (inclusive, RFC 3339); default 30 days before `to`.
+    /// Start (inclusive, RFC 3339); default 30 days before `to`; at or after
+    /// `to`, the range is empty (every count 0).
     pub from: Option<DateTime<Utc>>,
     /// End (exclusive, RFC 3339); default now.
     pub to: Option<DateTime<Utc>>,
@@ -228,7 +230,8 @@ pub struct TrendQuery {
     pub bucket: Bucket,
 }
 
-/// Violations per hour, day or week, empty buckets 0, with the list's filters (staff).
+/// Violations per hour, day or week, empty buckets 0, with the list's filters (staff);
+/// at most the last 2,000 buckets before `to` (the answer's `from` says where it starts).
 #[utoipa::path(tag = "enforcement", params(TrendQuery, ViolationQuery), responses((status = 200, body = ViolationTrend)))]
 #[get("/violations/trends")]
 pub async fn violation_trends(
@@ -264,7 +267,7 @@ pub async fn get_ladder(
 pub async fn put_ladder(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<Ladder>,
+    body: Json<Ladder>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ladder::put(&state.db, &caller.actor, body.into_inner()).await?))
 }
