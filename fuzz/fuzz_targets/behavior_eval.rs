@@ -22,8 +22,7 @@ use uuid::Uuid;
 use warden_behavior::fields::FIELD_NAMES;
 use warden_behavior::operators::BUILTIN_NAMES;
 use warden_behavior::{
-    AggregateKind, BehaviorError, Condition, Engine, GroupBy, MemoryWindows, Operators,
-    PatternBody,
+    AggregateKind, BehaviorError, Condition, Engine, GroupBy, MemoryWindows, Operators, PatternBody,
 };
 use warden_fuzz::{WindowModel, block_on, event, json as any_json, number, sums_agree, word};
 use warden_tenancy::TenantId;
@@ -31,8 +30,26 @@ use warden_tenancy::TenantId;
 const BASE_MS: i64 = 1_700_000_000_000;
 
 const REGEX_PARTS: &[&str] = &[
-    "^", "$", "a", "b", ".", ".*", "[0-9]+", "(login|token)", "\\d{2,}", "|", "(?i)ADMIN", "\\.",
-    "[^/]", "x?", "\\b", "(", ")", "{2}", "\\p{L}", "🙂",
+    "^",
+    "$",
+    "a",
+    "b",
+    ".",
+    ".*",
+    "[0-9]+",
+    "(login|token)",
+    "\\d{2,}",
+    "|",
+    "(?i)ADMIN",
+    "\\.",
+    "[^/]",
+    "x?",
+    "\\b",
+    "(",
+    ")",
+    "{2}",
+    "\\p{L}",
+    "🙂",
 ];
 
 fn field(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
@@ -60,7 +77,12 @@ fn scalar(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
         0 => json!(word(u)?),
         1 => serde_json::Number::from_f64(number(u)?).map_or(Value::Null, Value::Number),
         2 => json!(u.arbitrary::<bool>()?),
-        _ => json!(*u.choose(&["security", "auth", "api_call", "00000000-0000-0000-0000-000000000001"])?),
+        _ => json!(*u.choose(&[
+            "security",
+            "auth",
+            "api_call",
+            "00000000-0000-0000-0000-000000000001"
+        ])?),
     })
 }
 
@@ -132,7 +154,10 @@ fn window(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
     if u.ratio(1, 16)? {
         w.insert("minutes".into(), json!(1));
     }
-    w.insert("per".into(), json!(*u.choose(&["actor", "ip", "resource"])?));
+    w.insert(
+        "per".into(),
+        json!(*u.choose(&["actor", "ip", "resource"])?),
+    );
     let aggregate = match u.int_in_range(0..=2u8)? {
         0 => json!("count"),
         1 => json!({"sum": {"field": field(u)?}}),
@@ -168,7 +193,13 @@ fn pattern(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
     Ok(p)
 }
 
-const PATHS: &[&str] = &["name", "description", "cooldown_seconds", "condition", "window"];
+const PATHS: &[&str] = &[
+    "name",
+    "description",
+    "cooldown_seconds",
+    "condition",
+    "window",
+];
 
 fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let definition = pattern(u)?;
@@ -213,7 +244,11 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let mut cooldowns: HashMap<String, i64> = HashMap::new();
     for e in &events {
         let matched = compiled.matches(e);
-        assert_eq!(matched, compiled.matches(e), "evaluation is not deterministic");
+        assert_eq!(
+            matched,
+            compiled.matches(e),
+            "evaluation is not deterministic"
+        );
         if let Some(not) = &negated {
             assert_eq!(not.matches(e), !matched, "not c disagrees with c");
         }
@@ -276,7 +311,11 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
                         assert_eq!(f.observed, *agg);
                     }
                     assert_eq!(f.threshold, Some(w.above()));
-                    let named = if w.per() == GroupBy::Actor { e.actor_id } else { None };
+                    let named = if w.per() == GroupBy::Actor {
+                        e.actor_id
+                    } else {
+                        None
+                    };
                     assert_eq!(f.actor_id, named);
                 } else {
                     assert_eq!(f.actor_id, e.actor_id);

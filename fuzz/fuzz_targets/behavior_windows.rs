@@ -21,7 +21,11 @@ const MAX_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 
 fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let store = MemoryWindows::new();
-    let kinds = [AggregateKind::Count, AggregateKind::Sum, AggregateKind::DistinctCount];
+    let kinds = [
+        AggregateKind::Count,
+        AggregateKind::Sum,
+        AggregateKind::DistinctCount,
+    ];
     let mut models: HashMap<String, (WindowModel, AggregateKind, i64)> = HashMap::new();
     let mut cooldowns: HashMap<String, i64> = HashMap::new();
     let mut now: i64 = u.int_in_range(MIN_MS..=MAX_MS)?;

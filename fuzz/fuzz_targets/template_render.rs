@@ -27,8 +27,13 @@ fn check(r: &Rendered) {
 
 fuzz_target!(|data: &[u8]| {
     let parts = split_parts(data, 4);
-    let [subject, text, html, vars] = [0, 1, 2, 3].map(|i| parts.get(i).cloned().unwrap_or_default());
-    let set = TemplateSet { subject, text, html };
+    let [subject, text, html, vars] =
+        [0, 1, 2, 3].map(|i| parts.get(i).cloned().unwrap_or_default());
+    let set = TemplateSet {
+        subject,
+        text,
+        html,
+    };
     let vars = match serde_json::from_str::<Value>(&vars) {
         Ok(v @ Value::Object(_)) => v,
         _ => json!({ "body": vars }),

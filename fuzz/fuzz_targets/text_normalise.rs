@@ -21,7 +21,11 @@ use warden_moderation::text::{NormalizedText, detect, find_entities, fold, token
 const MAX_GROWTH: usize = 16;
 
 fn check_span(original: &str, (s, e): (usize, usize)) {
-    assert!(s <= e && e <= original.len(), "span {s}..{e} of {}", original.len());
+    assert!(
+        s <= e && e <= original.len(),
+        "span {s}..{e} of {}",
+        original.len()
+    );
     assert!(
         original.is_char_boundary(s) && original.is_char_boundary(e),
         "span {s}..{e} cuts a character"
@@ -65,7 +69,10 @@ fuzz_target!(|data: &[u8]| {
     for e in &entities {
         check_span(text, (e.start, e.end));
         assert!(e.start < e.end, "empty entity {e:?}");
-        assert!(e.start >= last_end, "entities overlap or are unsorted: {entities:?}");
+        assert!(
+            e.start >= last_end,
+            "entities overlap or are unsorted: {entities:?}"
+        );
         last_end = e.end;
     }
 

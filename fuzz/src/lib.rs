@@ -58,7 +58,11 @@ pub fn word(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
 }
 
 fn opt_word(u: &mut Unstructured<'_>) -> arbitrary::Result<Option<String>> {
-    if u.arbitrary()? { Ok(Some(word(u)?)) } else { Ok(None) }
+    if u.arbitrary()? {
+        Ok(Some(word(u)?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// A number that is usually small and sometimes extreme.
@@ -110,9 +114,12 @@ pub fn object(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Map<Str
 /// An event time: mostly close to a fixed instant (so windows fill up),
 /// sometimes anywhere chrono can represent.
 pub fn time(u: &mut Unstructured<'_>, base_ms: i64) -> arbitrary::Result<DateTime<Utc>> {
-    let ms = match u.int_in_range(0..=3u8)? {
+    let ms = match u.int_in_range(0..=5u8)? {
         0 | 1 => base_ms + i64::from(u.int_in_range(-5_000..=120_000i32)?),
         2 => base_ms + i64::from(u.arbitrary::<i32>()?),
+        // The very first and last instants chrono can represent.
+        3 => DateTime::<Utc>::MIN_UTC.timestamp_millis() + i64::from(u.arbitrary::<u16>()?),
+        4 => DateTime::<Utc>::MAX_UTC.timestamp_millis() - i64::from(u.arbitrary::<u16>()?),
         _ => u.arbitrary::<i64>()?,
     };
     Ok(DateTime::from_timestamp_millis(ms)

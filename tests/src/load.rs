@@ -226,7 +226,7 @@ pub async fn build_world(
             &admin,
             None,
             Some(json!({
-                "requests_per_minute": 10_000_000, "requests_per_hour": 100_000_000,
+                "requests_per_minute": 1_000_000, "requests_per_hour": 100_000_000,
                 "requests_per_day": 1_000_000_000, "user_requests_per_minute": null,
                 "max_products": 1_000_000, "max_users": 100_000,
                 "max_storage_bytes": 10_737_418_240_i64

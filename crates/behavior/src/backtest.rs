@@ -148,6 +148,16 @@ async fn page(
     .await
 }
 
+/// The range a backtest reads: at most the 31 days before `to`. A `to` at
+/// the earliest instant chrono represents (the request may say any date)
+/// has no 31 days before it, and reads from there.
+fn read_range(from: DateTime<Utc>, to: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let earliest = to
+        .checked_sub_signed(chrono::Duration::days(31))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    (from.max(earliest).min(to), to)
+}
+
 /// Runs pattern `id` over the tenant's log in `[from, to)` (staff; `create`
 /// needs a tenant administrator).
 pub async fn backtest(
@@ -165,8 +175,7 @@ pub async fn backtest(
     // A backtest covers at most the 31 days before `to` (an earlier `from` is
     // raised; the report says the range it read); `from` at or after `to` is
     // an empty range, which reads nothing.
-    let to = request.to;
-    let from = request.from.max(to - chrono::Duration::days(31)).min(to);
+    let (from, to) = read_range(request.from, request.to);
     let pattern = store::get(db, actor, id).await?;
     let mut body = pattern.body.clone();
     // A disabled pattern is backtested as if it were on: that is what a backtest is for.
@@ -259,4 +268,26 @@ pub async fn backtest(
             .await?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Same overflow as the engine's window start (found by
+    /// `fuzz/fuzz_targets/behavior_pattern.rs`): a backtest request with `to`
+    /// at the earliest instant panicked on `to - 31 days`.
+    #[test]
+    fn regression_range_at_the_start_of_time() {
+        let min = DateTime::<Utc>::MIN_UTC;
+        assert_eq!(read_range(min, min), (min, min));
+        let to = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let month = to - chrono::Duration::days(31);
+        assert_eq!(read_range(min, to), (month, to));
+        assert_eq!(
+            read_range(to, month),
+            (month, month),
+            "from after to: empty"
+        );
+    }
 }

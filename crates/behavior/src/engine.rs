@@ -196,7 +196,12 @@ impl Engine {
                     firing.observed = reading.value;
                     firing.threshold = Some(w.above());
                     firing.confidence = confidence(reading.value, w.above());
-                    firing.window_start = Some(at - TimeDelta::milliseconds(w.length_ms()));
+                    // Events at the very start of time (a caller may send
+                    // any date) have a window that starts there.
+                    firing.window_start = Some(
+                        at.checked_sub_signed(TimeDelta::milliseconds(w.length_ms()))
+                            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+                    );
                     firing.window_end = Some(at);
                 }
             }
@@ -268,6 +273,32 @@ mod tests {
         fn shared<T: Send + Sync>() {}
         shared::<Engine>();
         shared::<CompiledPattern>();
+    }
+
+    /// Found by `fuzz/fuzz_targets/behavior_pattern.rs`: an event dated at
+    /// the earliest instant chrono can represent (`POST /behavior/analyze`
+    /// takes any `occurred_at`) made the window start overflow and panic.
+    #[tokio::test]
+    async fn regression_window_at_the_start_of_time() {
+        let p = compile(json!({
+            "name": "Edges of time",
+            "condition": {"field": "action", "op": "eq", "value": "auth_failure"},
+            "window": {"hours": 1, "per": "ip", "above": 0},
+            "severity": "low"
+        }));
+        let engine = Engine::new([(Uuid::nil(), p)]);
+        let store = MemoryWindows::new();
+        let tenant = TenantId::new(Uuid::nil());
+        for at in ["-262143-01-01T00:00:00Z", "+262142-12-31T23:59:59.999Z"] {
+            let at: DateTime<Utc> = serde_json::from_value(json!(at)).unwrap();
+            let f = engine
+                .evaluate(tenant, &failure(at, "10.0.0.1"), &store)
+                .await
+                .unwrap();
+            assert_eq!(f.len(), 1, "{at}");
+            let start = f[0].window_start.unwrap();
+            assert!(start < at || at == DateTime::<Utc>::MIN_UTC, "{at}");
+        }
     }
 
     #[test]

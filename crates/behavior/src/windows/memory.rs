@@ -17,6 +17,11 @@ const SHARDS: usize = 32;
 const PRUNE_AT: usize = 1024;
 /// Keys held at most by default (windows and cooldowns counted apart).
 const DEFAULT_MAX_KEYS: usize = 1_000_000;
+/// When the magnitude of the values a window holds falls this far below its
+/// peak since the running sum was last exact, the sum is recomputed: adding a
+/// small value to a huge one rounds the small one away, and once the huge one
+/// leaves the window the running sum would be missing it for good.
+const RESUM_RATIO: f64 = 1024.0;
 
 /// One group's window: members ordered by time, and by name for re-adds.
 struct Window {
@@ -25,6 +30,11 @@ struct Window {
     seq: u64,
     /// Sum of every held value, so an in-order add needs no scan.
     total: f64,
+    /// Sum of the magnitudes of the held values.
+    magnitude: f64,
+    /// Largest `magnitude` since `total` was last summed exactly: it bounds
+    /// the rounding error `total` may carry (see [`RESUM_RATIO`]).
+    peak: f64,
     by_time: BTreeMap<(i64, u64), (Arc<str>, f64)>,
     by_member: HashMap<Arc<str>, (i64, u64)>,
 }
@@ -36,6 +46,8 @@ impl Window {
             newest: i64::MIN,
             seq: 0,
             total: 0.0,
+            magnitude: 0.0,
+            peak: 0.0,
             by_time: BTreeMap::new(),
             by_member: HashMap::new(),
         }
@@ -51,6 +63,7 @@ impl Window {
     ) -> WindowReading {
         self.window_ms = window_ms;
         self.newest = self.newest.max(at);
+        let mut removed = false;
         match self.by_member.get(member).copied() {
             Some((ts, _)) if ts >= at => {}
             old => {
@@ -58,7 +71,8 @@ impl Window {
                 let slot = (at, self.seq);
                 let name: Arc<str> = match old.and_then(|slot| self.by_time.remove(&slot)) {
                     Some((name, old_value)) => {
-                        self.total -= old_value;
+                        self.forget(old_value);
+                        removed = true;
                         name
                     }
                     None => member.into(),
@@ -66,6 +80,8 @@ impl Window {
                 self.by_member.insert(name.clone(), slot);
                 self.by_time.insert(slot, (name, value));
                 self.total += value;
+                self.magnitude += value.abs();
+                self.peak = self.peak.max(self.magnitude);
             }
         }
         // Drop what is older than this window, then the oldest beyond the cap.
@@ -73,16 +89,24 @@ impl Window {
         let keep = self.by_time.split_off(&(lo.saturating_add(1), 0));
         for (_, (name, v)) in std::mem::replace(&mut self.by_time, keep) {
             self.by_member.remove(&name);
-            self.total -= v;
+            self.forget(v);
+            removed = true;
         }
         while self.by_time.len() > MAX_WINDOW_MEMBERS {
             if let Some((_, (name, v))) = self.by_time.pop_first() {
                 self.by_member.remove(&name);
-                self.total -= v;
+                self.forget(v);
+                removed = true;
             }
         }
         if self.by_time.is_empty() {
             self.total = 0.0;
+            self.magnitude = 0.0;
+            self.peak = 0.0;
+        } else if removed
+            && !(self.magnitude.is_finite() && self.peak <= RESUM_RATIO * self.magnitude)
+        {
+            self.resum();
         }
         let range = self
             .by_time
@@ -103,6 +127,19 @@ impl Window {
             .map(|(_, (name, _))| name.to_string())
             .collect();
         WindowReading { value, recent }
+    }
+
+    /// Takes a value that left the window out of the running sums.
+    fn forget(&mut self, value: f64) {
+        self.total -= value;
+        self.magnitude -= value.abs();
+    }
+
+    /// Sums the held values again, exactly as a scan would.
+    fn resum(&mut self) {
+        self.total = self.by_time.values().map(|(_, v)| v).sum();
+        self.magnitude = self.by_time.values().map(|(_, v)| v.abs()).sum();
+        self.peak = self.magnitude;
     }
 
     fn expired(&self, at: i64) -> bool {
@@ -372,6 +409,43 @@ mod tests {
             .unwrap();
         assert_eq!(r.value, 1.0);
         assert!(!store.is_empty());
+    }
+
+    /// Found by `fuzz/fuzz_targets/behavior_windows.rs`: a huge value held by
+    /// the window absorbed the small ones added after it into the running sum,
+    /// so once it expired the sum read 0 instead of 404 (and stayed short for
+    /// as long as the window never emptied).
+    #[test]
+    fn regression_sum_after_a_huge_value_expires() {
+        let mut w = Window::new(3000);
+        for (at, member, value) in [
+            (-2_793_072_546_238_906, "m8", 402.0),
+            (-2_793_072_546_237_780, "m11", 990_245_917.0),
+            (-2_659_079_168_643_835, "m9", -7.521_479_718_935_391e18),
+            (-4_042_596_957_625_839, "m1", -6.106_000_551_250_279e-31),
+            (-4_042_596_957_623_997, "m4", -2.0),
+        ] {
+            w.add(at, 3000, AggregateKind::Sum, member, value);
+        }
+        let r = w.add(2_504_142_043_095_417, 3000, AggregateKind::Sum, "m7", 404.0);
+        assert_eq!(r.value, 404.0);
+
+        // The same in order: an amount of -1e20 hides later small amounts.
+        let mut w = Window::new(10_000);
+        w.add(0, 10_000, AggregateKind::Sum, "huge", -1e20);
+        for i in 1..=5 {
+            w.add(
+                i * 1000,
+                10_000,
+                AggregateKind::Sum,
+                &format!("e{i}"),
+                5000.0,
+            );
+        }
+        let r = w.add(10_500, 10_000, AggregateKind::Sum, "last", 5000.0);
+        assert_eq!(r.value, 30_000.0, "the huge amount has left the window");
+        let r = w.add(11_000, 10_000, AggregateKind::Sum, "more", 1.0);
+        assert_eq!(r.value, 25_001.0, "e1 (at 1 s) has left too");
     }
 
     #[tokio::test]

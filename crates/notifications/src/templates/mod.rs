@@ -66,6 +66,41 @@ pub const RENDERED_SUBJECT_MAX_CHARS: usize = 300;
 /// template (loops over large ranges fail instead of running long).
 const FUEL: u64 = 200_000;
 
+/// Longest rendered part, in bytes. Fuel bounds the instructions, not what
+/// each one writes: a loop printing a large value must fail instead of
+/// filling memory.
+pub const RENDERED_MAX_BYTES: usize = 1 << 20;
+
+/// The statements a template may use. The others (`set`, `with`, `macro`,
+/// `call`, `filter`, `raw`, …) can hold or capture values, and a value that
+/// is built from itself doubles with each statement: a few lines of template
+/// would need more memory than any machine has.
+pub const STATEMENTS: &[&str] = &["if", "elif", "else", "endif", "for", "endfor"];
+
+/// The filters a template may use: none makes its output more than a few
+/// times longer than its input, whatever its arguments, so no chain of them
+/// can blow up (unlike `replace`, `join`, `center`, `indent`, `format`,
+/// `tojson`, `urlencode` or `escape` after `lower`).
+pub const FILTERS: &[&str] = &[
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "first",
+    "float",
+    "int",
+    "last",
+    "length",
+    "lower",
+    "round",
+    "title",
+    "trim",
+    "truncate",
+    "upper",
+    "wordcount",
+];
+
 /// The variables a template may use, with what they hold. Any of them may be
 /// missing from a render.
 pub const VARIABLES: &[(&str, &str)] = &[
@@ -225,17 +260,212 @@ fn part_error(part: Part, e: &minijinja::Error) -> NotificationError {
     ))
 }
 
-/// Renders one part.
+/// Renders one part: compiles it, checks it uses only what [`check_syntax`]
+/// allows, and renders it into at most [`RENDERED_MAX_BYTES`].
 fn render_part(
     env: &Environment<'_>,
     part: Part,
     set: &TemplateSet,
     ctx: &minijinja::Value,
 ) -> Result<String, NotificationError> {
+    let source = part.source(set);
     let tmpl = env
-        .template_from_named_str(part.name(), part.source(set))
+        .template_from_named_str(part.name(), source)
         .map_err(|e| part_error(part, &e))?;
-    tmpl.render(ctx).map_err(|e| part_error(part, &e))
+    check_syntax(source).map_err(|(line, what)| {
+        NotificationError::Invalid(format!(
+            "template part {}, line {line}: {what}",
+            part.name()
+        ))
+    })?;
+    let mut out = Limited::default();
+    match tmpl.render_captured_to(ctx, &mut out) {
+        _ if out.overflowed => Err(NotificationError::Invalid(format!(
+            "template part {} renders more than {RENDERED_MAX_BYTES} bytes",
+            part.name()
+        ))),
+        Ok(_) => String::from_utf8(out.buf).map_err(|_| {
+            NotificationError::Invalid(format!(
+                "template part {} renders invalid UTF-8",
+                part.name()
+            ))
+        }),
+        Err(e) => Err(part_error(part, &e)),
+    }
+}
+
+/// An output buffer that refuses to grow past [`RENDERED_MAX_BYTES`].
+#[derive(Default)]
+struct Limited {
+    buf: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for Limited {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > RENDERED_MAX_BYTES {
+            self.overflowed = true;
+            return Err(std::io::Error::other("rendered template too large"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Words that may stand before a `(` that groups rather than calls.
+const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "if", "else"];
+
+/// Checks that a template uses only what cannot exhaust memory: the
+/// statements of [`STATEMENTS`], the filters of [`FILTERS`], no calls but
+/// `range(…)`, and no `~`, `+`, `*` or `%` (string concatenation, repetition
+/// and formatting), `{`, `}` (dict literals). Tags are found as minijinja's
+/// lexer finds them (strings with `\` escapes, brackets nesting), and
+/// anything not understood is refused, so that no tag can hide from the
+/// check. The error gives the line and what is not allowed.
+fn check_syntax(source: &str) -> Result<(), (usize, String)> {
+    let b = source.as_bytes();
+    let line = |at: usize| b[..at.min(b.len())].iter().filter(|c| **c == b'\n').count() + 1;
+    let mut i = 0;
+    while let Some(off) = b[i..]
+        .windows(2)
+        .position(|w| w[0] == b'{' && matches!(w[1], b'{' | b'%' | b'#'))
+    {
+        let open = i + off;
+        let mut at = open + 2;
+        if matches!(b.get(at), Some(b'-' | b'+')) {
+            at += 1;
+        }
+        i = match b[open + 1] {
+            b'#' => match b[at..].windows(2).position(|w| w == b"#}") {
+                Some(end) => at + end + 2,
+                None => return Err((line(open), "unclosed comment".into())),
+            },
+            kind => check_tag(b, at, kind == b'%').map_err(|(at, what)| (line(at), what))?,
+        };
+    }
+    Ok(())
+}
+
+/// Checks one `{{ … }}` or `{% … %}` tag from its content at `i`; returns
+/// where the text after it starts.
+fn check_tag(b: &[u8], mut i: usize, block: bool) -> Result<usize, (usize, String)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Prev {
+        Start,
+        Pipe,
+        Filter,
+        Range,
+        Value,
+        Dot,
+        Op,
+    }
+    let end: &[u8] = if block { b"%}" } else { b"}}" };
+    let mut depth = 0usize;
+    let mut prev = Prev::Start;
+    loop {
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = &b[i.min(b.len())..];
+        let Some(&c) = rest.first() else {
+            return Err((i, "unclosed tag".into()));
+        };
+        if depth == 0 {
+            if matches!(c, b'-' | b'+') && rest[1..].starts_with(end) {
+                return Ok(i + 3);
+            }
+            if rest.starts_with(end) {
+                return Ok(i + 2);
+            }
+        }
+        let start = i;
+        i += 1;
+        prev = match c {
+            b'"' | b'\'' => {
+                let mut escaped = false;
+                loop {
+                    let Some(&x) = b.get(i) else {
+                        return Err((start, "unclosed string".into()));
+                    };
+                    i += 1;
+                    match x {
+                        _ if escaped => escaped = false,
+                        b'\\' => escaped = true,
+                        _ if x == c => break,
+                        _ => {}
+                    }
+                }
+                Prev::Value
+            }
+            b'0'..=b'9' => {
+                while b
+                    .get(i)
+                    .is_some_and(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.'))
+                {
+                    i += 1;
+                }
+                Prev::Value
+            }
+            x if x.is_ascii_alphabetic() || x == b'_' => {
+                while b
+                    .get(i)
+                    .is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'_')
+                {
+                    i += 1;
+                }
+                let word = std::str::from_utf8(&b[start..i]).unwrap_or_default();
+                if block && prev == Prev::Start && !STATEMENTS.contains(&word) {
+                    return Err((
+                        start,
+                        format!(
+                            "{{% {word} %}} is not allowed (only {})",
+                            STATEMENTS.join(", ")
+                        ),
+                    ));
+                }
+                match prev {
+                    Prev::Pipe if FILTERS.contains(&word) => Prev::Filter,
+                    Prev::Pipe => {
+                        return Err((
+                            start,
+                            format!("filter {word} is not allowed (only {})", FILTERS.join(", ")),
+                        ));
+                    }
+                    Prev::Dot => Prev::Value,
+                    _ if word == "range" => Prev::Range,
+                    _ if KEYWORDS.contains(&word) => Prev::Op,
+                    _ => Prev::Value,
+                }
+            }
+            b'(' | b'[' => {
+                if c == b'(' && prev == Prev::Value {
+                    return Err((start, "calls are not allowed, except range(…)".into()));
+                }
+                depth += 1;
+                Prev::Op
+            }
+            b')' | b']' => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| (start, "unbalanced brackets".to_owned()))?;
+                Prev::Value
+            }
+            b'|' => Prev::Pipe,
+            b'.' => Prev::Dot,
+            b',' | b':' | b'=' | b'<' | b'>' | b'!' | b'-' | b'/' => Prev::Op,
+            _ => {
+                let shown = std::str::from_utf8(&b[start..])
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .map_or_else(|| format!("byte {c:#04x}"), |ch| format!("{ch:?}"));
+                return Err((start, format!("{shown} is not allowed in a tag")));
+            }
+        };
+    }
 }
 
 /// Renders the three parts of `set` with `vars` (a JSON object; `null` is
@@ -547,6 +777,76 @@ mod tests {
                 .into();
         let e = validate(&slow).unwrap_err().to_string();
         assert!(e.contains("too long to render"), "{e}");
+    }
+
+    /// Found with `fuzz/fuzz_targets/template_render.rs`: templates of a few
+    /// lines that `validate` (the upload check) rendered into gigabytes, one
+    /// by a loop printing a long string (10 GB), one by a string built from
+    /// itself (3.2 GB, doubling with every further line). Both are refused
+    /// before rendering now, as is every construct that can do the same.
+    #[test]
+    fn regression_templates_cannot_exhaust_memory() {
+        let part = |text: &str| TemplateSet {
+            subject: "s".into(),
+            text: text.into(),
+            html: "h".into(),
+        };
+        let doubling = "{% set a = \"x\" * 100000000 %}{% set a = a ~ a %}{% set a = a ~ a %}\
+            {% set a = a ~ a %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a|length }}";
+        let e = validate(&part(doubling)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "template part text, line 1: {% set %} is not allowed (only if, elif, else, endif, for, endfor)"
+        );
+        let looping = "{% for i in range(100) %}{{ \"x\" * 100000000 }}{% endfor %}";
+        let e = validate(&part(looping)).unwrap_err().to_string();
+        assert_eq!(e, "template part text, line 1: '*' is not allowed in a tag");
+        for (text, refused) in [
+            ("{{ body ~ body }}", "'~'"),
+            ("{{ body + body }}", "'+'"),
+            ("{{ \"%s\" % body }}", "'%'"),
+            ("{{ {\"a\": body} }}", "'{'"),
+            (
+                "{% macro f(x) %}{{ x }}{{ x }}{% endmacro %}{{ f(f(body)) }}",
+                "macro",
+            ),
+            ("{% filter upper %}{{ body }}{% endfilter %}", "filter"),
+            ("{% raw %}{{ body }}{% endraw %}", "raw"),
+            ("{{ body|replace(\"\", body) }}", "filter replace"),
+            ("{{ body|e|lower|e|lower }}", "filter e "),
+            ("{{ namespace(a=body) }}", "calls"),
+            ("{{ body.upper() }}", "calls"),
+            ("a\n{{ \"}}\" ~ body }}", "line 2: '~'"),
+            ("{{ (body }} ~ body) }}", "template part text"),
+            ("{{ body }", "syntax error"),
+        ] {
+            let e = validate(&part(text)).unwrap_err().to_string();
+            assert!(e.contains(refused), "{text}: {e}");
+        }
+        // What templates need is still there.
+        let fine = "{# note #}{%- if reason and not (until or link) -%}{{ reason|default(\"-\")|upper|truncate(20) }}\
+            {% elif decision == \"upheld\" %}{{ score|round(2) }}{% else %}{{ title|lower }}\
+            {% endif %}{% for c in range(3) %}{{ loop.index }}{% endfor %}";
+        validate(&part(fine)).unwrap();
+    }
+
+    /// Found with `fuzz/fuzz_targets/template_render.rs`: fuel bounds the
+    /// instructions, not what each prints, so a valid template looping over a
+    /// long variable rendered without limit.
+    #[test]
+    fn regression_rendered_output_is_bounded() {
+        let set = TemplateSet {
+            subject: "s".into(),
+            text: "{% for i in range(2000) %}{{ body }}{% endfor %}".into(),
+            html: "h".into(),
+        };
+        validate(&set).unwrap();
+        let e = render(&set, &json!({"body": "x".repeat(1000)}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "template part text renders more than 1048576 bytes");
+        let r = render(&set, &json!({"body": "x".repeat(500)})).unwrap();
+        assert_eq!(r.text.len(), 1_000_000);
     }
 
     #[test]
