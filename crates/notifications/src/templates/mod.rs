@@ -13,6 +13,11 @@
 //!   and `lstrip_blocks` on, and undefined variables are lenient: a missing
 //!   variable prints as nothing and is false in `{% if %}`.
 //! - [`validate`] checks a tenant's template before it is stored.
+//! - Templates are a subset of minijinja that cannot exhaust memory: the
+//!   statements of [`STATEMENTS`] (`if`, `for`), the filters of [`FILTERS`],
+//!   no calls but `range(…)`, no `~`, `+`, `*` or `%` operators; a rendered
+//!   part is at most [`RENDERED_MAX_BYTES`]. Both [`validate`] and [`render`]
+//!   enforce this, so a template stored before the rule cannot bypass it.
 //!
 //! The email priority prefix (`[URGENT] `, `[HIGH] `) is added by
 //! [`crate::email`], not by templates.
