@@ -644,7 +644,7 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
         )
         .await;
     long.assert_status(200);
-    assert_eq!(long.body["from"], "2026-09-09T16:00:00Z", "{}", long.text);
+    assert_eq!(long.body["from"], "2026-09-08T16:00:00Z", "{}", long.text);
     assert_eq!(long.body["points"].as_array().unwrap().len(), 2000);
     // `from` after `to`: an empty range, every count 0, no bucket.
     let empty = app

@@ -628,7 +628,9 @@ async fn email_and_sms_wait_out_provider_outages_and_are_delivered_once() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(switch.refused.load(Ordering::SeqCst) >= 3);
+    // A job's attempt is counted when it is claimed, so the third request may
+    // still be on its way to the stand-in: two refusals have surely landed.
+    assert!(switch.refused.load(Ordering::SeqCst) >= 2);
     assert_eq!(switch.accepted.load(Ordering::SeqCst), 0);
 
     // Both come back, on the same ports.
