@@ -47,7 +47,7 @@ try:
     from warden_client.api.tenants import create_tenant
     from warden_client.models import (
         Action,
-        AnalyzeBody,
+        TextAnalyzeOne,
         AnalyzeResult,
         NewProduct,
         NewTenant,
@@ -184,7 +184,7 @@ def main() -> None:
             analyze.sync_detailed(
                 client=moderator,
                 x_tenant_id=tid,
-                body=AnalyzeBody(text="You are a stupid idiot and I hate you"),
+                body=TextAnalyzeOne(text="You are a stupid idiot and I hate you"),
             ),
             200,
             AnalyzeResult,
