@@ -4,7 +4,7 @@
 # LOAD_SECONDS, mixed workload), its resident memory sampled from /proc.
 # Writes build/bench/load.json and /tmp/warden-bench-load.txt. Loopback only.
 #
-#   LOAD_RATE=100 LOAD_SECONDS=180 bash scripts/bench-load.sh
+#   LOAD_RATE=120 LOAD_SECONDS=180 bash scripts/bench-load.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,7 +13,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/warden-target}"
 export DATABASE_URL="postgres://warden_bench_app@127.0.0.1:5432/warden_bench"
 export DATABASE_ADMIN_URL="postgres://postgres@127.0.0.1:5432/warden_bench"
 export JWT_HS256_SECRET="bench-secret"
-export LOAD_RATE="${LOAD_RATE:-100}"
+export LOAD_RATE="${LOAD_RATE:-120}"
 export LOAD_SECONDS="${LOAD_SECONDS:-180}"
 export RUST_LOG="${RUST_LOG:-warn}"
 

@@ -45,7 +45,7 @@ GOALS = {
     "create_latency": ("none set; issue 5 asks for p50/p99", None),
     "conditions": ("≥ 1,000,000/s per core, 100 patterns (issue 6)", lambda r: r >= 1_000_000),
     "detection_latency": ("none set; issue 6 asks for it", None),
-    "load_rate": ("the target rate, open loop (issue 10)", lambda ratio: ratio >= 0.99),
+    "load_rate": ("≥ 99% of the target rate (ours: the server keeps up)", lambda ratio: ratio >= 0.99),
     "load_latency": ("none set; issue 10 asks for p50/p99", None),
     "load_5xx": ("0 (ours: a load must not break requests)", lambda n: n == 0),
     "load_audit": ("0 lost (issue 10)", lambda lost: lost == 0),
@@ -198,9 +198,14 @@ def rows():
     if load:
         secs = load["duration_s"]
         target = load["target_rate"]
-        add(f"Load: open-loop rate, mixed workload, {secs:.0f} s", "load_rate",
-            f"{load['achieved_rate']:.1f} req/s sent ({n(load['overall']['sent'])} requests)",
-            f"target {target:.0f} req/s", load["achieved_rate"] / target)
+        # Sending on time is the generator's part; the server keeps up when
+        # the answers end with the sending, so answered/elapsed (first send to
+        # last answer) is the rate it sustained.
+        answered = load["overall"]["sent"] - load["overall"]["transport_errors"]
+        sustained = answered / load["elapsed_s"]
+        add(f"Load: rate sustained, mixed workload, {secs:.0f} s open loop", "load_rate",
+            f"{sustained:.1f} req/s answered ({n(answered)} requests; sent at {load['achieved_rate']:.1f} req/s)",
+            f"target {target:.0f} req/s", sustained / target)
         labels = {"product_read": "product reads", "product_create": "product creations (moderated)",
                   "message_post": "messages (moderated)", "order_update": "order status changes"}
         base_create = pc and f"sequential, unloaded: p50 {pc['p50_ms']:.1f}, p99 {pc['p99_ms']:.1f} ms"

@@ -1,5 +1,5 @@
 //! The long form of the load test: a fixed arrival rate (`LOAD_RATE` req/s,
-//! default 100) for `LOAD_SECONDS` (default 180) over the mixed workload of
+//! default 120) for `LOAD_SECONDS` (default 180) over the mixed workload of
 //! `warden_tests::load` (50% product reads, 15% product creations and 20%
 //! messages, both moderated, 15% order status changes), then the activity
 //! log checked for an event per answered request, acknowledged creations
@@ -35,7 +35,7 @@ fn env(name: &str, default: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rate = env("LOAD_RATE", 100.0);
+    let rate = env("LOAD_RATE", 120.0);
     let seconds = env("LOAD_SECONDS", 180.0);
     let (target, minter, pid, _local) = match std::env::var("WARDEN_URL") {
         Ok(base) => {
