@@ -147,6 +147,23 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a response: status, headers, text, and the text as JSON (null
+    /// when it is not JSON).
+    pub async fn read(res: reqwest::Response) -> Result<Reply, reqwest::Error> {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            text,
+        })
+    }
+}
+
+impl Reply {
     /// The `id` field of the body.
     pub fn id(&self) -> Uuid {
         self.body["id"]
@@ -360,16 +377,7 @@ impl TestApp {
     }
 
     async fn reply(res: reqwest::Response) -> Reply {
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Reply::read(res).await.unwrap()
     }
 
     pub async fn get(&self, path: &str, who: &As) -> Reply {

@@ -828,27 +828,14 @@ async fn one(shared: Arc<Shared>, op: Op, seq: usize, scheduled: Instant) -> Sam
         Err(_) => (Outcome::Transport, None),
     };
     let latency = scheduled.elapsed();
-    if let Some(mut s) = slot {
-        match outcome {
-            Outcome::Status(200) => s.disputed = !s.disputed,
-            // Refused: the order stands where it was.
-            Outcome::Status(_) => {}
-            // Unknown whether it moved: keep it out of the load.
-            _ => return finish(op, seq, latency, lag, outcome, created),
+    // An order whose update got no answer may or may not have moved: it is
+    // kept out of the load; a refused one stands where it was.
+    if let (Some(mut s), Outcome::Status(status)) = (slot, &outcome) {
+        if *status == 200 {
+            s.disputed = !s.disputed;
         }
         shared.orders.lock().expect("orders lock").push_back(s);
     }
-    finish(op, seq, latency, lag, outcome, created)
-}
-
-fn finish(
-    op: Op,
-    seq: usize,
-    latency: Duration,
-    lag: Duration,
-    outcome: Outcome,
-    created: Option<Uuid>,
-) -> Sample {
     Sample {
         op,
         seq,

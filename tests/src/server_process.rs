@@ -296,17 +296,7 @@ impl ServerProcess {
 
     /// Sends a request; `Err` when no response came (refused, timed out).
     pub async fn send(req: RequestBuilder) -> Result<Reply, reqwest::Error> {
-        let res = req.send().await?;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await?;
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(Reply {
-            status,
-            headers,
-            body,
-            text,
-        })
+        Reply::read(req.send().await?).await
     }
 
     /// Sends a request with an optional JSON body; panics without a response.

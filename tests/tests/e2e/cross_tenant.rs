@@ -864,17 +864,7 @@ async fn send(app: &TestApp, method: &Method, req: &Request, who: &As) -> Reply 
         Body::Json(v) => r.json(v),
         Body::Form(pairs) => r.form(pairs),
     };
-    let res = r.send().await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
+    Reply::read(r.send().await.unwrap()).await.unwrap()
 }
 
 /// What must be equal between two answers for them to be "the same answer":
