@@ -2,11 +2,12 @@
 //! executor, fed through a bounded queue.
 //!
 //! Each worker thread owns one [`Models`] (sessions run through `&mut`, so no
-//! locks around them). A worker takes a job, then every job already waiting
-//! up to `max_batch` texts, sorts the texts by length so that batch-mates are
-//! alike, runs them together and answers each job. Callers await a oneshot and
-//! never block the executor.
+//! locks around them). A worker takes a job, then its share of the jobs
+//! already waiting (see [`fair_share`]) up to `max_batch` texts, sorts the
+//! texts by length so that batch-mates are alike, runs them together and
+//! answers each job. Callers await a oneshot and never block the executor.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -41,7 +42,23 @@ struct Job {
     reply: oneshot::Sender<Result<Vec<ModelScores>, ModerationError>>,
 }
 
-type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
+/// The jobs, and how many workers are waiting for one.
+struct Queue {
+    jobs: Mutex<mpsc::Receiver<Job>>,
+    idle: AtomicUsize,
+}
+
+/// How many jobs a worker that just took one should take in all, when
+/// `waiting` more wait and `idle_others` other workers wait for work.
+///
+/// Taking everything would leave the other workers idle while their callers'
+/// requests sit in one batch; with concurrent single-text callers the pool
+/// then settles into one worker running nearly every job and another running
+/// one job at a time, idle for each caller's round trip. An even split keeps
+/// every worker busy, and each batch still holds several jobs.
+fn fair_share(waiting: usize, idle_others: usize) -> usize {
+    (waiting + 1).div_ceil(idle_others + 1)
+}
 
 /// A handle to the pool; cheap to clone. The workers stop when the last
 /// handle is dropped and the queue has drained.
@@ -56,7 +73,10 @@ impl InferencePool {
     /// opened) and starts the workers.
     pub fn start(data: Arc<SharedModelData>, config: PoolConfig) -> Result<Self, ModerationError> {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
-        let rx: Queue = Arc::new(Mutex::new(rx));
+        let rx = Arc::new(Queue {
+            jobs: Mutex::new(rx),
+            idle: AtomicUsize::new(0),
+        });
         let mut workers = Vec::new();
         for n in 0..config.workers.max(1) {
             let models = Models::open(Arc::clone(&data))?;
@@ -96,13 +116,19 @@ impl InferencePool {
 fn work(mut models: Models, rx: &Queue, max_batch: usize) {
     loop {
         let jobs = {
-            let Ok(mut queue) = rx.lock() else { return };
-            let Some(first) = queue.blocking_recv() else {
+            rx.idle.fetch_add(1, Ordering::SeqCst);
+            let Ok(mut queue) = rx.jobs.lock() else {
                 return;
             };
+            let first = queue.blocking_recv();
+            rx.idle.fetch_sub(1, Ordering::SeqCst);
+            let Some(first) = first else {
+                return;
+            };
+            let share = fair_share(queue.len(), rx.idle.load(Ordering::SeqCst));
             let mut count = first.texts.len();
             let mut jobs = vec![first];
-            while count < max_batch {
+            while count < max_batch && jobs.len() < share {
                 match queue.try_recv() {
                     Ok(job) => {
                         count += job.texts.len();
@@ -154,5 +180,22 @@ fn run(models: &mut Models, jobs: Vec<Job>, max_batch: usize) {
         };
         // The caller may have gone away; nothing to do then.
         let _ = job.reply.send(answer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fair_share;
+
+    #[test]
+    fn a_worker_leaves_the_others_their_share() {
+        // Alone: everything waiting.
+        assert_eq!(fair_share(15, 0), 16);
+        // One other worker idle: half of the 16 jobs (its own and 15 waiting).
+        assert_eq!(fair_share(15, 1), 8);
+        // Odd counts round up, so nothing is left for a worker that is not there.
+        assert_eq!(fair_share(4, 1), 3);
+        assert_eq!(fair_share(0, 3), 1);
+        assert_eq!(fair_share(2, 3), 1);
     }
 }
