@@ -103,6 +103,11 @@ for workers in 0 4; do
         "$ws_bin" | tee "/tmp/warden-bench-ws-$workers.txt"
 done
 stop_server
+# The floor for the same fan-out: the same clients against a bare server that
+# only writes each event to every socket (tests/src/raw_fanout.rs).
+echo "== WebSocket fan-out baseline: bare server, ${WS_CONNECTIONS:-10000} connections"
+BASELINE=raw CONNECTIONS="${WS_CONNECTIONS:-10000}" BENCH_NAME="ws-fanout-raw" "$ws_bin" \
+    | tee /tmp/warden-bench-ws-raw.txt
 
 script=$(mktemp)
 cat >"$script" <<SQL
@@ -127,3 +132,4 @@ if [ -f /tmp/warden-bench-wrk-limiter-redis.txt ]; then
 fi
 echo "pgbench, the same transaction as the runtime role:                   $tps tps"
 for workers in 0 4; do echo "HTTP_WORKERS=$workers: $(tail -n 1 "/tmp/warden-bench-ws-$workers.txt")"; done
+echo "bare server: $(tail -n 1 /tmp/warden-bench-ws-raw.txt)"

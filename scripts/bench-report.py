@@ -154,9 +154,14 @@ def rows():
     ingest = read_json("ingest")
     add("Audit ingestion into PostgreSQL", "ingest",
         f"{n(ingest['events_per_s'])} events/s ({n(ingest['events'])} events)" if ingest else None,
-        None, ingest and ingest["events_per_s"])
+        f"the same rows by COPY as the table owner (no RLS): {n(ingest['copy_events_per_s'])} rows/s"
+        if ingest and ingest.get("copy_events_per_s") else None,
+        ingest and ingest["events_per_s"])
 
-    # WebSocket fan-out (tests/benches/ws_fanout.rs, twice in bench-http.sh).
+    # WebSocket fan-out (tests/benches/ws_fanout.rs, three times in bench-http.sh).
+    raw = read_json("ws-fanout-raw")
+    floor = (f"bare server, same clients: p99 {raw['p99_ms']:.0f} ms (p50 {raw['p50_ms']:.0f}; "
+             f"{n(raw['deliveries'])} of {n(raw['expected'])})") if raw else None
     for name, setting in (("ws-fanout-workers0", "HTTP_WORKERS default (one per core)"), ("ws-fanout-workers4", "HTTP_WORKERS=4")):
         ws = read_json(name)
         label = f"WebSocket fan-out, publish to receipt, {setting}"
@@ -166,7 +171,7 @@ def rows():
             value = ws["p99_ms"] if ws["connections"] >= 10_000 and ws["deliveries"] == ws["expected"] else None
         else:
             measured, value = None, None
-        add(label, "fanout", measured, None, value)
+        add(label, "fanout", measured, floor, value)
 
     # Moderation (tests/benches/moderation.rs).
     mod = read_json("moderation")

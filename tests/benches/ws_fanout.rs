@@ -3,6 +3,11 @@
 //! PostgreSQL NOTIFY, as any replica would; the time from publish to each
 //! client's receipt, as p50 / p99 / max. Needs a migrated test database and
 //! `ulimit -n` above twice the connections (`just bench` sets both).
+//!
+//! With `BASELINE=raw` the same clients measure a bare server instead (this
+//! binary again, in a child process: see `warden_tests::raw_fanout`), which
+//! writes each event to every socket and does nothing else: the machine's
+//! floor for the same fan-out.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -21,6 +26,7 @@ use warden_commerce::Role;
 use warden_server::auth::{MintRequest, mint_hs256};
 use warden_server::config::JwtConfig;
 use warden_tenancy::TenantId;
+use warden_tests::raw_fanout::RawFanout;
 use warden_tests::{TestApp, generous_limits, test_config};
 
 fn env(name: &str, default: usize) -> usize {
@@ -40,15 +46,61 @@ fn now_us() -> u64 {
     .unwrap()
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+fn main() {
     let connections = env("CONNECTIONS", 10_000);
     let events = env("EVENTS", 20);
+    let settle = Duration::from_secs(env("SETTLE_SECS", 3) as u64);
+    if let Ok(port) = std::env::var("RAW_FANOUT_SERVE") {
+        let listener = std::net::TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
+        let plan = RawFanout {
+            connections,
+            events,
+            settle,
+            workers: env("HTTP_WORKERS", 0),
+        };
+        warden_tests::raw_fanout::serve(listener, plan).unwrap();
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(clients(connections, events, settle));
+}
+
+/// A bare server in a child process; its WebSocket URL.
+fn start_raw_server() -> (String, std::process::Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("RAW_FANOUT_SERVE", port.to_string())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the bare server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (format!("ws://127.0.0.1:{port}/"), child)
+}
+
+async fn clients(connections: usize, events: usize, settle: Duration) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let raw = std::env::var("BASELINE").is_ok_and(|b| b == "raw");
     // Against a running server (WARDEN_URL, as `scripts/bench-http.sh` does, so
     // that server and clients each have their own file-descriptor limit), or an
     // in-process one for small runs.
+    let mut raw_server = None;
     let (ws_url, tenant, token, db, _local) = match std::env::var("WARDEN_URL") {
+        _ if raw => {
+            let (url, child) = start_raw_server();
+            raw_server = Some(child);
+            (url, uuid::Uuid::nil(), String::new(), None, None)
+        }
         Ok(base) => {
             let secret =
                 std::env::var("JWT_HS256_SECRET").expect("JWT_HS256_SECRET of that server");
@@ -91,8 +143,9 @@ async fn main() {
                 .send()
                 .await
                 .unwrap();
-            let db =
-                warden_tenancy::Db::connect(&std::env::var("DATABASE_URL").unwrap(), 2).unwrap();
+            let db = Some(
+                warden_tenancy::Db::connect(&std::env::var("DATABASE_URL").unwrap(), 2).unwrap(),
+            );
             (
                 format!("{}/api/v1/ws", base.replace("http://", "ws://")),
                 tenant,
@@ -107,7 +160,13 @@ async fn main() {
             let app = TestApp::start_with(config).await;
             let tenant = app.tenant("fanout").await;
             let token = app.token(Some(tenant), "admin", &[Role::TenantAdmin]);
-            (app.ws_url(), tenant, token, app.state.db.clone(), Some(app))
+            (
+                app.ws_url(),
+                tenant,
+                token,
+                Some(app.state.db.clone()),
+                Some(app),
+            )
         }
     };
     let hub = warden_audit::hub::Hub::new(1);
@@ -174,16 +233,19 @@ async fn main() {
     );
     // Let the server finish with the connection storm (10,000 connection
     // events go through the audit log) so the events measure steady state.
-    tokio::time::sleep(Duration::from_secs(env("SETTLE_SECS", 3) as u64)).await;
+    // The bare server waits as long, then publishes by itself.
+    tokio::time::sleep(settle).await;
     for _ in 0..events {
-        hub.publish(
-            &db,
-            TenantId::new(tenant),
-            Topic::Detection,
-            json!({ "sent_us": now_us() }),
-        )
-        .await
-        .unwrap();
+        if let Some(db) = &db {
+            hub.publish(
+                db,
+                TenantId::new(tenant),
+                Topic::Detection,
+                json!({ "sent_us": now_us() }),
+            )
+            .await
+            .unwrap();
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let expected = connections * events;
@@ -218,6 +280,9 @@ async fn main() {
     );
     // `scripts/bench-http.sh` runs this once per server setting and names each.
     let name = std::env::var("BENCH_NAME").unwrap_or_else(|_| "ws_fanout".into());
+    if let Some(mut child) = raw_server {
+        child.wait().unwrap();
+    }
     warden_tests::load::write_bench_json(
         &name,
         &json!({

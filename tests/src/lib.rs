@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod load;
+pub mod raw_fanout;
 pub mod server_process;
 pub mod smtp;
 

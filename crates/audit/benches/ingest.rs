@@ -4,6 +4,12 @@
 //! `DATABASE_URL` must name a migrated database (`just bench` prepares one).
 //! `EVENTS` (default 300000), `TENANTS` (20), `ACTORS` (200), `LISTINGS` (5000),
 //! `BATCH` and `WRITERS` tune the run.
+//!
+//! The baseline, in the same run: the same rows written by PostgreSQL's own
+//! bulk path, `COPY … FROM STDIN` as the table owner (`DATABASE_ADMIN_URL`),
+//! `WRITERS` connections in parallel, `BATCH` rows per COPY. The owner is not
+//! subject to row-level security; the runtime role cannot COPY into a table
+//! with it, which is why the writer inserts through `activity_log_ingest`.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -11,7 +17,10 @@
     clippy::print_stdout
 )]
 
+use std::collections::VecDeque;
 use std::time::Instant;
+
+use futures::SinkExt;
 
 use warden_audit::writer::{AuditWriter, WriterConfig};
 use warden_audit::{ActivityEvent, Kind};
@@ -55,9 +64,7 @@ async fn main() {
     let listings: Vec<String> = (0..env("LISTINGS", 5_000))
         .map(|_| uuid::Uuid::now_v7().to_string())
         .collect();
-    let (writer, task) = AuditWriter::start(db, config);
-    let started = Instant::now();
-    for i in 0..events {
+    let event = |i: usize| {
         let mut e = ActivityEvent::new(Kind::ApiCall, "GET /api/v1/products/{id}");
         // Like real traffic: many users per tenant, each touching many listings,
         // so the actor and resource indexes take inserts all over.
@@ -76,7 +83,12 @@ async fn main() {
         e.client_ip = Some("127.0.0.1".into());
         e.user_agent = Some("bench".into());
         e.resource_type = Some("products".into());
-        writer.record(e).await.unwrap();
+        e
+    };
+    let (writer, task) = AuditWriter::start(db, config.clone());
+    let started = Instant::now();
+    for i in 0..events {
+        writer.record(event(i)).await.unwrap();
     }
     writer.flush().await.unwrap();
     let elapsed = started.elapsed();
@@ -91,6 +103,12 @@ async fn main() {
             / 1000.0,
         m.max_flush_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0,
     );
+    let all: Vec<ActivityEvent> = (0..events).map(event).collect();
+    let copy_rate = copy_baseline(&all, config.batch_size, config.writers).await;
+    println!(
+        "baseline: the same {events} rows by COPY as the table owner, {} connections: {copy_rate:.0} rows/s",
+        config.writers
+    );
     // For `scripts/bench-report.py` (the README's table).
     let dir = std::env::var("BENCH_OUT_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../build/bench").into());
@@ -101,9 +119,101 @@ async fn main() {
         "seconds": elapsed.as_secs_f64(),
         "events_per_s": events as f64 / elapsed.as_secs_f64(),
         "batches": batches,
+        "copy_events_per_s": copy_rate,
     });
     std::fs::write(format!("{dir}/ingest.json"), result.to_string()).unwrap();
     task.shutdown(std::time::Duration::from_secs(30))
         .await
         .unwrap();
+}
+
+/// One event as a line of COPY's text format, in [`COPY_COLUMNS`] order.
+fn copy_line(e: &ActivityEvent, out: &mut String) {
+    use std::fmt::Write;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "\\N".into());
+    let num = |v: Option<i64>| v.map_or_else(|| "\\N".into(), |n| n.to_string());
+    let _ = writeln!(
+        out,
+        "{}\t{}\t{}\t{}\t{}\t{}\t{{{}}}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        e.tenant.map(|t| t.as_uuid()).unwrap_or_default(),
+        e.id,
+        e.occurred_at.to_rfc3339(),
+        opt(&e.request_id),
+        e.actor_id.map_or_else(|| "\\N".into(), |a| a.to_string()),
+        opt(&e.actor_subject),
+        e.actor_roles.join(","),
+        e.kind.unwrap_or(Kind::ApiCall).as_str(),
+        e.action,
+        opt(&e.method),
+        opt(&e.route),
+        opt(&e.path),
+        num(e.status.map(i64::from)),
+        num(e.latency_us),
+        num(e.bytes_in),
+        num(e.bytes_out),
+        opt(&e.client_ip),
+        opt(&e.user_agent),
+        opt(&e.resource_type),
+        opt(&e.resource_id),
+        e.metadata,
+    );
+}
+
+const COPY_COLUMNS: &str = "tenant_id, id, occurred_at, request_id, actor_id, actor_subject, actor_roles, kind, action, method, route, path, status, latency_us, bytes_in, bytes_out, client_ip, user_agent, resource_type, resource_id, metadata";
+
+/// Rows per second COPY takes the same events at, as the table owner, on
+/// `connections` connections in parallel, `batch` rows per COPY. The rows get
+/// fresh ids (the writer stored the originals).
+async fn copy_baseline(events: &[ActivityEvent], batch: usize, connections: usize) -> f64 {
+    let url = std::env::var("DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/warden_bench".into());
+    let events: Vec<ActivityEvent> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.id = uuid::Uuid::now_v7();
+            e
+        })
+        .collect();
+    let chunks: Vec<String> = events
+        .chunks(batch.max(1))
+        .map(|chunk| {
+            let mut text = String::new();
+            for e in chunk {
+                copy_line(e, &mut text);
+            }
+            text
+        })
+        .collect();
+    let per_connection = chunks.len().div_ceil(connections.max(1));
+    let mut clients = Vec::new();
+    for _ in 0..connections.max(1) {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        clients.push(client);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (client, share) in clients.into_iter().zip(chunks.chunks(per_connection)) {
+        let share = share.to_vec();
+        tasks.spawn(async move {
+            for text in share {
+                let sink = client
+                    .copy_in::<_, VecDeque<u8>>(&format!(
+                        "COPY activity_log ({COPY_COLUMNS}) FROM STDIN"
+                    ))
+                    .await
+                    .unwrap();
+                let mut sink = std::pin::pin!(sink);
+                sink.send(VecDeque::from(text.into_bytes())).await.unwrap();
+                sink.finish().await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    events.len() as f64 / started.elapsed().as_secs_f64()
 }
