@@ -15,7 +15,7 @@
     clippy::print_stdout
 )]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -26,7 +26,7 @@ use warden_commerce::Role;
 use warden_server::auth::{MintRequest, mint_hs256};
 use warden_server::config::JwtConfig;
 use warden_tenancy::TenantId;
-use warden_tests::raw_fanout::RawFanout;
+use warden_tests::raw_fanout::{RawFanout, now_us};
 use warden_tests::{TestApp, generous_limits, test_config};
 
 fn env(name: &str, default: usize) -> usize {
@@ -34,16 +34,6 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn now_us() -> u64 {
-    u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_micros(),
-    )
-    .unwrap()
 }
 
 fn main() {
@@ -94,14 +84,10 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
     // Against a running server (WARDEN_URL, as `scripts/bench-http.sh` does, so
     // that server and clients each have their own file-descriptor limit), or an
     // in-process one for small runs.
-    let mut raw_server = None;
-    let (ws_url, tenant, token, db, _local) = match std::env::var("WARDEN_URL") {
-        _ if raw => {
-            let (url, child) = start_raw_server();
-            raw_server = Some(child);
-            (url, uuid::Uuid::nil(), String::new(), None, None)
-        }
-        Ok(base) => {
+    let raw_server = raw.then(start_raw_server);
+    let (ws_url, tenant, token, db, _local) = match (&raw_server, std::env::var("WARDEN_URL")) {
+        (Some((url, _)), _) => (url.clone(), uuid::Uuid::nil(), String::new(), None, None),
+        (None, Ok(base)) => {
             let secret =
                 std::env::var("JWT_HS256_SECRET").expect("JWT_HS256_SECRET of that server");
             let jwt = JwtConfig {
@@ -154,7 +140,7 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
                 None,
             )
         }
-        Err(_) => {
+        (None, Err(_)) => {
             let mut config = test_config();
             config.database_pool_size = 8;
             let app = TestApp::start_with(config).await;
@@ -280,7 +266,7 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
     );
     // `scripts/bench-http.sh` runs this once per server setting and names each.
     let name = std::env::var("BENCH_NAME").unwrap_or_else(|_| "ws_fanout".into());
-    if let Some(mut child) = raw_server {
+    if let Some((_, mut child)) = raw_server {
         child.wait().unwrap();
     }
     warden_tests::load::write_bench_json(

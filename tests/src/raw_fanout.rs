@@ -20,6 +20,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 /// What the bare server is asked to do.
 #[derive(Debug, Clone, Copy)]
@@ -34,28 +36,12 @@ pub struct RawFanout {
     pub workers: usize,
 }
 
-fn now_us() -> u64 {
+/// Microseconds since the Unix epoch: the publish time events carry, which
+/// clients in another process subtract from their receipt time.
+pub fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
-
-/// One unmasked text frame (the server-to-client form).
-fn text_frame(payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x81];
-    match u16::try_from(payload.len()) {
-        Ok(len) if len < 126 => frame.push(u8::try_from(len).unwrap_or(125)),
-        Ok(len) => {
-            frame.push(126);
-            frame.extend_from_slice(&len.to_be_bytes());
-        }
-        Err(_) => {
-            frame.push(127);
-            frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(payload);
-    frame
 }
 
 /// An event as large as the hub's frame for the same event (id, tenant,
@@ -69,7 +55,11 @@ fn event_frame() -> Vec<u8> {
             "data": {"sent_us": now_us()},
         }
     });
-    text_frame(payload.to_string().as_bytes())
+    let mut frame = Vec::new();
+    // Unmasked, as a server sends it.
+    Frame::message(payload.to_string(), OpCode::Data(Data::Text), true)
+        .format(&mut frame)
+        .map_or_else(|_| Vec::new(), |()| frame)
 }
 
 /// Handshake, subscribe, subscribed; then the raw socket.
