@@ -251,20 +251,20 @@ async fn main() {
             judges.push(domain_rate);
             apis.push(api_rate);
         }
-        let ratio = |of: &[f64]| median(of.iter().zip(&raws).map(|(x, r)| x / r).collect());
+        let pct_of_raw =
+            |of: &[f64]| 100.0 * median(of.iter().zip(&raws).map(|(x, r)| x / r).collect());
+        let (judge_pct, api_pct) = (pct_of_raw(&judges), pct_of_raw(&apis));
         let (raw_rate, domain_rate, api_rate) = (
             median(raws.clone()),
             median(judges.clone()),
             median(apis.clone()),
         );
         println!(
-            "batch {batch:>2}, median of {rounds}: raw ONNX Runtime {raw_rate:8.1} texts/s | Moderator::judge {domain_rate:8.1} texts/s ({:5.1}% of raw) | POST /moderation/analyze {api_rate:8.1} texts/s ({:5.1}% of raw)",
-            100.0 * ratio(&judges),
-            100.0 * ratio(&apis)
+            "batch {batch:>2}, median of {rounds}: raw ONNX Runtime {raw_rate:8.1} texts/s | Moderator::judge {domain_rate:8.1} texts/s ({judge_pct:5.1}% of raw) | POST /moderation/analyze {api_rate:8.1} texts/s ({api_pct:5.1}% of raw)",
         );
         result[format!("batch_{batch}")] = json!({
             "raw": raw_rate, "judge": domain_rate, "analyze": api_rate,
-            "judge_pct": 100.0 * ratio(&judges), "analyze_pct": 100.0 * ratio(&apis),
+            "judge_pct": judge_pct, "analyze_pct": api_pct,
             "rounds": {"raw": raws, "judge": judges, "analyze": apis},
         });
     }
