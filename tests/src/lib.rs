@@ -85,6 +85,8 @@ pub fn test_config() -> Config {
             timeout: Duration::from_secs(60),
             connection_queue: 256,
             resume_buffer: 1000,
+            max_per_user: 8,
+            max_per_tenant: 2000,
         },
         moderation: ModerationConfig {
             paths: ModelPaths {

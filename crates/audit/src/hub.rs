@@ -223,6 +223,11 @@ pub async fn publish_in_tx(
     Ok(id)
 }
 
+/// Decides whether a subscription may receive an event, beyond its tenant
+/// and topics (e.g. a notification only for its recipient). The hub asks it
+/// for live deliveries and for replays alike, so both send the same events.
+pub type Admit = Arc<dyn Fn(&HubEvent) -> bool + Send + Sync>;
+
 /// Why a subscription ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ended {
@@ -236,6 +241,7 @@ struct Subscriber {
     id: u64,
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
+    admit: Option<Admit>,
     tx: mpsc::Sender<Arc<Delivery>>,
     ended: Arc<Mutex<Option<Ended>>>,
 }
@@ -245,6 +251,16 @@ impl Subscriber {
     fn takes(&self, tenant: Uuid, topic: Topic) -> bool {
         self.tenant.is_none_or(|t| t == tenant) && Topics::load(&self.topics).contains(topic)
     }
+
+    /// Whether `event` goes to it: its tenant and topics, and allowed to it.
+    fn receives(&self, event: &HubEvent) -> bool {
+        self.takes(event.tenant_id, event.topic) && admits(self.admit.as_ref(), event)
+    }
+}
+
+/// Whether a subscription with `admit` may receive `event` (without one: every event).
+fn admits(admit: Option<&Admit>, event: &HubEvent) -> bool {
+    admit.is_none_or(|a| a(event))
 }
 
 /// How long after its last subscriber left a tenant's recent events are still
@@ -298,6 +314,7 @@ pub struct Subscription {
     id: u64,
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
+    admit: Option<Admit>,
     /// Events up to this `seq` were sent by replay: queued copies are skipped.
     replayed_through: Arc<AtomicU64>,
     rx: mpsc::Receiver<Arc<Delivery>>,
@@ -348,6 +365,7 @@ impl Subscription {
         SubscriptionControl {
             tenant: self.tenant,
             topics: self.topics.clone(),
+            admit: self.admit.clone(),
             replayed_through: self.replayed_through.clone(),
             hub: self.hub.clone(),
         }
@@ -366,13 +384,15 @@ impl Subscription {
 pub struct SubscriptionControl {
     tenant: Option<Uuid>,
     topics: Arc<AtomicUsize>,
+    admit: Option<Admit>,
     replayed_through: Arc<AtomicU64>,
     hub: Hub,
 }
 
 impl SubscriptionControl {
     /// Events after `last_event_id` still in the resume buffer (of the
-    /// subscribed topics), oldest first; `None` when that id is no longer there.
+    /// subscribed topics, and admitted), oldest first; `None` when that id is
+    /// no longer there.
     pub fn replay_after(&self, last_event_id: Uuid) -> Option<Vec<Arc<Delivery>>> {
         let topics = Topics::load(&self.topics);
         let state = self.hub.lock();
@@ -409,7 +429,7 @@ impl SubscriptionControl {
             recent
                 .iter()
                 .skip(pos + 1)
-                .filter(|e| topics.contains(e.topic))
+                .filter(|e| topics.contains(e.topic) && admits(self.admit.as_ref(), e))
                 .cloned()
                 .collect(),
         )
@@ -464,12 +484,35 @@ impl Hub {
     /// Subscribes to `tenant`'s events (or every tenant's, with `None`: for
     /// in-process consumers such as the behavior engine) on `topics`. At most
     /// `queue` events wait for the subscriber; one more and it is dropped
-    /// ([`Ended::SlowConsumer`]).
+    /// ([`Ended::SlowConsumer`]). It receives every event of its tenant and
+    /// topics: people watching go through [`Self::subscribe_admitting`].
     pub fn subscribe(
         &self,
         tenant: Option<TenantId>,
         topics: Topics,
         queue: usize,
+    ) -> Subscription {
+        self.subscription(tenant, topics, queue, None)
+    }
+
+    /// Like [`Self::subscribe`], but only events `admit` allows reach it, live
+    /// or replayed.
+    pub fn subscribe_admitting(
+        &self,
+        tenant: TenantId,
+        topics: Topics,
+        queue: usize,
+        admit: Admit,
+    ) -> Subscription {
+        self.subscription(Some(tenant), topics, queue, Some(admit))
+    }
+
+    fn subscription(
+        &self,
+        tenant: Option<TenantId>,
+        topics: Topics,
+        queue: usize,
+        admit: Option<Admit>,
     ) -> Subscription {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -497,6 +540,7 @@ impl Hub {
                 id,
                 tenant: tenant.map(|t| t.as_uuid()),
                 topics: topics.clone(),
+                admit: admit.clone(),
                 tx,
                 ended: ended.clone(),
             });
@@ -505,6 +549,7 @@ impl Hub {
             id,
             tenant: tenant.map(|t| t.as_uuid()),
             topics,
+            admit,
             replayed_through: Arc::new(AtomicU64::new(0)),
             rx,
             ended,
@@ -564,7 +609,7 @@ impl Hub {
         }
         let mut delivered = 0;
         state.subscribers.retain(|s| {
-            if !s.takes(event.tenant_id, event.topic) {
+            if !s.receives(&event) {
                 return true;
             }
             match s.tx.try_send(event.clone()) {
@@ -859,6 +904,43 @@ mod tests {
         hub.deliver(after.clone());
         assert_eq!(sub.recv().await.map(|e| e.id), Some(after.id));
         assert!(sub.rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn an_admitting_subscription_gets_the_same_events_live_and_on_replay() {
+        let hub = Hub::new(16);
+        let t = Uuid::now_v7();
+        let admit: Admit = Arc::new(|e: &HubEvent| e.data["for"] == "me");
+        let mut sub = hub.subscribe_admitting(TenantId::new(t), Topics::all(), 16, admit);
+        let fence = event(t, Topic::Detection);
+        hub.deliver(HubEvent {
+            data: serde_json::json!({"for": "me"}),
+            ..fence.clone()
+        });
+        let mut sent = Vec::new();
+        for whom in ["me", "someone else", "me"] {
+            let e = HubEvent {
+                data: serde_json::json!({ "for": whom }),
+                ..event(t, Topic::Notification)
+            };
+            sent.push((e.id, whom == "me"));
+            hub.deliver(e);
+        }
+        let admitted: Vec<Uuid> = sent.iter().filter(|s| s.1).map(|s| s.0).collect();
+        assert_eq!(sub.recv().await.map(|e| e.id), Some(fence.id));
+        let live = vec![
+            sub.recv().await.map(|e| e.id),
+            sub.recv().await.map(|e| e.id),
+        ];
+        assert_eq!(live, admitted.iter().copied().map(Some).collect::<Vec<_>>());
+        assert!(sub.rx.try_recv().is_err());
+        let replayed: Vec<Uuid> = sub
+            .replay_after(fence.id)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(replayed, admitted);
     }
 
     #[tokio::test]

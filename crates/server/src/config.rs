@@ -182,6 +182,10 @@ pub struct LiveConfig {
     pub connection_queue: usize,
     /// Recent events kept per tenant for resume.
     pub resume_buffer: usize,
+    /// Live connections one user may hold open on this replica (`WS_MAX_PER_USER`).
+    pub max_per_user: usize,
+    /// Live connections one tenant may hold open on this replica (`WS_MAX_PER_TENANT`).
+    pub max_per_tenant: usize,
 }
 
 /// Rate-limit settings.
@@ -307,6 +311,8 @@ impl Config {
                 timeout: Duration::from_secs(parsed("WS_TIMEOUT_SECS", 60u64)?.max(2)),
                 connection_queue: parsed("WS_QUEUE", 256usize)?.max(1),
                 resume_buffer: parsed("WS_RESUME_BUFFER", 1_000usize)?.max(1),
+                max_per_user: parsed("WS_MAX_PER_USER", 8usize)?.max(1),
+                max_per_tenant: parsed("WS_MAX_PER_TENANT", 2_000usize)?.max(1),
             },
             moderation: ModerationConfig::from_env()?,
             behavior: BehaviorConfig {

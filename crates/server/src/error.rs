@@ -85,6 +85,9 @@ pub enum ErrorCode {
     ContentRejected,
     /// The moderation models cannot run right now.
     ModerationUnavailable,
+    /// A cap on open live connections (per user or per tenant) is reached;
+    /// `cap` names it and `limit` its size.
+    TooManyLiveConnections,
     /// Anything else; details go to the log only.
     Internal,
 }
@@ -217,6 +220,11 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "moderation_unavailable",
                 "Moderation unavailable",
+            ),
+            TooManyLiveConnections => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_live_connections",
+                "Too many live connections",
             ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -613,6 +621,7 @@ mod tests {
             RateLimited,
             QuotaExceeded,
             RateLimiterUnavailable,
+            TooManyLiveConnections,
             Internal,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();

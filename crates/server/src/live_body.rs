@@ -23,6 +23,8 @@ use futures::Stream;
 use futures::task::AtomicWaker;
 use warden_audit::hub::{Ended, Subscription};
 
+use crate::live_slots::LiveSlot;
+
 /// Close code for a client too slow to keep up with its events.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
 
@@ -69,18 +71,20 @@ pub struct LiveBody {
     /// A close frame went out: end once it is written.
     closing: bool,
     buf: BytesMut,
-    /// The connected user's id: notifications for anyone else are not theirs to see.
-    viewer: Option<String>,
+    /// The connection's place under the live-connection caps: the body lives
+    /// exactly as long as the socket (whether the client or the server ended
+    /// it, for whatever reason), so dropping it with the body frees the slot.
+    _slot: LiveSlot,
 }
 
 impl LiveBody {
-    /// `session` is the body actix-ws made for the connection's session.
-    /// `viewer` is the connected user's id.
+    /// `session` is the body actix-ws made for the connection's session;
+    /// `events` already holds back what the viewer may not see.
     pub fn new(
         session: BoxBody,
         events: Subscription,
         gate: Arc<LiveGate>,
-        viewer: Option<uuid::Uuid>,
+        slot: LiveSlot,
     ) -> Self {
         Self {
             session,
@@ -89,7 +93,7 @@ impl LiveBody {
             started: false,
             closing: false,
             buf: BytesMut::new(),
-            viewer: viewer.map(|v| v.to_string()),
+            _slot: slot,
         }
     }
 
@@ -102,13 +106,6 @@ impl LiveBody {
         while self.buf.len() < CHUNK {
             match events.poll_recv(cx) {
                 Poll::Ready(Some(delivery)) => {
-                    let event = &delivery.event;
-                    if event.topic == warden_audit::hub::Topic::Notification
-                        && event.data.get("recipient_id").and_then(|v| v.as_str())
-                            != self.viewer.as_deref()
-                    {
-                        continue;
-                    }
                     Parser::write_message(
                         &mut self.buf,
                         delivery.frame.as_bytes(),

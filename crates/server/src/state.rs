@@ -112,6 +112,8 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// Live events.
     pub hub: Hub,
+    /// Open live connections, against their caps.
+    pub live_slots: Arc<crate::live_slots::LiveSlots>,
     /// Content moderation.
     pub moderator: Moderator,
     /// Real-time behavior detection.
@@ -200,6 +202,10 @@ impl AppState {
                 .build(),
             audit,
             hub,
+            live_slots: crate::live_slots::LiveSlots::new(
+                config.live.max_per_user,
+                config.live.max_per_tenant,
+            ),
             background: Arc::new(Mutex::new(Some(Background {
                 writer_task,
                 listener,

@@ -486,3 +486,208 @@ async fn a_live_notification_reaches_only_its_recipient() {
     assert_eq!(got["event"]["data"]["title"], "for the second");
     assert_eq!(got["event"]["data"]["recipient_id"], second_id.to_string());
 }
+
+/// Connects with `token`, adding `query` to the URL (e.g. `?tenant_id=…`).
+async fn connect_with(app: &TestApp, token: &str, query: &str) -> Ws {
+    let mut req = format!("{}{query}", app.ws_url())
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "welcome");
+    ws
+}
+
+const ALL_TOPICS: [&str; 5] = [
+    "activity",
+    "detection",
+    "violation",
+    "notification",
+    "moderation",
+];
+
+fn hub_event(tenant: Uuid, topic: Topic, data: Value) -> HubEvent {
+    HubEvent {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        topic,
+        occurred_at: chrono::Utc::now(),
+        data,
+    }
+}
+
+/// Event ids among `messages`, of those in `cases`.
+fn case_ids(messages: &[Value], cases: &[Uuid]) -> Vec<Uuid> {
+    messages
+        .iter()
+        .filter(|m| m["type"] == "event")
+        .filter_map(|m| m["event"]["id"].as_str()?.parse().ok())
+        .filter(|id| cases.contains(id))
+        .collect()
+}
+
+#[tokio::test]
+async fn live_delivery_and_resume_send_each_watcher_the_same_events() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-same-filter").await;
+    let u = app.tenant("live-same-filter-other").await;
+    let first = app.member(t, "mod-1", &[Role::Moderator]);
+    let first_id = app.get("/api/v1/users/me", &first).await.id();
+    let second = app.member(t, "mod-2", &[Role::Moderator]);
+    let buyer = app.member(t, "buyer", &[Role::Buyer]);
+    let buyer_id = app.get("/api/v1/users/me", &buyer).await.id();
+    let note = |to: Option<Uuid>, what: &str| {
+        hub_event(
+            t,
+            Topic::Notification,
+            json!({ "recipient_id": to, "title": what, "body": "private" }),
+        )
+    };
+    let to_first = note(Some(first_id), "for the first moderator");
+    let to_buyer = note(Some(buyer_id), "your account is banned: private reason");
+    let to_no_one = note(None, "addressed to nobody");
+    let detection = hub_event(t, Topic::Detection, json!({"rule": "burst"}));
+    let other_tenants = hub_event(u, Topic::Detection, json!({"rule": "elsewhere"}));
+    let cases = [&to_first, &to_buyer, &to_no_one, &detection, &other_tenants];
+    let ids: Vec<Uuid> = cases.iter().map(|e| e.id).collect();
+    // Each watcher (token, URL query, tenant) and what it may see, in order.
+    let watchers = [
+        (
+            first.token.clone().unwrap(),
+            String::new(),
+            t,
+            vec![to_first.id, detection.id],
+        ),
+        (
+            second.token.clone().unwrap(),
+            String::new(),
+            t,
+            vec![detection.id],
+        ),
+        (
+            app.token(Some(t), "admin", &[Role::TenantAdmin]),
+            String::new(),
+            t,
+            vec![detection.id],
+        ),
+        (
+            app.token(None, "platform", &[Role::PlatformAdmin]),
+            format!("?tenant_id={t}"),
+            t,
+            vec![detection.id],
+        ),
+        (
+            app.token(Some(u), "other-admin", &[Role::TenantAdmin]),
+            String::new(),
+            u,
+            vec![other_tenants.id],
+        ),
+    ];
+    let mut sockets = Vec::new();
+    for (token, query, _, _) in &watchers {
+        let mut ws = connect_with(&app, token, query).await;
+        subscribe(&mut ws, &ALL_TOPICS, None).await;
+        sockets.push(ws);
+    }
+    let fences: Vec<HubEvent> = [t, u]
+        .iter()
+        .map(|&tenant| hub_event(tenant, Topic::Detection, json!({"fence": "before"})))
+        .collect();
+    let ends: Vec<HubEvent> = [t, u]
+        .iter()
+        .map(|&tenant| hub_event(tenant, Topic::Detection, json!({"fence": "after"})))
+        .collect();
+    for e in fences.iter().chain(cases).chain(&ends) {
+        app.state.hub.deliver(e.clone());
+    }
+    for ((token, query, tenant, expected), mut ws) in watchers.iter().zip(sockets) {
+        let fence = &fences[usize::from(*tenant == u)];
+        let end = &ends[usize::from(*tenant == u)];
+        // Live: what came between the two fences.
+        until(&mut ws, |e| e["id"] == fence.id.to_string()).await;
+        let (_, live) = until(&mut ws, |e| e["id"] == end.id.to_string()).await;
+        assert_eq!(
+            &case_ids(&live, &ids),
+            expected,
+            "live, watcher {query}{tenant}"
+        );
+        drop(ws);
+        // Resume after the first fence on a new connection: the same events.
+        let mut ws = connect_with(&app, token, query).await;
+        let replayed = subscribe(&mut ws, &ALL_TOPICS, Some(fence.id)).await;
+        assert!(
+            replayed
+                .iter()
+                .any(|m| m["event"]["id"] == end.id.to_string()),
+            "the replay did not reach the end fence: {replayed:?}"
+        );
+        assert_eq!(
+            &case_ids(&replayed, &ids),
+            expected,
+            "replay, watcher {query}{tenant}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_moderator_resuming_does_not_receive_a_banned_users_ban_notice() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-ban-resume").await;
+    let moderator = app.member(t, "mod", &[Role::Moderator]);
+    app.get("/api/v1/users/me", &moderator)
+        .await
+        .assert_status(200);
+    let buyer = app.member(t, "buyer", &[Role::Buyer]);
+    let buyer_id = app.get("/api/v1/users/me", &buyer).await.id();
+    let mod_token = moderator.token.clone().unwrap();
+    // An in-process subscriber sees every notification: the ban notice is really published.
+    let mut all_notices = app.state.hub.subscribe(
+        Some(TenantId::new(t)),
+        warden_audit::hub::Topics::from(&[Topic::Notification][..]),
+        64,
+    );
+    // Someone else stays connected throughout, to know when the hub has the events.
+    let mut watching = connect(&app, &app.token(Some(t), "admin", &[Role::TenantAdmin])).await;
+    subscribe(&mut watching, &["violation"], None).await;
+    let mut ws = connect(&app, &mod_token).await;
+    subscribe(&mut ws, &["violation", "notification"], None).await;
+    let fence = publish(&app, t, Topic::Violation, json!({"fence": "before"})).await;
+    until(&mut ws, |e| e["id"] == fence.to_string()).await;
+    drop(ws);
+
+    let reason = "private reason: reported by a neighbour";
+    app.post(
+        "/api/v1/violations",
+        &moderator,
+        json!({"user_id": buyer_id, "type": "behavior", "severity": "critical", "reason": reason}),
+    )
+    .await
+    .assert_status(201);
+    let notice = tokio::time::timeout(Duration::from_secs(10), all_notices.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(notice.data["recipient_id"], buyer_id.to_string());
+    assert_eq!(notice.data["data"]["reason"], reason);
+    let end = publish(&app, t, Topic::Violation, json!({"fence": "after"})).await;
+    until(&mut watching, |e| e["id"] == end.to_string()).await;
+
+    let mut ws = connect(&app, &mod_token).await;
+    let replayed = subscribe(&mut ws, &["violation", "notification"], Some(fence)).await;
+    assert!(
+        replayed.iter().any(|m| m["event"]["topic"] == "violation"
+            && m["event"]["data"]["violation"]["user_id"] == buyer_id.to_string()),
+        "the replay should cover the ban: {replayed:?}"
+    );
+    assert!(
+        replayed.iter().any(|m| m["event"]["id"] == end.to_string()),
+        "{replayed:?}"
+    );
+    for m in &replayed {
+        assert_ne!(
+            m["event"]["topic"], "notification",
+            "another user's notification was replayed: {m}"
+        );
+    }
+}

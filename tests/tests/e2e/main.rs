@@ -13,6 +13,7 @@ mod enforcement;
 mod faults;
 mod isolation;
 mod live;
+mod live_caps;
 mod load;
 mod migrations;
 mod moderation;

@@ -14,7 +14,9 @@ use warden_tenancy::{TenantId, TenantStatus};
 
 use crate::auth::AuthError;
 use crate::error::{ApiError, ErrorCode};
+use crate::live_access::LiveViewer;
 use crate::live_body::{LiveBody, LiveGate};
+use crate::live_slots::Refused;
 use crate::state::AppState;
 
 /// Close code: too slow to keep up with the events (sent by [`LiveBody`]).
@@ -97,7 +99,9 @@ enum ClientMessage {
 /// Opens a live connection (tenant administrators, moderators, platform
 /// administrators). Answers 101 and switches to the WebSocket protocol; see the
 /// README section "Live events" for messages, heartbeats and close codes.
-#[utoipa::path(tag = "live", params(LiveQuery), responses((status = 101, description = "Switching to WebSocket")))]
+/// Over a cap of open connections (per user, per tenant) it answers 429
+/// `too_many_live_connections` instead.
+#[utoipa::path(tag = "live", params(LiveQuery), responses((status = 101, description = "Switching to WebSocket"), (status = 429, body = crate::error::Problem, content_type = "application/problem+json", description = "Too many live connections of this user or tenant")))]
 #[get("/ws")]
 pub async fn open_live(
     req: HttpRequest,
@@ -125,16 +129,18 @@ pub async fn open_live(
             ));
         }
     };
-    if !(principal.has(Role::TenantAdmin)
-        || principal.has(Role::Moderator)
-        || principal.has(Role::PlatformAdmin))
-    {
+    let tenant = TenantId::new(tenant);
+    let mut viewer = LiveViewer {
+        tenant,
+        user_id: None,
+        roles: principal.roles.clone(),
+    };
+    if !viewer.is_staff() {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "live events are for tenant staff",
         ));
     }
-    let tenant = TenantId::new(tenant);
     let record = state.tenants.lookup(tenant).await?;
     if record.status != TenantStatus::Active {
         return Err(ApiError::new(
@@ -157,6 +163,25 @@ pub async fn open_live(
             )
         });
     }
+    // Before switching protocols, so that a refused client gets a plain answer.
+    let slot = state
+        .live_slots
+        .acquire(
+            (principal.tenant, principal.subject.clone()),
+            tenant.as_uuid(),
+        )
+        .map_err(|refused| {
+            let (cap, limit, whose) = match refused {
+                Refused::PerUser(n) => ("per_user", n, "you have"),
+                Refused::PerTenant(n) => ("per_tenant", n, "this tenant has"),
+            };
+            ApiError::new(
+                ErrorCode::TooManyLiveConnections,
+                format!("{whose} {limit} live connections open on this server, the most allowed; close one first"),
+            )
+            .with_member("cap", cap)
+            .with_member("limit", limit)
+        })?;
     req.extensions_mut().insert(crate::activity::SessionNote {
         tenant,
         platform_admin: principal.has(Role::PlatformAdmin),
@@ -167,26 +192,21 @@ pub async fn open_live(
             "this is a WebSocket endpoint: send an upgrade request",
         )
     })?;
-    let viewer = state
+    viewer.user_id = state
         .users
         .get(&(tenant, principal.subject.clone()))
         .map(|(_, user)| user.id);
-    let subscription = state.hub.subscribe(
-        Some(tenant),
+    let subscription = state.hub.subscribe_admitting(
+        tenant,
         Topics::default(),
         state.config.live.connection_queue,
+        viewer.admit(),
     );
     let control = subscription.control();
     let gate = std::sync::Arc::new(LiveGate::default());
     let body_gate = gate.clone();
     let response = response.map_body(|_, session_frames| {
-        BodyStream::new(LiveBody::new(
-            session_frames,
-            subscription,
-            body_gate,
-            viewer,
-        ))
-        .boxed()
+        BodyStream::new(LiveBody::new(session_frames, subscription, body_gate, slot)).boxed()
     });
     actix_web::rt::spawn(run(
         session,
