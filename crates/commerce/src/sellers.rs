@@ -14,12 +14,13 @@ use warden_moderation::{Moderator, results};
 use crate::products::{PUBLIC, is_public};
 use crate::{Actor, CommerceError, Role, validate};
 
-/// A seller's store.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, Queryable, Selectable)]
+/// A seller's store as stored: every field, for the code that decides who
+/// sees what ([`SellerRecord::view_for`]).
+#[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = seller_profiles)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct SellerProfile {
-    /// Seller id (use it as `seller_id` elsewhere).
+pub struct SellerRecord {
+    /// Seller id.
     pub id: Uuid,
     /// The user who owns the store.
     pub user_id: Uuid,
@@ -28,6 +29,60 @@ pub struct SellerProfile {
     /// Contact e-mail.
     pub contact_email: Option<String>,
     /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// About the store.
+    pub description: String,
+    /// `active` or `suspended`.
+    pub status: String,
+    /// Moderation status.
+    pub moderation_status: String,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl SellerRecord {
+    /// The store as `actor` may see it: every member of the tenant sees the
+    /// store; only its owner and staff see who owns it and how to reach them
+    /// (the other fields are left out, not sent as null).
+    pub fn view_for(self, actor: &Actor) -> SellerProfile {
+        let private = actor.is_staff() || self.user_id == actor.user_id;
+        SellerProfile {
+            id: self.id,
+            user_id: private.then_some(self.user_id),
+            store_name: self.store_name,
+            contact_email: self.contact_email.filter(|_| private),
+            contact_phone: self.contact_phone.filter(|_| private),
+            description: self.description,
+            status: self.status,
+            moderation_status: self.moderation_status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// A seller's store. `user_id`, `contact_email` and `contact_phone` are only
+/// there for the store's owner and staff (tenant admins, moderators, platform
+/// admins); other members see the rest.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SellerProfile {
+    /// Seller id (use it as `seller_id` elsewhere).
+    pub id: Uuid,
+    /// The user who owns the store (owner and staff only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub user_id: Option<Uuid>,
+    /// Store name.
+    pub store_name: String,
+    /// Contact e-mail (owner and staff only; absent when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub contact_email: Option<String>,
+    /// Contact phone (owner and staff only; absent when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub contact_phone: Option<String>,
     /// About the store.
     pub description: String,
@@ -103,7 +158,7 @@ pub async fn upsert_mine(
     db.tenant_tx(tenant, |conn| {
         async move {
             let new_id = Uuid::now_v7();
-            let profile: SellerProfile = diesel::insert_into(seller_profiles::table)
+            let profile: SellerRecord = diesel::insert_into(seller_profiles::table)
                 .values((
                     seller_profiles::tenant_id.eq(tenant.as_uuid()),
                     seller_profiles::id.eq(new_id),
@@ -122,7 +177,7 @@ pub async fn upsert_mine(
                     seller_profiles::description.eq(&description),
                     seller_profiles::updated_at.eq(diesel::dsl::now),
                 ))
-                .returning(SellerProfile::as_returning())
+                .returning(SellerRecord::as_returning())
                 .get_result(conn)
                 .await?;
             let created = profile.id == new_id;
@@ -137,14 +192,14 @@ pub async fn upsert_mine(
             let profile =
                 diesel::update(seller_profiles::table.filter(seller_profiles::id.eq(profile.id)))
                     .set(seller_profiles::moderation_status.eq(moderation.as_str()))
-                    .returning(SellerProfile::as_returning())
+                    .returning(SellerRecord::as_returning())
                     .get_result(conn)
                     .await?;
             if created {
                 // A new store gets its trust standing (and the tenant its daily pass).
                 warden_trust::jobs::enqueue_recompute(conn, tenant, profile.id).await?;
             }
-            Ok((profile, created))
+            Ok((profile.view_for(actor), created))
         }
         .scope_boxed()
     })
@@ -155,20 +210,20 @@ pub async fn upsert_mine(
 pub(crate) async fn of_user(
     conn: &mut DbConn,
     user_id: Uuid,
-) -> Result<Option<SellerProfile>, CommerceError> {
+) -> Result<Option<SellerRecord>, CommerceError> {
     Ok(seller_profiles::table
         .filter(seller_profiles::user_id.eq(user_id))
-        .select(SellerProfile::as_select())
+        .select(SellerRecord::as_select())
         .first(conn)
         .await
         .optional()?)
 }
 
 /// The store with `id` (inside a running tenant transaction).
-pub(crate) async fn by_id(conn: &mut DbConn, id: Uuid) -> Result<SellerProfile, CommerceError> {
+pub(crate) async fn by_id(conn: &mut DbConn, id: Uuid) -> Result<SellerRecord, CommerceError> {
     seller_profiles::table
         .filter(seller_profiles::id.eq(id))
-        .select(SellerProfile::as_select())
+        .select(SellerRecord::as_select())
         .first(conn)
         .await
         .optional()?
@@ -182,6 +237,7 @@ pub async fn get_mine(db: &Db, actor: &Actor) -> Result<SellerProfile, CommerceE
         async move {
             of_user(conn, user_id)
                 .await?
+                .map(|store| store.view_for(actor))
                 .ok_or(CommerceError::NotFound("seller profile"))
         }
         .scope_boxed()
@@ -199,7 +255,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<SellerProfile, Comm
                 || actor.is_staff()
                 || store.user_id == actor.user_id
             {
-                Ok(store)
+                Ok(store.view_for(actor))
             } else {
                 Err(CommerceError::NotFound("seller"))
             }
@@ -232,7 +288,7 @@ pub async fn list(
         .tenant_tx(actor.tenant, |conn| {
             async move {
                 let mut q = seller_profiles::table
-                    .select(SellerProfile::as_select())
+                    .select(SellerRecord::as_select())
                     .order(seller_profiles::id.desc())
                     .limit(page.fetch())
                     .into_boxed();
@@ -249,7 +305,8 @@ pub async fn list(
                 if let Some(s) = filter.status {
                     q = q.filter(seller_profiles::status.eq(s));
                 }
-                Ok::<_, CommerceError>(q.load(conn).await?)
+                let rows: Vec<SellerRecord> = q.load(conn).await?;
+                Ok::<_, CommerceError>(rows.into_iter().map(|r| r.view_for(actor)).collect())
             }
             .scope_boxed()
         })

@@ -1311,6 +1311,8 @@ export interface paths {
          * Opens a live connection (tenant administrators, moderators, platform
          *     administrators). Answers 101 and switches to the WebSocket protocol; see the
          *     README section "Live events" for messages, heartbeats and close codes.
+         *     Over a cap of open connections (per user, per tenant) it answers 429
+         *     `too_many_live_connections` instead.
          */
         get: operations["open_live"];
         put?: never;
@@ -3179,15 +3181,15 @@ export interface components {
                 id: string;
                 /**
                  * Format: uuid
-                 * @description The user who owns the store.
+                 * @description The user who owns the store (owner and staff only).
                  */
-                user_id: string;
+                user_id?: string;
                 /** @description Store name. */
                 store_name: string;
-                /** @description Contact e-mail. */
-                contact_email?: string | null;
-                /** @description Contact phone. */
-                contact_phone?: string | null;
+                /** @description Contact e-mail (owner and staff only; absent when not set). */
+                contact_email?: string;
+                /** @description Contact phone (owner and staff only; absent when not set). */
+                contact_phone?: string;
                 /** @description About the store. */
                 description: string;
                 /** @description `active` or `suspended`. */
@@ -3932,7 +3934,11 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** @description A seller's store. */
+        /**
+         * @description A seller's store. `user_id`, `contact_email` and `contact_phone` are only
+         *     there for the store's owner and staff (tenant admins, moderators, platform
+         *     admins); other members see the rest.
+         */
         SellerProfile: {
             /**
              * Format: uuid
@@ -3941,15 +3947,15 @@ export interface components {
             id: string;
             /**
              * Format: uuid
-             * @description The user who owns the store.
+             * @description The user who owns the store (owner and staff only).
              */
-            user_id: string;
+            user_id?: string;
             /** @description Store name. */
             store_name: string;
-            /** @description Contact e-mail. */
-            contact_email?: string | null;
-            /** @description Contact phone. */
-            contact_phone?: string | null;
+            /** @description Contact e-mail (owner and staff only; absent when not set). */
+            contact_email?: string;
+            /** @description Contact phone (owner and staff only; absent when not set). */
+            contact_phone?: string;
             /** @description About the store. */
             description: string;
             /** @description `active` or `suspended`. */
@@ -14640,6 +14646,15 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many live connections of this user or tenant */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ mod notifications;
 mod quotas;
 mod replicas;
 mod roles;
+mod seller_privacy;
 mod tenants;
 mod trust;
 mod trust_lifecycle;
