@@ -97,7 +97,8 @@ fi
 cargo build -q --release -p warden-tests --bench ws_fanout
 ws_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ws_fanout-* | grep -v '\.d$' | head -n 1)
 for workers in 0 4; do
-    start_server RATE_LIMIT=on HTTP_WORKERS=$workers
+    # Every client is the same user of one tenant: lift the live-connection caps.
+    start_server RATE_LIMIT=on HTTP_WORKERS=$workers WS_MAX_PER_USER=1000000 WS_MAX_PER_TENANT=1000000
     echo "== WebSocket fan-out: ${WS_CONNECTIONS:-10000} connections, HTTP_WORKERS=$workers"
     WARDEN_URL="$base" CONNECTIONS="${WS_CONNECTIONS:-10000}" BENCH_NAME="ws-fanout-workers$workers" \
         "$ws_bin" | tee "/tmp/warden-bench-ws-$workers.txt"

@@ -143,6 +143,9 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
         (None, Err(_)) => {
             let mut config = test_config();
             config.database_pool_size = 8;
+            // Every client is the same user of one tenant: no caps here.
+            config.live.max_per_user = usize::MAX;
+            config.live.max_per_tenant = usize::MAX;
             let app = TestApp::start_with(config).await;
             let tenant = app.tenant("fanout").await;
             let token = app.token(Some(tenant), "admin", &[Role::TenantAdmin]);
