@@ -87,6 +87,8 @@ pub enum ErrorCode {
     ModerationUnavailable,
     /// Anything else; details go to the log only.
     Internal,
+    /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS`.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -222,6 +224,11 @@ impl ErrorCode {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
+            ),
+            RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request body timed out",
             ),
         }
     }
@@ -614,6 +621,7 @@ mod tests {
             QuotaExceeded,
             RateLimiterUnavailable,
             Internal,
+            RequestTimeout,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();
