@@ -62,6 +62,9 @@ pub fn test_config() -> Config {
         },
         log_format: LogFormat::Text,
         max_body_bytes: 64 * 1024,
+        body_read_timeout: Duration::from_secs(10),
+        header_read_timeout: Duration::from_secs(10),
+        trusted_proxies: Vec::new(),
         redoc_js_path: PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../vendor/redoc/redoc.standalone.js"
@@ -74,6 +77,11 @@ pub fn test_config() -> Config {
             redis_url: None,
             fail_mode: FailMode::Open,
             usage_flush_interval: Duration::from_secs(3600),
+            user_share_percent: 20,
+            // Every test client is 127.0.0.1: quotas no suite reaches. The
+            // limiter's own tests start a server with small ones.
+            pre_auth_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
+            pre_auth_failures_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
         },
         audit: AuditConfig {
             enabled: true,

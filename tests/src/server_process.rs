@@ -174,6 +174,9 @@ impl Serve {
             ("SHUTDOWN_TIMEOUT_SECS", "2"),
             ("LOG_FORMAT", "text"),
             ("RUST_LOG", "info"),
+            // Every test client is 127.0.0.1.
+            ("PRE_AUTH_PER_MINUTE", "1000000"),
+            ("PRE_AUTH_FAILURES_PER_MINUTE", "1000000"),
         ] {
             vars.insert(k.to_owned(), v.to_owned());
         }

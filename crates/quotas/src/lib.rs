@@ -6,11 +6,13 @@
 //!   the caller's tenant transaction so that concurrent creates cannot overshoot.
 //! - [`usage`]: API calls counted per tenant and flushed to PostgreSQL in batches.
 //! - [`limits`]: the per-tenant limits, with defaults and platform overrides.
+//! - [`pre_auth`]: per-client-IP limits checked before authentication.
 
 mod error;
 pub mod gcra;
 pub mod limiter;
 pub mod limits;
+pub mod pre_auth;
 pub mod resources;
 pub mod usage;
 

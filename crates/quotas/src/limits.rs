@@ -68,6 +68,18 @@ impl TenantLimits {
             .and_then(|v| u64::try_from(v).ok())
             .map(|v| vec![Window::new("user-minute", v, 60)])
     }
+
+    /// The per-user window of a tenant that set none: `share_percent` of the
+    /// tenant's minute window (rounded up, at least one request), so that one
+    /// user cannot use up the whole tenant's minute. `None` at 100 or more.
+    pub fn default_user_windows(&self, share_percent: u8) -> Option<Vec<Window>> {
+        if share_percent >= 100 {
+            return None;
+        }
+        let minute = u64::try_from(self.requests_per_minute).unwrap_or(1);
+        let share = (minute * u64::from(share_percent)).div_ceil(100).max(1);
+        Some(vec![Window::new("user-minute", share, 60)])
+    }
 }
 
 /// A platform administrator's `PUT /tenants/{id}/limits` body. Every field is
@@ -358,5 +370,23 @@ mod tests {
             (1000, 100, 1 << 30)
         );
         assert!(d.user_windows().is_none());
+    }
+
+    #[test]
+    fn the_default_user_share_is_a_rounded_up_fraction_of_the_minute() {
+        let limits = |rpm| TenantLimits {
+            requests_per_minute: rpm,
+            ..TenantLimits::default()
+        };
+        let share = |rpm, pct| {
+            limits(rpm)
+                .default_user_windows(pct)
+                .map(|w| (w[0].name, w[0].limit))
+        };
+        assert_eq!(share(50, 20), Some(("user-minute", 10)));
+        assert_eq!(share(60, 20), Some(("user-minute", 12)));
+        assert_eq!(share(3, 20), Some(("user-minute", 1)));
+        assert_eq!(share(7, 50), Some(("user-minute", 4)));
+        assert_eq!(share(50, 100), None);
     }
 }

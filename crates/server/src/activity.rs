@@ -107,7 +107,13 @@ pub async fn middleware(
     let user_agent = header(&req, USER_AGENT);
     let claimed_tenant = header(&req, TENANT_HEADER);
     let bytes_in = header(&req, CONTENT_LENGTH).and_then(|v| v.parse::<i64>().ok());
-    let client_ip = req.peer_addr().map(|a| a.ip().to_string());
+    // Behind trusted proxies, the client they name (see `client_ip`).
+    let client_ip = req
+        .extensions()
+        .get::<crate::client_ip::ClientIp>()
+        .map(|c| c.0)
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map(|ip| ip.to_string());
 
     let res = next.call(req).await?;
 

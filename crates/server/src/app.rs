@@ -17,7 +17,7 @@ use crate::routes::{
     webhooks,
 };
 use crate::state::AppState;
-use crate::{activity, extract, rate_limit, request_id, tenant_context};
+use crate::{activity, body_deadline, extract, pre_auth, rate_limit, request_id, tenant_context};
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     // A documented path asked with a method it does not take: 405 naming the
@@ -224,6 +224,12 @@ pub fn build(
         .route("/dashboard", web::get().to(docs::dashboard_redirect))
         .service(docs::dashboard(&dashboard))
         .default_service(web::to(no_route))
+        // Inside the activity log, so that a body cut off by its deadline is
+        // recorded with the 408 it got.
+        .wrap(from_fn(body_deadline::middleware))
         .wrap(from_fn(activity::middleware))
+        // Before the activity log and authentication: a refused request costs
+        // neither a row nor a token check.
+        .wrap(from_fn(pre_auth::middleware))
         .wrap(from_fn(request_id::middleware))
 }

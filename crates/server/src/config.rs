@@ -52,6 +52,15 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Longest a request body may take to arrive, from the moment its head
+    /// was read (`BODY_READ_TIMEOUT_SECS`); slower ones get 408.
+    pub body_read_timeout: Duration,
+    /// Longest a request head may take to arrive (`HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, IPs and
+    /// CIDRs): the client of a request is its peer, or when the peer is one of
+    /// these, the right-most address of `X-Forwarded-For` that is not.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// ReDoc's standalone bundle, served at `/redoc/redoc.standalone.js`.
     pub redoc_js_path: PathBuf,
     /// The built staff dashboard (`dashboard/dist`), served at `/dashboard/`.
@@ -199,6 +208,15 @@ pub struct RateLimitConfig {
     pub fail_mode: warden_quotas::limiter::FailMode,
     /// How often usage counts are written to the database.
     pub usage_flush_interval: Duration,
+    /// Share of the tenant's minute window one user may use when the tenant
+    /// set no per-user limit (`USER_RATE_SHARE_PERCENT`, 1 to 100; 100 is no
+    /// default per-user limit). Staff are not held to it.
+    pub user_share_percent: u8,
+    /// Requests per minute of one client IP before authentication (`PRE_AUTH_PER_MINUTE`).
+    pub pre_auth_per_minute: std::num::NonZeroU32,
+    /// Failed authentications per minute of one client IP before all its
+    /// requests are refused (`PRE_AUTH_FAILURES_PER_MINUTE`).
+    pub pre_auth_failures_per_minute: std::num::NonZeroU32,
 }
 
 /// Default runtime URL.
@@ -218,6 +236,25 @@ fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError
             .parse()
             .map_err(|_| ConfigError(format!("{name}={v:?} is not valid"))),
     }
+}
+
+/// `TRUSTED_PROXIES`: IPs and CIDRs, separated by commas or spaces.
+fn trusted_proxies() -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(list) = var("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "TRUSTED_PROXIES: {s:?} is neither an IP address nor a CIDR"
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn on_off(name: &str) -> Result<bool, ConfigError> {
@@ -257,6 +294,16 @@ impl Config {
         if max_body_bytes == 0 {
             return Err(ConfigError("MAX_BODY_BYTES must be positive".into()));
         }
+        let user_share_percent = parsed("USER_RATE_SHARE_PERCENT", 20u8)?;
+        if !(1..=100).contains(&user_share_percent) {
+            return Err(ConfigError(
+                "USER_RATE_SHARE_PERCENT must be between 1 and 100".into(),
+            ));
+        }
+        let positive = |name: &str, default: u32| {
+            std::num::NonZeroU32::new(parsed(name, default)?)
+                .ok_or_else(|| ConfigError(format!("{name} must be positive")))
+        };
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             database_admin_url: var("DATABASE_ADMIN_URL")
@@ -266,6 +313,11 @@ impl Config {
             jwt,
             log_format,
             max_body_bytes,
+            body_read_timeout: Duration::from_secs(parsed("BODY_READ_TIMEOUT_SECS", 10u64)?.max(1)),
+            header_read_timeout: Duration::from_secs(
+                parsed("HEADER_READ_TIMEOUT_SECS", 10u64)?.max(1),
+            ),
+            trusted_proxies: trusted_proxies()?,
             redoc_js_path: var("REDOC_JS_PATH").map(PathBuf::from).unwrap_or_else(|| {
                 PathBuf::from(concat!(
                     env!("CARGO_MANIFEST_DIR"),
@@ -293,6 +345,9 @@ impl Config {
                 usage_flush_interval: Duration::from_millis(
                     parsed("USAGE_FLUSH_INTERVAL_MS", 2000u64)?.max(100),
                 ),
+                user_share_percent,
+                pre_auth_per_minute: positive("PRE_AUTH_PER_MINUTE", 1200)?,
+                pre_auth_failures_per_minute: positive("PRE_AUTH_FAILURES_PER_MINUTE", 30)?,
             },
             audit: AuditConfig {
                 enabled: on_off("AUDIT")?,

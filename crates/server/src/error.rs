@@ -90,6 +90,8 @@ pub enum ErrorCode {
     TooManyLiveConnections,
     /// Anything else; details go to the log only.
     Internal,
+    /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS`.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -230,6 +232,11 @@ impl ErrorCode {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
+            ),
+            RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request body timed out",
             ),
         }
     }
@@ -623,6 +630,7 @@ mod tests {
             RateLimiterUnavailable,
             TooManyLiveConnections,
             Internal,
+            RequestTimeout,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();

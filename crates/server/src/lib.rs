@@ -4,6 +4,8 @@
 pub mod activity;
 pub mod app;
 pub mod auth;
+pub mod body_deadline;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -13,6 +15,7 @@ pub mod live_access;
 pub mod live_body;
 pub mod live_slots;
 pub mod openapi;
+pub mod pre_auth;
 pub mod rate_limit;
 pub mod request_id;
 pub mod routes;

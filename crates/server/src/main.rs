@@ -158,7 +158,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .bind(bind)
         .with_context(|| format!("bind {bind}"))?
         .shutdown_timeout(shutdown.as_secs().max(1))
-        .client_request_timeout(Duration::from_secs(30))
+        .client_request_timeout(state.config.header_read_timeout)
         // actix treats SIGINT as a forced stop; both signals drain here instead.
         .disable_signals()
         .workers(workers)

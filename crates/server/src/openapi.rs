@@ -143,10 +143,20 @@ impl Modify for SharedParts {
                         "429",
                         "A rate limit is used up; see Retry-After and the RateLimit headers",
                     ));
+                } else {
+                    // The pre-authentication limit applies to every route.
+                    shared.push((
+                        "429",
+                        "Too many requests or failed authentications from this client; see Retry-After",
+                    ));
                 }
                 if has_body {
                     shared.push(("413", "Body larger than MAX_BODY_BYTES"));
                     shared.push(("415", "Body is not application/json"));
+                    shared.push((
+                        "408",
+                        "The body did not arrive within BODY_READ_TIMEOUT_SECS",
+                    ));
                 }
                 for (status, description) in shared {
                     responses

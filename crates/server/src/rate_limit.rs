@@ -8,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
+use warden_commerce::Role;
 use warden_quotas::gcra::{Decision, Window};
 use warden_quotas::limiter::{Limit, LimitKey};
 
@@ -81,9 +82,20 @@ async fn check(req: &ServiceRequest, state: &AppState) -> Result<Vec<Decision>, 
         key: LimitKey::Tenant(tenant.as_uuid()),
         windows: limits.tenant_windows(),
     }];
+    // Without a per-user limit of the tenant's, a user who is not staff gets
+    // a share of the tenant's minute: one buyer cannot use up the budget the
+    // tenant's staff work with.
+    let staff = [Role::TenantAdmin, Role::Moderator, Role::PlatformAdmin]
+        .into_iter()
+        .any(|r| caller.actor.has(r));
+    let own_windows = limits.user_windows().or_else(|| {
+        (!staff)
+            .then(|| limits.default_user_windows(state.config.rate_limit.user_share_percent))
+            .flatten()
+    });
     // A high-risk seller's limit is the lower of the tenant's per-user limit
     // and the trust settings' high-risk limit.
-    let user_windows = match (limits.user_windows(), caller.risk_limit) {
+    let user_windows = match (own_windows, caller.risk_limit) {
         (windows, None) => windows,
         (None, Some(risky)) => Some(vec![Window::new("user-minute", risky, 60)]),
         (Some(windows), Some(risky)) => Some(

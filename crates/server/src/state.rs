@@ -124,6 +124,8 @@ pub struct AppState {
     pub abuse_reported: Cache<TenantId, ()>,
     /// The time enforcement runs on (bans start and end by it).
     pub clock: Arc<dyn Clock>,
+    /// The per-client limiter in front of authentication.
+    pub pre_auth: Arc<crate::pre_auth::PreAuth>,
     /// Background tasks to stop at shutdown.
     background: Arc<Mutex<Option<Background>>>,
     /// Configuration.
@@ -215,6 +217,7 @@ impl AppState {
             moderator,
             limits: LimitsStore::new(db.clone()),
             limiter: Arc::new(limiter),
+            pre_auth: Arc::new(crate::pre_auth::PreAuth::new(&config)),
             usage: Arc::new(UsageRecorder::new(db.clone())),
             tenants: TenantRegistry::new(db.clone()),
             db,

@@ -408,6 +408,8 @@ async fn redis_server_and_tenant(mode: &str) -> (RedisServer, ServerProcess, Uui
     let server = Serve::new(&database_url())
         .var("REDIS_URL", redis.url())
         .var("RATE_LIMIT_FAIL_MODE", mode)
+        // One buyer spends the whole tenant budget: no default per-user share.
+        .var("USER_RATE_SHARE_PERCENT", "100")
         .start()
         .await;
     let tenant = server

@@ -9,6 +9,7 @@ mod catalog;
 mod commerce;
 mod cross_tenant;
 mod docs;
+mod edge;
 mod enforcement;
 mod faults;
 mod isolation;

@@ -468,3 +468,39 @@ async fn quota_counters_follow_every_write_including_concurrent_deletes() {
     }
     check("after concurrent edits").await;
 }
+
+#[tokio::test]
+async fn without_a_per_user_limit_one_buyer_gets_a_share_of_the_minute_and_staff_do_not() {
+    let mut config = test_config();
+    config.rate_limit.user_share_percent = 20;
+    let app = TestApp::start_with(config).await;
+    let t = app
+        .tenant_with_limits("rl-share", limits(50, 1000, None))
+        .await;
+    let buyer = app.member(t, "flooding-buyer", &[Role::Buyer]);
+    for _ in 0..10 {
+        app.get("/api/v1/products", &buyer).await.assert_status(200);
+    }
+    let r = app.get("/api/v1/products", &buyer).await;
+    r.assert_problem(429, "rate_limited");
+    assert_eq!(r.body["window"], "user-minute");
+    assert!(header(&r, "ratelimit-policy").contains("\"user-minute\";q=10;w=60"));
+    // The tenant's staff, and its other buyers, still have the other 40.
+    let admin = app.member(t, "admin", &[Role::TenantAdmin]);
+    let ok = app.get("/api/v1/users/me", &admin).await;
+    ok.assert_status(200);
+    assert_eq!(header(&ok, "x-ratelimit-remaining-minute"), "39");
+    assert!(!header(&ok, "ratelimit-policy").contains("user-minute"));
+    app.get(
+        "/api/v1/products",
+        &app.member(t, "moderator", &[Role::Moderator]),
+    )
+    .await
+    .assert_status(200);
+    app.get(
+        "/api/v1/products",
+        &app.member(t, "quiet-buyer", &[Role::Buyer]),
+    )
+    .await
+    .assert_status(200);
+}

@@ -53,7 +53,11 @@ fn remaining_minute(r: &warden_tests::Reply) -> i64 {
 
 #[tokio::test]
 async fn a_tenants_rate_limit_is_one_budget_across_replicas() {
-    let (one, two) = two_replicas().await;
+    // One buyer spends the whole tenant budget: no default per-user share.
+    let serve = Serve::new(&database_url())
+        .var("REDIS_URL", redis_url())
+        .var("USER_RATE_SHARE_PERCENT", "100");
+    let (one, two) = tokio::join!(serve.start(), serve.start());
     let tenant = one.tenant_with_limits("replicas-limit", limits(10)).await;
     let buyer = member(tenant, "buyer", &[Role::Buyer]);
     // Ten requests, alternating: each replica admits its five and the

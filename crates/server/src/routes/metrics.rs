@@ -123,6 +123,19 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "Rate-limit checks that could not reach Redis.",
         state.limiter.stats().redis_errors.load(Ordering::Relaxed),
     );
+    let (refused_requests, refused_failures) = state.pre_auth.refused();
+    line(
+        "warden_pre_auth_refused_requests_total",
+        "counter",
+        "Requests refused before authentication: the client's request quota was used up.",
+        refused_requests,
+    );
+    line(
+        "warden_pre_auth_refused_failures_total",
+        "counter",
+        "Requests refused before authentication: the client's failed-authentication quota was used up.",
+        refused_failures,
+    );
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4"))
         .body(out)
