@@ -12,6 +12,7 @@ mod docs;
 mod enforcement;
 mod faults;
 mod isolation;
+mod job_queue;
 mod live;
 mod load;
 mod migrations;
