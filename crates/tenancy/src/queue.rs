@@ -59,7 +59,8 @@ fn interval(d: Duration) -> diesel::data_types::PgInterval {
 /// Attempts a job gets unless its kind says otherwise.
 pub const DEFAULT_ATTEMPTS: i32 = 5;
 
-/// Adds a job, inside the caller's transaction, to run at `run_at` (now when `None`).
+/// Adds a job, inside the caller's transaction of `tenant` (row-level security
+/// refuses a job of any other tenant), to run at `run_at` (now when `None`).
 pub async fn enqueue(
     conn: &mut DbConn,
     tenant: TenantId,
