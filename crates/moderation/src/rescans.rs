@@ -439,14 +439,13 @@ pub async fn run_job(
     db: &Db,
     moderator: &Moderator,
     job: &queue::Job,
-    worker: &str,
 ) -> Result<(), ModerationError> {
     let id = rescan_of(job)?;
     loop {
         match run_page(db, moderator, job.tenant(), id).await? {
             Progress::Done => return Ok(()),
             Progress::More => {
-                if !queue::extend(db, job.id, worker, LEASE).await? {
+                if !queue::extend(db, job, LEASE).await? {
                     // Another worker took the job over after our lease lapsed.
                     return Ok(());
                 }

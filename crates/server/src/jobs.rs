@@ -64,15 +64,15 @@ fn kinds() -> Vec<&'static str> {
 
 impl Runner {
     /// Runs one claimed job.
-    async fn run_one(&self, job: &queue::Job, worker: &str) -> Result<(), JobError> {
+    async fn run_one(&self, job: &queue::Job) -> Result<(), JobError> {
         if job.kind == rescans::JOB_KIND {
-            return Ok(rescans::run_job(&self.db, &self.moderator, job, worker).await?);
+            return Ok(rescans::run_job(&self.db, &self.moderator, job).await?);
         }
         if job.kind == delivery::JOB_KIND {
             return Ok(delivery::run_job(&self.db, &self.providers, job).await?);
         }
         if trust_jobs::KINDS.contains(&job.kind.as_str()) {
-            return Ok(trust_jobs::run_job(&self.db, job, worker, self.clock.now()).await?);
+            return Ok(trust_jobs::run_job(&self.db, job, self.clock.now()).await?);
         }
         let changed = warden_enforcement::jobs::run_job(&self.db, job, self.clock.now()).await?;
         for c in changed {
@@ -94,7 +94,7 @@ impl Runner {
         let Some(job) = queue::claim(&self.db, worker, &kinds(), only, lease).await? else {
             return Ok(false);
         };
-        let outcome = self.run_one(&job, worker).await;
+        let outcome = self.run_one(&job).await;
         let retry_in = if job.kind == delivery::JOB_KIND {
             // A provider that is down is retried until it is back, backing off.
             delivery::retry_delay(job.attempts, self.retry_base, self.retry_max)
@@ -140,7 +140,11 @@ async fn settle(
     retry_in: Duration,
 ) -> Result<(), TenancyError> {
     let Err(e) = outcome else {
-        return queue::complete(db, job.id).await;
+        if !queue::complete(db, job).await? {
+            // Its lease lapsed and another worker claimed it: that run settles it.
+            tracing::warn!(job = %job.id, kind = %job.kind, "job finished after its lease passed to another worker");
+        }
+        return Ok(());
     };
     tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "background job failed");
     if !queue::fail(db, job, &e.to_string(), retry_in).await?

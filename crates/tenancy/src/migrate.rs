@@ -5,6 +5,10 @@
 //!   migrations and the log-maintenance function run as it, and must see every
 //!   tenant's rows (moving log rows between partitions, pruning).
 //! - `warden_runtime` (NOLOGIN) holds the grants the server needs and nothing else.
+//! - `warden_queue` (NOLOGIN, no BYPASSRLS) owns the job queue's SECURITY DEFINER
+//!   functions, through which workers claim and settle jobs of every tenant; it
+//!   may read the queue's bookkeeping columns (never a payload) and nothing else.
+//!   The owner role is a member of it so that migrations can hand it functions.
 //! - the login role named in `DATABASE_URL`: NOSUPERUSER NOBYPASSRLS, member of
 //!   `warden_runtime`, owner of nothing. Row-level security therefore applies to it.
 
@@ -24,6 +28,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 pub const OWNER_ROLE: &str = "warden_owner";
 /// Group role holding the runtime grants.
 pub const RUNTIME_GROUP: &str = "warden_runtime";
+/// Role owning the job queue's cross-tenant functions.
+pub const QUEUE_ROLE: &str = "warden_queue";
 
 /// What `migrate` did.
 #[derive(Debug, Clone)]
@@ -112,7 +118,8 @@ pub async fn migrate(
     }
     let role = runtime.username().to_owned();
     check_identifier(&role, "runtime role")?;
-    if role == admin.username() || role == OWNER_ROLE || role == RUNTIME_GROUP {
+    if role == admin.username() || role == OWNER_ROLE || role == RUNTIME_GROUP || role == QUEUE_ROLE
+    {
         return Err(TenancyError::Migration(format!(
             "the runtime role {role:?} must be its own login role, not the admin or owner role"
         )));
@@ -146,11 +153,16 @@ pub async fn migrate(
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RUNTIME_GROUP}') THEN
                 CREATE ROLE {RUNTIME_GROUP} NOLOGIN NOSUPERUSER NOBYPASSRLS;
             END IF;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{QUEUE_ROLE}') THEN
+                CREATE ROLE {QUEUE_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+            END IF;
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
                 CREATE ROLE {role} LOGIN;
             END IF;
         END $$;
         ALTER ROLE {OWNER_ROLE} NOLOGIN BYPASSRLS;
+        ALTER ROLE {QUEUE_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        GRANT {QUEUE_ROLE} TO {OWNER_ROLE};
         ALTER ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE{password_clause};
         GRANT {RUNTIME_GROUP} TO {role};"#
     ))

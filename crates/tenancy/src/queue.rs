@@ -6,11 +6,17 @@
 //! written to resume from their own recorded progress. Enqueue inside the
 //! transaction that creates the job's subject, and the job exists exactly when
 //! the subject does.
+//!
+//! The queue is under row-level security like every tenant table: enqueueing
+//! happens in the tenant's transaction. Claiming and settling cross tenants
+//! through narrow SECURITY DEFINER functions (migration 15) that never return a
+//! payload; each claim gets a lease token that settling requires, so a worker
+//! whose lease lapsed cannot settle a job another worker has since claimed.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int4, Interval, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Int4, Interval, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -18,26 +24,23 @@ use crate::schema::job_queue;
 use crate::{Db, DbConn, ScopedFutureExt, TenancyError, TenantId};
 
 /// A claimed job.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone)]
 pub struct Job {
     /// Job id.
-    #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     /// The tenant it works for.
-    #[diesel(sql_type = SqlUuid)]
     pub tenant_id: Uuid,
     /// What kind of job.
-    #[diesel(sql_type = Text)]
     pub kind: String,
     /// Its parameters.
-    #[diesel(sql_type = Jsonb)]
     pub payload: serde_json::Value,
     /// Claims so far, this one included.
-    #[diesel(sql_type = Int4)]
     pub attempts: i32,
     /// Claims allowed before the job fails for good.
-    #[diesel(sql_type = Int4)]
     pub max_attempts: i32,
+    /// This claim's lease token: settling the job needs it, and the next
+    /// claim of the job replaces it.
+    pub lease: Uuid,
 }
 
 impl Job {
@@ -56,7 +59,8 @@ fn interval(d: Duration) -> diesel::data_types::PgInterval {
 /// Attempts a job gets unless its kind says otherwise.
 pub const DEFAULT_ATTEMPTS: i32 = 5;
 
-/// Adds a job, inside the caller's transaction, to run at `run_at` (now when `None`).
+/// Adds a job, inside the caller's transaction of `tenant` (row-level security
+/// refuses a job of any other tenant), to run at `run_at` (now when `None`).
 pub async fn enqueue(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -133,9 +137,36 @@ pub async fn enqueue_unique(
     Ok((n == 1).then_some(id))
 }
 
+/// What a claim returns: the job's bookkeeping, never its payload.
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    tenant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Int4)]
+    attempts: i32,
+    #[diesel(sql_type = Int4)]
+    max_attempts: i32,
+    #[diesel(sql_type = SqlUuid)]
+    lease_token: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct Payload {
+    #[diesel(sql_type = Jsonb)]
+    payload: serde_json::Value,
+}
+
 /// Claims the oldest ready job of one of `kinds` for `lease`: a queued job
 /// whose time has come, or a running one whose lease lapsed. With `only`, just
 /// that tenant's jobs (a worker dedicated to one tenant).
+///
+/// The claim crosses tenants through `job_queue_claim`, which returns no
+/// payload; the payload is read in the same transaction with the job's tenant
+/// set, under row-level security.
 pub async fn claim(
     db: &Db,
     worker: &str,
@@ -148,104 +179,125 @@ pub async fn claim(
     let worker = worker.to_owned();
     db.platform_tx(|conn| {
         async move {
-            let job = diesel::sql_query(
-                "UPDATE job_queue SET status = 'running', attempts = attempts + 1,
-                        locked_by = $1, locked_until = now() + $2, updated_at = now()
-                 WHERE id = (
-                     SELECT id FROM job_queue
-                     WHERE kind = ANY($3)
-                       AND ($4::uuid IS NULL OR tenant_id = $4)
-                       AND ((status = 'queued' AND run_at <= now())
-                            OR (status = 'running' AND locked_until < now()))
-                     ORDER BY run_at, id
-                     LIMIT 1
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING id, tenant_id, kind, payload, attempts, max_attempts",
+            let Some(claimed) = diesel::sql_query(
+                "SELECT id, tenant_id, kind, attempts, max_attempts, lease_token
+                   FROM job_queue_claim($1, $2, $3, $4)",
             )
             .bind::<Text, _>(worker)
-            .bind::<Interval, _>(interval(lease))
             .bind::<Array<Text>, _>(kinds)
             .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
-            .get_result::<Job>(conn)
+            .bind::<Interval, _>(interval(lease))
+            .get_result::<Claimed>(conn)
             .await
-            .optional()?;
-            Ok(job)
+            .optional()?
+            else {
+                return Ok(None);
+            };
+            diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind::<Text, _>(claimed.tenant_id.to_string())
+                .execute(conn)
+                .await?;
+            let Payload { payload } =
+                diesel::sql_query("SELECT payload FROM job_queue WHERE tenant_id = $1 AND id = $2")
+                    .bind::<SqlUuid, _>(claimed.tenant_id)
+                    .bind::<SqlUuid, _>(claimed.id)
+                    .get_result(conn)
+                    .await?;
+            Ok(Some(Job {
+                id: claimed.id,
+                tenant_id: claimed.tenant_id,
+                kind: claimed.kind,
+                payload,
+                attempts: claimed.attempts,
+                max_attempts: claimed.max_attempts,
+                lease: claimed.lease_token,
+            }))
         }
         .scope_boxed()
     })
     .await
 }
 
-/// Extends the lease of a job this worker holds; false when it no longer holds it.
-pub async fn extend(
-    db: &Db,
-    id: Uuid,
-    worker: &str,
-    lease: Duration,
-) -> Result<bool, TenancyError> {
-    let worker = worker.to_owned();
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = Bool)]
+    held: bool,
+}
+
+/// Extends the lease of a job this claim holds; false when it no longer holds
+/// it (the lease lapsed and another worker claimed the job).
+pub async fn extend(db: &Db, job: &Job, lease: Duration) -> Result<bool, TenancyError> {
+    let (tenant, id, token) = (job.tenant_id, job.id, job.lease);
     db.platform_tx(|conn| {
         async move {
-            let n = diesel::sql_query(
-                "UPDATE job_queue SET locked_until = now() + $3, updated_at = now()
-                 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-            )
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(worker)
-            .bind::<Interval, _>(interval(lease))
-            .execute(conn)
-            .await?;
-            Ok(n == 1)
+            let Held { held } =
+                diesel::sql_query("SELECT job_queue_extend($1, $2, $3, $4) AS held")
+                    .bind::<SqlUuid, _>(tenant)
+                    .bind::<SqlUuid, _>(id)
+                    .bind::<SqlUuid, _>(token)
+                    .bind::<Interval, _>(interval(lease))
+                    .get_result(conn)
+                    .await?;
+            Ok(held)
         }
         .scope_boxed()
     })
     .await
 }
 
-/// Marks a job done.
-pub async fn complete(db: &Db, id: Uuid) -> Result<(), TenancyError> {
-    finish(db, id, "done", None, None).await
+/// Marks a job done; false when this claim no longer held it (another worker
+/// claimed it after the lease lapsed, and that worker's run counts).
+pub async fn complete(db: &Db, job: &Job) -> Result<bool, TenancyError> {
+    let (tenant, id, token) = (job.tenant_id, job.id, job.lease);
+    db.platform_tx(|conn| {
+        async move {
+            let Held { held } = diesel::sql_query("SELECT job_queue_complete($1, $2, $3) AS held")
+                .bind::<SqlUuid, _>(tenant)
+                .bind::<SqlUuid, _>(id)
+                .bind::<SqlUuid, _>(token)
+                .get_result(conn)
+                .await?;
+            Ok(held)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+#[derive(QueryableByName)]
+struct Status {
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
 }
 
 /// Records a failure: the job runs again after `retry_in`, or fails for good
-/// once its attempts are used up. Returns whether it will run again.
+/// once its attempts are used up. Returns false only when this failure used
+/// them up; a job this claim no longer holds is another worker's, and counts
+/// as running again.
 pub async fn fail(
     db: &Db,
     job: &Job,
     error: &str,
     retry_in: Duration,
 ) -> Result<bool, TenancyError> {
-    let again = job.attempts < job.max_attempts;
-    let status = if again { "queued" } else { "failed" };
-    finish(db, job.id, status, Some(error), Some(retry_in)).await?;
-    Ok(again)
-}
-
-async fn finish(
-    db: &Db,
-    id: Uuid,
-    status: &'static str,
-    error: Option<&str>,
-    retry_in: Option<Duration>,
-) -> Result<(), TenancyError> {
-    let error: Option<String> = error.map(|e| e.chars().take(2000).collect());
-    let retry = interval(retry_in.unwrap_or_default());
-    db.platform_tx(|conn| {
-        async move {
-            diesel::sql_query(
-                "UPDATE job_queue SET status = $2, last_error = COALESCE($3, last_error),
-                        run_at = now() + $4, locked_by = NULL, locked_until = NULL, updated_at = now()
-                 WHERE id = $1",
-            )
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(status)
-            .bind::<diesel::sql_types::Nullable<Text>, _>(error)
-            .bind::<Interval, _>(retry)
-            .execute(conn)
-            .await?;
-            Ok(())
-        }
-        .scope_boxed()
-    })
-    .await
+    let (tenant, id, token) = (job.tenant_id, job.id, job.lease);
+    let error: String = error.chars().take(2000).collect();
+    let status = db
+        .platform_tx(|conn| {
+            async move {
+                let Status { status } =
+                    diesel::sql_query("SELECT job_queue_fail($1, $2, $3, $4, $5) AS status")
+                        .bind::<SqlUuid, _>(tenant)
+                        .bind::<SqlUuid, _>(id)
+                        .bind::<SqlUuid, _>(token)
+                        .bind::<Text, _>(error)
+                        .bind::<Interval, _>(interval(retry_in))
+                        .get_result(conn)
+                        .await?;
+                Ok::<_, TenancyError>(status)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok(status.as_deref() != Some("failed"))
 }

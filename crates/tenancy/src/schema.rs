@@ -322,7 +322,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    job_queue (id) {
+    job_queue (tenant_id, id) {
         id -> Uuid,
         tenant_id -> Uuid,
         kind -> Text,
@@ -336,6 +336,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        lease_token -> Nullable<Uuid>,
     }
 }
 

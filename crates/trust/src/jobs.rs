@@ -97,13 +97,8 @@ pub async fn ensure_daily(
     Ok(())
 }
 
-/// Runs one claimed job at `now` as `worker`.
-pub async fn run_job(
-    db: &Db,
-    job: &queue::Job,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> Result<(), TrustError> {
+/// Runs one claimed job at `now`.
+pub async fn run_job(db: &Db, job: &queue::Job, now: DateTime<Utc>) -> Result<(), TrustError> {
     let tenant = job.tenant();
     match job.kind.as_str() {
         RECOMPUTE => {
@@ -115,7 +110,7 @@ pub async fn run_job(
                 .ok_or_else(|| TrustError::Invalid("recompute job without seller_id".into()))?;
             evaluate_one(db, tenant, seller, now).await
         }
-        DAILY => daily(db, job, worker, now).await,
+        DAILY => daily(db, job, now).await,
         other => Err(TrustError::Invalid(format!("unknown job kind {other}"))),
     }
 }
@@ -140,12 +135,7 @@ async fn evaluate_one(
 
 /// Evaluates every store, a transaction each (one store's failure is logged
 /// and does not stop the others), then schedules the next pass.
-async fn daily(
-    db: &Db,
-    job: &queue::Job,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> Result<(), TrustError> {
+async fn daily(db: &Db, job: &queue::Job, now: DateTime<Utc>) -> Result<(), TrustError> {
     let tenant = job.tenant();
     let mut after = Uuid::nil();
     loop {
@@ -174,7 +164,7 @@ async fn daily(
             }
         }
         after = last;
-        if !queue::extend(db, job.id, worker, LEASE).await? {
+        if !queue::extend(db, job, LEASE).await? {
             // Another worker took the job over after our lease lapsed.
             return Ok(());
         }

@@ -38,10 +38,6 @@ async fn every_tenant_table_has_forced_rls_with_using_and_check() {
          JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
            AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-           -- The one platform table with a tenant column: the job queue, which a
-           -- worker must claim from across tenants. It holds ids, not content;
-           -- every job does its work in a tenant transaction.
-           AND c.relname <> 'job_queue'
          ORDER BY 1",
     )
     .load(&mut conn)
@@ -50,6 +46,10 @@ async fn every_tenant_table_has_forced_rls_with_using_and_check() {
     assert!(
         tables.len() >= 9,
         "expected the commerce tables, got {tables:?}"
+    );
+    assert!(
+        tables.iter().any(|t| t.table_name == "job_queue"),
+        "the job queue is a tenant table: {tables:?}"
     );
     for t in &tables {
         assert!(
@@ -335,4 +335,137 @@ async fn the_ingest_function_refuses_to_write_from_inside_another_tenants_transa
         call(a)
     );
     assert_eq!(sqlstate_of(&setup, &keeps).await, None);
+}
+
+#[derive(QueryableByName, Debug)]
+struct Definer {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    search_path: Option<String>,
+}
+
+#[tokio::test]
+async fn every_security_definer_function_pins_its_search_path() {
+    let mut conn = admin_conn().await;
+    let functions: Vec<Definer> = diesel::sql_query(
+        "SELECT p.proname::text AS name,
+                (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c
+                  WHERE c LIKE 'search_path=%') AS search_path
+         FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef
+         ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let names: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    for queue_fn in [
+        "job_queue_claim",
+        "job_queue_complete",
+        "job_queue_extend",
+        "job_queue_fail",
+    ] {
+        assert!(names.contains(&queue_fn), "{queue_fn} missing: {names:?}");
+    }
+    for f in &functions {
+        // pg_temp listed last: otherwise it is searched first, and a caller's
+        // temporary table could stand in for one the function uses.
+        assert!(
+            f.search_path
+                .as_deref()
+                .is_some_and(|p| p.ends_with(", pg_temp") && !p.contains('$')),
+            "{} runs with the caller's search_path: {f:?}",
+            f.name
+        );
+        if f.name.starts_with("job_queue_") {
+            assert_eq!(
+                f.search_path.as_deref(),
+                Some("pg_catalog, public, pg_temp"),
+                "{}",
+                f.name
+            );
+        }
+    }
+}
+
+#[derive(QueryableByName, Debug)]
+struct QueueFn {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Bool)]
+    public_executes: bool,
+    #[diesel(sql_type = Bool)]
+    runtime_executes: bool,
+}
+
+#[tokio::test]
+async fn the_queue_functions_run_as_a_narrow_role_only_the_runtime_may_call() {
+    let runtime_user = url::Url::parse(&database_url())
+        .unwrap()
+        .username()
+        .to_owned();
+    let mut conn = admin_conn().await;
+    let functions: Vec<QueueFn> = diesel::sql_query(
+        "SELECT p.proname::text AS name, p.proowner::regrole::text AS owner,
+                EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0) OR p.proacl IS NULL AS public_executes,
+                has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_executes
+         FROM pg_proc p
+         WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'job\\_queue\\_%'
+         ORDER BY 1",
+    )
+    .bind::<Text, _>(&runtime_user)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(functions.len(), 4, "{functions:?}");
+    for f in &functions {
+        assert_eq!(f.owner, "warden_queue", "owner of {}", f.name);
+        assert!(!f.public_executes, "PUBLIC may call {}", f.name);
+        assert!(f.runtime_executes, "the runtime may not call {}", f.name);
+    }
+
+    // The queue role: no login, no way around RLS, owns no table, holds
+    // privileges on the job queue alone, and is no role the runtime acts as.
+    #[derive(QueryableByName, Debug)]
+    struct QueueRole {
+        #[diesel(sql_type = Bool)]
+        rolcanlogin: bool,
+        #[diesel(sql_type = Bool)]
+        rolsuper: bool,
+        #[diesel(sql_type = Bool)]
+        rolbypassrls: bool,
+        #[diesel(sql_type = Bool)]
+        owns_tables: bool,
+        #[diesel(sql_type = Nullable<Text>)]
+        tables_granted: Option<String>,
+        #[diesel(sql_type = Bool)]
+        runtime_is_member: bool,
+    }
+    let role: QueueRole = diesel::sql_query(
+        "SELECT r.rolcanlogin, r.rolsuper, r.rolbypassrls,
+                EXISTS (SELECT FROM pg_class c WHERE c.relowner = r.oid) AS owns_tables,
+                (SELECT string_agg(DISTINCT c.relname, ',') FROM pg_class c
+                  WHERE c.relnamespace = 'public'::regnamespace
+                    AND (EXISTS (SELECT FROM aclexplode(c.relacl) a WHERE a.grantee = r.oid)
+                         OR EXISTS (SELECT FROM pg_attribute att, aclexplode(att.attacl) a
+                                    WHERE att.attrelid = c.oid AND a.grantee = r.oid))) AS tables_granted,
+                pg_has_role($1, r.oid, 'MEMBER') OR pg_has_role('warden_runtime', r.oid, 'MEMBER') AS runtime_is_member
+         FROM pg_roles r WHERE r.rolname = 'warden_queue'",
+    )
+    .bind::<Text, _>(&runtime_user)
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        !role.rolcanlogin && !role.rolsuper && !role.rolbypassrls && !role.owns_tables,
+        "{role:?}"
+    );
+    assert_eq!(
+        role.tables_granted.as_deref(),
+        Some("job_queue"),
+        "{role:?}"
+    );
+    assert!(!role.runtime_is_member, "{role:?}");
 }

@@ -13,6 +13,7 @@ mod edge;
 mod enforcement;
 mod faults;
 mod isolation;
+mod job_queue;
 mod live;
 mod live_caps;
 mod load;

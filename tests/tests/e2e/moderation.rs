@@ -775,10 +775,10 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     .await
     .unwrap()
     .expect("the job is ready");
-    warden_moderation::rescans::run_job(db, moderator, &job, "second")
+    warden_moderation::rescans::run_job(db, moderator, &job)
         .await
         .unwrap();
-    warden_tenancy::queue::complete(db, job.id).await.unwrap();
+    assert!(warden_tenancy::queue::complete(db, &job).await.unwrap());
     let end = app
         .get(&format!("/api/v1/moderation/rescans/{id}"), &w.admin)
         .await

@@ -1,0 +1,13 @@
+DROP FUNCTION job_queue_fail;
+DROP FUNCTION job_queue_complete;
+DROP FUNCTION job_queue_extend;
+DROP FUNCTION job_queue_claim;
+REVOKE ALL ON job_queue FROM warden_queue;
+GRANT UPDATE ON job_queue TO warden_runtime;
+DROP POLICY queue_worker ON job_queue;
+DROP POLICY tenant_isolation ON job_queue;
+ALTER TABLE job_queue NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE job_queue DISABLE ROW LEVEL SECURITY;
+ALTER TABLE job_queue DROP CONSTRAINT job_queue_pkey;
+ALTER TABLE job_queue ADD PRIMARY KEY (id);
+ALTER TABLE job_queue DROP COLUMN lease_token;
