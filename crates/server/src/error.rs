@@ -83,6 +83,10 @@ pub enum ErrorCode {
     RateLimiterUnavailable,
     /// Moderation rejected the content; nothing was written. `reasons` lists why.
     ContentRejected,
+    /// A one-time verification code was refused by a throttle or the tenant's
+    /// hourly cap; nothing was written or sent. `reason` names the limit; see
+    /// `Retry-After`.
+    VerificationThrottled,
     /// The moderation models cannot run right now.
     ModerationUnavailable,
     /// Anything else; details go to the log only.
@@ -217,6 +221,11 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "moderation_unavailable",
                 "Moderation unavailable",
+            ),
+            VerificationThrottled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "verification_throttled",
+                "Verification code throttled",
             ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -487,6 +496,14 @@ impl From<TrustError> for ApiError {
             .with_member("feature", feature)
             .with_member("required_level", required)
             .with_member("level", level),
+            TrustError::Throttled {
+                reason,
+                retry_after_secs,
+                detail,
+            } => Self::new(ErrorCode::VerificationThrottled, detail)
+                .with_member("reason", reason)
+                .with_member("retry_after", retry_after_secs)
+                .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
             TrustError::Tenancy(t) => t.into(),
             TrustError::Audit(a) => a.into(),
             TrustError::Notification(n) => n.into(),
