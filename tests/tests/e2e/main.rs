@@ -20,6 +20,8 @@ mod notifications;
 mod quotas;
 mod replicas;
 mod roles;
+mod sms_codes;
 mod tenants;
 mod trust;
 mod trust_lifecycle;
+mod twilio_callbacks;
