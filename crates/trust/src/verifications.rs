@@ -16,16 +16,16 @@
 //! no verification, sends nothing, and is recorded as a `verification_throttled`
 //! security event in the activity log.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-
-use diesel::sql_types::{Bool, Text};
 use warden_notifications::codes::{self, CapReached};
 use warden_notifications::delivery::Providers;
 use warden_notifications::model::Channel;
