@@ -129,6 +129,10 @@ pub fn test_config() -> Config {
             retry_base: Duration::from_millis(50),
             retry_max: Duration::from_millis(400),
         },
+        verification: warden_trust::verifications::CodeLimits {
+            sms_per_number_per_hour: 3,
+            sms_numbers_per_store_per_day: 5,
+        },
     }
 }
 

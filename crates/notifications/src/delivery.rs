@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
@@ -53,15 +53,16 @@ pub struct Providers {
     pub callback_base: Option<String>,
 }
 
-struct Prepared {
-    delivery_id: Uuid,
-    channel: Channel,
-    address: String,
-    priority: Priority,
-    rendered: Rendered,
-    language: String,
-    from: Option<String>,
-    to_name: Option<String>,
+/// An email or SMS rendered and ready to hand to its provider.
+pub(crate) struct Prepared {
+    pub(crate) delivery_id: Uuid,
+    pub(crate) channel: Channel,
+    pub(crate) address: String,
+    pub(crate) priority: Priority,
+    pub(crate) rendered: Rendered,
+    pub(crate) language: String,
+    pub(crate) from: Option<String>,
+    pub(crate) to_name: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -72,7 +73,7 @@ struct Counted {
 }
 
 /// Counts one send against the tenant's hourly cap; false when the cap is reached.
-async fn within_cap(
+pub(crate) async fn within_cap(
     conn: &mut DbConn,
     tenant: TenantId,
     channel: Channel,
@@ -97,7 +98,7 @@ async fn within_cap(
     Ok(counted.is_some())
 }
 
-async fn finish(
+pub(crate) async fn finish(
     conn: &mut DbConn,
     id: Uuid,
     status: DeliveryStatus,
@@ -215,6 +216,38 @@ async fn prepare(
         ))
         .first(conn)
         .await?;
+    let priority = Priority::parse(&priority)?;
+    let kind = EventKind::parse(&kind)?;
+    let vars = match data {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (rendered, language, to_name) =
+        render_for(conn, recipient, kind, priority, &title, &body, vars).await?;
+    Ok(Some(Prepared {
+        delivery_id: id,
+        channel,
+        address,
+        priority,
+        rendered,
+        language,
+        from: settings.email_from,
+        to_name,
+    }))
+}
+
+/// Renders a notification for `recipient` in their language, with the
+/// tenant's template override when there is one; returns the rendering, its
+/// language and the recipient's display name.
+pub(crate) async fn render_for(
+    conn: &mut DbConn,
+    recipient: Uuid,
+    kind: EventKind,
+    priority: Priority,
+    title: &str,
+    body: &str,
+    mut vars: serde_json::Map<String, serde_json::Value>,
+) -> Result<(Rendered, String, Option<String>), NotificationError> {
     let prefs = preferences::load(conn, recipient).await?;
     let to_name: Option<String> = users::table
         .filter(users::id.eq(recipient))
@@ -223,7 +256,6 @@ async fn prepare(
         .await
         .optional()?
         .flatten();
-    let kind = EventKind::parse(&kind)?;
     let overrides: HashMap<String, TemplateSet> = notification_templates::table
         .filter(notification_templates::kind.eq(kind.as_str()))
         .select((
@@ -249,11 +281,6 @@ async fn prepare(
     let (set, language) = templates::resolve(kind, &prefs.language, |_, lang| {
         overrides.get(lang).cloned()
     });
-    let priority = Priority::parse(&priority)?;
-    let mut vars = match data {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    };
     vars.insert("title".into(), title.into());
     vars.insert("body".into(), body.into());
     vars.insert("priority".into(), priority.as_str().into());
@@ -261,40 +288,17 @@ async fn prepare(
         vars.insert("user_name".into(), name.clone().into());
     }
     let rendered = templates::render(&set, &serde_json::Value::Object(vars))?;
-    Ok(Some(Prepared {
-        delivery_id: id,
-        channel,
-        address,
-        priority,
-        rendered,
-        language,
-        from: settings.email_from,
-        to_name,
-    }))
+    Ok((rendered, language, to_name))
 }
 
-/// Runs one delivery job.
-pub async fn run_job(
-    db: &Db,
+/// Hands a prepared email or SMS to its provider (an SMS asks for status
+/// callbacks when the public base URL is known); returns the provider's id.
+pub(crate) async fn hand_over(
     providers: &Providers,
-    job: &queue::Job,
-) -> Result<(), NotificationError> {
-    let tenant = job.tenant();
-    let id: Uuid = job
-        .payload
-        .get("delivery_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| NotificationError::Invalid("delivery job without delivery_id".into()))?;
-    let prepared = db
-        .tenant_tx(tenant, |conn| {
-            async move { prepare(conn, tenant, id, providers).await }.scope_boxed()
-        })
-        .await?;
-    let Some(p) = prepared else {
-        return Ok(());
-    };
-    let sent = match p.channel {
+    tenant: TenantId,
+    p: &Prepared,
+) -> Result<String, NotificationError> {
+    match p.channel {
         Channel::Email => match &providers.email {
             Some(email) => {
                 email
@@ -327,8 +331,37 @@ pub async fn run_job(
             }
             None => Err(NotificationError::Invalid("sms is not configured".into())),
         },
-        Channel::InApp => return Ok(()),
+        Channel::InApp => Err(NotificationError::Invalid(
+            "in-app notifications are not handed to a provider".into(),
+        )),
+    }
+}
+
+/// Runs one delivery job.
+pub async fn run_job(
+    db: &Db,
+    providers: &Providers,
+    job: &queue::Job,
+) -> Result<(), NotificationError> {
+    let tenant = job.tenant();
+    let id: Uuid = job
+        .payload
+        .get("delivery_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| NotificationError::Invalid("delivery job without delivery_id".into()))?;
+    let prepared = db
+        .tenant_tx(tenant, |conn| {
+            async move { prepare(conn, tenant, id, providers).await }.scope_boxed()
+        })
+        .await?;
+    let Some(p) = prepared else {
+        return Ok(());
     };
+    if p.channel == Channel::InApp {
+        return Ok(());
+    }
+    let sent = hand_over(providers, tenant, &p).await;
     let outcome = match &sent {
         Ok(provider_id) => (DeliveryStatus::Sent, Some(provider_id.clone()), None),
         Err(NotificationError::Provider {
@@ -393,8 +426,43 @@ pub async fn run_job(
     .await
 }
 
+/// Where a status stands in a delivery's life. A delivery only moves to a
+/// greater rank: `queued` < `sent` < `delivered` | `failed`. Both `delivered`
+/// and `failed` are final and rank alike, so the first final status reported
+/// stands (Twilio reports at most one for a message; a later contrary one is
+/// a replay or out of order, and is not taken).
+fn rank(status: DeliveryStatus) -> u8 {
+    match status {
+        DeliveryStatus::Queued => 0,
+        DeliveryStatus::Sent => 1,
+        DeliveryStatus::Delivered | DeliveryStatus::Failed => 2,
+    }
+}
+
+/// True when a delivery at `current` may move to `next`; false for the same
+/// status (a replay) and for any earlier or other final one.
+pub fn advances(current: DeliveryStatus, next: DeliveryStatus) -> bool {
+    rank(next) > rank(current)
+}
+
+/// Our status for Twilio's `MessageStatus`: every state before a final one
+/// (`queued`, `accepted`, `sending`, `sent`, …) is our `sent` (Twilio has the message).
+pub fn twilio_status(status: &str) -> Result<DeliveryStatus, NotificationError> {
+    match status {
+        "delivered" | "read" => Ok(DeliveryStatus::Delivered),
+        "failed" | "undelivered" | "canceled" => Ok(DeliveryStatus::Failed),
+        "queued" | "accepted" | "scheduled" | "sending" | "sent" => Ok(DeliveryStatus::Sent),
+        other => Err(NotificationError::Invalid(format!(
+            "MessageStatus: unknown value {other:?}"
+        ))),
+    }
+}
+
 /// Applies a Twilio status callback to delivery `id` of `tenant` (the
-/// message's `sid` must match the one recorded).
+/// message's `sid` must match the one recorded). Callbacks may arrive late,
+/// out of order or more than once: a status is applied only when it advances
+/// the delivery (see [`advances`]), so a replayed or earlier one changes
+/// nothing. Returns whether it was applied.
 pub async fn apply_status(
     db: &Db,
     tenant: TenantId,
@@ -402,42 +470,85 @@ pub async fn apply_status(
     sid: &str,
     status: &str,
     error_code: Option<&str>,
-) -> Result<(), NotificationError> {
-    let (next, delivered_at): (DeliveryStatus, Option<DateTime<Utc>>) = match status {
-        "delivered" | "read" => (DeliveryStatus::Delivered, Some(Utc::now())),
-        "failed" | "undelivered" | "canceled" => (DeliveryStatus::Failed, None),
-        "queued" | "accepted" | "scheduled" | "sending" | "sent" => (DeliveryStatus::Sent, None),
-        other => {
-            return Err(NotificationError::Invalid(format!(
-                "MessageStatus: unknown value {other:?}"
-            )));
-        }
-    };
+) -> Result<bool, NotificationError> {
+    let next = twilio_status(status)?;
     let (sid, error_code) = (sid.to_owned(), error_code.map(str::to_owned));
     db.tenant_tx(tenant, |conn| {
         async move {
-            let n = diesel::update(
-                notification_deliveries::table
-                    .filter(notification_deliveries::id.eq(id))
-                    .filter(notification_deliveries::channel.eq(Channel::Sms.as_str()))
-                    .filter(notification_deliveries::provider_id.eq(&sid))
-                    // A late "sent" never undoes "delivered" or "failed".
-                    .filter(notification_deliveries::status.ne(DeliveryStatus::Delivered.as_str())),
+            // Locked, so two callbacks for one delivery are applied one after the other.
+            let current: Option<String> = notification_deliveries::table
+                .filter(notification_deliveries::id.eq(id))
+                .filter(notification_deliveries::channel.eq(Channel::Sms.as_str()))
+                .filter(notification_deliveries::provider_id.eq(&sid))
+                .select(notification_deliveries::status)
+                .for_no_key_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let current =
+                DeliveryStatus::parse(&current.ok_or(NotificationError::NotFound("delivery"))?)?;
+            if !advances(current, next) {
+                return Ok(false);
+            }
+            let now = Utc::now();
+            diesel::update(
+                notification_deliveries::table.filter(notification_deliveries::id.eq(id)),
             )
             .set((
                 notification_deliveries::status.eq(next.as_str()),
                 notification_deliveries::error_code.eq(&error_code),
-                notification_deliveries::delivered_at.eq(delivered_at),
-                notification_deliveries::updated_at.eq(Utc::now()),
+                notification_deliveries::delivered_at
+                    .eq((next == DeliveryStatus::Delivered).then_some(now)),
+                notification_deliveries::updated_at.eq(now),
             ))
             .execute(conn)
             .await?;
-            if n == 0 {
-                return Err(NotificationError::NotFound("delivery"));
-            }
-            Ok(())
+            Ok(true)
         }
         .scope_boxed()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeliveryStatus::{Delivered, Failed, Queued, Sent};
+
+    #[test]
+    fn a_status_only_moves_forward() {
+        assert!(advances(Queued, Sent));
+        assert!(advances(Queued, Delivered));
+        assert!(advances(Sent, Delivered));
+        assert!(advances(Sent, Failed));
+        // Replays and earlier statuses change nothing.
+        for s in DeliveryStatus::ALL {
+            assert!(!advances(*s, *s), "{s} replayed");
+        }
+        assert!(!advances(Delivered, Sent));
+        assert!(!advances(Delivered, Queued));
+        assert!(!advances(Failed, Sent));
+        assert!(!advances(Sent, Queued));
+        // The first final status stands.
+        assert!(!advances(Delivered, Failed));
+        assert!(!advances(Failed, Delivered));
+    }
+
+    #[test]
+    fn twilio_statuses_map_to_ours() {
+        for (twilio, ours) in [
+            ("queued", Sent),
+            ("accepted", Sent),
+            ("sending", Sent),
+            ("sent", Sent),
+            ("delivered", Delivered),
+            ("read", Delivered),
+            ("undelivered", Failed),
+            ("failed", Failed),
+            ("canceled", Failed),
+        ] {
+            assert_eq!(twilio_status(twilio).ok(), Some(ours), "{twilio}");
+        }
+        assert!(twilio_status("exploded").is_err());
+    }
 }

@@ -81,6 +81,8 @@ pub struct Config {
     pub behavior: BehaviorConfig,
     /// Notification providers and delivery retries.
     pub notifications: NotificationsConfig,
+    /// Throttles of one-time verification codes.
+    pub verification: warden_trust::verifications::CodeLimits,
 }
 
 /// Notification settings.
@@ -377,8 +379,25 @@ impl Config {
                 redis_prefix: var("BEHAVIOR_REDIS_PREFIX").unwrap_or_else(|| "warden:bh".into()),
             },
             notifications: NotificationsConfig::from_env()?,
+            verification: verification_from_env()?,
         })
     }
+}
+
+/// Throttles of SMS verification codes (`VERIFY_SMS_PER_NUMBER_PER_HOUR`,
+/// `VERIFY_SMS_NUMBERS_PER_STORE_PER_DAY`); 0 sends no phone codes at all.
+fn verification_from_env() -> Result<warden_trust::verifications::CodeLimits, ConfigError> {
+    let defaults = warden_trust::verifications::CodeLimits::default();
+    Ok(warden_trust::verifications::CodeLimits {
+        sms_per_number_per_hour: parsed(
+            "VERIFY_SMS_PER_NUMBER_PER_HOUR",
+            defaults.sms_per_number_per_hour,
+        )?,
+        sms_numbers_per_store_per_day: parsed(
+            "VERIFY_SMS_NUMBERS_PER_STORE_PER_DAY",
+            defaults.sms_numbers_per_store_per_day,
+        )?,
+    })
 }
 
 impl ModerationConfig {

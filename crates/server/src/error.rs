@@ -83,6 +83,10 @@ pub enum ErrorCode {
     RateLimiterUnavailable,
     /// Moderation rejected the content; nothing was written. `reasons` lists why.
     ContentRejected,
+    /// A one-time verification code was refused by a throttle or the tenant's
+    /// hourly cap; nothing was written or sent. `reason` names the limit; see
+    /// `Retry-After`.
+    VerificationThrottled,
     /// The moderation models cannot run right now.
     ModerationUnavailable,
     /// A cap on open live connections (per user or per tenant) is reached;
@@ -227,6 +231,11 @@ impl ErrorCode {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_live_connections",
                 "Too many live connections",
+            ),
+            VerificationThrottled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "verification_throttled",
+                "Verification code throttled",
             ),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -502,6 +511,14 @@ impl From<TrustError> for ApiError {
             .with_member("feature", feature)
             .with_member("required_level", required)
             .with_member("level", level),
+            TrustError::Throttled {
+                reason,
+                retry_after_secs,
+                detail,
+            } => Self::new(ErrorCode::VerificationThrottled, detail)
+                .with_member("reason", reason)
+                .with_member("retry_after", retry_after_secs)
+                .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
             TrustError::Tenancy(t) => t.into(),
             TrustError::Audit(a) => a.into(),
             TrustError::Notification(n) => n.into(),

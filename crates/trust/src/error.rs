@@ -37,6 +37,18 @@ pub enum TrustError {
         /// The seller's level.
         level: u8,
     },
+    /// A one-time code was refused by a throttle or the tenant's hourly cap
+    /// of its channel; nothing was written or sent.
+    #[error("{detail}")]
+    Throttled {
+        /// Which limit: `sms_per_number_per_hour`,
+        /// `sms_numbers_per_store_per_day`, `sms_per_hour` or `email_per_hour`.
+        reason: &'static str,
+        /// Seconds until a code may be asked for again.
+        retry_after_secs: u64,
+        /// What was refused, in words.
+        detail: String,
+    },
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -58,6 +70,7 @@ impl TrustError {
             Self::Conflict(_) => "conflict",
             Self::LevelLimit { .. } => "trust_level_limit",
             Self::FeatureGated { .. } => "trust_level_required",
+            Self::Throttled { .. } => "verification_throttled",
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),

@@ -7,15 +7,26 @@
 //! and score threshold are met. `performance` (level 3) may be submitted at
 //! level 2 with the level-3 score; its evidence is the standing at that
 //! moment, and staff approval of it is the promotion to level 3.
+//!
+//! Codes cost money to send and can be aimed at any number (toll fraud), so a
+//! `phone` code is throttled per number (across the tenant's stores, per hour)
+//! and per store (different numbers per day), a number another store verified
+//! is refused, and every code goes through the notification delivery path,
+//! where the tenant's hourly cap of the channel applies. A refused code writes
+//! no verification, sends nothing, and is recorded as a `verification_throttled`
+//! security event in the activity log.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_notifications::codes::send_code;
+use warden_notifications::codes::{self, CapReached};
 use warden_notifications::delivery::Providers;
 use warden_notifications::model::Channel;
 use warden_tenancy::schema::{notification_preferences, seller_verifications, users};
@@ -32,6 +43,24 @@ pub const CODE_MINUTES: u32 = 10;
 pub const MAX_CODE_ATTEMPTS: i32 = 5;
 /// Largest evidence object, bytes of JSON.
 pub const MAX_EVIDENCE_BYTES: usize = 16 * 1024;
+
+/// Throttles of `phone` codes, against SMS toll fraud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeLimits {
+    /// Codes sent to one number per hour, by all the tenant's stores together.
+    pub sms_per_number_per_hour: u32,
+    /// Different numbers one store may send codes to per day.
+    pub sms_numbers_per_store_per_day: u32,
+}
+
+impl Default for CodeLimits {
+    fn default() -> Self {
+        Self {
+            sms_per_number_per_hour: 3,
+            sms_numbers_per_store_per_day: 5,
+        }
+    }
+}
 
 /// A step to submit.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -158,6 +187,7 @@ pub async fn submit(
     db: &Db,
     actor: &Actor,
     providers: &Providers,
+    limits: &CodeLimits,
     now: DateTime<Utc>,
     body: NewVerification,
 ) -> Result<Verification, TrustError> {
@@ -199,7 +229,9 @@ pub async fn submit(
     let code = code_step.then(new_code);
     let actor = actor.clone();
     let step = body.step.clone();
-    let (v, address, name) = db
+    let limits = *limits;
+    // A refused code is an answer, not a failure: its record is committed.
+    let (v, pending) = db
         .tenant_tx(actor.tenant, |conn| {
             let (evidence, code, phone) = (evidence.clone(), code.clone(), phone.clone());
             async move {
@@ -228,14 +260,21 @@ pub async fn submit(
                         "step {step} is already verified"
                     )));
                 }
+                if let Some(p) = &phone
+                    && let Err(refused) =
+                        phone_throttle(conn, actor.tenant, seller, p, now, &limits).await?
+                {
+                    refusal(conn, &actor, seller, &step, p, &refused).await?;
+                    return Ok(Err(refused));
+                }
                 let evidence = if step == PERFORMANCE_STEP {
                     performance_evidence(conn, actor.tenant, seller, now, evidence).await?
                 } else {
                     evidence
                 };
-                let (email, name): (Option<String>, Option<String>) = users::table
+                let email: Option<String> = users::table
                     .filter(users::id.eq(actor.user_id))
-                    .select((users::email, users::display_name))
+                    .select(users::email)
                     .first(conn)
                     .await?;
                 let address = match step.as_str() {
@@ -243,6 +282,35 @@ pub async fn submit(
                         TrustError::Invalid("your account has no e-mail address to verify".into())
                     })?),
                     "phone" => phone.clone(),
+                    _ => None,
+                };
+                let pending = match (&code, &address) {
+                    (Some(code), Some(address)) => {
+                        let channel = if step == "email" {
+                            Channel::Email
+                        } else {
+                            Channel::Sms
+                        };
+                        match codes::queue_code(
+                            conn,
+                            actor.tenant,
+                            providers,
+                            actor.user_id,
+                            channel,
+                            address,
+                            code,
+                            CODE_MINUTES,
+                        )
+                        .await?
+                        {
+                            Ok(pending) => Some(pending),
+                            Err(cap) => {
+                                let refused = cap_refusal(cap);
+                                refusal(conn, &actor, seller, &step, address, &refused).await?;
+                                return Ok(Err(refused));
+                            }
+                        }
+                    }
                     _ => None,
                 };
                 if let Some(p) = &phone {
@@ -287,30 +355,176 @@ pub async fn submit(
                     &v,
                 )
                 .await?;
-                Ok((v, address, name))
+                Ok(Ok((v, pending)))
             }
             .scope_boxed()
         })
-        .await?;
-    if let (Some(code), Some(address)) = (code, address) {
-        let channel = if body.step == "email" {
-            Channel::Email
-        } else {
-            Channel::Sms
-        };
-        send_code(
-            providers,
-            channel,
-            &address,
-            name,
-            "en",
-            &code,
-            CODE_MINUTES,
-        )
-        .await
-        .map_err(|e| TrustError::Invalid(format!("the code could not be sent: {e}")))?;
+        .await??;
+    if let Some(pending) = pending {
+        codes::send_code(db, providers, pending)
+            .await
+            .map_err(|e| TrustError::Invalid(format!("the code could not be sent: {e}")))?;
     }
     Ok(v)
+}
+
+/// The refusal of a code over the tenant's hourly cap of its channel.
+fn cap_refusal(cap: CapReached) -> TrustError {
+    let (reason, what) = if cap.channel == Channel::Sms {
+        ("sms_per_hour", "SMS")
+    } else {
+        ("email_per_hour", "emails")
+    };
+    TrustError::Throttled {
+        reason,
+        retry_after_secs: cap.retry_after_secs,
+        detail: format!(
+            "this marketplace sends at most {} {what} an hour and has reached it; \
+             ask for a code again later",
+            cap.cap
+        ),
+    }
+}
+
+/// Records a refused code as a security event, for staff.
+async fn refusal(
+    conn: &mut DbConn,
+    actor: &Actor,
+    seller: Uuid,
+    step: &str,
+    address: &str,
+    refused: &TrustError,
+) -> Result<(), TrustError> {
+    let TrustError::Throttled {
+        reason,
+        retry_after_secs,
+        ..
+    } = refused
+    else {
+        return Ok(());
+    };
+    let mut event = ActivityEvent::new(Kind::Security, "verification_throttled");
+    event.actor_id = Some(actor.user_id);
+    event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
+    event.resource_type = Some("sellers".into());
+    event.resource_id = Some(seller.to_string());
+    event.metadata = serde_json::json!({
+        "event": "verification_throttled",
+        "seller_id": seller,
+        "step": step,
+        "address": address,
+        "reason": reason,
+        "retry_after_secs": retry_after_secs,
+    });
+    warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+    Ok(())
+}
+
+/// Seconds from `now` until `at` (at least one).
+fn seconds_until(at: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    u64::try_from((at - now).num_seconds()).unwrap_or(0).max(1)
+}
+
+/// Checks the throttles of a `phone` code to `phone` from `seller`, and that
+/// no other store verified the number. Takes transaction locks on the store
+/// and then the number first, so concurrent requests count one after the
+/// other and cannot both take the last slot.
+async fn phone_throttle(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    seller: Uuid,
+    phone: &str,
+    now: DateTime<Utc>,
+    limits: &CodeLimits,
+) -> Result<Result<(), TrustError>, TrustError> {
+    // Always the store first, then the number: no two requests wait on each other in a cycle.
+    for key in [
+        format!("warden:verify-sms:store:{tenant}:{seller}"),
+        format!("warden:verify-sms:number:{tenant}:{phone}"),
+    ] {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<Text, _>(key)
+            .execute(conn)
+            .await?;
+    }
+    let same_number =
+        || diesel::dsl::sql::<Bool>("(evidence ->> 'phone') = ").bind::<Text, _>(phone.to_owned());
+    let taken: i64 = seller_verifications::table
+        .filter(seller_verifications::step.eq("phone"))
+        .filter(seller_verifications::status.eq("approved"))
+        .filter(seller_verifications::seller_id.ne(seller))
+        .filter(same_number())
+        .count()
+        .get_result(conn)
+        .await?;
+    if taken > 0 {
+        return Err(TrustError::Conflict(
+            "this number is verified by another store".into(),
+        ));
+    }
+    let hour = chrono::Duration::hours(1);
+    let to_number: Vec<DateTime<Utc>> = seller_verifications::table
+        .filter(seller_verifications::step.eq("phone"))
+        .filter(same_number())
+        .filter(seller_verifications::created_at.gt(now - hour))
+        .select(seller_verifications::created_at)
+        .order(seller_verifications::created_at.asc())
+        .load(conn)
+        .await?;
+    let per_number = usize::try_from(limits.sms_per_number_per_hour).unwrap_or(usize::MAX);
+    if to_number.len() >= per_number {
+        // Free again when enough of the codes in the window have left it.
+        let frees = to_number
+            .get(to_number.len() - per_number)
+            .map_or(now + hour, |t| *t + hour);
+        return Ok(Err(TrustError::Throttled {
+            reason: "sms_per_number_per_hour",
+            retry_after_secs: seconds_until(frees, now),
+            detail: format!(
+                "at most {} codes an hour go to one number; ask again later",
+                limits.sms_per_number_per_hour
+            ),
+        }));
+    }
+    let day = chrono::Duration::days(1);
+    let by_store: Vec<(serde_json::Value, DateTime<Utc>)> = seller_verifications::table
+        .filter(seller_verifications::seller_id.eq(seller))
+        .filter(seller_verifications::step.eq("phone"))
+        .filter(seller_verifications::created_at.gt(now - day))
+        .select((
+            seller_verifications::evidence,
+            seller_verifications::created_at,
+        ))
+        .load(conn)
+        .await?;
+    let mut latest: HashMap<String, DateTime<Utc>> = HashMap::new();
+    for (evidence, at) in by_store {
+        let number = evidence
+            .get("phone")
+            .and_then(|p| p.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let last = latest.entry(number).or_insert(at);
+        *last = (*last).max(at);
+    }
+    let per_store = usize::try_from(limits.sms_numbers_per_store_per_day).unwrap_or(usize::MAX);
+    if !latest.contains_key(phone) && latest.len() >= per_store {
+        // Free again when enough numbers have had no code for a day.
+        let mut lasts: Vec<DateTime<Utc>> = latest.into_values().collect();
+        lasts.sort_unstable();
+        let frees = lasts
+            .get(lasts.len() - per_store)
+            .map_or(now + day, |t| *t + day);
+        return Ok(Err(TrustError::Throttled {
+            reason: "sms_numbers_per_store_per_day",
+            retry_after_secs: seconds_until(frees, now),
+            detail: format!(
+                "a store may send codes to at most {} different numbers a day; ask again later",
+                limits.sms_numbers_per_store_per_day
+            ),
+        }));
+    }
+    Ok(Ok(()))
 }
 
 /// Confirms the code of a code step of the caller's store.

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::json;
-use warden_tests::{As, TestApp, World, count_rows};
+use warden_tests::{As, Reply, TestApp, World, count_rows, test_config};
 
 #[tokio::test]
 async fn malformed_bodies_are_refused_and_write_nothing() {
@@ -210,16 +210,27 @@ async fn an_empty_cursor_is_no_cursor_and_a_forged_one_is_refused() {
 
 #[tokio::test]
 async fn a_webhook_form_of_the_wrong_type_is_a_problem_not_plain_text() {
-    let app = TestApp::start().await;
-    let r = app
-        .call_raw(
-            Method::POST,
-            "/api/v1/webhooks/twilio/status?tenant=0195f3a2-1b2c-7d3e-8f40-123456789abc&delivery=0195f3a2-1b2c-7d3e-8f40-123456789abd",
-            &As::anonymous(),
-            "text/plain",
-            b"MessageStatus=delivered".to_vec(),
-        )
-        .await;
+    // SMS configured and the signature header present, so the body is read.
+    let mut config = test_config();
+    config.notifications.twilio = Some(warden_notifications::sms::TwilioConfig::new(
+        "AC1",
+        "twilio-token",
+        "+15005550006",
+    ));
+    config.notifications.public_base_url = Some("https://warden.test".into());
+    let app = TestApp::start_with(config).await;
+    let r = Reply::read(
+        app.client
+            .post(app.url("/api/v1/webhooks/twilio/status?tenant=0195f3a2-1b2c-7d3e-8f40-123456789abc&delivery=0195f3a2-1b2c-7d3e-8f40-123456789abd"))
+            .header("X-Twilio-Signature", "c2lnbmF0dXJl")
+            .header("content-type", "text/plain")
+            .body("MessageStatus=delivered")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     r.assert_problem(415, "unsupported_media_type");
     assert_eq!(r.headers["content-type"], "application/problem+json");
 }

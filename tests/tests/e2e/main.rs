@@ -24,6 +24,8 @@ mod quotas;
 mod replicas;
 mod roles;
 mod seller_privacy;
+mod sms_codes;
 mod tenants;
 mod trust;
 mod trust_lifecycle;
+mod twilio_callbacks;

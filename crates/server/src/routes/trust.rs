@@ -55,8 +55,17 @@ pub async fn seller_trust(
 }
 
 /// Submits a verification step of the caller's store; `email` and `phone`
-/// send a one-time code at once.
-#[utoipa::path(tag = "trust", request_body = NewVerification, responses((status = 201, body = Verification)))]
+/// send a one-time code at once. A code over a throttle (per number per hour,
+/// numbers per store per day) or the tenant's hourly cap of its channel is
+/// refused with 429 `verification_throttled` and `Retry-After`.
+#[utoipa::path(
+    tag = "trust",
+    request_body = NewVerification,
+    responses(
+        (status = 201, body = Verification),
+        (status = 429, description = "A rate limit is used up (`rate_limited`), or a code throttle or the tenant's hourly cap of the channel is reached (`verification_throttled`); see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 #[post("/sellers/me/verifications")]
 pub async fn submit_verification(
     state: web::Data<AppState>,
@@ -67,6 +76,7 @@ pub async fn submit_verification(
         &state.db,
         &caller.actor,
         &state.providers,
+        &state.config.verification,
         state.clock.now(),
         body.into_inner(),
     )

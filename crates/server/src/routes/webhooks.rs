@@ -2,8 +2,12 @@
 //! `StatusCallback` URL the delivery worker gave it, which names the tenant and
 //! the delivery; the request is trusted only with a valid `X-Twilio-Signature`
 //! over that exact URL and the posted fields.
+//!
+//! The endpoint is open to anyone, so what costs nothing is checked first: a
+//! request without the signature header, or to a server without SMS, is
+//! answered before its body is read.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -50,14 +54,12 @@ pub async fn twilio_status(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<CallbackQuery>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, ApiError> {
+    // Taken unread: the form is read only once the checks below pass.
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
     // An unsigned callback is refused before anything else is said about it.
     if req.headers().get("X-Twilio-Signature").is_none() {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "X-Twilio-Signature is missing",
-        ));
+        return Err(ApiError::new(ErrorCode::Forbidden, "X-Twilio-Signature is missing").into());
     }
     let (Some(token), Some(base)) = (
         state
@@ -68,7 +70,7 @@ pub async fn twilio_status(
             .map(|t| t.auth_token.clone()),
         state.config.notifications.public_base_url.as_deref(),
     ) else {
-        return Err(ApiError::new(ErrorCode::NotFound, "SMS is not configured"));
+        return Err(ApiError::new(ErrorCode::NotFound, "SMS is not configured").into());
     };
     let url = format!(
         "{}{}",
@@ -80,12 +82,17 @@ pub async fn twilio_status(
         .get("X-Twilio-Signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let params = form.into_inner();
+    // The form extractor's limit and problem answers apply (see `extract::form_config`).
+    let mut payload = payload.into_inner();
+    let params = web::Form::<Vec<(String, String)>>::from_request(&req, &mut payload)
+        .await?
+        .into_inner();
     if !warden_notifications::twilio_signature::verify(&token, &url, &params, signature) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "X-Twilio-Signature does not match this request",
-        ));
+        )
+        .into());
     }
     let field = |name: &str| {
         params
@@ -97,8 +104,10 @@ pub async fn twilio_status(
         return Err(ApiError::new(
             ErrorCode::InvalidInput,
             "MessageSid and MessageStatus are required",
-        ));
+        )
+        .into());
     };
+    // A replayed or out-of-order status is accepted and changes nothing.
     warden_notifications::delivery::apply_status(
         &state.db,
         TenantId::new(q.tenant),
@@ -107,6 +116,7 @@ pub async fn twilio_status(
         status,
         field("ErrorCode").filter(|c| !c.is_empty()),
     )
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

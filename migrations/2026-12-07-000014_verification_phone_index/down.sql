@@ -1,0 +1,1 @@
+DROP INDEX seller_verifications_phone_idx;
