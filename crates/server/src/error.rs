@@ -87,6 +87,9 @@ pub enum ErrorCode {
     ModerationUnavailable,
     /// Anything else; details go to the log only.
     Internal,
+    /// The target user's highest role is not below the caller's: only a higher
+    /// role may change their status or sanction them.
+    TargetOutranksActor,
 }
 
 impl ErrorCode {
@@ -222,6 +225,11 @@ impl ErrorCode {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
+            ),
+            TargetOutranksActor => (
+                StatusCode::FORBIDDEN,
+                "target_outranks_actor",
+                "Target outranks actor",
             ),
         }
     }
@@ -399,6 +407,9 @@ impl From<CommerceError> for ApiError {
             ),
             CommerceError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
             CommerceError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            CommerceError::TargetOutranksActor(msg) => {
+                Self::new(ErrorCode::TargetOutranksActor, msg)
+            }
             e @ CommerceError::InvalidTransition { .. } => {
                 Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
@@ -450,6 +461,9 @@ impl From<EnforcementError> for ApiError {
             }
             EnforcementError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
             EnforcementError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            EnforcementError::TargetOutranksActor(msg) => {
+                Self::new(ErrorCode::TargetOutranksActor, msg)
+            }
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
             EnforcementError::Notification(n) => n.into(),
@@ -614,6 +628,7 @@ mod tests {
             QuotaExceeded,
             RateLimiterUnavailable,
             Internal,
+            TargetOutranksActor,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();

@@ -20,6 +20,7 @@ mod notifications;
 mod quotas;
 mod replicas;
 mod roles;
+mod sanctions;
 mod tenants;
 mod trust;
 mod trust_lifecycle;
