@@ -59,6 +59,7 @@ pub fn test_config() -> Config {
             audience: None,
             tenant_claim: "tenant_id".into(),
             roles_claim: "roles".into(),
+            max_lifetime_secs: 86_400,
         },
         log_format: LogFormat::Text,
         max_body_bytes: 64 * 1024,

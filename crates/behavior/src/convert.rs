@@ -33,7 +33,9 @@ pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
     match e {
         EnforcementError::Invalid(m) => BehaviorError::Invalid(m),
         EnforcementError::NotFound(w) => BehaviorError::NotFound(w),
-        EnforcementError::Forbidden(m) => BehaviorError::Forbidden(m),
+        EnforcementError::Forbidden(m) | EnforcementError::TargetOutranksActor(m) => {
+            BehaviorError::Forbidden(m)
+        }
         EnforcementError::Conflict(m) => BehaviorError::Conflict(m),
         EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
         EnforcementError::Audit(a) => audit_error(a),

@@ -21,6 +21,9 @@ pub enum CommerceError {
     /// The input breaks a rule.
     #[error("{0}")]
     Invalid(String),
+    /// The target user's highest role is not below the actor's.
+    #[error("{0}")]
+    TargetOutranksActor(String),
     /// The input conflicts with existing state.
     #[error("{0}")]
     Conflict(String),
@@ -59,6 +62,7 @@ impl CommerceError {
             Self::SellerProfileRequired => "seller_profile_required",
             Self::Invalid(_) => "invalid_input",
             Self::Conflict(_) => "conflict",
+            Self::TargetOutranksActor(_) => "target_outranks_actor",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),

@@ -413,7 +413,8 @@ pub struct UserPatch {
     pub status: SettableStatus,
 }
 
-/// Enables or disables a user (tenant administrators only).
+/// Enables or disables a user (tenant administrators only, and only users
+/// whose highest role is below theirs: `warden_enforcement::sanctions`).
 pub async fn update(
     db: &Db,
     actor: &Actor,
@@ -434,6 +435,24 @@ pub async fn update(
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
+            let enforcement = |e: warden_enforcement::EnforcementError| match e {
+                warden_enforcement::EnforcementError::Tenancy(t) => CommerceError::Tenancy(t),
+                warden_enforcement::EnforcementError::Audit(a) => CommerceError::Audit(a),
+                warden_enforcement::EnforcementError::NotFound(what) => CommerceError::NotFound(what),
+                warden_enforcement::EnforcementError::TargetOutranksActor(m) => {
+                    CommerceError::TargetOutranksActor(m)
+                }
+                other => CommerceError::Conflict(other.to_string()),
+            };
+            // Enabling counts as much as disabling: a lower role must not undo
+            // a higher one's decision about a peer or superior. Enabling
+            // oneself is harmless (a refused user never gets here).
+            let target = warden_enforcement::sanctions::lock_target(conn, id)
+                .await
+                .map_err(enforcement)?;
+            if id != actor.user_id {
+                warden_enforcement::sanctions::authorize(&actor, &target).map_err(enforcement)?;
+            }
             let before: Option<(String, Option<DateTime<Utc>>, Option<Uuid>)> = users::table
                 .filter(users::id.eq(id))
                 .select((users::status, users::banned_until, users::ban_violation_id))
@@ -481,11 +500,7 @@ pub async fn update(
                 Some(actor.user_id),
             )
             .await
-            .map_err(|e| match e {
-                warden_enforcement::EnforcementError::Tenancy(t) => CommerceError::Tenancy(t),
-                warden_enforcement::EnforcementError::Audit(a) => CommerceError::Audit(a),
-                other => CommerceError::Conflict(other.to_string()),
-            })?;
+            .map_err(enforcement)?;
             let user = if change.is_some() {
                 users::table
                     .filter(users::id.eq(id))

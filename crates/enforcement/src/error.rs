@@ -14,6 +14,9 @@ pub enum EnforcementError {
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The target user's highest role is not below the actor's (see `sanctions`).
+    #[error("{0}")]
+    TargetOutranksActor(String),
     /// The request conflicts with the current state (a second appeal, …).
     #[error("{0}")]
     Conflict(String),
@@ -39,6 +42,7 @@ impl EnforcementError {
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
             Self::Conflict(_) => "conflict",
+            Self::TargetOutranksActor(_) => "target_outranks_actor",
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),

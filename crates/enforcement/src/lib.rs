@@ -8,6 +8,8 @@
 //!   violations, and the expiry of temporary bans.
 //! - [`appeals`]: one appeal per violation within the tenant's appeal period;
 //!   overturning reverts the step it caused.
+//! - [`sanctions`]: who may sanction whom (only a strictly higher role;
+//!   automatic enforcement bans no staff).
 //! - [`stats`]: counts and time series of violations.
 //! - [`jobs`]: background jobs (violations from other crates, ban expiry).
 //! - [`clock`]: the time enforcement runs on, controllable in tests.
@@ -22,6 +24,7 @@ pub mod jobs;
 pub mod ladder;
 pub mod model;
 mod notify;
+pub mod sanctions;
 pub mod stats;
 pub mod violations;
 

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{users, violation_appeals, violations};
+use warden_tenancy::schema::{violation_appeals, violations};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId, queue};
 
 use crate::accounts::{self, AccountChange};
 use crate::model::{
     Action, Appeal, Severity, Source, SourceKind, Violation, ViolationStatus, ViolationType,
 };
-use crate::{EnforcementError, jobs, ladder};
+use crate::{EnforcementError, jobs, ladder, sanctions};
 
 /// Longest reason or note.
 pub const MAX_TEXT: usize = 2000;
@@ -249,7 +249,9 @@ fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
 /// Records a violation inside a running tenant transaction: at most one per
 /// source (a second request for the same source returns the first); the user
 /// row is locked so that concurrent violations of one user climb the ladder
-/// one after the other.
+/// one after the other. A person (`by`) must outrank the user
+/// ([`sanctions::authorize`]); without one, a staff user is not banned
+/// (the violation is a warning, `ban_withheld` in its audit row).
 pub async fn record_in_tx(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -272,14 +274,10 @@ pub async fn record_in_tx(
         }
         (_, Some(id)) => Some(id),
     };
-    let user: Option<Uuid> = users::table
-        .filter(users::id.eq(request.user_id))
-        .select(users::id)
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
-    user.ok_or(EnforcementError::NotFound("user"))?;
+    let target = sanctions::lock_target(conn, request.user_id).await?;
+    if let Some(actor) = by {
+        sanctions::authorize(actor, &target)?;
+    }
     if let Some(source_id) = source_id {
         let existing: Option<Uuid> = violations::table
             .filter(violations::source_kind.eq(request.source.kind.as_str()))
@@ -306,7 +304,18 @@ pub async fn record_in_tx(
         .select(diesel::dsl::max(violations::ladder_step))
         .first(conn)
         .await?;
-    let placement = ladder.place(prior.unwrap_or(0), request.severity, now);
+    let mut placement = ladder.place(prior.unwrap_or(0), request.severity, now);
+    // Automatic enforcement records a violation of staff (it counts on the
+    // ladder) but bans no one holding a staff role: a person of a higher role
+    // decides, by recording a violation of their own.
+    let withheld = (by.is_none()
+        && placement.action != Action::Warning
+        && sanctions::ban_withheld_automatically(&target))
+    .then_some(placement.action);
+    if withheld.is_some() {
+        placement.action = Action::Warning;
+        placement.ban_until = None;
+    }
     let id = Uuid::now_v7();
     diesel::insert_into(violations::table)
         .values((
@@ -343,6 +352,7 @@ pub async fn record_in_tx(
                 "action": placement.action,
                 "ladder_step": placement.step,
                 "ban_until": placement.ban_until,
+                "ban_withheld": withheld,
             }),
         ),
     )
@@ -385,7 +395,8 @@ pub async fn record_in_tx(
     })
 }
 
-/// Records a violation by hand (moderators and administrators).
+/// Records a violation by hand (moderators and administrators, of users whose
+/// highest role is below theirs).
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -415,21 +426,7 @@ pub async fn create(
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let roles: Option<Vec<String>> = users::table
-                .filter(users::id.eq(request.user_id))
-                .select(users::roles)
-                .first(conn)
-                .await
-                .optional()?;
-            let target_is_staff = roles
-                .unwrap_or_default()
-                .iter()
-                .any(|r| matches!(r.as_str(), "moderator" | "tenant_admin" | "platform_admin"));
-            if target_is_staff && !actor.is_admin() {
-                return Err(EnforcementError::Forbidden(
-                    "only administrators may record violations of staff".into(),
-                ));
-            }
+            // record_in_tx refuses a target who is not outranked by the actor.
             record_in_tx(conn, actor.tenant, request, now, Some(&actor)).await
         }
         .scope_boxed()

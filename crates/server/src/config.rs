@@ -19,7 +19,7 @@ pub enum LogFormat {
 }
 
 /// Token verification settings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct JwtConfig {
     /// Secret for HS256 tokens (development and tests).
     pub hs256_secret: Option<String>,
@@ -33,6 +33,26 @@ pub struct JwtConfig {
     pub tenant_claim: String,
     /// Claim (dotted path) holding the roles.
     pub roles_claim: String,
+    /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without
+    /// `iat`), in seconds; `warden token` mints no longer.
+    pub max_lifetime_secs: u64,
+}
+
+/// Default of `JWT_MAX_LIFETIME_SECS`: a day.
+pub const DEFAULT_JWT_MAX_LIFETIME_SECS: u64 = 86_400;
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            hs256_secret: None,
+            jwks_url: None,
+            issuer: None,
+            audience: None,
+            tenant_claim: String::new(),
+            roles_claim: String::new(),
+            max_lifetime_secs: DEFAULT_JWT_MAX_LIFETIME_SECS,
+        }
+    }
 }
 
 /// Everything the server reads from its environment.
@@ -286,7 +306,15 @@ impl Config {
             audience: var("JWT_AUDIENCE"),
             tenant_claim: var("JWT_TENANT_CLAIM").unwrap_or_else(|| "tenant_id".into()),
             roles_claim: var("JWT_ROLES_CLAIM").unwrap_or_else(|| "roles".into()),
+            max_lifetime_secs: parsed("JWT_MAX_LIFETIME_SECS", DEFAULT_JWT_MAX_LIFETIME_SECS)?,
         };
+        // Beyond i64 seconds the lifetime arithmetic would overflow; no real
+        // token lives that long anyway.
+        if jwt.max_lifetime_secs == 0 || i64::try_from(jwt.max_lifetime_secs).is_err() {
+            return Err(ConfigError(
+                "JWT_MAX_LIFETIME_SECS must be a positive number of seconds".into(),
+            ));
+        }
         if jwt.hs256_secret.as_ref().is_some_and(|s| s.len() < 8) {
             return Err(ConfigError(
                 "JWT_HS256_SECRET must be at least 8 bytes".into(),

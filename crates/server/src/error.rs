@@ -96,6 +96,9 @@ pub enum ErrorCode {
     Internal,
     /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS`.
     RequestTimeout,
+    /// The target user's highest role is not below the caller's: only a higher
+    /// role may change their status or sanction them.
+    TargetOutranksActor,
 }
 
 impl ErrorCode {
@@ -246,6 +249,11 @@ impl ErrorCode {
                 StatusCode::REQUEST_TIMEOUT,
                 "request_timeout",
                 "Request body timed out",
+            ),
+            TargetOutranksActor => (
+                StatusCode::FORBIDDEN,
+                "target_outranks_actor",
+                "Target outranks actor",
             ),
         }
     }
@@ -423,6 +431,9 @@ impl From<CommerceError> for ApiError {
             ),
             CommerceError::Invalid(msg) => Self::new(ErrorCode::InvalidInput, msg),
             CommerceError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            CommerceError::TargetOutranksActor(msg) => {
+                Self::new(ErrorCode::TargetOutranksActor, msg)
+            }
             e @ CommerceError::InvalidTransition { .. } => {
                 Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
@@ -474,6 +485,9 @@ impl From<EnforcementError> for ApiError {
             }
             EnforcementError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
             EnforcementError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            EnforcementError::TargetOutranksActor(msg) => {
+                Self::new(ErrorCode::TargetOutranksActor, msg)
+            }
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
             EnforcementError::Notification(n) => n.into(),
@@ -648,6 +662,7 @@ mod tests {
             TooManyLiveConnections,
             Internal,
             RequestTimeout,
+            TargetOutranksActor,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();

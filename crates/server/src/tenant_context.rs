@@ -134,7 +134,13 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             user
         }
     };
-    let refusal = user.refusal(state.clock.now());
+    // Platform administrators operate every tenant: a tenant's disable or ban
+    // of their row (kept for attribution) does not lock them out.
+    let refusal = if principal.has(Role::PlatformAdmin) {
+        None
+    } else {
+        user.refusal(state.clock.now())
+    };
     match refusal {
         None => {}
         Some(Refusal::Disabled) => {

@@ -46,6 +46,27 @@ impl Role {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Rank for sanctions: platform_admin (4) > tenant_admin (3) > moderator
+    /// (2) > seller = buyer (1). A user with no role ranks 0.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::PlatformAdmin => 4,
+            Self::TenantAdmin => 3,
+            Self::Moderator => 2,
+            Self::Seller | Self::Buyer => 1,
+        }
+    }
+
+    /// Moderators and administrators.
+    pub fn is_staff(self) -> bool {
+        self.rank() >= Self::Moderator.rank()
+    }
+}
+
+/// The rank of the highest of `roles` (0 for none).
+pub fn highest_rank(roles: &[Role]) -> u8 {
+    roles.iter().map(|r| r.rank()).max().unwrap_or(0)
 }
 
 /// Who is acting: a user of a tenant with the roles their token grants.
@@ -74,6 +95,13 @@ impl Actor {
     pub fn is_staff(&self) -> bool {
         self.is_admin() || self.has(Role::Moderator)
     }
+
+    /// Whether the actor may sanction (disable, ban, record a violation of) a
+    /// user holding `target` roles: only when the actor's highest role is
+    /// strictly higher than the target's.
+    pub fn outranks(&self, target: &[Role]) -> bool {
+        highest_rank(&self.roles) > highest_rank(target)
+    }
 }
 
 #[cfg(test)]
@@ -99,5 +127,25 @@ mod tests {
         assert!(!actor(vec![Role::Moderator]).is_admin());
         assert!(actor(vec![Role::PlatformAdmin]).is_admin());
         assert!(!actor(vec![Role::Seller, Role::Buyer]).is_staff());
+    }
+
+    #[test]
+    fn only_a_strictly_higher_role_outranks() {
+        let actor = |roles: Vec<Role>| Actor {
+            tenant: TenantId::new(Uuid::nil()),
+            user_id: Uuid::nil(),
+            roles,
+        };
+        let admin = actor(vec![Role::TenantAdmin]);
+        let moderator = actor(vec![Role::Moderator, Role::Buyer]);
+        assert!(admin.outranks(&[Role::Moderator]));
+        assert!(!admin.outranks(&[Role::TenantAdmin]));
+        assert!(!admin.outranks(&[Role::Buyer, Role::PlatformAdmin]));
+        assert!(moderator.outranks(&[Role::Seller, Role::Buyer]));
+        assert!(moderator.outranks(&[]));
+        assert!(!moderator.outranks(&[Role::Moderator]));
+        assert!(!moderator.outranks(&[Role::TenantAdmin]));
+        assert!(actor(vec![Role::PlatformAdmin]).outranks(&[Role::TenantAdmin]));
+        assert!(!actor(vec![Role::Seller]).outranks(&[Role::Buyer]));
     }
 }

@@ -15,7 +15,7 @@ pub mod queue;
 mod registry;
 pub mod schema;
 
-pub use actor::{Actor, Role};
+pub use actor::{Actor, Role, highest_rank};
 pub use error::{TenancyError, is_rls_violation, is_unique_violation};
 pub use id::TenantId;
 pub use pagination::{Cursor, Page, PageRequest};

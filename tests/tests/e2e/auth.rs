@@ -99,6 +99,113 @@ async fn missing_malformed_expired_and_forged_tokens_are_401() {
     assert_eq!(res.status(), 401);
 }
 
+/// Signs with the test secret and a `crit` header naming `b64` (RFC 7797).
+fn sign_hs256_crit(claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.crit = Some(vec!["b64".into()]);
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn nbf_iat_lifetime_and_crit_are_checked() {
+    let app = TestApp::start().await;
+    let tenant = app.tenant("auth-times").await;
+    let t = tenant.to_string();
+    let call = |token: String| As {
+        token: Some(token),
+        tenant: Some(t.clone()),
+    };
+    let day = 86_400;
+    let claims = |extra: Value| {
+        let mut c = json!({"sub": "u", "tenant_id": t, "roles": ["buyer"]});
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+    // Accepted: nbf passed (or within the leeway), iat now, a full day's lifetime.
+    for ok in [
+        json!({"nbf": now() - 60, "iat": now(), "exp": now() + day}),
+        json!({"nbf": now() + 20, "iat": now() + 20, "exp": now() + 600}),
+        json!({"exp": now() + day}),
+    ] {
+        app.get(
+            "/api/v1/products",
+            &call(sign_hs256(&claims(ok.clone()), SECRET)),
+        )
+        .await
+        .assert_status(200);
+    }
+    // Refused, each naming the check that failed.
+    let cases = [
+        (json!({"nbf": now() + 600, "exp": now() + 1200}), "nbf"),
+        (json!({"nbf": "soon", "exp": now() + 600}), "nbf"),
+        (json!({"iat": now() + 600, "exp": now() + 1200}), "iat"),
+        (json!({"iat": "today", "exp": now() + 600}), "iat"),
+        (json!({"iat": now(), "exp": now() + day + 1}), "lifetime"),
+        // An old long-lived token near its end is still over the cap.
+        (
+            json!({"iat": now() - 3 * day, "exp": now() + 60}),
+            "lifetime",
+        ),
+        // Without iat the lifetime runs from now.
+        (json!({"exp": now() + 2 * day}), "lifetime"),
+    ];
+    for (extra, word) in cases {
+        let r = app
+            .get(
+                "/api/v1/products",
+                &call(sign_hs256(&claims(extra.clone()), SECRET)),
+            )
+            .await;
+        r.assert_problem(401, "invalid_token");
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(word),
+            "{extra}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .get(
+            "/api/v1/products",
+            &call(sign_hs256_crit(&claims(json!({"exp": now() + 600})))),
+        )
+        .await;
+    r.assert_problem(401, "invalid_token");
+    assert!(r.text.contains("crit"), "{}", r.text);
+
+    // The cap is configurable.
+    let mut config = test_config();
+    config.jwt.max_lifetime_secs = 3600;
+    let short = TestApp::start_with(config).await;
+    let tenant = short.tenant("auth-short").await;
+    let t = tenant.to_string();
+    let who = |token: String| As {
+        token: Some(token),
+        tenant: Some(t.clone()),
+    };
+    let c = |exp: i64| json!({"sub": "u", "tenant_id": t, "roles": ["buyer"], "iat": now(), "exp": exp});
+    short
+        .get(
+            "/api/v1/products",
+            &who(sign_hs256(&c(now() + 3600), SECRET)),
+        )
+        .await
+        .assert_status(200);
+    short
+        .get(
+            "/api/v1/products",
+            &who(sign_hs256(&c(now() + 3601), SECRET)),
+        )
+        .await
+        .assert_problem(401, "invalid_token");
+}
+
 fn base64url(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -226,6 +333,40 @@ async fn jwks_tokens_with_provider_claims_are_accepted_and_unknown_keys_refetch(
     app.get("/api/v1/users/me", &who(confused))
         .await
         .assert_problem(401, "invalid_token");
+    // Provider tokens pass the same time, lifetime and crit checks.
+    let with = |extra: Value| {
+        let mut c = claims("warden");
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+    for (alg, kid, key) in [
+        (Algorithm::ES256, "ec-1", &es_key),
+        (Algorithm::RS256, "rsa-1", &rs_key),
+    ] {
+        for (extra, word) in [
+            (json!({"nbf": now() + 600}), "nbf"),
+            (json!({"iat": now() + 600}), "iat"),
+            (
+                json!({"iat": now() - 86_400, "exp": now() + 600}),
+                "lifetime",
+            ),
+        ] {
+            let r = app
+                .get("/api/v1/users/me", &who(sign(alg, kid, key, &with(extra))))
+                .await;
+            r.assert_problem(401, "invalid_token");
+            assert!(r.text.contains(word), "{alg:?} {word}: {}", r.text);
+        }
+        let mut header = Header::new(alg);
+        header.kid = Some(kid.into());
+        header.crit = Some(vec!["b64".into()]);
+        let crit = jsonwebtoken::encode(&header, &claims("warden"), key).unwrap();
+        let r = app.get("/api/v1/users/me", &who(crit)).await;
+        r.assert_problem(401, "invalid_token");
+        assert!(r.text.contains("crit"), "{alg:?}: {}", r.text);
+    }
     // HS256 tokens remain accepted alongside, when a secret is configured.
     let hs = sign_hs256(
         &json!({"sub": "dev", "iss": "https://idp.example.test/", "aud": "warden", "exp": now() + 600,

@@ -611,7 +611,7 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
     )
     .await
     .assert_problem(400, "invalid_input");
-    // Moderators do not sanction staff; administrators may.
+    // Moderators do not sanction staff of their rank or above; administrators may.
     let admin_id = user_id(&app, &c.admin).await;
     app.post(
         "/api/v1/violations",
@@ -619,7 +619,7 @@ async fn bad_enforcement_input_is_refused_and_writes_nothing() {
         json!({"user_id": admin_id, "type": "content", "severity": "low", "reason": "x"}),
     )
     .await
-    .assert_problem(403, "forbidden");
+    .assert_problem(403, "target_outranks_actor");
     assert_eq!(count_rows("violations", c.tenant).await, 0);
     let other_admin = app.member(c.tenant, "admin-2", &[Role::TenantAdmin]);
     app.post(

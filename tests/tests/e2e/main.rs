@@ -25,6 +25,7 @@ mod replicas;
 mod roles;
 mod seller_privacy;
 mod sms_codes;
+mod sanctions;
 mod tenants;
 mod trust;
 mod trust_lifecycle;

@@ -31,6 +31,14 @@ pub fn mint_hs256(config: &JwtConfig, req: &MintRequest) -> Result<String, Strin
         .hs256_secret
         .as_deref()
         .ok_or("JWT_HS256_SECRET is not set")?;
+    // A token the server would refuse is no use to anyone: say so here.
+    if req.ttl.as_secs() > config.max_lifetime_secs {
+        return Err(format!(
+            "the ttl ({}s) exceeds the longest token lifetime accepted, JWT_MAX_LIFETIME_SECS ({}s)",
+            req.ttl.as_secs(),
+            config.max_lifetime_secs
+        ));
+    }
     let now = chrono::Utc::now().timestamp();
     let ttl = i64::try_from(req.ttl.as_secs()).map_err(|_| "ttl too long")?;
     let mut claims = Map::new();
@@ -79,6 +87,27 @@ fn set_path(root: &mut Value, path: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ttl_beyond_the_lifetime_cap_is_refused() {
+        let config = JwtConfig {
+            hs256_secret: Some("test-secret".into()),
+            tenant_claim: "tenant_id".into(),
+            roles_claim: "roles".into(),
+            max_lifetime_secs: 3600,
+            ..JwtConfig::default()
+        };
+        let req = |secs| MintRequest {
+            subject: "s".into(),
+            tenant: None,
+            roles: vec![Role::PlatformAdmin],
+            email: None,
+            ttl: Duration::from_secs(secs),
+        };
+        assert!(mint_hs256(&config, &req(3600)).is_ok());
+        let err = mint_hs256(&config, &req(3601)).unwrap_err();
+        assert!(err.contains("JWT_MAX_LIFETIME_SECS"), "{err}");
+    }
 
     #[test]
     fn set_path_builds_nested_objects() {
