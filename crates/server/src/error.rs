@@ -87,6 +87,10 @@ pub enum ErrorCode {
     ModerationUnavailable,
     /// Anything else; details go to the log only.
     Internal,
+    /// The request was handled, but its activity row did not commit within
+    /// `AUDIT_COMMIT_TIMEOUT_MS` (or the database refused it): the outcome is
+    /// not acknowledged. Check before retrying a write; quote the request_id.
+    AuditUnavailable,
 }
 
 impl ErrorCode {
@@ -222,6 +226,11 @@ impl ErrorCode {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal server error",
+            ),
+            AuditUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "Activity log unavailable",
             ),
         }
     }
@@ -614,6 +623,7 @@ mod tests {
             QuotaExceeded,
             RateLimiterUnavailable,
             Internal,
+            AuditUnavailable,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();
