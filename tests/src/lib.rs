@@ -88,6 +88,7 @@ pub fn test_config() -> Config {
             enabled: true,
             writer: warden_audit::writer::WriterConfig::default(),
             retention_days: 30,
+            commit_timeout: Duration::from_secs(5),
         },
         live: LiveConfig {
             ping_interval: Duration::from_secs(20),

@@ -1009,9 +1009,9 @@ pub async fn audit_check(
         // the platform one.
         let rows: Vec<Row> = diesel::sql_query(
             "SELECT request_id, count(*) AS n FROM (
-                 SELECT request_id FROM activity_log WHERE tenant_id = $1 AND request_id LIKE $2
+                 SELECT client_request_id AS request_id FROM activity_log WHERE tenant_id = $1 AND client_request_id LIKE $2
                  UNION ALL
-                 SELECT request_id FROM platform_activity_log WHERE request_id LIKE $2
+                 SELECT client_request_id AS request_id FROM platform_activity_log WHERE client_request_id LIKE $2
              ) r GROUP BY request_id",
         )
         .bind::<diesel::sql_types::Uuid, _>(report.tenant)

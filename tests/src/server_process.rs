@@ -280,6 +280,13 @@ impl ServerProcess {
         format!("ws://127.0.0.1:{}/api/v1/ws", self.port)
     }
 
+    /// Kills the process at once (`SIGKILL`, as `kill -9`: no shutdown, no
+    /// flush) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The process's log so far (stdout and stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -68,8 +68,11 @@ pub struct ActivityEvent {
     pub tenant: Option<TenantId>,
     /// For platform-log events: the tenant the request named, if any.
     pub claimed_tenant: Option<String>,
-    /// The request's id.
+    /// The request's id (the server's own).
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent, when it was well-formed; not
+    /// unique: clients may repeat it.
+    pub client_request_id: Option<String>,
     /// The acting user's row id in the tenant.
     pub actor_id: Option<Uuid>,
     /// The token's subject.

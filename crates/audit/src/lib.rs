@@ -1,8 +1,9 @@
 //! Activity tracking, the audit log and the live event hub.
 //!
 //! - [`event`]: what is recorded about a request or an audited change.
-//! - [`writer`]: a bounded queue and a task that writes events in batches; the
-//!   request path waits only for queue space (backpressure), never for a disk.
+//! - [`writer`]: a bounded queue and a task that writes events in batches
+//!   (backpressure when full); a request waits until its event's batch has
+//!   committed (group commit), so no answered request loses its row.
 //! - [`store`]: the `activity_log` table: batch inserts, in-transaction audit
 //!   rows for changes that must be recorded with certainty, queries, retention.
 //! - [`tenant_changes`]: platform changes to a tenant, audited in the same

@@ -13,7 +13,7 @@ use crate::AuditError;
 use crate::event::{ActivityEvent, Kind};
 use crate::hub::{self, Topic};
 
-/// Rows per INSERT statement (21 columns: well under PostgreSQL's 65,535 parameters).
+/// Rows per INSERT statement (22 columns: well under PostgreSQL's 65,535 parameters).
 const ROWS_PER_STATEMENT: usize = 1000;
 
 #[derive(Insertable)]
@@ -22,6 +22,7 @@ struct NewPlatformActivity {
     id: Uuid,
     occurred_at: DateTime<Utc>,
     request_id: Option<String>,
+    client_request_id: Option<String>,
     claimed_tenant: Option<String>,
     actor_subject: Option<String>,
     actor_roles: Vec<String>,
@@ -48,6 +49,7 @@ fn platform_row(e: ActivityEvent) -> NewPlatformActivity {
         id: e.id,
         occurred_at: e.occurred_at,
         request_id: e.request_id,
+        client_request_id: e.client_request_id,
         claimed_tenant: e.claimed_tenant,
         actor_subject: e.actor_subject,
         actor_roles: e.actor_roles,
@@ -169,6 +171,7 @@ async fn ingest_statement(
             .bind::<Array<SqlUuid>, _>(c.id)
             .bind::<Array<Timestamptz>, _>(c.occurred_at)
             .bind::<Array<Nullable<Text>>, _>(c.request_id)
+            .bind::<Array<Nullable<Text>>, _>(c.client_request_id)
             .bind::<Array<Nullable<SqlUuid>>, _>(c.actor_id)
             .bind::<Array<Nullable<Text>>, _>(c.actor_subject)
             .bind::<Array<Text>, _>(c.actor_roles)
@@ -204,12 +207,12 @@ fn text(s: &str) -> DbText<'_> {
 }
 
 /// Parameters of one `activity_log_ingest` call.
-const PARAMS_PER_CALL: usize = 23;
+const PARAMS_PER_CALL: usize = 24;
 /// Tenants per statement: well under PostgreSQL's 65,535 parameters.
 const CALLS_PER_STATEMENT: usize = 1000;
 
-/// One tenant's events as column arrays, borrowed from the events: 23
-/// parameters however many rows, instead of 21 per row, which is what makes
+/// One tenant's events as column arrays, borrowed from the events: 24
+/// parameters however many rows, instead of 22 per row, which is what makes
 /// batches cheap to send, parse and plan.
 struct Columns<'e> {
     tenant: Uuid,
@@ -217,6 +220,7 @@ struct Columns<'e> {
     id: Vec<Uuid>,
     occurred_at: Vec<DateTime<Utc>>,
     request_id: Vec<Option<DbText<'e>>>,
+    client_request_id: Vec<Option<DbText<'e>>>,
     actor_id: Vec<Option<Uuid>>,
     actor_subject: Vec<Option<DbText<'e>>>,
     // Arrays of arrays must be rectangular; roles travel as one string each.
@@ -253,6 +257,9 @@ impl<'e> Columns<'e> {
             occurred_at: events().map(|e| e.occurred_at).collect(),
             request_id: events()
                 .map(|e| e.request_id.as_deref().map(text))
+                .collect(),
+            client_request_id: events()
+                .map(|e| e.client_request_id.as_deref().map(text))
                 .collect(),
             actor_id: events().map(|e| e.actor_id).collect(),
             actor_subject: events()
@@ -310,8 +317,10 @@ pub struct ActivityRecord {
     pub tenant_id: Uuid,
     /// When.
     pub occurred_at: DateTime<Utc>,
-    /// Request id.
+    /// The server's id of the request (`X-Request-Id` of its response).
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent, if any; clients may repeat it.
+    pub client_request_id: Option<String>,
     /// Acting user.
     pub actor_id: Option<Uuid>,
     /// Token subject.
@@ -362,6 +371,8 @@ pub struct AuditFilter {
     pub resource_id: Option<String>,
     /// Response status.
     pub status: Option<i16>,
+    /// The client's `X-Request-Id`.
+    pub client_request_id: Option<String>,
     /// From (inclusive).
     pub from: Option<DateTime<Utc>>,
     /// To (exclusive).
@@ -411,6 +422,9 @@ pub async fn list(
                 }
                 if let Some(s) = filter.status {
                     q = q.filter(activity_log::status.eq(s));
+                }
+                if let Some(c) = filter.client_request_id {
+                    q = q.filter(activity_log::client_request_id.eq(c));
                 }
                 if let Some(f) = filter.from {
                     q = q.filter(activity_log::occurred_at.ge(f));

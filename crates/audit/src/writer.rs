@@ -4,7 +4,15 @@
 //! A full queue makes `record` wait (backpressure) instead of dropping events.
 //! A failed write is retried until it succeeds, so an event once queued is
 //! written as long as the process lives; `shutdown` writes everything queued.
+//!
+//! An event queued with [`AuditWriter::record_committed`] survives the process
+//! too: its caller learns when the batch holding it has committed. Such events
+//! do not wait out `flush_interval`: their batch goes as soon as a write slot
+//! is free, and while every slot is busy the next batch gathers whatever
+//! arrives meanwhile (group commit). A waiting caller pays about one insert
+//! round trip, and under load batches stay large.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -40,10 +48,22 @@ impl Default for WriterConfig {
     }
 }
 
+/// Told when an event's batch has committed (`Ok`), or that the database
+/// refused the event itself (`Err`: it is only in the log).
+type Committed = oneshot::Sender<Result<(), AuditError>>;
+
 enum Msg {
-    Event(Box<ActivityEvent>),
+    /// An event, and whom to tell once it is stored.
+    Event(Box<ActivityEvent>, Option<Committed>),
     /// Acknowledged once everything queued before it is written.
     Flush(oneshot::Sender<()>),
+}
+
+impl Msg {
+    /// Whether someone waits on this message, so its batch should not linger.
+    fn awaited(&self) -> bool {
+        matches!(self, Msg::Event(_, Some(_)) | Msg::Flush(_))
+    }
 }
 
 /// Counters and gauges of the writer, exported as metrics.
@@ -73,6 +93,18 @@ pub struct AuditWriter {
     metrics: Arc<WriterMetrics>,
 }
 
+/// Resolves once an event queued by [`AuditWriter::record_committed`] is
+/// stored: `Ok` after its batch committed, `Err` when the database refused
+/// the event itself or the writer stopped before writing it.
+pub struct CommitHandle(oneshot::Receiver<Result<(), AuditError>>);
+
+impl CommitHandle {
+    /// Waits for the outcome.
+    pub async fn committed(self) -> Result<(), AuditError> {
+        self.0.await.map_err(|_| AuditError::Closed)?
+    }
+}
+
 /// The writing task; `shutdown` drains it.
 pub struct WriterTask {
     writer: AuditWriter,
@@ -96,9 +128,21 @@ impl AuditWriter {
     /// Queues an event, waiting while the queue is full.
     pub async fn record(&self, event: ActivityEvent) -> Result<(), AuditError> {
         self.tx
-            .send(Msg::Event(Box::new(event)))
+            .send(Msg::Event(Box::new(event), None))
             .await
             .map_err(|_| AuditError::Closed)
+    }
+
+    /// Queues an event (waiting while the queue is full) and returns a handle
+    /// that resolves once the batch holding it has committed. Dropping the
+    /// handle does not take the event back: it is written all the same.
+    pub async fn record_committed(&self, event: ActivityEvent) -> Result<CommitHandle, AuditError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Event(Box::new(event), Some(tx)))
+            .await
+            .map_err(|_| AuditError::Closed)?;
+        Ok(CommitHandle(rx))
     }
 
     /// Waits until everything queued so far is written.
@@ -150,6 +194,7 @@ async fn run(
     mut rx: mpsc::Receiver<Msg>,
     metrics: Arc<WriterMetrics>,
 ) {
+    let writers = config.writers.max(1);
     let mut inbox = Vec::with_capacity(config.batch_size);
     let mut writes = tokio::task::JoinSet::new();
     loop {
@@ -159,31 +204,65 @@ async fn run(
             }
             return; // every sender is gone
         }
-        // Give the batch until the interval ends to fill up.
+        // Unless someone waits on it, give the batch until the interval ends
+        // to fill up.
+        let mut awaited = inbox.iter().any(Msg::awaited);
         let deadline = tokio::time::Instant::now() + config.flush_interval;
-        while inbox.len() < config.batch_size && !inbox.iter().any(|m| matches!(m, Msg::Flush(_))) {
-            let room = config.batch_size - inbox.len();
+        while !awaited && inbox.len() < config.batch_size {
+            let (before, room) = (inbox.len(), config.batch_size - inbox.len());
             match tokio::time::timeout_at(deadline, rx.recv_many(&mut inbox, room)).await {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {}
+                Ok(_) => awaited = inbox[before..].iter().any(Msg::awaited),
+            }
+        }
+        // Wait for a free write slot; what arrives meanwhile joins this batch
+        // (group commit: batches form while earlier ones are being written).
+        while writes.len() >= writers {
+            let room = config.batch_size - inbox.len();
+            if room == 0 {
+                if let Some(done) = writes.join_next().await {
+                    check(done);
+                }
+                continue;
+            }
+            tokio::select! {
+                biased;
+                Some(done) = writes.join_next() => check(done),
+                n = rx.recv_many(&mut inbox, room) => {
+                    if n == 0 && let Some(done) = writes.join_next().await {
+                        check(done); // closed: nothing more will come
+                    }
+                }
             }
         }
         let mut events = Vec::with_capacity(inbox.len());
+        let mut waiters = Vec::new();
         let mut acks = Vec::new();
         for msg in inbox.drain(..) {
             match msg {
-                Msg::Event(e) => events.push(*e),
+                Msg::Event(e, waiter) => {
+                    if let Some(w) = waiter {
+                        waiters.push((events.len(), w));
+                    }
+                    events.push(*e);
+                }
                 Msg::Flush(ack) => acks.push(ack),
-            }
-        }
-        while writes.len() >= config.writers.max(1) {
-            if let Some(done) = writes.join_next().await {
-                check(done);
             }
         }
         if !events.is_empty() {
             let (db, metrics) = (db.clone(), metrics.clone());
-            writes.spawn(async move { write_with_retry(&db, events, &metrics).await });
+            writes.spawn(async move {
+                let refused = write_with_retry(&db, &events, &metrics).await;
+                for (i, waiter) in waiters {
+                    let outcome = match refused.get(&i) {
+                        None => Ok(()),
+                        Some(e) => Err(AuditError::Invalid(format!(
+                            "the database refused the activity event: {e}"
+                        ))),
+                    };
+                    let _ = waiter.send(outcome);
+                }
+            });
         }
         if !acks.is_empty() {
             // A flush is answered once everything queued before it is written.
@@ -230,10 +309,17 @@ fn is_permanent(e: &AuditError) -> bool {
     }
 }
 
-async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterMetrics) {
+/// Writes a batch; returns the events the database refused (by index in
+/// `events`, with the reason), which are only in the log.
+async fn write_with_retry(
+    db: &Db,
+    events: &[ActivityEvent],
+    metrics: &WriterMetrics,
+) -> BTreeMap<usize, String> {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
-    match write_until_done(db, &events, metrics, false).await {
+    let mut refused = BTreeMap::new();
+    match write_until_done(db, events, metrics, false).await {
         Ok(()) => {
             let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             metrics.written.fetch_add(n, Ordering::Relaxed);
@@ -246,21 +332,23 @@ async fn write_with_retry(db: &Db, events: Vec<ActivityEvent>, metrics: &WriterM
             // The batch holds an event the database refuses: write the others
             // one by one, so one bad event cannot stop the log.
             tracing::warn!(error = %e, events = n, "audit batch refused; writing its events one by one");
-            for event in events {
+            for (i, event) in events.iter().enumerate() {
                 // Part of the batch may be stored already (tenant and platform
                 // rows go in separate transactions): those are not refusals.
-                match write_until_done(db, std::slice::from_ref(&event), metrics, true).await {
+                match write_until_done(db, std::slice::from_ref(event), metrics, true).await {
                     Ok(()) => {
                         metrics.written.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(e) => {
                         metrics.rejected.fetch_add(1, Ordering::Relaxed);
                         tracing::error!(error = %e, id = %event.id, event = ?event, "activity event refused by the database; kept in this log line only");
+                        refused.insert(i, e.to_string());
                     }
                 }
             }
         }
     }
+    refused
 }
 
 /// Writes `events`, retrying temporary failures however long they last (the
@@ -285,7 +373,9 @@ async fn write_until_done(
                 tracing::warn!(error = %e, events = events.len(), "audit write failed; retrying");
                 skip_existing = true;
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                // Requests may be waiting on this batch: retry at least every
+                // second, so they learn soon after the database is back.
+                backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
     }

@@ -95,6 +95,7 @@ pub fn to_event(r: ActivityRecord) -> ActivityEvent {
         tenant: Some(TenantId::new(r.tenant_id)),
         claimed_tenant: None,
         request_id: r.request_id,
+        client_request_id: r.client_request_id,
         actor_id: r.actor_id,
         actor_subject: r.actor_subject,
         actor_roles: r.actor_roles,

@@ -1,6 +1,13 @@
 //! The activity middleware: one activity event for every request, whatever its
-//! outcome, queued for the audit writer before the response leaves (so what a
-//! client was answered is never lost; a full queue holds the response back).
+//! outcome, handed to the audit writer before the response leaves. A response
+//! below 500 leaves only once the batch holding its event has committed, so
+//! an answered request has its row even if the process is killed right after
+//! (group commit: about one insert round trip). When the row does not commit
+//! within `AUDIT_COMMIT_TIMEOUT_MS`, or the database refuses it, the client
+//! gets 503 `audit_unavailable` instead of an acknowledgement without a row.
+//! A 5xx acknowledges nothing and is not held back (during a database outage
+//! every failure would otherwise wait out the timeout). For a WebSocket the
+//! acknowledgement is the 101 upgrade; for a streamed body, its head.
 //!
 //! Inner layers leave what they learned in the request's extensions: the
 //! [`Caller`] (tenant and actor), the verified [`Principal`], and a
@@ -8,18 +15,19 @@
 
 use std::time::Instant;
 
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::{BodySize, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{CONTENT_LENGTH, USER_AGENT};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use serde_json::json;
 use warden_audit::{ActivityEvent, Kind};
 use warden_commerce::Role;
 use warden_tenancy::TenantId;
 
 use crate::auth::Principal;
+use crate::error::{ApiError, ErrorCode};
 use crate::request_id;
 use crate::state::AppState;
 use crate::tenant_context::{Caller, TENANT_HEADER};
@@ -91,15 +99,15 @@ async fn behavior_tenant(state: &AppState, event: &ActivityEvent) -> Option<Tena
 }
 
 /// Middleware recording every request.
-pub async fn middleware(
+pub async fn middleware<B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     };
     if !state.config.audit.enabled || !is_recorded(req.path()) {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     }
     let started = Instant::now();
     let method = req.method().clone();
@@ -140,6 +148,7 @@ pub async fn middleware(
         format!("{method} {}", route.as_deref().unwrap_or(&path)),
     );
     event.request_id = Some(request_id::current());
+    event.client_request_id = request_id::client();
     event.method = Some(method.to_string());
     event.resource_type = route.as_deref().and_then(resource_type);
     event.route = route;
@@ -198,10 +207,32 @@ pub async fn middleware(
     {
         state.detector.observe(tenant, event.clone()).await;
     }
-    if let Err(e) = state.audit.record(event).await {
-        tracing::error!(error = %e, "activity event could not be queued");
+    if status >= 500 {
+        if let Err(e) = state.audit.record(event).await {
+            tracing::error!(error = %e, "activity event could not be queued");
+        }
+        return Ok(res.map_into_left_body());
     }
-    Ok(res)
+    let committed = match state.audit.record_committed(event).await {
+        Ok(handle) => {
+            tokio::time::timeout(state.config.audit.commit_timeout, handle.committed()).await
+        }
+        Err(e) => Ok(Err(e)),
+    };
+    let refusal = match committed {
+        Ok(Ok(())) => return Ok(res.map_into_left_body()),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, status, "activity row not stored; answering 503");
+            "the request was handled, but its activity record could not be stored, so it is not acknowledged; check its effect before retrying and quote the request_id"
+        }
+        Err(_) => {
+            tracing::warn!(status, timeout = ?state.config.audit.commit_timeout, "activity row not committed in time; answering 503");
+            "the request was handled, but its activity record was not committed in time (the database is slow or away), so it is not acknowledged; check its effect before retrying and quote the request_id"
+        }
+    };
+    let answer = ApiError::new(ErrorCode::AuditUnavailable, refusal).error_response();
+    let (request, _) = res.into_parts();
+    Ok(ServiceResponse::new(request, answer).map_into_right_body())
 }
 
 #[cfg(test)]

@@ -200,6 +200,10 @@ pub struct AuditConfig {
     pub writer: warden_audit::writer::WriterConfig,
     /// Days of activity kept.
     pub retention_days: i32,
+    /// Longest a response waits for its activity row to commit; past it the
+    /// client gets 503 `audit_unavailable` instead (the row is still written
+    /// once the database takes it).
+    pub commit_timeout: Duration,
 }
 
 /// WebSocket and hub settings.
@@ -390,6 +394,9 @@ impl Config {
                     writers: parsed("AUDIT_WRITERS", 3usize)?.clamp(1, 16),
                 },
                 retention_days: parsed("AUDIT_RETENTION_DAYS", 90i32)?.max(1),
+                commit_timeout: Duration::from_millis(
+                    parsed("AUDIT_COMMIT_TIMEOUT_MS", 5000u64)?.max(1),
+                ),
             },
             live: LiveConfig {
                 ping_interval: Duration::from_secs(parsed("WS_PING_SECS", 20u64)?.max(1)),

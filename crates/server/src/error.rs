@@ -99,6 +99,10 @@ pub enum ErrorCode {
     /// The target user's highest role is not below the caller's: only a higher
     /// role may change their status or sanction them.
     TargetOutranksActor,
+    /// The request was handled, but its activity row did not commit within
+    /// `AUDIT_COMMIT_TIMEOUT_MS` (or the database refused it): the outcome is
+    /// not acknowledged. Check before retrying a write; quote the request_id.
+    AuditUnavailable,
 }
 
 impl ErrorCode {
@@ -254,6 +258,11 @@ impl ErrorCode {
                 StatusCode::FORBIDDEN,
                 "target_outranks_actor",
                 "Target outranks actor",
+            ),
+            AuditUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "Activity log unavailable",
             ),
         }
     }
@@ -666,6 +675,7 @@ mod tests {
             Internal,
             RequestTimeout,
             TargetOutranksActor,
+            AuditUnavailable,
         ];
         let mut codes: Vec<&str> = all.iter().map(|c| c.meta().1).collect();
         codes.sort_unstable();

@@ -136,7 +136,10 @@ impl Modify for SharedParts {
                     ),
                     ("404", "Not found, or not visible to the caller"),
                     ("500", "Internal error; quote the request_id"),
-                    ("503", "The database is unavailable"),
+                    (
+                        "503",
+                        "The database is unavailable, or the request's activity row did not commit (audit_unavailable)",
+                    ),
                 ];
                 if tenant_route {
                     shared.push((

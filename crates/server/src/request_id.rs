@@ -1,6 +1,9 @@
-//! Request ids and request logging: every request gets an id (the client's
-//! `X-Request-Id` when it is sane, else a new UUIDv7), every log line written
-//! while handling it carries the id, and every response returns it.
+//! Request ids and request logging: every request gets the server's own id (a
+//! new UUIDv7, unique, the key of its activity row), every log line written
+//! while handling it carries the id, and every response returns it in
+//! `X-Request-Id`. A client's own `X-Request-Id` never replaces it (clients
+//! may repeat theirs): when well-formed it is kept beside it, in the activity
+//! row's `client_request_id` and the log lines; otherwise it is ignored.
 
 use std::time::Instant;
 
@@ -13,17 +16,34 @@ use tracing::Instrument;
 /// The response and request header carrying the id.
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-tokio::task_local! {
-    static REQUEST_ID: String;
+/// The ids of the request being handled.
+#[derive(Clone, Debug)]
+struct Ids {
+    server: String,
+    client: Option<String>,
 }
 
-/// The id of the request being handled, or `unknown` outside one.
+tokio::task_local! {
+    static REQUEST_ID: Ids;
+}
+
+/// The server's id of the request being handled, or `unknown` outside one.
 pub fn current() -> String {
     REQUEST_ID
-        .try_with(Clone::clone)
+        .try_with(|ids| ids.server.clone())
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// The well-formed `X-Request-Id` the client sent with the request being
+/// handled, if any.
+pub fn client() -> Option<String> {
+    REQUEST_ID.try_with(|ids| ids.client.clone()).ok().flatten()
+}
+
+/// The client's `X-Request-Id` when well-formed: 1 to 128 characters of
+/// letters, digits and `-_.:` (UUIDs, trace ids, ULIDs), safe in logs and
+/// headers. Anything else is ignored rather than refused: proxies add these
+/// headers, and a request should not fail over a tracing hint.
 fn client_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&HEADER)?.to_str().ok()?;
     let sane = (1..=128).contains(&v.len())
@@ -37,18 +57,24 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let id = client_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let id = uuid::Uuid::now_v7().to_string();
+    let client = client_id(&req);
     let span = tracing::info_span!(
         "request",
         request_id = %id,
+        client_request_id = client.as_deref(),
         method = %req.method(),
         path = %req.path(),
     );
     let started = Instant::now();
     // Handlers and the tenant middleware turn their errors into responses
     // inside this scope, so problem bodies carry the id.
+    let ids = Ids {
+        server: id.clone(),
+        client,
+    };
     let mut res = REQUEST_ID
-        .scope(id.clone(), next.call(req))
+        .scope(ids, next.call(req))
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();

@@ -200,6 +200,7 @@ diesel::table! {
         resource_type -> Nullable<Text>,
         resource_id -> Nullable<Text>,
         metadata -> Jsonb,
+        client_request_id -> Nullable<Text>,
     }
 }
 
@@ -223,6 +224,7 @@ diesel::table! {
         client_ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         metadata -> Jsonb,
+        client_request_id -> Nullable<Text>,
     }
 }
 

@@ -35,15 +35,16 @@ struct Row {
     log: String,
 }
 
-/// Rows of both logs whose request id starts with `prefix` (as admin, past RLS).
+/// Rows of both logs whose client request id (the `X-Request-Id` the test
+/// sent) starts with `prefix` (as admin, past RLS).
 async fn rows(prefix: &str) -> Vec<Row> {
     let mut conn = admin_conn().await;
     diesel::sql_query(
-        "SELECT request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'tenant' AS log
-           FROM activity_log WHERE request_id LIKE $1
+        "SELECT client_request_id AS request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'tenant' AS log
+           FROM activity_log WHERE client_request_id LIKE $1
          UNION ALL
-         SELECT request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'platform' AS log
-           FROM platform_activity_log WHERE request_id LIKE $1",
+         SELECT client_request_id AS request_id, kind, action, route, status, actor_subject, bytes_out, latency_us, user_agent, 'platform' AS log
+           FROM platform_activity_log WHERE client_request_id LIKE $1",
     )
     .bind::<Text, _>(format!("{prefix}%"))
     .load(&mut conn)
@@ -454,11 +455,11 @@ async fn text_postgresql_cannot_hold_is_stored_with_a_replacement_character() {
     let t = app.tenant("nul-bytes").await;
     let mut event = warden_audit::ActivityEvent::new(warden_audit::Kind::ApiCall, "GET /x");
     event.tenant = Some(warden_tenancy::TenantId::new(t));
-    event.request_id = Some("nul-bytes-1".into());
+    event.client_request_id = Some(format!("nul-bytes-{t}"));
     event.user_agent = Some("agent\0with nul".into());
     app.state.audit.record(event).await.unwrap();
     app.state.audit.flush().await.unwrap();
-    let stored = rows("nul-bytes-").await;
+    let stored = rows(&format!("nul-bytes-{t}")).await;
     assert_eq!(stored.len(), 1, "the event was not stored: {stored:?}");
     assert_eq!(
         stored[0].user_agent.as_deref(),
@@ -471,4 +472,70 @@ async fn text_postgresql_cannot_hold_is_stored_with_a_replacement_character() {
         ),
         0
     );
+}
+
+#[tokio::test]
+async fn a_repeated_client_request_id_leaves_two_rows_with_their_own_server_ids() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "activity-client-id").await;
+    let client_id = format!("client-{}", uuid::Uuid::now_v7().simple());
+    let mut server_ids = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .get(app.url("/api/v1/products"))
+            .bearer_auth(w.buyer.token.clone().unwrap())
+            .header("X-Tenant-ID", w.buyer.tenant.clone().unwrap())
+            .header("x-request-id", &client_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        server_ids.push(res.headers()["x-request-id"].to_str().unwrap().to_owned());
+    }
+    assert_ne!(server_ids[0], server_ids[1]);
+    assert!(!server_ids.contains(&client_id), "{server_ids:?}");
+    // No flush: each row committed before its response left.
+    let page = app
+        .get(
+            &format!("/api/v1/audit?client_request_id={client_id}"),
+            &w.admin,
+        )
+        .await;
+    page.assert_status(200);
+    let items = page.items();
+    let mut logged: Vec<String> = items
+        .iter()
+        .map(|i| {
+            assert_eq!(i["client_request_id"], client_id.as_str(), "{i}");
+            i["request_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    logged.sort();
+    server_ids.sort();
+    assert_eq!(logged, server_ids);
+}
+
+#[tokio::test]
+async fn a_malformed_client_request_id_is_not_kept() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "activity-bad-client-id").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/products"))
+        .bearer_auth(w.buyer.token.clone().unwrap())
+        .header("X-Tenant-ID", w.buyer.tenant.clone().unwrap())
+        .header("x-request-id", "two words")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let page = app.get("/api/v1/audit?kind=api_call", &w.admin).await;
+    let row = page
+        .items()
+        .into_iter()
+        .find(|i| i["request_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no row for {id}"));
+    assert_eq!(row["client_request_id"], Value::Null, "{row}");
 }

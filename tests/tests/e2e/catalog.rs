@@ -307,7 +307,7 @@ async fn the_ingest_function_refuses_to_write_from_inside_another_tenants_transa
     let call = |tenant: &str| {
         format!(
             "SELECT activity_log_ingest('{tenant}', false, '{{}}',
-                ARRAY[gen_random_uuid()], ARRAY[now()], '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{\"\"}}',
+                ARRAY[gen_random_uuid()], ARRAY[now()], '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{\"\"}}',
                 '{{system}}', '{{test}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}',
                 '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', ARRAY['{{}}'::jsonb])"
         )

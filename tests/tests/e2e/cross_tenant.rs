@@ -596,9 +596,13 @@ fn resolve<'s>(spec: &'s Value, schema: &'s Value) -> &'s Value {
     }
 }
 
-/// Whether a parameter or field carries an id.
+/// Whether a parameter or field carries an id. `client_request_id` is a
+/// label the client chose (any tenant may use the same), not the id of a row.
 fn is_id(spec: &Value, name: &str, schema: &Value) -> bool {
     let s = resolve(spec, schema);
+    if name == "client_request_id" {
+        return false;
+    }
     name == "id"
         || name.ends_with("_id")
         || name.ends_with("_ids")

@@ -59,7 +59,7 @@ async fn logged(
     use diesel_async::RunQueryDsl;
     let like = format!("{prefix}%");
     let tenant_log: Vec<RequestRow> = diesel::sql_query(
-        "SELECT request_id FROM activity_log WHERE tenant_id = $1 AND request_id LIKE $2",
+        "SELECT client_request_id AS request_id FROM activity_log WHERE tenant_id = $1 AND client_request_id LIKE $2",
     )
     .bind::<SqlUuid, _>(tenant)
     .bind::<Text, _>(&like)
@@ -67,7 +67,7 @@ async fn logged(
     .await
     .unwrap();
     let platform_log: Vec<RequestRow> =
-        diesel::sql_query("SELECT request_id FROM platform_activity_log WHERE request_id LIKE $1")
+        diesel::sql_query("SELECT client_request_id AS request_id FROM platform_activity_log WHERE client_request_id LIKE $1")
             .bind::<Text, _>(&like)
             .load(conn)
             .await
@@ -244,8 +244,16 @@ async fn a_postgres_restart_under_load_loses_no_acknowledged_write_or_audit_even
             acknowledged.insert(o.request_id.clone(), reply.id());
         } else {
             // Unavailable, whether the database was down when the request came
-            // or went away under it: a client may retry either.
-            reply.assert_problem(503, "service_unavailable");
+            // or went away under it: a client may retry either. A write that
+            // went through but whose activity row could not commit in time is
+            // not acknowledged either (audit_unavailable).
+            let code = reply.body["code"].as_str().unwrap_or_default();
+            let code = if code == "audit_unavailable" {
+                code
+            } else {
+                "service_unavailable"
+            };
+            reply.assert_problem(503, code);
             refused.insert(o.request_id.clone());
         }
     }
@@ -343,7 +351,7 @@ async fn a_postgres_restart_under_load_loses_no_acknowledged_write_or_audit_even
     .unwrap()
     .assert_status(200);
     live.event(Duration::from_secs(20), |e| {
-        e["data"]["request_id"] == marker.as_str()
+        e["data"]["client_request_id"] == marker.as_str()
     })
     .await;
 }

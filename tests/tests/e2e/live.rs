@@ -89,7 +89,7 @@ async fn traced_request(app: &TestApp, who: &As, marker: &str) {
 }
 
 fn is_request(marker: &str) -> impl Fn(&Value) -> bool + '_ {
-    move |e: &Value| e["topic"] == "activity" && e["data"]["request_id"] == marker
+    move |e: &Value| e["topic"] == "activity" && e["data"]["client_request_id"] == marker
 }
 
 async fn publish(app: &TestApp, tenant: Uuid, topic: Topic, data: Value) -> Uuid {
@@ -289,7 +289,7 @@ async fn a_reconnecting_client_resumes_after_its_last_event() {
     let replayed = subscribe(&mut ws, &["activity"], Some(last)).await;
     let markers: Vec<&str> = replayed
         .iter()
-        .filter_map(|m| m["event"]["data"]["request_id"].as_str())
+        .filter_map(|m| m["event"]["data"]["client_request_id"].as_str())
         .filter(|r| r.starts_with("resume-"))
         .collect();
     assert_eq!(markers, vec!["resume-2", "resume-3", "resume-4"]);

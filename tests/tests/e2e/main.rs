@@ -7,6 +7,7 @@ mod bad_input;
 mod behavior;
 mod catalog;
 mod commerce;
+mod crash;
 mod cross_tenant;
 mod docs;
 mod edge;

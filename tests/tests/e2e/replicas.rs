@@ -109,7 +109,7 @@ async fn a_socket_on_one_replica_receives_events_caused_on_the_other() {
         r.assert_status(200);
         let event = watcher
             .event(Duration::from_secs(15), |e| {
-                e["topic"] == "activity" && e["data"]["request_id"] == marker.as_str()
+                e["topic"] == "activity" && e["data"]["client_request_id"] == marker.as_str()
             })
             .await;
         assert_eq!(event["tenant_id"], tenant.to_string());

@@ -39,11 +39,15 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// To (RFC 3339, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// The `X-Request-Id` a client sent (several requests may share one;
+    /// `request_id` is the server's own, unique).
+    pub client_request_id: Option<String>,
 }
 
 /// The tenant's activity and audit log, newest first (tenant administrators,
-/// moderators; platform administrators in any tenant). Events are written in
-/// batches, so the last few dozen milliseconds may not show yet.
+/// moderators; platform administrators in any tenant). A request's event is
+/// committed before its response leaves; changes that keep no request (live
+/// disconnects) may take a few dozen milliseconds to show.
 #[utoipa::path(tag = "audit", params(PageQuery, AuditQuery), responses((status = 200, body = Page<ActivityRecord>)))]
 #[get("/audit")]
 pub async fn list_audit(
@@ -73,6 +77,7 @@ pub async fn list_audit(
         status: q.status,
         from: q.from,
         to: q.to,
+        client_request_id: q.client_request_id,
     };
     Ok(HttpResponse::Ok()
         .json(store::list(&state.db, caller.actor.tenant, filter, page.page()?).await?))
