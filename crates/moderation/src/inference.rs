@@ -292,8 +292,7 @@ mod tests {
     }
 
     fn fake_score(text: &str) -> ModelScores {
-        #[expect(clippy::cast_precision_loss, reason = "short test texts")]
-        let n = text.len() as f64;
+        let n = f64::from(u32::try_from(text.len()).unwrap_or(u32::MAX));
         ModelScores {
             toxicity: [n; 6],
             offensive: n,
