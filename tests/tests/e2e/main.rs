@@ -10,6 +10,7 @@ mod commerce;
 mod cross_tenant;
 mod docs;
 mod enforcement;
+mod fault_isolation;
 mod faults;
 mod isolation;
 mod live;
