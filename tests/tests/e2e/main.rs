@@ -18,6 +18,7 @@ mod load;
 mod migrations;
 mod moderation;
 mod notifications;
+mod query_controls;
 mod quotas;
 mod replicas;
 mod roles;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use warden_tenancy::TenantId;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::Query;
 use crate::state::AppState;
 
 /// Where the callback belongs (set by Warden in the callback URL).
@@ -49,7 +50,7 @@ pub struct TwilioStatusForm {
 pub async fn twilio_status(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<CallbackQuery>,
+    q: Query<CallbackQuery>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     // An unsigned callback is refused before anything else is said about it.
