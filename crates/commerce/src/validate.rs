@@ -18,13 +18,7 @@ pub(crate) fn text(field: &str, s: &str, min: usize, max: usize) -> Result<Strin
             format!("{field} must be at most {max} characters")
         }));
     }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(CommerceError::invalid(format!(
-            "{field} must not contain control characters"
-        )));
-    }
+    warden_moderation::input::check_controls(field, s).map_err(CommerceError::invalid)?;
     Ok(s.to_owned())
 }
 

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod content;
 mod error;
 pub mod inference;
+pub mod input;
 pub mod models;
 pub mod moderator;
 mod notify;

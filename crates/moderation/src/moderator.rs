@@ -201,8 +201,26 @@ fn rejected(verdict: Verdict) -> ModerationError {
 }
 
 /// Checks the body of an analyze request: exactly one of `text` and `texts`,
-/// 1 to [`MAX_TEXTS`] texts. Returns the texts and whether one was sent alone.
+/// 1 to [`MAX_TEXTS`] texts, each free of the control characters writes
+/// refuse (see [`crate::input`]). Returns the texts and whether one was sent
+/// alone.
 pub fn analyze_input(
+    text: Option<String>,
+    texts: Option<Vec<String>>,
+) -> Result<(Vec<String>, bool), ModerationError> {
+    let (texts, single) = analyze_shape(text, texts)?;
+    for (i, t) in texts.iter().enumerate() {
+        let field = if single {
+            "text".to_owned()
+        } else {
+            format!("texts[{i}]")
+        };
+        crate::input::check_controls(&field, t).map_err(ModerationError::Invalid)?;
+    }
+    Ok((texts, single))
+}
+
+fn analyze_shape(
     text: Option<String>,
     texts: Option<Vec<String>>,
 ) -> Result<(Vec<String>, bool), ModerationError> {

@@ -181,3 +181,37 @@ fn a_batch_scores_like_each_text_alone() {
         );
     }
 }
+
+/// A NUL character cannot enter ONNX Runtime's string tensors (C strings), so
+/// the text fails inference; the pool answers the other jobs of its batch.
+#[tokio::test]
+async fn a_text_the_models_cannot_run_fails_only_its_own_job() {
+    use warden_moderation::inference::{InferencePool, PoolConfig};
+    let mut models = Models::open(data()).unwrap();
+    assert!(
+        models.score(&["a\0b"]).is_err(),
+        "NUL no longer fails the models: this test needs another failing text"
+    );
+    let config = PoolConfig {
+        workers: 1,
+        max_batch: 64,
+        queue: 1024,
+    };
+    let pool = InferencePool::start(data(), config).unwrap();
+    // Queued together, so that the worker batches them.
+    let jobs: Vec<_> = (0..40)
+        .map(|i| {
+            let pool = pool.clone();
+            let text = if i == 20 {
+                "poisoned \0 text".to_owned()
+            } else {
+                format!("an ordinary message number {i}")
+            };
+            tokio::spawn(async move { pool.score(vec![text]).await })
+        })
+        .collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        let answer = job.await.unwrap();
+        assert_eq!(answer.is_err(), i == 20, "job {i}: {answer:?}");
+    }
+}

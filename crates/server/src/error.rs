@@ -353,7 +353,8 @@ pub struct Problem {
     pub request_id: String,
     /// Extension members of some problems: `window` for `rate_limited`;
     /// `quota`, `usage` and `limit` for `quota_exceeded`; `reasons` and
-    /// `decision` for `content_rejected`.
+    /// `decision` for `content_rejected`; `parameter` for an
+    /// `invalid_query_parameter` refusing a control character.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, serde_json::Value>,

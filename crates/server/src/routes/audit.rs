@@ -12,6 +12,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::Query;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -53,8 +54,8 @@ pub struct AuditQuery {
 pub async fn list_audit(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<AuditQuery>,
+    page: Query<PageQuery>,
+    q: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.actor.is_staff() {
         return Err(ApiError::new(

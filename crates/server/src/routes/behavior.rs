@@ -14,6 +14,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -38,7 +39,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub async fn list_patterns(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(patterns::list(&state.db, &caller.actor, page.page()?).await?))
 }
@@ -173,8 +174,8 @@ pub struct DetectionQuery {
 pub async fn list_detections(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<DetectionQuery>,
+    page: Query<PageQuery>,
+    q: Query<DetectionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let filter = DetectionFilter {

@@ -13,6 +13,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -60,8 +61,8 @@ pub async fn create_conversation(
 pub async fn list_conversations(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ConversationQuery>,
+    page: Query<PageQuery>,
+    q: Query<ConversationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = ConversationFilter { status: q.status };
     Ok(HttpResponse::Ok()
@@ -119,7 +120,7 @@ pub async fn list_messages(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(conversations::list_messages(&state.db, &caller.actor, *id, page.page()?).await?))

@@ -15,6 +15,7 @@ use warden_tenancy::{TenantId, TenantStatus};
 use crate::auth::AuthError;
 use crate::error::{ApiError, ErrorCode};
 use crate::live_access::LiveViewer;
+use crate::extract::Query;
 use crate::live_body::{LiveBody, LiveGate};
 use crate::live_slots::Refused;
 use crate::state::AppState;
@@ -107,7 +108,7 @@ pub async fn open_live(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    q: web::Query<LiveQuery>,
+    q: Query<LiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let token = match (crate::auth::principal::bearer(&req), &q.access_token) {
         (Ok(t), _) => t,

@@ -16,6 +16,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -156,7 +157,7 @@ pub async fn analyze(
 pub async fn list_rules(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(rules::list(&state.db, &caller.actor, page.page()?).await?))
 }
@@ -234,8 +235,8 @@ pub struct ResultQuery {
 pub async fn list_results(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ResultQuery>,
+    page: Query<PageQuery>,
+    q: Query<ResultQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let filter = ResultFilter {
@@ -278,8 +279,8 @@ pub struct ReviewQuery {
 pub async fn list_review_items(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ReviewQuery>,
+    page: Query<PageQuery>,
+    q: Query<ReviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let filter = QueueFilter {

@@ -16,6 +16,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -58,8 +59,8 @@ pub struct InboxQuery {
 pub async fn list_notifications(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<InboxQuery>,
+    page: Query<PageQuery>,
+    q: Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let filter = InboxFilter {

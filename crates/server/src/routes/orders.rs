@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -50,8 +51,8 @@ pub async fn create_order(
 pub async fn list_orders(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<OrderQuery>,
+    page: Query<PageQuery>,
+    q: Query<OrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = OrderFilter {
         status: q.status,

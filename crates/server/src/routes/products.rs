@@ -12,6 +12,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -64,8 +65,8 @@ pub async fn bulk_status(
 pub async fn list_products(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ProductQuery>,
+    page: Query<PageQuery>,
+    q: Query<ProductQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = ProductFilter {
         status: q.status,

@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -56,8 +57,8 @@ pub async fn create_review(
 pub async fn list_reviews(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ReviewQuery>,
+    page: Query<PageQuery>,
+    q: Query<ReviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = ReviewFilter {
         seller_id: q.seller_id,

@@ -10,6 +10,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -63,7 +64,7 @@ pub async fn get_my_seller(
 pub async fn my_analytics(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<AnalyticsQuery>,
+    query: Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     Ok(HttpResponse::Ok()
@@ -76,8 +77,8 @@ pub async fn my_analytics(
 pub async fn list_sellers(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<SellerQuery>,
+    page: Query<PageQuery>,
+    q: Query<SellerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = SellerFilter {
         status: q.into_inner().status,

@@ -8,6 +8,7 @@ use warden_tenancy::{NewTenant, Page, Tenant, TenantId, TenantPatch};
 use super::PageQuery;
 use crate::auth::PlatformAdmin;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ pub async fn create_tenant(
 pub async fn list_tenants(
     state: web::Data<AppState>,
     _: PlatformAdmin,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(state.tenants.list(q.page()?).await?))
 }

@@ -10,6 +10,7 @@ use warden_quotas::usage::{CallCounts, Granularity, UsageBucket};
 use warden_tenancy::ScopedFutureExt;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::Query;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
@@ -121,7 +122,7 @@ pub struct UsageHistory {
 pub async fn get_usage_history(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<HistoryQuery>,
+    q: Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let granularity = q.granularity.unwrap_or(Granularity::Hour);

@@ -9,6 +9,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -27,8 +28,8 @@ pub struct UserQuery {
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<UserQuery>,
+    page: Query<PageQuery>,
+    q: Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = UserFilter { status: q.status };
     Ok(HttpResponse::Ok().json(users::list(&state.db, &caller.actor, filter, page.page()?).await?))

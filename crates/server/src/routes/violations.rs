@@ -15,6 +15,7 @@ use warden_tenancy::Page;
 
 use super::PageQuery;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -104,8 +105,8 @@ impl ViolationQuery {
 pub async fn list_violations(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageQuery>,
-    q: web::Query<ViolationQuery>,
+    page: Query<PageQuery>,
+    q: Query<ViolationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.page()?;
     Ok(HttpResponse::Ok()
@@ -216,7 +217,7 @@ pub struct StatsQuery {
 pub async fn violation_stats(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<StatsQuery>,
+    q: Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let s = stats::stats(&state.db, &caller.actor, q.from, q.to, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(s))
@@ -237,8 +238,8 @@ pub struct TrendQuery {
 pub async fn violation_trends(
     state: web::Data<AppState>,
     caller: Caller,
-    bucket: web::Query<TrendQuery>,
-    q: web::Query<ViolationQuery>,
+    bucket: Query<TrendQuery>,
+    q: Query<ViolationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let t = stats::trends(
         &state.db,

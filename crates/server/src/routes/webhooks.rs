@@ -14,6 +14,7 @@ use uuid::Uuid;
 use warden_tenancy::TenantId;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::Query;
 use crate::state::AppState;
 
 /// Where the callback belongs (set by Warden in the callback URL).
@@ -53,7 +54,7 @@ pub struct TwilioStatusForm {
 pub async fn twilio_status(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<CallbackQuery>,
+    q: Query<CallbackQuery>,
     // Taken unread: the form is read only once the checks below pass.
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
