@@ -181,7 +181,6 @@ fn is_cyrillic_or_greek(c: char) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

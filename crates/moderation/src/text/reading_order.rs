@@ -115,7 +115,6 @@ pub(crate) fn reading_order(s: &str) -> Vec<(usize, char)> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
