@@ -28,7 +28,10 @@ pub(crate) fn reading_order(s: &str) -> Vec<(usize, char)> {
         return s.char_indices().collect();
     }
     let mut stack: Vec<Entry> = Vec::new();
+    // Counts of overrides and isolates on the stack, so no control needs
+    // a scan of it (the stack grows with hostile input).
     let mut overrides = 0usize;
+    let mut isolates = 0usize;
     let mut chars: Vec<(usize, char, u8)> = Vec::with_capacity(s.len());
     for (at, c) in s.char_indices() {
         let current = stack.last().map_or(0, |e| e.level);
@@ -60,6 +63,7 @@ pub(crate) fn reading_order(s: &str) -> Vec<(usize, char)> {
                     }
                 };
                 overrides += usize::from(entry.is_override);
+                isolates += usize::from(entry.is_isolate);
                 stack.push(entry);
             }
             '\u{202C}' => {
@@ -69,19 +73,19 @@ pub(crate) fn reading_order(s: &str) -> Vec<(usize, char)> {
                     overrides -= usize::from(e.is_override);
                 }
             }
-            '\u{2069}' => {
-                if stack.iter().any(|e| e.is_isolate) {
-                    while let Some(e) = stack.pop() {
-                        overrides -= usize::from(e.is_override);
-                        if e.is_isolate {
-                            break;
-                        }
+            '\u{2069}' if isolates > 0 => {
+                while let Some(e) = stack.pop() {
+                    overrides -= usize::from(e.is_override);
+                    if e.is_isolate {
+                        isolates -= 1;
+                        break;
                     }
                 }
             }
             '\n' | '\r' | '\u{1C}'..='\u{1E}' | '\u{85}' | '\u{2029}' => {
                 stack.clear();
                 overrides = 0;
+                isolates = 0;
             }
             _ => {}
         }
@@ -163,5 +167,11 @@ mod tests {
     fn deep_nesting_is_bounded() {
         let deep = format!("{}abc", "\u{202E}".repeat(1_000));
         assert_eq!(read(&deep), "cba");
+        let isolates = format!(
+            "{}a{}",
+            "\u{2067}\u{202E}".repeat(5_000),
+            "\u{2069}".repeat(5_000)
+        );
+        assert_eq!(read(&isolates), "a");
     }
 }
