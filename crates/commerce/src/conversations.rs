@@ -270,7 +270,7 @@ pub async fn create(
             "only buyers may start conversations",
         ));
     }
-    let subject = validate::opt_text("subject", new.subject.as_deref(), MAX_SUBJECT_CHARS)?
+    let subject = validate::opt_title("subject", new.subject.as_deref(), MAX_SUBJECT_CHARS)?
         .unwrap_or_default();
     let message = validate::opt_text("message", new.message.as_deref(), MAX_BODY_CHARS)?;
     let verdict = match &message {

@@ -160,7 +160,7 @@ pub async fn create(
     if !actor.has(crate::Role::Seller) {
         return Err(CommerceError::forbidden("only sellers may create products"));
     }
-    let title = validate::text("title", &new.title, 1, 200)?;
+    let title = validate::title("title", &new.title, 1, 200)?;
     let description = validate::text("description", &new.description, 0, 10_000)?;
     let price = validate::price_minor(new.price_minor)?;
     let currency = validate::currency(&new.currency)?;
@@ -333,7 +333,7 @@ pub async fn update(
     let title = patch
         .title
         .as_deref()
-        .map(|t| validate::text("title", t, 1, 200))
+        .map(|t| validate::title("title", t, 1, 200))
         .transpose()?;
     let description = patch
         .description

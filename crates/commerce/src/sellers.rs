@@ -140,7 +140,7 @@ pub async fn upsert_mine(
     if !actor.has(Role::Seller) {
         return Err(CommerceError::forbidden("only sellers have a store"));
     }
-    let store_name = validate::text("store_name", &input.store_name, 1, 200)?;
+    let store_name = validate::title("store_name", &input.store_name, 1, 200)?;
     let contact_email = validate::email("contact_email", input.contact_email.as_deref())?;
     let contact_phone = validate::opt_text("contact_phone", input.contact_phone.as_deref(), 32)?;
     let description =

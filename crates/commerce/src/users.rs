@@ -201,7 +201,7 @@ pub async fn sync(
     let email = validate::email("email", identity.email.as_deref())
         .ok()
         .flatten();
-    let name = validate::opt_text("name", identity.display_name.as_deref(), 200)
+    let name = validate::opt_title("name", identity.display_name.as_deref(), 200)
         .ok()
         .flatten();
     let mut roles: Vec<String> = identity

@@ -1,6 +1,8 @@
 //! Input checks shared by the entities. They run before any statement, so bad
 //! input is refused without touching the database.
 
+use warden_moderation::text::invisible;
+
 use crate::CommerceError;
 
 /// What [`text`] accepts with `min >= 1`, as a spec pattern: no control
@@ -20,6 +22,47 @@ pub(crate) fn text(field: &str, s: &str, min: usize, max: usize) -> Result<Strin
     }
     warden_moderation::input::check_controls(field, s).map_err(CommerceError::invalid)?;
     Ok(s.to_owned())
+}
+
+/// A title or name: [`text`], then [`refuse_invisible`].
+pub(crate) fn title(field: &str, s: &str, min: usize, max: usize) -> Result<String, CommerceError> {
+    let s = text(field, s, min, max)?;
+    refuse_invisible(field, &s)?;
+    Ok(s)
+}
+
+/// An optional title or name: [`opt_text`], then [`refuse_invisible`].
+pub(crate) fn opt_title(
+    field: &str,
+    s: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, CommerceError> {
+    let s = opt_text(field, s, max)?;
+    if let Some(s) = &s {
+        refuse_invisible(field, s)?;
+    }
+    Ok(s)
+}
+
+/// Refuses a title or name holding bidi controls or zero-width characters
+/// (they make a title read differently from what it says, or make two
+/// titles that look alike differ), and one that shows nothing at all. Only
+/// for titles and names: message and review bodies keep such characters
+/// (legitimate in emoji and some scripts); moderation strips them before
+/// analysis. The character sets are moderation's
+/// ([`warden_moderation::text::invisible`]).
+pub(crate) fn refuse_invisible(field: &str, s: &str) -> Result<(), CommerceError> {
+    if invisible::find_refused_control(s).is_some() {
+        return Err(CommerceError::invalid(format!(
+            "{field} contains invisible or bidirectional control characters"
+        )));
+    }
+    if !s.is_empty() && invisible::is_visibly_empty(s) {
+        return Err(CommerceError::invalid(format!(
+            "{field} has no visible characters"
+        )));
+    }
+    Ok(())
 }
 
 /// An optional text field: `None` and blank both mean "not given".
@@ -91,6 +134,54 @@ mod tests {
         assert!(text("t", "   ", 1, 3).is_err());
         assert!(text("t", "abcd", 1, 3).is_err());
         assert!(text("t", "a\u{0}b", 1, 3).is_err());
+    }
+
+    #[test]
+    fn titles_refuse_bidi_and_zero_width_characters() {
+        for bad in [
+            "\u{202E}macs",
+            "s\u{200B}cam",
+            "Widget\u{2066}x\u{2069}",
+            "\u{FEFF}Widget",
+            "Wid\u{00AD}get",
+            "a\u{200D}b",
+        ] {
+            let err = title("title", bad, 1, 200).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "title contains invisible or bidirectional control characters",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            title("title", " Family 👨\u{200D}👩\u{200D}👧 ", 1, 200)
+                .ok()
+                .as_deref(),
+            Some("Family 👨\u{200D}👩\u{200D}👧")
+        );
+        assert_eq!(
+            title("title", "Café ❤\u{FE0F}", 1, 200).ok().as_deref(),
+            Some("Café ❤\u{FE0F}")
+        );
+        assert!(opt_title("subject", Some("hi\u{202E}"), 200).is_err());
+        assert_eq!(opt_title("subject", Some("  "), 200).ok(), Some(None));
+    }
+
+    #[test]
+    fn invisible_titles_are_refused() {
+        for blank in [
+            "\u{3164}",
+            "\u{3164} \u{FE0F}",
+            "\u{2800}\u{2800}",
+            "\u{E0020}",
+        ] {
+            let err = title("store_name", blank, 1, 200).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "store_name has no visible characters",
+                "{blank:?}"
+            );
+        }
     }
 
     #[test]

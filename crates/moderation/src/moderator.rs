@@ -15,7 +15,7 @@ use crate::models::{ModelPaths, SharedModelData};
 use crate::results;
 use crate::rules::{Decision, RuleSet, store};
 use crate::subjectivity::Lexicon;
-use crate::text::{NormalizedText, detect, find_entities};
+use crate::text::{NormalizedText, detect, find_entities_in};
 
 /// Most texts one `analyze` call takes.
 pub const MAX_TEXTS: usize = 64;
@@ -80,21 +80,23 @@ impl Moderator {
                 "text {i} is longer than {MAX_TEXT_CHARS} characters"
             )));
         }
-        let scores = self.pool.score(texts.clone()).await?;
-        Ok(texts
+        // Every analyzer reads the analysis text: invisible characters
+        // stripped, overrides in reading order, look-alikes folded.
+        let normalized: Vec<NormalizedText> =
+            texts.iter().map(|t| NormalizedText::new(t)).collect();
+        let clean = normalized
+            .iter()
+            .map(|n| n.analysis_text().to_owned())
+            .collect();
+        let scores = self.pool.score(clean).await?;
+        Ok(normalized
             .into_iter()
             .zip(scores)
             .map(|(text, s)| {
-                let subjectivity = self.lexicon.subjectivity(&text);
-                let language = detect(&text);
-                let entities = find_entities(&text);
-                Analysis::new(
-                    &s,
-                    subjectivity,
-                    language,
-                    entities,
-                    NormalizedText::new(&text),
-                )
+                let subjectivity = self.lexicon.subjectivity(text.analysis_text());
+                let language = detect(text.analysis_text());
+                let entities = find_entities_in(&text);
+                Analysis::new(&s, subjectivity, language, entities, text)
             })
             .collect())
     }

@@ -231,3 +231,122 @@ async fn a_webhook_form_of_the_wrong_type_is_a_problem_not_plain_text() {
     r.assert_problem(415, "unsupported_media_type");
     assert_eq!(r.headers["content-type"], "application/problem+json");
 }
+
+#[tokio::test]
+async fn titles_and_names_refuse_bidi_and_zero_width_characters_and_write_nothing() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "invisible-titles").await;
+    let products = count_rows("products", w.tenant).await;
+    let conversations = count_rows("conversations", w.tenant).await;
+    let refused = "contains invisible or bidirectional control characters";
+    let product = |title: &str| json!({"title": title, "price_minor": 100, "currency": "USD"});
+
+    // "\u{202E}macs" shows as "scam"; the others hide a character in a word.
+    for title in [
+        "\u{202E}macs",
+        "Nice \u{2067}teapot\u{2069}",
+        "Tea\u{200B}pot",
+        "Tea\u{200D}pot",
+        "\u{FEFF}Teapot",
+        "Tea\u{2060}pot",
+        "Tea\u{00AD}pot",
+    ] {
+        let r = app
+            .post("/api/v1/products", &w.seller, product(title))
+            .await;
+        r.assert_problem(400, "invalid_input");
+        assert_eq!(r.body["detail"], format!("title {refused}"), "{title:?}");
+    }
+    // Nothing visible: Hangul fillers and a variation selector.
+    let r = app
+        .post(
+            "/api/v1/products",
+            &w.seller,
+            product("\u{3164}\u{FE0F} \u{3164}"),
+        )
+        .await;
+    r.assert_problem(400, "invalid_input");
+    assert_eq!(r.body["detail"], "title has no visible characters");
+    // Updates are checked the same way.
+    let r = app
+        .patch(
+            &format!("/api/v1/products/{}", w.product_id),
+            &w.seller,
+            json!({"title": "Tea\u{202E}pot"}),
+        )
+        .await;
+    r.assert_problem(400, "invalid_input");
+    assert_eq!(r.body["detail"], format!("title {refused}"));
+    // Store names and conversation subjects too.
+    let r = app
+        .put(
+            "/api/v1/sellers/me",
+            &w.seller,
+            json!({"store_name": "Acme\u{200B}Store"}),
+        )
+        .await;
+    r.assert_problem(400, "invalid_input");
+    assert_eq!(r.body["detail"], format!("store_name {refused}"));
+    let r = app
+        .post(
+            "/api/v1/conversations",
+            &w.buyer,
+            json!({"seller_id": w.seller_id, "subject": "\u{202E}gnippihs", "message": "hello"}),
+        )
+        .await;
+    r.assert_problem(400, "invalid_input");
+    assert_eq!(r.body["detail"], format!("subject {refused}"));
+    assert_eq!(count_rows("products", w.tenant).await, products);
+    assert_eq!(count_rows("conversations", w.tenant).await, conversations);
+    let product_now = app
+        .get(&format!("/api/v1/products/{}", w.product_id), &w.seller)
+        .await;
+    assert!(!product_now.text.contains('\u{202E}'));
+
+    // A joiner inside an emoji sequence and a variation selector are fine.
+    app.post(
+        "/api/v1/products",
+        &w.seller,
+        product("Family mug 👨\u{200D}👩\u{200D}👧 ❤\u{FE0F}"),
+    )
+    .await
+    .assert_status(201);
+}
+
+#[tokio::test]
+async fn a_display_name_with_bidi_controls_from_a_token_is_dropped() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+    let app = TestApp::start().await;
+    let tenant = app.tenant("invisible-names").await;
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let who = |sub: &str, name: &str| {
+        let claims =
+            json!({"sub": sub, "tenant_id": tenant, "roles": ["buyer"], "name": name, "exp": exp});
+        As {
+            token: Some(
+                jsonwebtoken::encode(
+                    &Header::new(Algorithm::HS256),
+                    &claims,
+                    &EncodingKey::from_secret(warden_tests::SECRET.as_bytes()),
+                )
+                .unwrap(),
+            ),
+            tenant: Some(tenant.to_string()),
+        }
+    };
+    let me = app.get("/api/v1/users/me", &who("ada", "Ada")).await;
+    me.assert_status(200);
+    assert_eq!(me.body["display_name"], "Ada");
+    // Token details are the identity provider's: an odd name is not stored,
+    // and the request still succeeds.
+    let me = app
+        .get("/api/v1/users/me", &who("eve", "Eve \u{202E}nimda"))
+        .await;
+    me.assert_status(200);
+    assert!(me.body["display_name"].is_null(), "{}", me.text);
+}

@@ -293,9 +293,11 @@ async fn a_rejection_writes_nothing_and_evasions_are_caught() {
         "Best 5C4M deal in town",
         "pay by wire-transfer only",
         "ѕсаm (Cyrillic letters)",
-        "sc\u{200b}am with a zero-width space",
+        "ʂcam with a hooked s",
         "SCAAAAM",
     ];
+    // Zero-width characters in titles are refused before moderation (see
+    // bad_input); in bodies they are stripped, see the next test.
     for text in cases {
         let r = app
             .post(
@@ -342,6 +344,67 @@ async fn a_rejection_writes_nothing_and_evasions_are_caught() {
         count_rows("moderation_results", w.tenant).await,
         results + cases.len() as i64 + 2
     );
+}
+
+#[tokio::test]
+async fn invisible_reordered_and_lookalike_words_in_bodies_are_caught() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "invisible-bodies").await;
+    rule(&app, &w.admin, reject_keywords(&["scam"])).await;
+    let mut regex = reject_keywords(&[]);
+    regex["name"] = json!("no free money");
+    regex["pattern"] = json!({"regex": [r"\bfree money\b"]});
+    rule(&app, &w.admin, regex).await;
+    let messages = count_rows("messages", w.tenant).await;
+    let path = format!("/api/v1/conversations/{}/messages", w.conversation_id);
+    for (body, matched) in [
+        ("this is a s\u{200B}ca\u{200D}m", "s\u{200B}ca\u{200D}m"),
+        ("this is a ʂcam", "ʂcam"),
+        // Shown as "a scam!" by the right-to-left override.
+        ("a \u{202E}macs\u{202C}!", "macs"),
+        (
+            "get fr\u{2060}ee mo\u{FEFF}ney today",
+            "fr\u{2060}ee mo\u{FEFF}ney",
+        ),
+    ] {
+        let r = app.post(&path, &w.buyer, json!({"body": body})).await;
+        r.assert_problem(422, "content_rejected");
+        // The span points at the text as sent.
+        let span = &r.body["decision"]["matched_rules"][0]["spans"][0];
+        let (start, end) = (
+            span["start"].as_u64().unwrap() as usize,
+            span["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&body[start..end], matched, "{body:?}");
+        assert_eq!(span["text"], matched, "{body:?}");
+    }
+    assert_eq!(count_rows("messages", w.tenant).await, messages);
+    // Joiners that belong (emoji, Persian) are kept in what is stored.
+    let kept = "family 👨\u{200D}👩\u{200D}👧 می\u{200C}خواهم";
+    let r = app.post(&path, &w.buyer, json!({"body": kept})).await;
+    r.assert_status(201);
+    assert_eq!(r.body["body"], kept);
+
+    // The models read the same stripped, folded text: scores of a text laced
+    // with invisible characters and look-alikes are those of the plain one.
+    let plain = "You are a stupid idiot and I hate you";
+    let laced = "You are a ʂtu\u{200B}pid id\u{00AD}iot and I h\u{2060}ate you";
+    let batch = app
+        .post(
+            "/api/v1/moderation/analyze",
+            &w.seller,
+            json!({"texts": [plain, laced]}),
+        )
+        .await;
+    batch.assert_status(200);
+    let results = &batch.body["results"];
+    assert_eq!(
+        results[0]["toxicity"], results[1]["toxicity"],
+        "{}",
+        batch.text
+    );
+    assert_eq!(results[0]["offensive"], results[1]["offensive"]);
+    assert_eq!(results[0]["sentiment"], results[1]["sentiment"]);
 }
 
 #[tokio::test]

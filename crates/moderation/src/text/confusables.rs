@@ -1,36 +1,14 @@
 //! Character tables for building the matching skeleton: look-alike letters,
-//! leetspeak substitutions, invisible characters and strippable diacritics.
+//! leetspeak substitutions and strippable diacritics.
 //!
-//! The tables are hand-written (rather than pulled from a UTS #39 crate) to
-//! keep the dependency set small; they cover the substitutions seen in
-//! practice when people dodge keyword filters, not every confusable in
-//! Unicode.
+//! The look-alike table is hand-written for the Cyrillic, Greek and Latin
+//! letters seen in practice when people dodge keyword filters, where the
+//! choice matters (Greek capital eta looks like "H", small eta like "n").
+//! Every other letter goes to `decancer`'s homoglyph table ("ʂ", "ɱ", "ꞩ",
+//! letterlike symbols), limited to Latin look-alikes: letters of other
+//! writing systems are not folded (see [`decancer_options`]).
 
-/// Characters that render as nothing (or nearly nothing) and are inserted to
-/// split words invisibly. They are dropped from the skeleton.
-pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'                      // soft hyphen
-            | '\u{034F}'                // combining grapheme joiner
-            | '\u{061C}'                // Arabic letter mark
-            | '\u{115F}'
-            | '\u{1160}'                // Hangul fillers
-            | '\u{17B4}'
-            | '\u{17B5}'                // Khmer inherent vowels (invisible)
-            | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors, vowel separator
-            | '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM/RLM
-            | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
-            | '\u{2060}'..='\u{206F}'   // word joiner, invisible operators, bidi isolates
-            | '\u{3164}'                // Hangul filler
-            | '\u{FE00}'..='\u{FE0F}'   // variation selectors
-            | '\u{FEFF}'                // zero-width no-break space / BOM
-            | '\u{FFA0}'                // halfwidth Hangul filler
-            | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotation controls
-            | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
-            | '\u{E0000}'..='\u{E0FFF}' // tags and variation selectors supplement
-    )
-}
+use decancer::{Options, Translation};
 
 /// Diacritic combining marks removed after compatibility decomposition, so
 /// "é" and "e\u{301}" (and "Zalgo" text stacked with marks) both reduce to
@@ -162,9 +140,49 @@ pub(crate) fn confusable(c: char) -> Option<char> {
         'ᴠ' => 'v',
         'ᴡ' => 'w',
         'ᴢ' => 'z',
-        _ => return enclosed_letter(c),
+        _ => return enclosed_letter(c).or_else(|| homoglyph(c)),
     };
     Some(mapped)
+}
+
+/// Options for `decancer`: cure look-alikes, hooked and stroked letters, but
+/// keep the letters of real writing systems (Cyrillic and Greek look-alikes
+/// come from the table above, which decides them one by one) and emoji.
+fn decancer_options() -> Options {
+    Options::default()
+        .retain_greek()
+        .retain_cyrillic()
+        .retain_hebrew()
+        .retain_arabic()
+        .retain_devanagari()
+        .retain_bengali()
+        .retain_armenian()
+        .retain_gujarati()
+        .retain_tamil()
+        .retain_thai()
+        .retain_lao()
+        .retain_burmese()
+        .retain_khmer()
+        .retain_mongolian()
+        .retain_chinese()
+        .retain_japanese()
+        .retain_korean()
+        .retain_braille()
+        .retain_emojis()
+        .retain_turkish()
+}
+
+/// The ASCII letter `decancer` says a non-ASCII letter imitates. Only letters
+/// (not symbols: "€" is not an "e") and only single-letter answers count, and
+/// not the letters of European alphabets ("ß" is "ss", not "b").
+fn homoglyph(c: char) -> Option<char> {
+    if c.is_ascii() || !c.is_alphabetic() || is_orthographic_latin(c) {
+        return None;
+    }
+    match decancer::cure_char(c, decancer_options()) {
+        Translation::Character(a) if a.is_ascii_alphabetic() => Some(a.to_ascii_lowercase()),
+        _ => None,
+    }
 }
 
 /// Negative circled/squared letters and regional indicators have no
@@ -175,6 +193,14 @@ fn enclosed_letter(c: char) -> Option<char> {
         .into_iter()
         .find(|base| (*base..*base + 26).contains(&code))?;
     char::from_u32(u32::from('a') + (code - base))
+}
+
+/// Latin-1 and Latin Extended-A: the letters of European orthographies
+/// ("ß", "ø", "ł", "đ"). Their folding is decided here by hand (the table
+/// above, [`expansion`]) or by their decomposition, never by `decancer`; the
+/// analysis text keeps them as they are.
+pub(crate) fn is_orthographic_latin(c: char) -> bool {
+    ('\u{00C0}'..='\u{017F}').contains(&c)
 }
 
 /// Letters whose folded form is more than one character (case folding of
@@ -258,13 +284,20 @@ mod tests {
     }
 
     #[test]
-    fn invisible_and_marks() {
-        for c in ['\u{200B}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}'] {
-            assert!(is_invisible(c), "{c:?}");
-        }
+    fn strippable_marks() {
         assert!(is_strippable_mark('\u{0301}'));
         assert!(!is_strippable_mark('\u{3099}'));
-        assert!(!is_invisible('a'));
+    }
+
+    #[test]
+    fn hooked_and_stroked_latin_letters_map_to_ascii() {
+        for (c, ascii) in [('ʂ', 's'), ('ɱ', 'm'), ('ꞩ', 's'), ('ᶊ', 's'), ('ȿ', 's')] {
+            assert_eq!(confusable(c), Some(ascii), "{c}");
+        }
+        // Letters of other writing systems and symbols are left alone.
+        for c in ['и', 'ж', '乇', '丂', 'ש', '€', '£', '2', 'a', 'ß', 'ş'] {
+            assert_eq!(confusable(c), None, "{c}");
+        }
     }
 
     #[test]

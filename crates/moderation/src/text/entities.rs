@@ -5,7 +5,8 @@
 //! sorted and non-overlapping. A longer candidate beats a shorter one it
 //! overlaps (a URL containing digits is a URL, not a phone number); on equal
 //! spans the more specific kind wins (`wa.me/123` is a contact handle, not a
-//! URL). Detectors run on the original text, so spans need no mapping.
+//! URL). Detectors run on the text given; [`find_entities_in`] runs them on
+//! the analysis text and maps the spans back to the original.
 //!
 //! `value` is a normalised form: emails lowercased and de-obfuscated, phones
 //! as digits (with a leading `+` when given), cards masked to the last four
@@ -16,6 +17,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::NormalizedText;
 
 mod card;
 mod email;
@@ -128,6 +131,22 @@ impl Entity {
     }
 }
 
+/// [`find_entities`] over the analysis text of `text` (invisible characters
+/// stripped, look-alikes folded), with spans mapped back to the original.
+pub fn find_entities_in(text: &NormalizedText) -> Vec<Entity> {
+    find_entities(text.analysis_text())
+        .into_iter()
+        .map(|entity| {
+            let (start, end) = text.analysis_span(entity.start, entity.end);
+            Entity {
+                start,
+                end,
+                ..entity
+            }
+        })
+        .collect()
+}
+
 /// Finds emails, phones, URLs, payment cards, contact and payment handles.
 /// Sorted by start, non-overlapping, at most [`MAX_ENTITIES`].
 pub fn find_entities(text: &str) -> Vec<Entity> {
@@ -207,6 +226,26 @@ mod tests {
         (kind, span.to_owned(), value)
     }
 
+    #[test]
+    fn entities_are_found_in_the_analysis_text_with_original_spans() {
+        let original = "mail j\u{200B}ohn@exаmple.com or call +1 555\u{200B}0100 123";
+        let text = NormalizedText::new(original);
+        let found = find_entities_in(&text);
+        let email = found
+            .iter()
+            .find(|e| e.kind == EntityKind::Email)
+            .expect("email found");
+        assert_eq!(email.value, "john@example.com");
+        assert_eq!(
+            &original[email.start..email.end],
+            "j\u{200B}ohn@exаmple.com"
+        );
+        assert!(
+            found
+                .iter()
+                .all(|e| original.is_char_boundary(e.start) && original.is_char_boundary(e.end))
+        );
+    }
     #[test]
     fn kind_names_round_trip() {
         for kind in EntityKind::ALL {

@@ -5,17 +5,20 @@
 //! allocations proportional to it, so hostile input cannot blow up a worker.
 //! All spans are byte offsets into the original text, on char boundaries.
 
+mod cleaned;
 mod confusables;
 mod keyword;
 mod nfkc_view;
+mod reading_order;
 
 pub mod entities;
+pub mod invisible;
 pub mod language;
 pub mod normalize;
 pub mod patterns;
 pub mod tokens;
 
-pub use entities::{Entity, EntityKind, UnknownEntityKind, find_entities};
+pub use entities::{Entity, EntityKind, UnknownEntityKind, find_entities, find_entities_in};
 pub use language::{Language, detect};
 pub use normalize::{NormalizedText, fold};
 pub use patterns::{PatternError, PatternKind, PatternMatch, PatternSet};

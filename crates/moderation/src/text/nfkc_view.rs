@@ -87,7 +87,9 @@ fn push_chunk(
 }
 
 /// Shared span lookup for byte maps: `map[i]` is the original range of byte
-/// `i`. Out-of-range or empty requests collapse to a point.
+/// `i`. Out-of-range or empty requests collapse to a point. The result covers
+/// every byte's range, so it stays right where the map is not monotonic
+/// (text shown reversed by a bidi override is analysed in reading order).
 pub(crate) fn span_from_map(
     map: &[(usize, usize)],
     start: usize,
@@ -100,9 +102,9 @@ pub(crate) fn span_from_map(
         let p = point(start);
         return (p, p);
     }
-    let first = map[start];
-    let last = map[end - 1];
-    (first.0, last.1.max(first.0))
+    map[start..end]
+        .iter()
+        .fold((usize::MAX, 0), |(s, e), r| (s.min(r.0), e.max(r.1)))
 }
 
 #[cfg(test)]

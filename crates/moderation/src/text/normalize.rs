@@ -1,8 +1,20 @@
-//! Evasion-resistant normalisation: the "skeleton" of a text.
+//! Evasion-resistant normalisation: the one place where text is prepared
+//! for rules and models.
 //!
-//! The skeleton is what keyword matching runs against. It is built in four
-//! linear passes over the characters, each keeping, for every output
-//! character, the byte range of the original text it came from:
+//! [`NormalizedText`] holds three forms of a text, each with a byte map back
+//! to the original so every span is reported against the text as given:
+//!
+//! * the **analysis text** ([`NormalizedText::analysis_text`], built in
+//!   `cleaned`): invisible characters stripped, bidi overrides put in reading
+//!   order, look-alike letters folded. The models, the language detector,
+//!   entity extraction and the subjectivity lexicon read it;
+//! * its **NFKC form**, which regex rules match;
+//! * the **skeleton**, built from the analysis text, which keyword rules
+//!   match.
+//!
+//! The skeleton is built in four linear passes over the characters of the
+//! analysis text, each keeping, for every output character, the byte range
+//! it came from:
 //!
 //! 1. **Fold** each character: compatibility decomposition (NFKD, which also
 //!    undoes fullwidth and mathematical letters), drop diacritics and
@@ -27,9 +39,9 @@
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
-use super::confusables::{
-    confusable, expansion, is_invisible, is_letter_separator, is_strippable_mark, leet,
-};
+use super::cleaned::Cleaned;
+use super::confusables::{confusable, expansion, is_letter_separator, is_strippable_mark, leet};
+use super::invisible::is_invisible;
 use super::nfkc_view::{NfkcView, span_from_map};
 use std::sync::OnceLock;
 
@@ -62,17 +74,20 @@ impl Unit {
     }
 }
 
-/// A text together with its matching skeleton and the byte map between them.
+/// A text together with its analysis text, its matching skeleton and the
+/// byte maps back to the original.
 #[derive(Debug, Clone)]
 pub struct NormalizedText {
     original: String,
+    cleaned: Cleaned,
     skeleton: String,
     /// Original byte range for every byte of `skeleton`.
     origin: Vec<(usize, usize)>,
     /// Sorted skeleton offsets inside joined spelled-out words where a word
     /// boundary may be assumed.
     soft_boundaries: Vec<usize>,
-    /// Built on first use: only regex patterns need it.
+    /// NFKC form of the analysis text, built on first use: only regex
+    /// patterns need it.
     nfkc: OnceLock<NfkcView>,
 }
 
@@ -80,7 +95,8 @@ impl NormalizedText {
     /// Normalises `original`. Linear in its length; the skeleton is at most a
     /// small constant factor longer (NFKD expansions of ligatures).
     pub fn new(original: &str) -> Self {
-        let units = skeleton_units(original);
+        let cleaned = Cleaned::new(original);
+        let units = skeleton_units(cleaned.text());
         let mut skeleton = String::with_capacity(units.len());
         let mut origin = Vec::with_capacity(units.len());
         let mut soft_boundaries = Vec::new();
@@ -89,10 +105,12 @@ impl NormalizedText {
                 soft_boundaries.push(skeleton.len());
             }
             skeleton.push(unit.ch);
-            origin.resize(origin.len() + unit.ch.len_utf8(), (unit.start, unit.end));
+            let span = cleaned.original_span(unit.start, unit.end);
+            origin.resize(origin.len() + unit.ch.len_utf8(), span);
         }
         Self {
             original: original.to_owned(),
+            cleaned,
             skeleton,
             origin,
             soft_boundaries,
@@ -108,6 +126,19 @@ impl NormalizedText {
     /// The text as given.
     pub fn original(&self) -> &str {
         &self.original
+    }
+
+    /// What the models and the other analyzers read: the original with
+    /// invisible characters stripped, bidi overrides put in reading order
+    /// and look-alike letters folded to ASCII (see the module docs).
+    pub fn analysis_text(&self) -> &str {
+        self.cleaned.text()
+    }
+
+    /// Maps the byte range `start..end` of [`Self::analysis_text`] to the
+    /// original byte range it came from.
+    pub fn analysis_span(&self, start: usize, end: usize) -> (usize, usize) {
+        self.cleaned.original_span(start, end)
     }
 
     /// Maps the skeleton byte range `skeleton_start..skeleton_end` to the
@@ -132,16 +163,30 @@ impl NormalizedText {
         self.soft_boundaries.binary_search(&skeleton_offset).is_ok()
     }
 
-    /// NFKC form of the original, for regex patterns.
-    pub(crate) fn nfkc(&self) -> &NfkcView {
-        self.nfkc.get_or_init(|| NfkcView::new(&self.original))
+    /// NFKC form of the analysis text, for regex patterns.
+    pub(crate) fn nfkc(&self) -> &str {
+        self.nfkc_view().text()
+    }
+
+    /// Maps a byte range of [`Self::nfkc`] to the original byte range.
+    pub(crate) fn nfkc_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let (s, e) = self.nfkc_view().original_span(start, end);
+        self.cleaned.original_span(s, e)
+    }
+
+    fn nfkc_view(&self) -> &NfkcView {
+        self.nfkc.get_or_init(|| NfkcView::new(self.cleaned.text()))
     }
 }
 
 /// The skeleton of `s` without the byte map: use it to bring keywords into
-/// the same space as [`NormalizedText::skeleton`].
+/// the same space as [`NormalizedText::skeleton`] (through the same
+/// stripping and folding).
 pub fn fold(s: &str) -> String {
-    skeleton_units(s).into_iter().map(|u| u.ch).collect()
+    skeleton_units(Cleaned::new(s).text())
+        .into_iter()
+        .map(|u| u.ch)
+        .collect()
 }
 
 fn skeleton_units(original: &str) -> Vec<Unit> {
@@ -362,6 +407,35 @@ mod tests {
         ] {
             assert_eq!(fold(input), expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn hooked_letters_and_overrides_fold_to_the_word_read() {
+        for (input, expected) in [
+            ("ʂcam", "scam"),
+            ("ɱoney", "money"),
+            ("\u{202E}macs", "scam"),
+            ("a \u{202E}macs\u{202C} b", "a scam b"),
+            ("s\u{2066}c\u{2069}am", "scam"),
+            ("\u{FEFF}s\u{061C}c\u{180E}a\u{2064}m", "scam"),
+            ("s\u{FE0F}cam", "scam"),
+        ] {
+            assert_eq!(fold(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn analysis_text_is_stripped_and_folded_with_original_spans() {
+        let original = "you \u{202E}toidi\u{202C} ʂcammer, pay by раураl";
+        let text = NormalizedText::new(original);
+        assert_eq!(text.analysis_text(), "you idiot scammer, pay by paypal");
+        let (s, e) = text.analysis_span(4, 9);
+        assert_eq!(&original[s..e], "toidi");
+        assert_eq!(span_of(&text, "scammer"), "ʂcammer");
+        assert_eq!(span_of(&text, "paypal"), "раураl");
+        // Text with nothing to strip or fold is analysed as given.
+        let plain = NormalizedText::new("héllo wörld");
+        assert_eq!(plain.analysis_text(), "héllo wörld");
     }
 
     #[test]

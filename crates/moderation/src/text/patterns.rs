@@ -5,11 +5,13 @@
 //!   are caught. Multi-word keywords match across any short run of
 //!   separators ("pay outside" matches "pay - outside").
 //! * **Regexes** run case-insensitively against the NFKC form of the
-//!   original, not the skeleton. Regex authors write patterns for real text
-//!   (digits, punctuation, exact spellings); the skeleton rewrites exactly
-//!   those (digits become letters, separators vanish, repeats are capped), so
-//!   a regex over it would behave unpredictably. NFKC still unifies fullwidth
-//!   and other compatibility forms.
+//!   analysis text (invisible characters stripped, look-alikes folded; see
+//!   [`NormalizedText::analysis_text`]), not the skeleton. Regex authors
+//!   write patterns for real text (digits, punctuation, exact spellings); the
+//!   skeleton rewrites exactly those (digits become letters, separators
+//!   vanish, repeats are capped), so a regex over it would behave
+//!   unpredictably. NFKC still unifies fullwidth and other compatibility
+//!   forms.
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -43,7 +45,7 @@ pub const MAX_MATCHES_PER_PATTERN: usize = 1_000;
 pub enum PatternKind {
     /// A keyword, matched as a whole word on the normalised skeleton.
     Keyword,
-    /// A regular expression, matched on the NFKC-normalised text.
+    /// A regular expression, matched on the NFKC-normalised analysis text.
     Regex,
 }
 
@@ -125,8 +127,9 @@ pub struct PatternMatch {
     pub matched: String,
     /// True when the match was only found thanks to normalisation: for a
     /// keyword, the matched text differs from the keyword after lowercasing
-    /// (and whitespace collapsing); for a regex, the matched text is not
-    /// already in NFKC form.
+    /// (and whitespace collapsing); for a regex, the matched text differs
+    /// from what the regex saw (not NFKC, or with invisible characters or
+    /// look-alikes in it).
     pub evasion: bool,
 }
 
@@ -237,9 +240,9 @@ impl PatternSet {
         if !self.regexes.is_empty() {
             let view = text.nfkc();
             for (source, regex) in &self.regexes {
-                let found = regex.find_iter(view.text()).filter(|m| !m.is_empty());
+                let found = regex.find_iter(view).filter(|m| !m.is_empty());
                 for m in found.take(MAX_MATCHES_PER_PATTERN) {
-                    let (start, end) = view.original_span(m.start(), m.end());
+                    let (start, end) = text.nfkc_span(m.start(), m.end());
                     let matched = original.get(start..end).unwrap_or_default();
                     out.push(PatternMatch {
                         kind: PatternKind::Regex,
@@ -329,6 +332,42 @@ mod tests {
             assert_eq!(m.evasion, evasion, "{text:?}");
             assert_eq!(m.kind, PatternKind::Keyword);
         }
+    }
+
+    #[test]
+    fn invisible_reordered_and_lookalike_text_is_caught_with_original_spans() {
+        let set = PatternSet::compile(&strings(&["scam"]), &strings(&[r"\bfree money\b"])).unwrap();
+        for (text, expected, kind) in [
+            ("a ʂcam here", "ʂcam", PatternKind::Keyword),
+            ("a s\u{200B}cam here", "s\u{200B}cam", PatternKind::Keyword),
+            ("a \u{202E}macs\u{202C} here", "macs", PatternKind::Keyword),
+            (
+                "a s\u{2066}c\u{2069}a\u{FEFF}m",
+                "s\u{2066}c\u{2069}a\u{FEFF}m",
+                PatternKind::Keyword,
+            ),
+            (
+                "get fr\u{200B}ee m\u{200D}oney",
+                "fr\u{200B}ee m\u{200D}oney",
+                PatternKind::Regex,
+            ),
+            ("get ƒree money now", "ƒree money", PatternKind::Regex),
+            (
+                "get \u{202E}yenom eerf\u{202C} now",
+                "yenom eerf",
+                PatternKind::Regex,
+            ),
+        ] {
+            let found = find(&set, text);
+            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            let m = &found[0];
+            assert_eq!(m.kind, kind, "{text:?}");
+            assert_eq!(&text[m.start..m.end], expected, "{text:?}");
+            assert_eq!(m.matched, expected);
+            assert!(m.evasion, "{text:?}");
+        }
+        // Real words of other alphabets are not turned into matches.
+        assert!(find(&set, "Привет, как дела? свобода").is_empty());
     }
 
     #[test]
