@@ -9,10 +9,11 @@
 //!   "scam") reach the analyzers as the word the reader sees;
 //! * look-alike letters folded to ASCII: styled letters with a compatibility
 //!   form ("𝐬𝐜𝐚𝐦", "ｓｃａｍ") and Latin letters with hooks or strokes that
-//!   no language spells with ("ʂcam") always; Cyrillic and Greek look-alikes
-//!   inside a word with ASCII letters ("pаypal") always, and in a word made
-//!   only of look-alikes ("ЅСАМ") when the text is otherwise Latin, so real
-//!   Russian or Greek prose reaches the language detector as written.
+//!   no language spells with ("ʂcam") always; look-alikes from other scripts
+//!   (Cyrillic, Greek, …) inside a word with ASCII letters ("pаypal") always,
+//!   and in a word made only of look-alikes ("ЅСАМ") when the text is
+//!   otherwise Latin, so real Russian or Greek prose reaches the models and
+//!   the language detector as written.
 //!
 //! Accented letters ("é", "ş", "ł") are kept: regex authors write them, and
 //! the keyword skeleton drops their marks anyway. Every byte remembers the
@@ -42,7 +43,8 @@ enum Fold {
     Keep,
     /// A styled or hooked Latin letter: always folded.
     Always(String),
-    /// A Cyrillic or Greek look-alike: folded depending on its word.
+    /// A look-alike from another script (Cyrillic, Greek…): folded
+    /// depending on its word and the text around it.
     Script(char),
 }
 
@@ -170,14 +172,29 @@ fn fold_of(c: char) -> Fold {
         return Fold::Keep;
     }
     match confusable(c) {
-        Some(ascii) if is_cyrillic_or_greek(c) => Fold::Script(ascii),
-        Some(ascii) => Fold::Always(ascii.to_string()),
+        Some(ascii) if is_latin_variant(c) => Fold::Always(ascii.to_string()),
+        Some(ascii) => Fold::Script(ascii),
         None => Fold::Keep,
     }
 }
 
-fn is_cyrillic_or_greek(c: char) -> bool {
-    matches!(c, '\u{0370}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}')
+/// Blocks of Latin letter variants and letter-like symbols (hooked, stroked,
+/// turned, small-capital, enclosed letters): not the alphabet of any text
+/// written for real, so always a look-alike. Look-alikes from other scripts
+/// (Cyrillic, Greek, Cherokee…) depend on the words around them.
+fn is_latin_variant(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0180}'..='\u{02FF}'       // Latin Extended-B, IPA, modifier letters
+            | '\u{1D00}'..='\u{1DBF}' // phonetic extensions
+            | '\u{1E00}'..='\u{1EFF}' // Latin Extended Additional
+            | '\u{2100}'..='\u{214F}' // letterlike symbols
+            | '\u{2460}'..='\u{24FF}' // enclosed alphanumerics
+            | '\u{2C60}'..='\u{2C7F}' // Latin Extended-C
+            | '\u{A720}'..='\u{A7FF}' // Latin Extended-D
+            | '\u{AB30}'..='\u{AB6F}' // Latin Extended-E
+            | '\u{1F100}'..='\u{1F1FF}' // enclosed alphanumeric supplement
+    )
 }
 
 #[cfg(test)]
@@ -221,6 +238,8 @@ mod tests {
             "مرحبا بالعالم",
             "नमस्ते दुनिया",
             "€20 or £20",
+            "გამარჯობა მეგობარო",
+            "ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ",
         ] {
             assert_eq!(clean(s), s);
         }
