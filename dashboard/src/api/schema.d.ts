@@ -31,8 +31,9 @@ export interface paths {
         };
         /**
          * The tenant's activity and audit log, newest first (tenant administrators,
-         *     moderators; platform administrators in any tenant). Events are written in
-         *     batches, so the last few dozen milliseconds may not show yet.
+         *     moderators; platform administrators in any tenant). A request's event is
+         *     committed before its response leaves; changes that keep no request (live
+         *     disconnects) may take a few dozen milliseconds to show.
          */
         get: operations["list_audit"];
         put?: never;
@@ -849,7 +850,9 @@ export interface paths {
         put?: never;
         /**
          * Submits a verification step of the caller's store; `email` and `phone`
-         *     send a one-time code at once.
+         *     send a one-time code at once. A code over a throttle (per number per hour,
+         *     numbers per store per day) or the tenant's hourly cap of its channel is
+         *     refused with 429 `verification_throttled` and `Retry-After`.
          */
         post: operations["submit_verification"];
         delete?: never;
@@ -1311,6 +1314,8 @@ export interface paths {
          * Opens a live connection (tenant administrators, moderators, platform
          *     administrators). Answers 101 and switches to the WebSocket protocol; see the
          *     README section "Live events" for messages, heartbeats and close codes.
+         *     Over a cap of open connections (per user, per tenant) it answers 429
+         *     `too_many_live_connections` instead.
          */
         get: operations["open_live"];
         put?: never;
@@ -1381,8 +1386,10 @@ export interface components {
              * @description When.
              */
             occurred_at: string;
-            /** @description Request id. */
+            /** @description The server's id of the request (`X-Request-Id` of its response). */
             request_id?: string | null;
+            /** @description The `X-Request-Id` the client sent, if any; clients may repeat it. */
+            client_request_id?: string | null;
             /**
              * Format: uuid
              * @description Acting user.
@@ -2581,8 +2588,10 @@ export interface components {
                  * @description When.
                  */
                 occurred_at: string;
-                /** @description Request id. */
+                /** @description The server's id of the request (`X-Request-Id` of its response). */
                 request_id?: string | null;
+                /** @description The `X-Request-Id` the client sent, if any; clients may repeat it. */
+                client_request_id?: string | null;
                 /**
                  * Format: uuid
                  * @description Acting user.
@@ -3179,15 +3188,15 @@ export interface components {
                 id: string;
                 /**
                  * Format: uuid
-                 * @description The user who owns the store.
+                 * @description The user who owns the store (owner and staff only).
                  */
-                user_id: string;
+                user_id?: string;
                 /** @description Store name. */
                 store_name: string;
-                /** @description Contact e-mail. */
-                contact_email?: string | null;
-                /** @description Contact phone. */
-                contact_phone?: string | null;
+                /** @description Contact e-mail (owner and staff only; absent when not set). */
+                contact_email?: string;
+                /** @description Contact phone (owner and staff only; absent when not set). */
+                contact_phone?: string;
                 /** @description About the store. */
                 description: string;
                 /** @description `active` or `suspended`. */
@@ -3932,7 +3941,11 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** @description A seller's store. */
+        /**
+         * @description A seller's store. `user_id`, `contact_email` and `contact_phone` are only
+         *     there for the store's owner and staff (tenant admins, moderators, platform
+         *     admins); other members see the rest.
+         */
         SellerProfile: {
             /**
              * Format: uuid
@@ -3941,15 +3954,15 @@ export interface components {
             id: string;
             /**
              * Format: uuid
-             * @description The user who owns the store.
+             * @description The user who owns the store (owner and staff only).
              */
-            user_id: string;
+            user_id?: string;
             /** @description Store name. */
             store_name: string;
-            /** @description Contact e-mail. */
-            contact_email?: string | null;
-            /** @description Contact phone. */
-            contact_phone?: string | null;
+            /** @description Contact e-mail (owner and staff only; absent when not set). */
+            contact_email?: string;
+            /** @description Contact phone (owner and staff only; absent when not set). */
+            contact_phone?: string;
             /** @description About the store. */
             description: string;
             /** @description `active` or `suspended`. */
@@ -4871,7 +4884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4996,7 +5009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5028,6 +5041,11 @@ export interface operations {
                 from?: string;
                 /** @description To (RFC 3339, exclusive). */
                 to?: string;
+                /**
+                 * @description The `X-Request-Id` a client sent (several requests may share one;
+                 *     `request_id` is the server's own, unique).
+                 */
+                client_request_id?: string;
             };
             header: {
                 /** @description The tenant to act in (a UUID). */
@@ -5100,7 +5118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5225,7 +5243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5327,7 +5345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5415,7 +5433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5543,7 +5561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5633,7 +5651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5758,7 +5776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5846,7 +5864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5974,7 +5992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6069,7 +6087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6197,7 +6215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6289,7 +6307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6414,7 +6432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6502,7 +6520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6599,7 +6617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6692,7 +6710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6820,7 +6838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6905,7 +6923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7030,7 +7048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7156,7 +7174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7281,7 +7299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7369,7 +7387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7469,7 +7487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7557,7 +7575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7654,7 +7672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7742,7 +7760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7839,7 +7857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7967,7 +7985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8057,7 +8075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8182,7 +8200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8270,7 +8288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8398,7 +8416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8493,7 +8511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8591,7 +8609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8676,7 +8694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8801,7 +8819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8895,7 +8913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8980,7 +8998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9105,7 +9123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9190,7 +9208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9315,7 +9333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9440,7 +9458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9525,7 +9543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9620,7 +9638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9717,7 +9735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9814,7 +9832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9908,7 +9926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10033,7 +10051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10121,7 +10139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10248,7 +10266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10342,7 +10360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10467,7 +10485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10591,7 +10609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10679,7 +10697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10774,7 +10792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10902,7 +10920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10996,7 +11014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11120,7 +11138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11208,7 +11226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11300,7 +11318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11385,7 +11403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11518,7 +11536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11605,7 +11623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11690,7 +11708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11797,7 +11815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            /** @description A rate limit is used up (`rate_limited`), or a code throttle or the tenant's hourly cap of the channel is reached (`verification_throttled`); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -11815,7 +11833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11943,7 +11961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12031,7 +12049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12119,7 +12137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12207,7 +12225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12335,7 +12353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12423,7 +12441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12553,7 +12571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12640,7 +12658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12762,7 +12780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12847,7 +12865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12972,7 +12990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13057,7 +13075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13182,7 +13200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13267,7 +13285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13392,7 +13410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13477,7 +13495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13572,7 +13590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13664,7 +13682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13749,7 +13767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13837,7 +13855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13965,7 +13983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14069,7 +14087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14194,7 +14212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14287,7 +14305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14389,7 +14407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14477,7 +14495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14605,7 +14623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14733,7 +14751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14861,7 +14879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -14990,7 +15008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -15061,7 +15079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests or failed authentications from this client; see Retry-After */
+            /** @description Too many live connections of this user or tenant, or too many requests or failed authentications from this client (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -15079,7 +15097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -14,8 +14,8 @@ use warden_tenancy::{TenantId, TenantStatus};
 
 use crate::auth::AuthError;
 use crate::error::{ApiError, ErrorCode};
-use crate::live_access::LiveViewer;
 use crate::extract::Query;
+use crate::live_access::LiveViewer;
 use crate::live_body::{LiveBody, LiveGate};
 use crate::live_slots::Refused;
 use crate::state::AppState;
@@ -102,7 +102,7 @@ enum ClientMessage {
 /// README section "Live events" for messages, heartbeats and close codes.
 /// Over a cap of open connections (per user, per tenant) it answers 429
 /// `too_many_live_connections` instead.
-#[utoipa::path(tag = "live", params(LiveQuery), responses((status = 101, description = "Switching to WebSocket"), (status = 429, body = crate::error::Problem, content_type = "application/problem+json", description = "Too many live connections of this user or tenant")))]
+#[utoipa::path(tag = "live", params(LiveQuery), responses((status = 101, description = "Switching to WebSocket"), (status = 429, body = crate::error::Problem, content_type = "application/problem+json", description = "Too many live connections of this user or tenant, or too many requests or failed authentications from this client (see Retry-After)")))]
 #[get("/ws")]
 pub async fn open_live(
     req: HttpRequest,
