@@ -134,6 +134,7 @@ async fn note(state: &AppState, req: &ServiceRequest, ip: IpAddr, refusal: PreAu
     };
     let mut event = ActivityEvent::new(Kind::Security, "pre_auth_limited");
     event.request_id = Some(crate::request_id::current());
+    event.client_request_id = crate::request_id::client();
     event.method = Some(req.method().to_string());
     event.path = Some(req.path().chars().take(1024).collect());
     event.status = Some(StatusCode::TOO_MANY_REQUESTS.as_u16());

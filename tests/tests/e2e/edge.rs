@@ -36,16 +36,19 @@ struct Row {
     client_ip: Option<String>,
 }
 
-/// Activity rows of both logs whose request id starts with `prefix`.
+/// Activity rows of both logs whose client request id (the `X-Request-Id` the
+/// test sent) starts with `prefix`; `request_id` of a row is that client id.
 async fn rows(app: &TestApp, prefix: &str) -> Vec<Row> {
     // Here only: its `load` would shadow the atomics' elsewhere.
     use diesel_async::RunQueryDsl;
     app.state.audit.flush().await.unwrap();
     let mut conn = admin_conn().await;
     diesel::sql_query(
-        "SELECT request_id, kind, action, status, client_ip FROM activity_log WHERE request_id LIKE $1
+        "SELECT client_request_id AS request_id, kind, action, status, client_ip FROM activity_log
+         WHERE client_request_id LIKE $1
          UNION ALL
-         SELECT request_id, kind, action, status, client_ip FROM platform_activity_log WHERE request_id LIKE $1",
+         SELECT client_request_id AS request_id, kind, action, status, client_ip FROM platform_activity_log
+         WHERE client_request_id LIKE $1",
     )
     .bind::<Text, _>(format!("{prefix}%"))
     .load(&mut conn)
