@@ -5,6 +5,7 @@
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{Schema, SchemaType};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
@@ -77,6 +78,35 @@ fn tenant_header() -> Parameter {
         .build()
 }
 
+/// What `extract::Query` accepts in a text parameter: no control characters
+/// (C0, DEL, C1). Declared so that clients and schema-driven tests know it.
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// Gives every free-text query parameter (a string without format, enum or
+/// pattern of its own) the pattern `extract::Query` enforces.
+fn declare_query_text_pattern(op: &mut Operation) {
+    for param in op.parameters.iter_mut().flatten() {
+        if !matches!(param.parameter_in, ParameterIn::Query) {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(object))) = param.schema.as_mut() else {
+            continue;
+        };
+        let is_string = match &object.schema_type {
+            SchemaType::Type(t) => *t == Type::String,
+            SchemaType::Array(types) => types.contains(&Type::String),
+            SchemaType::AnyValue => false,
+        };
+        if is_string
+            && object.format.is_none()
+            && object.enum_values.is_none()
+            && object.pattern.is_none()
+        {
+            object.pattern = Some(NO_CONTROL_CHARACTERS.to_owned());
+        }
+    }
+}
+
 fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
@@ -112,6 +142,7 @@ impl Modify for SharedParts {
             // Webhooks are signed by their sender (X-Twilio-Signature), not bearer tokens.
             let webhook = path.starts_with("/api/v1/webhooks/");
             for op in operations(item) {
+                declare_query_text_pattern(op);
                 op.security = if webhook {
                     Some(Vec::new())
                 } else {
