@@ -189,22 +189,7 @@ pub async fn send_code(
 ) -> Result<String, NotificationError> {
     let PendingCode { tenant, prepared } = pending;
     let sent = delivery::hand_over(providers, tenant, &prepared).await;
-    let (status, provider_id, error) = match &sent {
-        Ok(id) => (DeliveryStatus::Sent, Some(id.clone()), None),
-        Err(NotificationError::Provider { code, message, .. }) => (
-            DeliveryStatus::Failed,
-            None,
-            Some((
-                code.clone().unwrap_or_else(|| "refused".into()),
-                message.clone(),
-            )),
-        ),
-        Err(e) => (
-            DeliveryStatus::Failed,
-            None,
-            Some((e.code().to_owned(), e.to_string())),
-        ),
-    };
+    let (status, provider_id, error) = delivery::final_outcome(&sent);
     let id = prepared.delivery_id;
     db.tenant_tx(tenant, |conn| {
         let (provider_id, error) = (provider_id.clone(), error.clone());

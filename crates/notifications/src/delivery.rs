@@ -394,19 +394,7 @@ pub async fn run_job(
             .await?;
             return sent.map(|_| ());
         }
-        Err(NotificationError::Provider { code, message, .. }) => (
-            DeliveryStatus::Failed,
-            None,
-            Some((
-                code.clone().unwrap_or_else(|| "refused".into()),
-                message.clone(),
-            )),
-        ),
-        Err(e) => (
-            DeliveryStatus::Failed,
-            None,
-            Some((e.code().to_owned(), e.to_string())),
-        ),
+        Err(_) => final_outcome(&sent),
     };
     db.tenant_tx(tenant, |conn| {
         let outcome = outcome.clone();
@@ -424,6 +412,30 @@ pub async fn run_job(
         .scope_boxed()
     })
     .await
+}
+
+/// What a hand-over that is not retried leaves on its delivery: its status,
+/// the provider's id, and the error code and message of a failure.
+pub(crate) type Outcome = (DeliveryStatus, Option<String>, Option<(String, String)>);
+
+/// The outcome of a hand-over taken as final (no retry).
+pub(crate) fn final_outcome(sent: &Result<String, NotificationError>) -> Outcome {
+    match sent {
+        Ok(id) => (DeliveryStatus::Sent, Some(id.clone()), None),
+        Err(NotificationError::Provider { code, message, .. }) => (
+            DeliveryStatus::Failed,
+            None,
+            Some((
+                code.clone().unwrap_or_else(|| "refused".into()),
+                message.clone(),
+            )),
+        ),
+        Err(e) => (
+            DeliveryStatus::Failed,
+            None,
+            Some((e.code().to_owned(), e.to_string())),
+        ),
+    }
 }
 
 /// Where a status stands in a delivery's life. A delivery only moves to a
