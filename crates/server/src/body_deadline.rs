@@ -63,6 +63,15 @@ impl Stream for Deadline {
     }
 }
 
+/// Whether `req` opens the live WebSocket: only then is the connection itself
+/// the "body". Upgrade headers alone do not exempt a request, or any client
+/// could add them to a POST and trickle its body forever.
+fn is_live_upgrade(req: &ServiceRequest) -> bool {
+    req.method() == actix_web::http::Method::GET
+        && req.path() == "/api/v1/ws"
+        && req.head().upgrade()
+}
+
 /// Middleware putting the deadline on every request body.
 pub async fn middleware(
     mut req: ServiceRequest,
@@ -71,7 +80,7 @@ pub async fn middleware(
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.config.body_read_timeout);
-    let Some(timeout) = timeout.filter(|_| !req.head().upgrade()) else {
+    let Some(timeout) = timeout.filter(|_| !is_live_upgrade(&req)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let expired = Rc::new(Cell::new(false));

@@ -134,6 +134,13 @@ fn validate_name(name: &str) -> Result<String, TenancyError> {
             "name must be 1 to 200 characters".into(),
         ));
     }
+    // The same characters content refuses (tab and line breaks aside, which a
+    // name has no use for either): PostgreSQL cannot store a NUL at all.
+    if name.chars().any(char::is_control) {
+        return Err(TenancyError::Invalid(
+            "name must not contain control characters".into(),
+        ));
+    }
     Ok(name.to_owned())
 }
 

@@ -487,15 +487,38 @@ async fn a_body_trickling_into_the_twilio_webhook_is_cut_off_with_408() {
     let app = TestApp::start_with(config).await;
     let tenant = app.tenant("edge-slow-webhook").await;
     let body = "MessageSid=SM0123&MessageStatus=delivered";
+    // Upgrade headers on a POST do not make it a WebSocket: they must not
+    // lift the deadline (an outside probe held bodies open this way).
+    for extra in ["", "Connection: Upgrade\r\nUpgrade: websocket\r\n"] {
+        let head = format!(
+            "POST /api/v1/webhooks/twilio/status?tenant={tenant}&delivery={} HTTP/1.1\r\n\
+             Host: warden.test\r\nX-Twilio-Signature: c2lnbmF0dXJl\r\n{extra}\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            uuid::Uuid::now_v7(),
+            body.len()
+        );
+        let (answer, sent) = trickle(&app, &head, body.as_bytes()).await;
+        assert_timed_out(&answer, sent, body.len());
+    }
+}
+
+#[tokio::test]
+async fn upgrade_headers_on_a_tenant_route_do_not_lift_the_body_deadline() {
+    let app = TestApp::start_with(slow_body_config()).await;
+    let w = warden_tests::World::new(&app, "edge-slow-upgrade").await;
+    let products = count_rows("products", w.tenant).await;
+    let body = json!({"title": "Slow", "price_minor": 100, "currency": "USD"}).to_string();
     let head = format!(
-        "POST /api/v1/webhooks/twilio/status?tenant={tenant}&delivery={} HTTP/1.1\r\n\
-         Host: warden.test\r\nX-Twilio-Signature: c2lnbmF0dXJl\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
-        uuid::Uuid::now_v7(),
+        "POST /api/v1/products HTTP/1.1\r\nHost: warden.test\r\nAuthorization: Bearer {}\r\n\
+         X-Tenant-ID: {}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        w.seller.token.as_deref().unwrap(),
+        w.tenant,
         body.len()
     );
     let (answer, sent) = trickle(&app, &head, body.as_bytes()).await;
     assert_timed_out(&answer, sent, body.len());
+    assert_eq!(count_rows("products", w.tenant).await, products);
 }
 
 #[tokio::test]

@@ -198,6 +198,22 @@ async fn rules_are_managed_by_admins_and_bad_rules_write_nothing() {
             "invalid_input",
             "name",
         ),
+        // A NUL reached PostgreSQL and answered 500 (outside probe).
+        (
+            json!({"name": "a\u{0}b", "kind": "pattern", "pattern": {"keywords": ["x"]}, "content_types": ["product"], "action": "flag"}),
+            "invalid_input",
+            "name must not contain control characters",
+        ),
+        (
+            json!({"name": "r", "kind": "pattern", "pattern": {"regex": ["ok", "a\u{0}b"]}, "content_types": ["product"], "action": "flag"}),
+            "invalid_input",
+            "pattern.regex[1]",
+        ),
+        (
+            json!({"name": "r", "kind": "pattern", "pattern": {"keywords": ["a\u{1b}b"]}, "content_types": ["product"], "action": "flag"}),
+            "invalid_input",
+            "pattern.keywords[0]",
+        ),
         (
             json!({"name": "r", "kind": "pattern", "pattern": {"keywords": ["x"]}, "content_types": ["tweet"], "action": "flag"}),
             "invalid_body",

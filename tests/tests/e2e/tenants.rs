@@ -59,6 +59,30 @@ async fn tenant_routes_refuse_everyone_but_platform_admins_and_bad_input() {
     app.post("/api/v1/tenants", &admin, json!({"name": ""}))
         .await
         .assert_problem(400, "invalid_input");
+    // A NUL reached PostgreSQL and answered 500 (outside probe); any control
+    // character is refused, on create and on rename, and nothing changes.
+    for name in ["ab\u{0}cd", "ab\u{1b}cd"] {
+        let r = app
+            .post("/api/v1/tenants", &admin, json!({"name": name}))
+            .await;
+        r.assert_problem(400, "invalid_input");
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("control characters")
+        );
+        app.patch(
+            &format!("/api/v1/tenants/{id}"),
+            &admin,
+            json!({"name": name}),
+        )
+        .await
+        .assert_problem(400, "invalid_input");
+    }
+    app.get(&format!("/api/v1/tenants/{id}"), &admin)
+        .await
+        .assert_status(200);
     app.post(
         "/api/v1/tenants",
         &admin,

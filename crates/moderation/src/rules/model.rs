@@ -284,6 +284,7 @@ impl RuleBody {
         if name.is_empty() || name.chars().count() > 200 {
             return invalid("name must be 1–200 characters".into());
         }
+        crate::input::check_controls("name", &name).map_err(ModerationError::Invalid)?;
         if !(-1_000_000..=1_000_000).contains(&self.priority) {
             return invalid("priority must be between -1000000 and 1000000".into());
         }
@@ -322,6 +323,14 @@ impl RuleBody {
                 let p = self.pattern.ok_or_else(missing)?;
                 if p.keywords.is_empty() && p.regex.is_empty() {
                     return invalid("a pattern rule needs at least one keyword or regex".into());
+                }
+                for (i, k) in p.keywords.iter().enumerate() {
+                    crate::input::check_controls(&format!("pattern.keywords[{i}]"), k)
+                        .map_err(ModerationError::Invalid)?;
+                }
+                for (i, r) in p.regex.iter().enumerate() {
+                    crate::input::check_controls(&format!("pattern.regex[{i}]"), r)
+                        .map_err(ModerationError::Invalid)?;
                 }
                 PatternSet::compile(&p.keywords, &p.regex)
                     .map_err(|e| ModerationError::Invalid(e.to_string()))?;
