@@ -15,7 +15,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::{notification_deliveries, notifications};
+use warden_tenancy::schema::notifications;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::delivery::{self, Prepared, Providers};
@@ -138,18 +138,16 @@ pub async fn queue_code(
         ))
         .execute(conn)
         .await?;
-    let delivery_id = Uuid::now_v7();
-    diesel::insert_into(notification_deliveries::table)
-        .values((
-            notification_deliveries::tenant_id.eq(tenant.as_uuid()),
-            notification_deliveries::id.eq(delivery_id),
-            notification_deliveries::notification_id.eq(id),
-            notification_deliveries::channel.eq(channel.as_str()),
-            notification_deliveries::status.eq(DeliveryStatus::Queued.as_str()),
-            notification_deliveries::address.eq(address),
-        ))
-        .execute(conn)
-        .await?;
+    let delivery_id = delivery::insert_delivery(
+        conn,
+        tenant,
+        id,
+        channel,
+        DeliveryStatus::Queued,
+        Some(address),
+        None,
+    )
+    .await?;
     let mut vars = serde_json::Map::new();
     vars.insert("code".into(), code.into());
     vars.insert("expires_minutes".into(), expires_minutes.into());

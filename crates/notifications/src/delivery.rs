@@ -414,6 +414,34 @@ pub async fn run_job(
     .await
 }
 
+/// Writes the delivery of notification `notification` over `channel`, in
+/// `status` (an in-app delivery is delivered as it is written); its id.
+pub(crate) async fn insert_delivery(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    notification: Uuid,
+    channel: Channel,
+    status: DeliveryStatus,
+    address: Option<&str>,
+    error: Option<&str>,
+) -> Result<Uuid, NotificationError> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(notification_deliveries::table)
+        .values((
+            notification_deliveries::tenant_id.eq(tenant.as_uuid()),
+            notification_deliveries::id.eq(id),
+            notification_deliveries::notification_id.eq(notification),
+            notification_deliveries::channel.eq(channel.as_str()),
+            notification_deliveries::status.eq(status.as_str()),
+            notification_deliveries::address.eq(address),
+            notification_deliveries::error_code.eq(error),
+            notification_deliveries::delivered_at.eq((channel == Channel::InApp).then(Utc::now)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
 /// What a hand-over that is not retried leaves on its delivery: its status,
 /// the provider's id, and the error code and message of a failure.
 pub(crate) type Outcome = (DeliveryStatus, Option<String>, Option<(String, String)>);

@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
-use warden_tenancy::schema::{notification_deliveries, notifications, users};
+use warden_tenancy::schema::{notifications, users};
 use warden_tenancy::{DbConn, TenantId, queue};
 
 use crate::model::{Channel, DeliveryStatus, EventKind, Priority};
@@ -154,21 +154,16 @@ pub async fn raise(
                 (_, Some(_)) => (DeliveryStatus::Queued, None),
                 (_, None) => (DeliveryStatus::Failed, Some("no_address")),
             };
-            let delivery_id = Uuid::now_v7();
-            diesel::insert_into(notification_deliveries::table)
-                .values((
-                    notification_deliveries::tenant_id.eq(tenant.as_uuid()),
-                    notification_deliveries::id.eq(delivery_id),
-                    notification_deliveries::notification_id.eq(id),
-                    notification_deliveries::channel.eq(channel.as_str()),
-                    notification_deliveries::status.eq(status.as_str()),
-                    notification_deliveries::address.eq(&address),
-                    notification_deliveries::error_code.eq(error),
-                    notification_deliveries::delivered_at
-                        .eq((*channel == Channel::InApp).then(chrono::Utc::now)),
-                ))
-                .execute(conn)
-                .await?;
+            let delivery_id = delivery::insert_delivery(
+                conn,
+                tenant,
+                id,
+                *channel,
+                status,
+                address.as_deref(),
+                error,
+            )
+            .await?;
             match (channel, status) {
                 (Channel::InApp, _) => {
                     let live = serde_json::json!({

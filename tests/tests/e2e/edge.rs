@@ -56,6 +56,18 @@ async fn rows(app: &TestApp, prefix: &str) -> Vec<Row> {
     .unwrap()
 }
 
+/// The `/metrics` page.
+async fn metrics_text(app: &TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A request with its own request id and, optionally, an `X-Forwarded-For`.
 async fn send(
     app: &TestApp,
@@ -140,15 +152,7 @@ async fn a_client_over_its_request_quota_is_refused_before_authentication_with_o
     app.get("/health/live", &As::anonymous())
         .await
         .assert_status(200);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&app).await;
     assert!(
         metrics.contains("\nwarden_pre_auth_refused_requests_total 4\n"),
         "{metrics}"
@@ -256,15 +260,7 @@ async fn failed_authentications_use_up_a_stricter_quota_and_then_every_request_i
         }
         other => panic!("the upgrade was not refused: {:?}", other.map(|(_, r)| r)),
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&app).await;
     assert!(
         metrics.contains("\nwarden_pre_auth_refused_failures_total 3\n"),
         "{metrics}"
