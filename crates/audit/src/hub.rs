@@ -687,7 +687,18 @@ impl Hub {
     }
 
     async fn listen_once(&self, database_url: &str, db: &Db) -> Result<(), String> {
-        let (client, mut connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+        let mut config: tokio_postgres::Config = database_url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| e.to_string())?;
+        // A connection attempt made while PostgreSQL is going down can hang
+        // without ever failing; bounded, the loop above tries again. Keepalives
+        // find a connection whose server vanished (a crash, not a close).
+        config
+            .connect_timeout(Duration::from_secs(5))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10));
+        let (client, mut connection) = config
+            .connect(tokio_postgres::NoTls)
             .await
             .map_err(|e| e.to_string())?;
         let (tx, mut rx) = mpsc::channel::<String>(100_000);

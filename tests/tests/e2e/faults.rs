@@ -180,6 +180,10 @@ async fn a_postgres_restart_under_load_loses_no_acknowledged_write_or_audit_even
         Serve::new(&url)
             .var("BACKGROUND_JOBS", "on")
             .var("DATABASE_POOL_SIZE", "8")
+            // The live socket below is not read while the load runs, so it
+            // answers no pings; on a slow machine that phase outlasts the
+            // default heartbeat timeout, which is not what this test is about.
+            .var("WS_TIMEOUT_SECS", "600")
             .start()
             .await,
     );
