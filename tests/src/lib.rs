@@ -273,13 +273,13 @@ impl TestApp {
 
     /// Starts a server with `config` on a free loopback port.
     pub async fn start_with(config: Config) -> Self {
-        Self::start_with_clock(config, Arc::new(warden_enforcement::SystemClock)).await
+        Self::start_with_clock(config, Arc::new(warden_tenancy::clock::SystemClock)).await
     }
 
     /// Starts a server whose enforcement runs on `clock`.
     pub async fn start_with_clock(
         config: Config,
-        clock: Arc<dyn warden_enforcement::Clock>,
+        clock: Arc<dyn warden_tenancy::clock::Clock>,
     ) -> Self {
         install_crypto();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -12,13 +12,11 @@
 //!   automatic enforcement bans no staff).
 //! - [`stats`]: counts and time series of violations.
 //! - [`jobs`]: background jobs (violations from other crates, ban expiry).
-//! - [`clock`]: the time enforcement runs on, controllable in tests.
 //!
 //! Every change is audited in the transaction that makes it.
 
 pub mod accounts;
 pub mod appeals;
-pub mod clock;
 mod error;
 pub mod jobs;
 pub mod ladder;
@@ -28,6 +26,5 @@ pub mod sanctions;
 pub mod stats;
 pub mod violations;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::EnforcementError;
 pub use model::{Action, Severity, SourceKind, Violation, ViolationStatus, ViolationType};

@@ -6,33 +6,6 @@ use uuid::Uuid;
 
 use crate::EnforcementError;
 
-/// Stored text and parsing of a plain enum, for each enum below.
-macro_rules! text_enum {
-    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stored text.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses stored or requested text.
-            pub fn parse(s: &str) -> Result<Self, EnforcementError> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(EnforcementError::Invalid(format!(
-                        "{}: unknown value {other:?} (one of {})",
-                        stringify!($name),
-                        [$($text),+].join(", ")
-                    ))),
-                }
-            }
-        }
-    };
-}
-
 /// What kind of rule was broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -44,7 +17,7 @@ pub enum ViolationType {
     /// Security (attacks on accounts or the platform).
     Security,
 }
-text_enum!(ViolationType { Content => "content", Behavior => "behavior", Security => "security" });
+warden_tenancy::text_enum!(ViolationType, EnforcementError, { Content => "content", Behavior => "behavior", Security => "security" });
 
 /// How grave a violation is. CRITICAL may skip ladder steps.
 #[derive(
@@ -71,7 +44,7 @@ pub enum Severity {
     /// Critical.
     Critical,
 }
-text_enum!(Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
+warden_tenancy::text_enum!(Severity, EnforcementError, { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
 
 /// The enforcement step a violation caused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -84,7 +57,7 @@ pub enum Action {
     /// The account is disabled.
     PermanentBan,
 }
-text_enum!(Action { Warning => "warning", TemporaryBan => "temporary_ban", PermanentBan => "permanent_ban" });
+warden_tenancy::text_enum!(Action, EnforcementError, { Warning => "warning", TemporaryBan => "temporary_ban", PermanentBan => "permanent_ban" });
 
 /// Where a violation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -99,7 +72,7 @@ pub enum ViolationStatus {
     /// Overturned on appeal; its enforcement step was reverted and it no longer counts.
     Overturned,
 }
-text_enum!(ViolationStatus { Open => "open", Resolved => "resolved", Appealed => "appealed", Overturned => "overturned" });
+warden_tenancy::text_enum!(ViolationStatus, EnforcementError, { Open => "open", Resolved => "resolved", Appealed => "appealed", Overturned => "overturned" });
 
 /// What a violation came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -112,7 +85,7 @@ pub enum SourceKind {
     /// Staff, by hand.
     Manual,
 }
-text_enum!(SourceKind { Moderation => "moderation", Detection => "detection", Manual => "manual" });
+warden_tenancy::text_enum!(SourceKind, EnforcementError, { Moderation => "moderation", Detection => "detection", Manual => "manual" });
 
 /// Where a violation came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

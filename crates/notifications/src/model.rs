@@ -5,39 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::NotificationError;
 
-/// Stored text and parsing of a plain enum, for each enum below.
-macro_rules! text_enum {
-    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stored text.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses stored or requested text.
-            pub fn parse(s: &str) -> Result<Self, NotificationError> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(NotificationError::Invalid(format!(
-                        "{}: unknown value {other:?} (one of {})",
-                        stringify!($name),
-                        [$($text),+].join(", ")
-                    ))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 /// How pressing a notification is. Ordered: `Urgent` is the greatest.
 #[derive(
     Clone,
@@ -63,7 +30,7 @@ pub enum Priority {
     /// Urgent: email subjects get an `[URGENT] ` prefix.
     Urgent,
 }
-text_enum!(Priority { Urgent => "urgent", High => "high", Medium => "medium", Low => "low" });
+warden_tenancy::text_enum!(Priority, NotificationError, { Urgent => "urgent", High => "high", Medium => "medium", Low => "low" });
 
 /// Where a notification is delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -76,7 +43,7 @@ pub enum Channel {
     /// SMS over Twilio.
     Sms,
 }
-text_enum!(Channel { InApp => "in_app", Email => "email", Sms => "sms" });
+warden_tenancy::text_enum!(Channel, NotificationError, { InApp => "in_app", Email => "email", Sms => "sms" });
 
 /// Where the delivery of a notification on one channel stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -91,7 +58,7 @@ pub enum DeliveryStatus {
     /// Refused permanently, or retries ran out.
     Failed,
 }
-text_enum!(DeliveryStatus { Queued => "queued", Sent => "sent", Delivered => "delivered", Failed => "failed" });
+warden_tenancy::text_enum!(DeliveryStatus, NotificationError, { Queued => "queued", Sent => "sent", Delivered => "delivered", Failed => "failed" });
 
 /// What happened that a user is told about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -121,7 +88,7 @@ pub enum EventKind {
     /// follows unless it recovers by a date.
     TrustDemotionWarning,
 }
-text_enum!(EventKind {
+warden_tenancy::text_enum!(EventKind, NotificationError, {
     ViolationCreated => "violation_created",
     Ban => "ban",
     BanLifted => "ban_lifted",

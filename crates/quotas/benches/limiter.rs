@@ -8,7 +8,8 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use uuid::Uuid;
 use warden_quotas::gcra;
-use warden_quotas::limiter::{Limit, LimitKey, MemoryStore, RateLimiter, RedisStore, SystemClock};
+use warden_quotas::limiter::{Limit, LimitKey, MemoryStore, RateLimiter, RedisStore};
+use warden_tenancy::clock::SystemClock;
 use warden_quotas::limits::TenantLimits;
 
 fn limits(tenants: &[Uuid]) -> Vec<Vec<Limit>> {

@@ -11,9 +11,8 @@ use std::time::Duration;
 use uuid::Uuid;
 use warden_quotas::QuotaError;
 use warden_quotas::gcra::Window;
-use warden_quotas::limiter::{
-    FailMode, Limit, LimitKey, ManualClock, MemoryStore, RateLimiter, RedisStore,
-};
+use warden_quotas::limiter::{FailMode, Limit, LimitKey, MemoryStore, RateLimiter, RedisStore};
+use warden_tenancy::clock::ManualClock;
 
 const S: u64 = 1_000_000;
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use warden_enforcement::{Clock, EnforcementError};
+use warden_enforcement::EnforcementError;
+use warden_tenancy::clock::Clock;
 use warden_moderation::rescans;
 use warden_moderation::{ModerationError, Moderator};
 use warden_notifications::NotificationError;

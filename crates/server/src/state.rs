@@ -8,7 +8,7 @@ use uuid::Uuid;
 use warden_commerce::users::{Identity, UserRef};
 use warden_tenancy::{Db, TenantId, TenantRegistry};
 
-use warden_quotas::limiter::{RateLimiter, RedisStore, SystemClock};
+use warden_quotas::limiter::{RateLimiter, RedisStore};
 use warden_quotas::limits::LimitsStore;
 use warden_quotas::usage::UsageRecorder;
 
@@ -18,7 +18,7 @@ use warden_audit::writer::{AuditWriter, WriterTask};
 use warden_behavior::detector::{Detector, SystemMetrics};
 use warden_behavior::operators::Operators;
 use warden_behavior::windows::{MemoryWindows, RedisWindows, WindowStore};
-use warden_enforcement::Clock;
+use warden_tenancy::clock::{Clock, SystemClock};
 use warden_moderation::Moderator;
 use warden_moderation::inference::PoolConfig;
 use warden_notifications::delivery::Providers;
@@ -135,7 +135,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state from configuration; the pool connects lazily.
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        Self::with_clock(config, Arc::new(warden_enforcement::SystemClock))
+        Self::with_clock(config, Arc::new(SystemClock))
     }
 
     /// Builds the state with enforcement running on `clock` (tests move it).

@@ -6,6 +6,7 @@
 //! act of a transaction; nothing here ever sets tenant context on a session.
 
 mod actor;
+pub mod clock;
 mod error;
 mod id;
 pub mod migrate;
@@ -14,6 +15,7 @@ mod pool;
 pub mod queue;
 mod registry;
 pub mod schema;
+mod text_enum;
 
 pub use actor::{Actor, Role, highest_rank};
 pub use error::{TenancyError, is_rls_violation, is_unique_violation};

@@ -10,7 +10,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warden_commerce::Role;
-use warden_enforcement::{Clock, ManualClock};
+use warden_tenancy::clock::{Clock, ManualClock};
 use warden_tenancy::{ScopedFutureExt, TenantId};
 use warden_tests::{As, TestApp, admin_conn, count_rows, test_config};
 

@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warden_commerce::Role;
-use warden_enforcement::ManualClock;
+use warden_tenancy::clock::ManualClock;
 use warden_notifications::sms::TwilioConfig;
 use warden_tests::{As, Reply, TestApp, admin_conn, count_rows, generous_limits, test_config};
 use wiremock::matchers::method;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use warden_commerce::Role;
-use warden_enforcement::ManualClock;
+use warden_tenancy::clock::ManualClock;
 use warden_tests::{TestApp, World, count_rows, test_config};
 use warden_trust::score::{Signals, Weights, score};
 

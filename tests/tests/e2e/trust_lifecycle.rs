@@ -10,7 +10,7 @@ use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use warden_enforcement::{Clock, ManualClock};
+use warden_tenancy::clock::{Clock, ManualClock};
 use warden_tenancy::{ScopedFutureExt, TenantId, queue};
 use warden_tests::{As, TestApp, World, admin_conn, count_rows, test_config};
 use warden_trust::jobs as trust_jobs;

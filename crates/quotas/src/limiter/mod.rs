@@ -2,17 +2,16 @@
 //! user's, when the tenant has a per-user limit) in one atomic step, in process
 //! or in Redis so that several replicas share one budget.
 
-mod clock;
 mod memory;
 mod redis;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 use uuid::Uuid;
+use warden_tenancy::clock::Clock;
 
 use crate::QuotaError;
 use crate::gcra::{Decision, Window};
