@@ -1,5 +1,5 @@
 //! Commerce entities of a tenant and the rules for who may do what with them:
-//! users, seller profiles, products, orders, conversations and messages,
+//! seller profiles, products, orders, conversations and messages,
 //! reviews, and the tenant's AI assistant settings.
 //!
 //! Every function takes an [`Actor`] (who is asking, in which tenant) and does
@@ -15,8 +15,7 @@ pub mod orders;
 pub mod products;
 pub mod reviews;
 pub mod sellers;
-pub mod users;
-mod validate;
+pub mod validate;
 
 pub use error::CommerceError;
 pub use warden_tenancy::{Actor, Role};

@@ -1,5 +1,6 @@
-//! Input checks shared by the entities. They run before any statement, so bad
-//! input is refused without touching the database.
+//! Input checks shared by the entities (and by the server, for the text of
+//! identity tokens). They run before any statement, so bad input is refused
+//! without touching the database.
 
 use warden_moderation::text::invisible;
 
@@ -10,7 +11,7 @@ use crate::CommerceError;
 pub(crate) const REQUIRED_TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
 
 /// Trims `s` and checks its length in characters.
-pub(crate) fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, CommerceError> {
+pub fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, CommerceError> {
     let s = s.trim();
     let n = s.chars().count();
     if n < min || n > max {
@@ -32,7 +33,7 @@ pub(crate) fn title(field: &str, s: &str, min: usize, max: usize) -> Result<Stri
 }
 
 /// An optional title or name: [`opt_text`], then [`refuse_invisible`].
-pub(crate) fn opt_title(
+pub fn opt_title(
     field: &str,
     s: Option<&str>,
     max: usize,
@@ -108,7 +109,7 @@ pub(crate) fn price_minor(v: i64) -> Result<i64, CommerceError> {
 }
 
 /// A plausible e-mail address (one `@`, something on both sides, no spaces).
-pub(crate) fn email(field: &str, s: Option<&str>) -> Result<Option<String>, CommerceError> {
+pub fn email(field: &str, s: Option<&str>) -> Result<Option<String>, CommerceError> {
     let Some(s) = opt_text(field, s, 320)? else {
         return Ok(None);
     };

@@ -12,7 +12,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{users, violations};
+use warden_identity::sanction::{self, BanState};
+use warden_identity::status::{Sanctions, SanctionsFuture};
+use warden_identity::{IdentityError, UserStatus};
+use warden_tenancy::schema::violations;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;
@@ -40,14 +43,6 @@ pub struct AccountChange {
     pub to: AccountState,
 }
 
-fn status_text(s: &str) -> &'static str {
-    match s {
-        "banned" => "banned",
-        "disabled" => "disabled",
-        _ => "active",
-    }
-}
-
 /// Brings `user_id`'s account in line with its violations at `now`, inside a
 /// running tenant transaction (the user row is locked), auditing any change
 /// in the same transaction. `cause` names what prompted it (`violation`,
@@ -60,15 +55,13 @@ pub async fn apply(
     cause: &str,
     by: Option<Uuid>,
 ) -> Result<Option<AccountChange>, EnforcementError> {
-    let row: Option<(String, Option<DateTime<Utc>>, Option<Uuid>)> = users::table
-        .filter(users::id.eq(user_id))
-        .select((users::status, users::banned_until, users::ban_violation_id))
-        .for_no_key_update()
-        .first(conn)
-        .await
-        .optional()?;
-    let (status, until, ban_violation) = row.ok_or(EnforcementError::NotFound("user"))?;
-    let admin_disabled = status == "disabled" && ban_violation.is_none();
+    let row = sanction::lock(conn, user_id).await?;
+    let BanState {
+        status,
+        banned_until: until,
+        ban_violation_id: ban_violation,
+    } = row.ok_or(EnforcementError::NotFound("user"))?;
+    let admin_disabled = status == UserStatus::Disabled && ban_violation.is_none();
     let counted = violations::table
         .filter(violations::user_id.eq(user_id))
         .filter(violations::status.ne(ViolationStatus::Overturned.as_str()));
@@ -106,22 +99,23 @@ pub async fn apply(
             ban_violation_id: None,
         },
     };
-    let before = status_text(&status);
+    let before = status.as_str();
     if before == target.status
         && until == target.banned_until
         && ban_violation == target.ban_violation_id
     {
         return Ok(None);
     }
-    diesel::update(users::table.filter(users::id.eq(user_id)))
-        .set((
-            users::status.eq(target.status),
-            users::banned_until.eq(target.banned_until),
-            users::ban_violation_id.eq(target.ban_violation_id),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    sanction::set(
+        conn,
+        user_id,
+        BanState {
+            status: UserStatus::parse(target.status),
+            banned_until: target.banned_until,
+            ban_violation_id: target.ban_violation_id,
+        },
+    )
+    .await?;
     let mut event = ActivityEvent::new(Kind::Security, "account_sanction");
     event.actor_id = by;
     event.resource_type = Some("users".into());
@@ -155,14 +149,7 @@ pub async fn expire_due(
 ) -> Result<Vec<AccountChange>, EnforcementError> {
     db.tenant_tx(tenant, |conn| {
         async move {
-            let due: Vec<Uuid> = users::table
-                .filter(users::status.eq("banned"))
-                .filter(users::banned_until.le(now))
-                .select(users::id)
-                .order(users::banned_until.asc())
-                .limit(1000)
-                .load(conn)
-                .await?;
+            let due = sanction::expired_bans(conn, now, 1000).await?;
             let mut changed = Vec::new();
             for user in due {
                 if let Some(c) = apply(conn, tenant, user, now, "ban_expired", None).await? {
@@ -174,4 +161,35 @@ pub async fn expire_due(
         .scope_boxed()
     })
     .await
+}
+
+/// The bans in force on an account, re-applied after an administrator
+/// enables or disables it (`warden_identity::status::update`): a permanent
+/// ban survives a disable and re-enable.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeepBans;
+
+impl Sanctions for KeepBans {
+    fn reapply<'a>(
+        &'a self,
+        conn: &'a mut DbConn,
+        tenant: TenantId,
+        user: Uuid,
+        by: Uuid,
+    ) -> SanctionsFuture<'a> {
+        Box::pin(async move {
+            let change = apply(conn, tenant, user, Utc::now(), "admin_change", Some(by))
+                .await
+                .map_err(|e| match e {
+                    EnforcementError::Tenancy(t) => IdentityError::Tenancy(t),
+                    EnforcementError::Audit(a) => IdentityError::Audit(a),
+                    EnforcementError::NotFound(what) => IdentityError::NotFound(what),
+                    EnforcementError::TargetOutranksActor(m) => {
+                        IdentityError::TargetOutranksActor(m)
+                    }
+                    other => IdentityError::Conflict(other.to_string()),
+                })?;
+            Ok(change.is_some())
+        })
+    }
 }

@@ -1,5 +1,6 @@
 //! Errors of enforcement.
 
+use warden_identity::IdentityError;
 use warden_tenancy::TenancyError;
 
 /// Errors of enforcement. `code()` gives the stable machine code.
@@ -47,6 +48,21 @@ impl EnforcementError {
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),
             Self::Trust(e) => e.code(),
+        }
+    }
+}
+
+impl From<IdentityError> for EnforcementError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::NotFound(what) => Self::NotFound(what),
+            IdentityError::Forbidden(msg) => Self::Forbidden(msg),
+            IdentityError::TargetOutranksActor(msg) => Self::TargetOutranksActor(msg),
+            IdentityError::Conflict(msg) => Self::Conflict(msg),
+            IdentityError::Audit(a) => Self::Audit(a),
+            IdentityError::Tenancy(t) => Self::Tenancy(t),
+            // Enforcement only reads and writes user rows, which charges no quota.
+            e @ IdentityError::Quota(_) => Self::Conflict(e.to_string()),
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::{ActivityEvent, Kind};
+use warden_identity::rank;
 use warden_tenancy::schema::{violation_appeals, violations};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId, queue};
 
@@ -250,7 +251,7 @@ fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
 /// source (a second request for the same source returns the first); the user
 /// row is locked so that concurrent violations of one user climb the ladder
 /// one after the other. A person (`by`) must outrank the user
-/// ([`sanctions::authorize`]); without one, a staff user is not banned
+/// ([`warden_identity::rank::authorize`]); without one, a staff user is not banned
 /// (the violation is a warning, `ban_withheld` in its audit row).
 pub async fn record_in_tx(
     conn: &mut DbConn,
@@ -274,9 +275,9 @@ pub async fn record_in_tx(
         }
         (_, Some(id)) => Some(id),
     };
-    let target = sanctions::lock_target(conn, request.user_id).await?;
+    let target = rank::lock_target(conn, request.user_id).await?;
     if let Some(actor) = by {
-        sanctions::authorize(actor, &target)?;
+        rank::authorize(actor, &target)?;
     }
     if let Some(source_id) = source_id {
         let existing: Option<Uuid> = violations::table

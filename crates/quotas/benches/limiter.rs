@@ -9,8 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use uuid::Uuid;
 use warden_quotas::gcra;
 use warden_quotas::limiter::{Limit, LimitKey, MemoryStore, RateLimiter, RedisStore};
-use warden_tenancy::clock::SystemClock;
 use warden_quotas::limits::TenantLimits;
+use warden_tenancy::clock::SystemClock;
 
 fn limits(tenants: &[Uuid]) -> Vec<Vec<Limit>> {
     // Generous limits so every check is an admission that writes state.

@@ -9,6 +9,7 @@ use warden_audit::AuditError;
 use warden_behavior::BehaviorError;
 use warden_commerce::CommerceError;
 use warden_enforcement::EnforcementError;
+use warden_identity::IdentityError;
 use warden_moderation::ModerationError;
 use warden_notifications::NotificationError;
 use warden_quotas::QuotaError;
@@ -452,6 +453,24 @@ impl From<CommerceError> for ApiError {
             CommerceError::Moderation(m) => m.into(),
             CommerceError::Trust(t) => t.into(),
             CommerceError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            IdentityError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            IdentityError::TargetOutranksActor(msg) => {
+                Self::new(ErrorCode::TargetOutranksActor, msg)
+            }
+            IdentityError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            IdentityError::Quota(q) => q.into(),
+            IdentityError::Audit(a) => a.into(),
+            IdentityError::Tenancy(t) => t.into(),
         }
     }
 }

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use warden_enforcement::EnforcementError;
-use warden_tenancy::clock::Clock;
 use warden_moderation::rescans;
 use warden_moderation::{ModerationError, Moderator};
 use warden_notifications::NotificationError;
 use warden_notifications::delivery::{self, Providers};
+use warden_tenancy::clock::Clock;
 use warden_tenancy::{Db, TenancyError, TenantId, queue};
 use warden_trust::TrustError;
 use warden_trust::jobs as trust_jobs;

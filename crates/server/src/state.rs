@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 use uuid::Uuid;
-use warden_commerce::users::{Identity, UserRef};
+use warden_identity::{Identity, UserRef};
 use warden_tenancy::{Db, TenantId, TenantRegistry};
 
 use warden_quotas::limiter::{RateLimiter, RedisStore};
@@ -18,12 +18,12 @@ use warden_audit::writer::{AuditWriter, WriterTask};
 use warden_behavior::detector::{Detector, SystemMetrics};
 use warden_behavior::operators::Operators;
 use warden_behavior::windows::{MemoryWindows, RedisWindows, WindowStore};
-use warden_tenancy::clock::{Clock, SystemClock};
 use warden_moderation::Moderator;
 use warden_moderation::inference::PoolConfig;
 use warden_notifications::delivery::Providers;
 use warden_notifications::email::{EmailConfig, EmailSender};
 use warden_notifications::sms::SmsSender;
+use warden_tenancy::clock::{Clock, SystemClock};
 
 use crate::auth::Verifier;
 use crate::config::Config;
@@ -32,8 +32,9 @@ use crate::config::Config;
 /// process evicts it at once; one made through another replica shows within this time.
 pub const USER_CACHE_TTL: Duration = Duration::from_secs(10);
 
-/// Users already synced from their token: (tenant, subject) → (identity seen, row).
-pub type UserCache = Cache<(TenantId, String), (Identity, UserRef)>;
+/// Users already synced from their token: (tenant, subject) → (identity seen,
+/// row, the lower per-minute request limit seller trust puts on the user).
+pub type UserCache = Cache<(TenantId, String), (Identity, UserRef, Option<u64>)>;
 
 /// Forgets the cached row of user `id` in `tenant` (after its status changed).
 /// Walks the cache: status changes are rare next to lookups.

@@ -9,9 +9,10 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
-use warden_commerce::users::{self, Refusal};
-use warden_commerce::{Actor, Role};
-use warden_tenancy::{TenantId, TenantStatus};
+use warden_commerce::validate;
+use warden_commerce::{Actor, CommerceError, Role};
+use warden_identity::{Identity, Refusal, UserRef};
+use warden_tenancy::{ScopedFutureExt, TenantId, TenantStatus};
 
 use crate::activity::SecurityNote;
 use crate::auth::Principal;
@@ -126,12 +127,12 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
     }
     let identity = principal.identity();
     let key = (tenant_id, principal.subject.clone());
-    let user = match state.users.get(&key) {
-        Some((seen, user)) if seen == identity => user,
+    let (user, risk_limit) = match state.users.get(&key) {
+        Some((seen, user, risk_limit)) if seen == identity => (user, risk_limit),
         _ => {
-            let user = users::sync(&state.db, tenant_id, &identity).await?;
-            state.users.insert(key, (identity, user));
-            user
+            let (user, risk_limit) = sync_user(state, tenant_id, &identity).await?;
+            state.users.insert(key, (identity, user, risk_limit));
+            (user, risk_limit)
         }
     };
     // Platform administrators operate every tenant: a tenant's disable or ban
@@ -190,8 +191,45 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             },
         },
         principal,
-        risk_limit: user.risk_limit_per_minute,
+        risk_limit,
     })
+}
+
+/// The token's text as the user row stores it: a malformed `sub` is refused;
+/// token details are the identity provider's, so an odd e-mail or name is
+/// dropped rather than failing the request.
+fn checked(identity: &Identity) -> Result<Identity, CommerceError> {
+    let subject = validate::text("sub", &identity.subject, 1, 255)?;
+    let email = validate::email("email", identity.email.as_deref())
+        .ok()
+        .flatten();
+    let display_name = validate::opt_title("name", identity.display_name.as_deref(), 200)
+        .ok()
+        .flatten();
+    Ok(Identity {
+        subject,
+        email,
+        display_name,
+        roles: identity.roles.clone(),
+    })
+}
+
+/// Finds or creates the user row for `identity` in `tenant`
+/// ([`warden_identity::sync`]), with the lower per-minute request limit
+/// seller trust puts on the user (the owner of a high-risk store).
+pub(crate) async fn sync_user(
+    state: &AppState,
+    tenant: TenantId,
+    identity: &Identity,
+) -> Result<(UserRef, Option<u64>), ApiError> {
+    let user = warden_identity::sync(&state.db, tenant, &checked(identity)?).await?;
+    let risk_limit = state
+        .db
+        .tenant_tx(tenant, |conn| {
+            async move { warden_trust::risk::user_rate_limit(conn, user.id).await }.scope_boxed()
+        })
+        .await?;
+    Ok((user, risk_limit))
 }
 
 /// `GET /violations`, `GET /violations/{id}`, `POST /violations/{id}/appeal`.

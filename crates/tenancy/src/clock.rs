@@ -72,7 +72,9 @@ impl ManualClock {
 
     /// Moves the clock forward by `us` microseconds.
     pub fn advance_us(&self, us: u64) {
-        self.advance(Duration::microseconds(i64::try_from(us).unwrap_or(i64::MAX)));
+        self.advance(Duration::microseconds(
+            i64::try_from(us).unwrap_or(i64::MAX),
+        ));
     }
 }
 

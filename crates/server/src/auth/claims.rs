@@ -3,7 +3,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 use warden_commerce::Role;
-use warden_commerce::users::Identity;
+use warden_identity::Identity;
 
 /// Who a verified token speaks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

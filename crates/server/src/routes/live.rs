@@ -34,7 +34,7 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Who is watching, to re-check on every heartbeat.
 struct Watcher {
     tenant: TenantId,
-    identity: warden_commerce::users::Identity,
+    identity: warden_identity::Identity,
     expires_at: Option<i64>,
 }
 
@@ -51,10 +51,12 @@ async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
     }
     let key = (w.tenant, w.identity.subject.clone());
     let user = match state.users.get(&key) {
-        Some((_, user)) => user,
-        None => match warden_commerce::users::sync(&state.db, w.tenant, &w.identity).await {
-            Ok(user) => {
-                state.users.insert(key, (w.identity.clone(), user));
+        Some((_, user, _)) => user,
+        None => match crate::tenant_context::sync_user(state, w.tenant, &w.identity).await {
+            Ok((user, risk_limit)) => {
+                state
+                    .users
+                    .insert(key, (w.identity.clone(), user, risk_limit));
                 user
             }
             // A database hiccup is no reason to drop staff; the next beat checks again.
@@ -196,7 +198,7 @@ pub async fn open_live(
     viewer.user_id = state
         .users
         .get(&(tenant, principal.subject.clone()))
-        .map(|(_, user)| user.id);
+        .map(|(_, user, _)| user.id);
     let subscription = state.hub.subscribe_admitting(
         tenant,
         Topics::default(),

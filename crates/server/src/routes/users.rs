@@ -4,7 +4,10 @@ use actix_web::{HttpResponse, get, patch, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
-use warden_commerce::users::{self, User, UserFilter, UserPatch, UserStatus};
+use warden_enforcement::accounts::KeepBans;
+use warden_identity::directory::{self, UserFilter};
+use warden_identity::status::{self, UserPatch};
+use warden_identity::{User, UserStatus};
 use warden_tenancy::Page;
 
 use super::PageQuery;
@@ -32,14 +35,16 @@ pub async fn list_users(
     q: Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = UserFilter { status: q.status };
-    Ok(HttpResponse::Ok().json(users::list(&state.db, &caller.actor, filter, page.page()?).await?))
+    Ok(HttpResponse::Ok()
+        .json(directory::list(&state.db, &caller.actor, filter, page.page()?).await?))
 }
 
 /// The caller's own user.
 #[utoipa::path(tag = "users", responses((status = 200, body = User)))]
 #[get("/users/me")]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(users::get(&state.db, &caller.actor, caller.actor.user_id).await?))
+    Ok(HttpResponse::Ok()
+        .json(directory::get(&state.db, &caller.actor, caller.actor.user_id).await?))
 }
 
 /// Reads a user: yourself, or anyone for staff.
@@ -50,7 +55,7 @@ pub async fn get_user(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(users::get(&state.db, &caller.actor, *id).await?))
+    Ok(HttpResponse::Ok().json(directory::get(&state.db, &caller.actor, *id).await?))
 }
 
 /// Enables or disables a user (tenant administrators). Roles come from tokens and cannot be set here.
@@ -62,7 +67,7 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     body: Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::update(&state.db, &caller.actor, *id, body.into_inner()).await?;
+    let user = status::update(&state.db, &caller.actor, *id, body.into_inner(), &KeepBans).await?;
     state.forget_user(caller.actor.tenant, user.id);
     Ok(HttpResponse::Ok().json(user))
 }

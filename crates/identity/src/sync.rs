@@ -1,0 +1,178 @@
+//! The user row behind a token: created from the identity token on a
+//! subject's first request in the tenant and refreshed when the token's
+//! details change.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+use warden_audit::{ActivityEvent, Kind};
+use warden_quotas::resources::{self, ResourceDelta};
+use warden_tenancy::schema::users;
+use warden_tenancy::{Db, Role, ScopedFutureExt, TenantId};
+
+use crate::{IdentityError, UserRef, UserStatus};
+
+/// What a verified token says about its bearer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// Subject (`sub`).
+    pub subject: String,
+    /// E-mail claim.
+    pub email: Option<String>,
+    /// Name claim.
+    pub display_name: Option<String>,
+    /// Recognised roles.
+    pub roles: Vec<Role>,
+}
+
+/// Id, status, ban, e-mail, name and roles of a stored user, as `sync` compares them.
+type SyncedRow = (
+    Uuid,
+    String,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+);
+
+/// What `sync` reads back from the row it wrote.
+type Returned = (Uuid, String, Option<DateTime<Utc>>, Option<Uuid>);
+
+fn user_ref((id, status, banned_until, ban_violation_id): Returned) -> UserRef {
+    UserRef {
+        id,
+        status: UserStatus::parse(&status),
+        banned_until,
+        ban_violation_id,
+    }
+}
+
+/// Finds the user row for `identity` in `tenant`, creating it on first sight and
+/// refreshing e-mail, name and roles when the token's differ from the row's.
+///
+/// The token's text is stored as given: the caller has checked it (the server
+/// refuses a malformed `sub` and drops an odd e-mail or name).
+pub async fn sync(
+    db: &Db,
+    tenant: TenantId,
+    identity: &Identity,
+) -> Result<UserRef, IdentityError> {
+    let subject = identity.subject.clone();
+    let email = identity.email.clone();
+    let name = identity.display_name.clone();
+    let mut roles: Vec<String> = identity
+        .roles
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    db.tenant_tx(tenant, |conn| {
+        async move {
+            let existing: Option<SyncedRow> = users::table
+                .filter(users::subject.eq(&subject))
+                .select((
+                    users::id,
+                    users::status,
+                    users::banned_until,
+                    users::ban_violation_id,
+                    users::email,
+                    users::display_name,
+                    users::roles,
+                ))
+                .first(conn)
+                .await
+                .optional()?;
+            if let Some((id, status, until, ban, e, n, r)) = &existing
+                && *e == email
+                && *n == name
+                && *r == roles
+            {
+                return Ok(user_ref((*id, status.clone(), *until, *ban)));
+            }
+            if let Some((id, _, _, _, _, _, before)) = &existing
+                && *before != roles
+            {
+                // Roles come from the identity provider; a change is recorded
+                // in the same transaction that stores it.
+                let mut event = ActivityEvent::new(Kind::Security, "role_change");
+                event.actor_id = Some(*id);
+                event.actor_subject = Some(subject.clone());
+                event.actor_roles = roles.clone();
+                event.resource_type = Some("users".into());
+                event.resource_id = Some(id.to_string());
+                event.metadata =
+                    serde_json::json!({ "event": "role_change", "from": before, "to": roles });
+                warden_audit::store::record_in_tx(conn, tenant, event).await?;
+            }
+            let refresh = (
+                users::email.eq(&email),
+                users::display_name.eq(&name),
+                users::roles.eq(&roles),
+                users::updated_at.eq(diesel::dsl::now),
+            );
+            let row: Returned = if existing.is_some() {
+                diesel::update(users::table.filter(users::subject.eq(&subject)))
+                    .set(refresh)
+                    .returning((
+                        users::id,
+                        users::status,
+                        users::banned_until,
+                        users::ban_violation_id,
+                    ))
+                    .get_result(conn)
+                    .await?
+            } else {
+                let inserted: Option<Returned> = diesel::insert_into(users::table)
+                    .values((
+                        users::tenant_id.eq(tenant.as_uuid()),
+                        users::id.eq(Uuid::now_v7()),
+                        users::subject.eq(&subject),
+                        users::email.eq(&email),
+                        users::display_name.eq(&name),
+                        users::roles.eq(&roles),
+                    ))
+                    .on_conflict((users::tenant_id, users::subject))
+                    .do_nothing()
+                    .returning((
+                        users::id,
+                        users::status,
+                        users::banned_until,
+                        users::ban_violation_id,
+                    ))
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                match inserted {
+                    Some(row) => {
+                        // A new user counts against the tenant's users quota.
+                        // Platform administrators acting in a tenant are staff,
+                        // not its users.
+                        if !identity.roles.contains(&Role::PlatformAdmin) {
+                            resources::charge(conn, tenant, ResourceDelta::user()).await?;
+                        }
+                        row
+                    }
+                    // A concurrent first request of the same subject made the row.
+                    None => {
+                        diesel::update(users::table.filter(users::subject.eq(&subject)))
+                            .set(refresh)
+                            .returning((
+                                users::id,
+                                users::status,
+                                users::banned_until,
+                                users::ban_violation_id,
+                            ))
+                            .get_result(conn)
+                            .await?
+                    }
+                }
+            };
+            Ok(user_ref(row))
+        }
+        .scope_boxed()
+    })
+    .await
+}
