@@ -360,15 +360,15 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Detection, BehaviorError> {
         .first(conn)
         .await
         .optional()?
-        .ok_or(BehaviorError::NotFound("detection"))
+        .ok_or(BehaviorError::not_found("detection"))
 }
 
 fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
     if actor.is_staff() {
         Ok(())
     } else {
-        Err(BehaviorError::Forbidden(
-            "only moderators and administrators may read and review detections".into(),
+        Err(BehaviorError::forbidden(
+            "only moderators and administrators may read and review detections",
         ))
     }
 }
@@ -401,7 +401,7 @@ pub async fn list(
     if let Some(s) = &filter.status
         && !["open", "confirmed", "dismissed"].contains(&s.as_str())
     {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "status: unknown value {s:?} (one of open, confirmed, dismissed)"
         )));
     }
@@ -497,7 +497,7 @@ pub async fn review(
 ) -> Result<Detection, BehaviorError> {
     require_staff(actor)?;
     if body.note.chars().count() > MAX_NOTE || body.note.contains('\0') {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "note: at most {MAX_NOTE} characters, without NUL"
         )));
     }
@@ -509,8 +509,8 @@ pub async fn review(
                 ReviewOutcome::Dismissed => "dismissed",
             };
             if load(conn, id).await?.actor_id == Some(actor.user_id) {
-                return Err(BehaviorError::Forbidden(
-                    "you cannot review a detection about yourself".into(),
+                return Err(BehaviorError::forbidden(
+                    "you cannot review a detection about yourself",
                 ));
             }
             let n = diesel::update(
@@ -528,7 +528,7 @@ pub async fn review(
             .await?;
             if n == 0 {
                 let d = load(conn, id).await?;
-                return Err(BehaviorError::Conflict(format!(
+                return Err(BehaviorError::conflict(format!(
                     "the detection was already reviewed ({})",
                     d.status
                 )));

@@ -47,7 +47,7 @@ struct Row {
 impl Row {
     fn into_pattern(self) -> Result<Pattern, BehaviorError> {
         let body = serde_json::from_value(self.definition).map_err(|e| {
-            BehaviorError::Invalid(format!("stored pattern {} no longer parses: {e}", self.id))
+            BehaviorError::invalid(format!("stored pattern {} no longer parses: {e}", self.id))
         })?;
         Ok(Pattern {
             id: self.id,
@@ -63,8 +63,8 @@ fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
     if actor.is_staff() {
         Ok(())
     } else {
-        Err(BehaviorError::Forbidden(
-            "only moderators and administrators may read behavior patterns".into(),
+        Err(BehaviorError::forbidden(
+            "only moderators and administrators may read behavior patterns",
         ))
     }
 }
@@ -73,8 +73,8 @@ fn require_admin(actor: &Actor) -> Result<(), BehaviorError> {
     if actor.is_admin() {
         Ok(())
     } else {
-        Err(BehaviorError::Forbidden(
-            "only tenant administrators may change behavior patterns".into(),
+        Err(BehaviorError::forbidden(
+            "only tenant administrators may change behavior patterns",
         ))
     }
 }
@@ -109,17 +109,17 @@ fn definition(
 ) -> Result<serde_json::Value, BehaviorError> {
     body.compile(operators)?;
     if body.mode == Mode::Live && body.cooldown_seconds < MIN_LIVE_COOLDOWN_SECS {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "cooldown_seconds: a live pattern needs a cooldown of at least {MIN_LIVE_COOLDOWN_SECS} seconds, so that one burst makes one detection"
         )));
     }
-    let text = serde_json::to_string(body).map_err(|e| BehaviorError::Invalid(e.to_string()))?;
+    let text = serde_json::to_string(body).map_err(|e| BehaviorError::invalid(e.to_string()))?;
     if text.contains("\\u0000") {
-        return Err(BehaviorError::Invalid(
-            "a pattern may not contain NUL characters".into(),
+        return Err(BehaviorError::invalid(
+            "a pattern may not contain NUL characters",
         ));
     }
-    serde_json::to_value(body).map_err(|e| BehaviorError::Invalid(e.to_string()))
+    serde_json::to_value(body).map_err(|e| BehaviorError::invalid(e.to_string()))
 }
 
 /// Lists the tenant's patterns, newest first (staff).
@@ -165,7 +165,7 @@ pub(crate) async fn load(conn: &mut DbConn, id: Uuid) -> Result<Pattern, Behavio
         .first(conn)
         .await
         .optional()?
-        .ok_or(BehaviorError::NotFound("pattern"))?
+        .ok_or(BehaviorError::not_found("pattern"))?
         .into_pattern()
 }
 
@@ -237,7 +237,7 @@ pub async fn replace(
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(BehaviorError::NotFound("pattern"));
+                return Err(BehaviorError::not_found("pattern"));
             }
             audit(conn, &actor, "pattern_updated", id, def).await?;
             load(conn, id).await
@@ -257,7 +257,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), BehaviorErro
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(BehaviorError::NotFound("pattern"));
+                return Err(BehaviorError::not_found("pattern"));
             }
             audit(
                 conn,

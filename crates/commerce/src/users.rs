@@ -367,7 +367,7 @@ pub async fn list(
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, CommerceError> {
     if id != actor.user_id && !actor.is_staff() {
         // Not 403: ids are not authorisation, and existence is not disclosed.
-        return Err(CommerceError::NotFound("user"));
+        return Err(CommerceError::not_found("user"));
     }
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -378,7 +378,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, CommerceError
                 .await
                 .optional()?
                 .map(User::from)
-                .ok_or(CommerceError::NotFound("user"))
+                .ok_or(CommerceError::not_found("user"))
         }
         .scope_boxed()
     })
@@ -428,8 +428,8 @@ pub async fn update(
     }
     let status = UserStatus::from(patch.status);
     if id == actor.user_id && status == UserStatus::Disabled {
-        return Err(CommerceError::Conflict(
-            "you cannot disable your own account".into(),
+        return Err(CommerceError::conflict(
+            "you cannot disable your own account",
         ));
     }
     let actor = actor.clone();
@@ -438,11 +438,11 @@ pub async fn update(
             let enforcement = |e: warden_enforcement::EnforcementError| match e {
                 warden_enforcement::EnforcementError::Tenancy(t) => CommerceError::Tenancy(t),
                 warden_enforcement::EnforcementError::Audit(a) => CommerceError::Audit(a),
-                warden_enforcement::EnforcementError::NotFound(what) => CommerceError::NotFound(what),
+                warden_enforcement::EnforcementError::Refused(warden_tenancy::Rejection::NotFound(what)) => CommerceError::not_found(what),
                 warden_enforcement::EnforcementError::TargetOutranksActor(m) => {
                     CommerceError::TargetOutranksActor(m)
                 }
-                other => CommerceError::Conflict(other.to_string()),
+                other => CommerceError::conflict(other.to_string()),
             };
             // Enabling counts as much as disabling: a lower role must not undo
             // a higher one's decision about a peer or superior. Enabling
@@ -460,11 +460,11 @@ pub async fn update(
                 .first(conn)
                 .await
                 .optional()?;
-            let (before, _, ban) = before.ok_or(CommerceError::NotFound("user"))?;
+            let (before, _, ban) = before.ok_or(CommerceError::not_found("user"))?;
             if let Some(violation) = ban
                 && status == UserStatus::Active
             {
-                return Err(CommerceError::Conflict(format!(
+                return Err(CommerceError::conflict(format!(
                     "the account is banned by violation {violation}; a ban is lifted by overturning its violation on appeal"
                 )));
             }

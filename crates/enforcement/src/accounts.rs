@@ -67,7 +67,7 @@ pub async fn apply(
         .first(conn)
         .await
         .optional()?;
-    let (status, until, ban_violation) = row.ok_or(EnforcementError::NotFound("user"))?;
+    let (status, until, ban_violation) = row.ok_or(EnforcementError::not_found("user"))?;
     let admin_disabled = status == "disabled" && ban_violation.is_none();
     let counted = violations::table
         .filter(violations::user_id.eq(user_id))

@@ -1,25 +1,18 @@
 //! Errors of enforcement.
 
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of enforcement. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum EnforcementError {
-    /// The input breaks a rule (unknown type, reason too long, bad ladder, …).
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant (or the caller may not know of it).
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The target user's highest role is not below the actor's (see `sanctions`).
     #[error("{0}")]
     TargetOutranksActor(String),
-    /// The request conflicts with the current state (a second appeal, …).
-    #[error("{0}")]
-    Conflict(String),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -36,13 +29,10 @@ pub enum EnforcementError {
 
 impl EnforcementError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
-            Self::TargetOutranksActor(_) => "target_outranks_actor",
+            Self::Refused(r) => r.code(),
+            Self::TargetOutranksActor(_) => ErrorCode::TargetOutranksActor,
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),
@@ -56,3 +46,5 @@ impl From<diesel::result::Error> for EnforcementError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(EnforcementError);

@@ -22,7 +22,7 @@ macro_rules! text_enum {
             pub fn parse(s: &str) -> Result<Self, EnforcementError> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err(EnforcementError::Invalid(format!(
+                    other => Err(EnforcementError::invalid(format!(
                         "{}: unknown value {other:?} (one of {})",
                         stringify!($name),
                         [$($text),+].join(", ")

@@ -124,8 +124,8 @@ fn require_staff(actor: &Actor) -> Result<(), EnforcementError> {
     if actor.is_staff() {
         Ok(())
     } else {
-        Err(EnforcementError::Forbidden(
-            "only moderators and administrators may read violation statistics".into(),
+        Err(EnforcementError::forbidden(
+            "only moderators and administrators may read violation statistics",
         ))
     }
 }

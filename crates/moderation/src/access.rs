@@ -19,6 +19,6 @@ fn allow(allowed: bool, refused: &str) -> Result<(), ModerationError> {
     if allowed {
         Ok(())
     } else {
-        Err(ModerationError::Forbidden(refused.to_owned()))
+        Err(ModerationError::forbidden(refused.to_owned()))
     }
 }

@@ -165,7 +165,7 @@ pub async fn record_rejection(
                 Source::Write,
             )
             .await?
-            .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
+            .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
             request_violation(conn, tenant, user_id, id, reason).await?;
             Ok(id)
         }
@@ -197,7 +197,7 @@ pub(crate) async fn request_violation(
         .await
         .map_err(|e| match e {
             EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
-            other => ModerationError::Invalid(other.to_string()),
+            other => ModerationError::invalid(other.to_string()),
         })?;
     Ok(())
 }
@@ -222,7 +222,7 @@ pub async fn record(
         Source::Write,
     )
     .await?
-    .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
+    .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
     let status = status_for(&verdict.decision.applied());
     reviews::supersede_open(conn, content_type, content_id).await?;
     if status == ModerationStatus::PendingReview {
@@ -299,7 +299,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ModerationResult, M
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(ModerationError::NotFound("moderation result"))
+                .ok_or(ModerationError::not_found("moderation result"))
         }
         .scope_boxed()
     })

@@ -21,7 +21,7 @@ macro_rules! text_enum {
             pub fn parse(s: &str) -> Result<Self, NotificationError> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err(NotificationError::Invalid(format!(
+                    other => Err(NotificationError::invalid(format!(
                         "{}: unknown value {other:?} (one of {})",
                         stringify!($name),
                         [$($text),+].join(", ")
@@ -166,7 +166,9 @@ mod tests {
         }
         assert!(matches!(
             EventKind::parse("custom"),
-            Err(NotificationError::Invalid(_))
+            Err(NotificationError::Refused(
+                warden_tenancy::Rejection::Invalid(_)
+            ))
         ));
     }
 }

@@ -75,8 +75,8 @@ fn require_admin(actor: &Actor) -> Result<(), NotificationError> {
     if actor.is_admin() {
         Ok(())
     } else {
-        Err(NotificationError::Forbidden(
-            "only tenant administrators manage notification templates".into(),
+        Err(NotificationError::forbidden(
+            "only tenant administrators manage notification templates",
         ))
     }
 }
@@ -85,7 +85,7 @@ fn check_language(lang: &str) -> Result<(), NotificationError> {
     if LANGUAGES.contains(&lang) {
         Ok(())
     } else {
-        Err(NotificationError::Invalid(format!(
+        Err(NotificationError::invalid(format!(
             "language: one of {}",
             LANGUAGES.join(", ")
         )))
@@ -164,9 +164,7 @@ pub async fn put(
             .iter()
             .any(|p| p.contains('\0'))
         {
-            return Err(NotificationError::Invalid(
-                "template: no NUL characters".into(),
-            ));
+            return Err(NotificationError::invalid("template: no NUL characters"));
         }
     }
     let actor2 = actor.clone();
@@ -256,9 +254,7 @@ pub async fn preview(
     };
     let data = request.data.unwrap_or_else(|| serde_json::json!({}));
     if !data.is_object() {
-        return Err(NotificationError::Invalid(
-            "data: must be a JSON object".into(),
-        ));
+        return Err(NotificationError::invalid("data: must be a JSON object"));
     }
     Ok(Preview {
         language,

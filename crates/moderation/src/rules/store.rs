@@ -163,7 +163,7 @@ impl RuleRow {
 }
 
 fn condition_json(rule: &ValidRule) -> Result<serde_json::Value, ModerationError> {
-    serde_json::to_value(&rule.condition).map_err(|e| ModerationError::Invalid(e.to_string()))
+    serde_json::to_value(&rule.condition).map_err(|e| ModerationError::invalid(e.to_string()))
 }
 
 fn type_names(rule: &ValidRule) -> Vec<String> {
@@ -250,7 +250,7 @@ pub async fn replace(
                     .get_result(conn)
                     .await
                     .optional()?
-                    .ok_or(ModerationError::NotFound("rule"))?;
+                    .ok_or(ModerationError::not_found("rule"))?;
             audit(conn, &actor, "moderation_rule_updated", id).await?;
             row.into_rule()
         }
@@ -269,7 +269,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationEr
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(ModerationError::NotFound("rule"));
+                return Err(ModerationError::not_found("rule"));
             }
             audit(conn, &actor, "moderation_rule_deleted", id).await
         }
@@ -289,7 +289,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rule, ModerationErr
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(ModerationError::NotFound("rule"))?
+                .ok_or(ModerationError::not_found("rule"))?
                 .into_rule()
         }
         .scope_boxed()
