@@ -26,6 +26,9 @@ use crate::engine::Firing;
 use crate::pattern::{Mode, Severity};
 use crate::{BehaviorError, audit_error, enforcement_error};
 
+/// What a caller who is not staff is told.
+const STAFF_ONLY: &str = "only moderators and administrators may read and review detections";
+
 /// Longest review note.
 pub const MAX_NOTE: usize = 2000;
 
@@ -363,16 +366,6 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Detection, BehaviorError> {
         .ok_or(BehaviorError::not_found("detection"))
 }
 
-fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(BehaviorError::forbidden(
-            "only moderators and administrators may read and review detections",
-        ))
-    }
-}
-
 /// Filters of the detection list.
 #[derive(Clone, Debug, Default)]
 pub struct DetectionFilter {
@@ -397,7 +390,7 @@ pub async fn list(
     filter: DetectionFilter,
     page: PageRequest,
 ) -> Result<Page<Detection>, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     if let Some(s) = &filter.status
         && !["open", "confirmed", "dismissed"].contains(&s.as_str())
     {
@@ -444,7 +437,7 @@ pub async fn list(
 
 /// Reads one detection with its events (staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<DetectionDetail, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let detection = load(conn, id).await?;
@@ -495,7 +488,7 @@ pub async fn review(
     id: Uuid,
     body: ReviewBody,
 ) -> Result<Detection, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     if body.note.chars().count() > MAX_NOTE || body.note.contains('\0') {
         return Err(BehaviorError::invalid(format!(
             "note: at most {MAX_NOTE} characters, without NUL"

@@ -17,6 +17,12 @@ use crate::operators::Operators;
 use crate::pattern::{Mode, PatternBody};
 use crate::{BehaviorError, audit_error};
 
+/// What a caller who is not staff is told.
+const STAFF_ONLY: &str = "only moderators and administrators may read behavior patterns";
+
+/// What a caller who is not an administrator is told.
+const ADMIN_ONLY: &str = "only tenant administrators may change behavior patterns";
+
 /// A saved pattern.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Pattern {
@@ -56,26 +62,6 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
-    }
-}
-
-fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(BehaviorError::forbidden(
-            "only moderators and administrators may read behavior patterns",
-        ))
-    }
-}
-
-fn require_admin(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(BehaviorError::forbidden(
-            "only tenant administrators may change behavior patterns",
-        ))
     }
 }
 
@@ -128,7 +114,7 @@ pub async fn list(
     actor: &Actor,
     page: PageRequest,
 ) -> Result<Page<Pattern>, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     let rows: Vec<Row> = db
         .tenant_tx(actor.tenant, |conn| {
             async move {
@@ -171,7 +157,7 @@ pub(crate) async fn load(conn: &mut DbConn, id: Uuid) -> Result<Pattern, Behavio
 
 /// Reads one pattern (staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Pattern, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn, id).await }.scope_boxed()
     })
@@ -185,7 +171,7 @@ pub async fn create(
     operators: &Operators,
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -220,7 +206,7 @@ pub async fn replace(
     id: Uuid,
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -249,7 +235,7 @@ pub async fn replace(
 
 /// Deletes a pattern (tenant administrators); its detections stay, naming it.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {

@@ -21,7 +21,6 @@ use warden_tenancy::schema::{messages, moderation_rescans, products, reviews, se
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
 use crate::moderator::Moderator;
 use crate::results::{self, Source};
@@ -110,7 +109,7 @@ async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError
 
 /// Asks for a rescan: records it and queues its job in one transaction.
 pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     let run_at = body.run_at;
     if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
         return Err(ModerationError::invalid("run_at must be within a year"));
@@ -165,7 +164,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
 
 /// Reads a rescan.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rescan, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn, id).await }.scope_boxed()
     })

@@ -15,7 +15,6 @@ use warden_enforcement::violations::ViolationRequest;
 use warden_enforcement::{EnforcementError, Severity, SourceKind, ViolationType, jobs};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{ContentType, ModerationStatus};
 use crate::moderator::Verdict;
 use crate::reviews;
@@ -254,7 +253,7 @@ pub async fn list(
     filter: ResultFilter,
     page: PageRequest,
 ) -> Result<Page<ModerationResult>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_results::table
@@ -290,7 +289,7 @@ pub async fn list(
 
 /// Reads one recorded decision.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ModerationResult, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_results::table

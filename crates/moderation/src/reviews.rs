@@ -13,7 +13,6 @@ use warden_tenancy::schema::{moderation_review_history, moderation_reviews};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
 
 const STAFF_ONLY: &str = "only moderators and administrators may review content";
@@ -229,7 +228,7 @@ pub async fn list(
     filter: QueueFilter,
     page: PageRequest,
 ) -> Result<Page<ReviewItem>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     if let Some(s) = &filter.status
         && !STATUSES.contains(&s.as_str())
     {
@@ -282,7 +281,7 @@ async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationE
 
 /// Reads an item with its history.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { detail(conn, id).await }.scope_boxed()
     })
@@ -294,7 +293,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Moder
 /// unclaimed, its claim has lapsed, or the actor already holds it. Escalated
 /// items are for administrators.
 pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -348,7 +347,7 @@ pub async fn decide(
     id: Uuid,
     body: DecisionBody,
 ) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     if body.note.chars().count() > 2000 {
         return Err(ModerationError::invalid(
             "note must be at most 2000 characters",

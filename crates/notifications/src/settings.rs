@@ -12,6 +12,9 @@ use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
 use crate::NotificationError;
 use crate::model::{Channel, Priority};
 
+/// What a caller who is not an administrator is told.
+const ADMIN_ONLY: &str = "only tenant administrators manage notification settings and templates";
+
 /// Channels per priority.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,19 +138,9 @@ pub async fn load(conn: &mut DbConn) -> Result<Settings, NotificationError> {
     })
 }
 
-fn require_admin(actor: &Actor) -> Result<(), NotificationError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(NotificationError::forbidden(
-            "only tenant administrators manage notification settings and templates",
-        ))
-    }
-}
-
 /// The tenant's settings (administrators).
 pub async fn get(db: &Db, actor: &Actor) -> Result<Settings, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn).await }.scope_boxed()
     })
@@ -160,7 +153,7 @@ pub async fn put(
     actor: &Actor,
     settings: Settings,
 ) -> Result<Settings, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     settings.validate()?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {

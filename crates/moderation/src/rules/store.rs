@@ -18,7 +18,6 @@ use super::model::{
     SentimentCondition, ToxicityCondition, ValidRule,
 };
 use crate::ModerationError;
-use crate::access::{require_admin, require_staff};
 use crate::content::ContentType;
 use crate::text::PatternSet;
 
@@ -191,7 +190,7 @@ async fn audit(
 
 /// Creates a rule.
 pub async fn create(db: &Db, actor: &Actor, body: RuleBody) -> Result<Rule, ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -228,7 +227,7 @@ pub async fn replace(
     id: Uuid,
     body: RuleBody,
 ) -> Result<Rule, ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -261,7 +260,7 @@ pub async fn replace(
 
 /// Deletes a rule. Decisions already made keep its id, name and explanation.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -280,7 +279,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationEr
 
 /// Reads a rule.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rule, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_rules::table
@@ -303,7 +302,7 @@ pub async fn list(
     actor: &Actor,
     page: PageRequest,
 ) -> Result<Page<Rule>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_rules::table
