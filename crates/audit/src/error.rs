@@ -1,11 +1,13 @@
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of the audit crate. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    /// Input was rejected before reaching the database.
-    #[error("{0}")]
-    Invalid(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The writer has shut down.
     #[error("the audit writer is closed")]
     Closed,
@@ -16,10 +18,10 @@ pub enum AuditError {
 
 impl AuditError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::Closed => "audit_closed",
+            Self::Refused(r) => r.code(),
+            Self::Closed => ErrorCode::ServiceUnavailable,
             Self::Tenancy(e) => e.code(),
         }
     }
@@ -30,3 +32,5 @@ impl From<diesel::result::Error> for AuditError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(AuditError);

@@ -143,7 +143,7 @@ enum Notice {
 }
 
 async fn notify(conn: &mut DbConn, notice: &Notice) -> Result<(), AuditError> {
-    let payload = serde_json::to_string(notice).map_err(|e| AuditError::Invalid(e.to_string()))?;
+    let payload = serde_json::to_string(notice).map_err(|e| AuditError::invalid(e.to_string()))?;
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
         .bind::<diesel::sql_types::Text, _>(payload)
@@ -166,7 +166,7 @@ pub(crate) fn stored_notices(
                 topic,
                 ids: chunk.to_vec(),
             })
-            .map_err(|e| AuditError::Invalid(e.to_string()))
+            .map_err(|e| AuditError::invalid(e.to_string()))
         })
         .collect()
 }
@@ -196,7 +196,7 @@ pub async fn publish_in_tx(
         notify(conn, &inline).await?;
     } else {
         let Notice::Inline { event } = inline else {
-            return Err(AuditError::Invalid("unreachable".into()));
+            return Err(AuditError::invalid("unreachable"));
         };
         diesel::insert_into(hub_events::table)
             .values((

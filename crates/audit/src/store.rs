@@ -247,7 +247,7 @@ impl<'e> Columns<'e> {
         let tenant = group
             .first()
             .map(|(t, _)| *t)
-            .ok_or_else(|| AuditError::Invalid("empty tenant group".into()))?;
+            .ok_or_else(|| AuditError::invalid("empty tenant group"))?;
         let events = || group.iter().map(|(_, e)| *e);
         let ids: Vec<Uuid> = events().map(|e| e.id).collect();
         Ok(Columns {

@@ -180,7 +180,7 @@ impl WriterTask {
         self.task.abort();
         match flushed {
             Ok(result) => result,
-            Err(_) => Err(AuditError::Invalid(format!(
+            Err(_) => Err(AuditError::invalid(format!(
                 "{} activity events were still queued when the shutdown deadline passed",
                 self.writer.queue_depth()
             ))),
@@ -256,7 +256,7 @@ async fn run(
                 for (i, waiter) in waiters {
                     let outcome = match refused.get(&i) {
                         None => Ok(()),
-                        Some(e) => Err(AuditError::Invalid(format!(
+                        Some(e) => Err(AuditError::invalid(format!(
                             "the database refused the activity event: {e}"
                         ))),
                     };
@@ -289,7 +289,7 @@ fn check(done: Result<(), tokio::task::JoinError>) {
 fn is_permanent(e: &AuditError) -> bool {
     use diesel::result::{DatabaseErrorKind as K, Error as D};
     match e {
-        AuditError::Invalid(_) => true,
+        AuditError::Refused(warden_tenancy::Rejection::Invalid(_)) => true,
         AuditError::Tenancy(warden_tenancy::TenancyError::RlsViolation) => true,
         AuditError::Tenancy(warden_tenancy::TenancyError::Database(D::DatabaseError(
             kind,

@@ -150,12 +150,12 @@ pub async fn analyze(
     request: AnalyzeRequest,
 ) -> Result<AnalyzeReport, BehaviorError> {
     if !actor.is_staff() {
-        return Err(BehaviorError::Forbidden(
-            "only moderators and administrators may analyze events".into(),
+        return Err(BehaviorError::forbidden(
+            "only moderators and administrators may analyze events",
         ));
     }
     if request.events.is_empty() || request.events.len() > MAX_EVENTS {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "events: give 1 to {MAX_EVENTS} events"
         )));
     }
@@ -166,14 +166,16 @@ pub async fn analyze(
         .enumerate()
         .map(|(n, e)| {
             let at = base + chrono::Duration::microseconds(i64::try_from(n).unwrap_or(0));
-            to_event(e, at).map_err(|m| BehaviorError::Invalid(format!("events[{n}].{m}")))
+            to_event(e, at).map_err(|m| BehaviorError::invalid(format!("events[{n}].{m}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (engine, inline) = match request.pattern {
         Some(mut body) => {
             body.enabled = true;
             let compiled = body.compile(operators).map_err(|e| match e {
-                BehaviorError::Invalid(m) => BehaviorError::Invalid(format!("pattern.{m}")),
+                BehaviorError::Refused(warden_tenancy::Rejection::Invalid(m)) => {
+                    BehaviorError::invalid(format!("pattern.{m}"))
+                }
                 other => other,
             })?;
             (Engine::new(vec![(Uuid::nil(), Arc::new(compiled))]), true)

@@ -169,8 +169,8 @@ pub async fn backtest(
     request: BacktestRequest,
 ) -> Result<BacktestReport, BehaviorError> {
     if !actor.is_staff() || (request.create && !actor.is_admin()) {
-        return Err(BehaviorError::Forbidden(
-            "backtests are for moderators and administrators; creating detections for administrators".into(),
+        return Err(BehaviorError::forbidden(
+            "backtests are for moderators and administrators; creating detections for administrators",
         ));
     }
     // A backtest covers at most the 31 days before `to` (an earlier `from` is
@@ -238,7 +238,7 @@ pub async fn backtest(
     }
     report.groups = groups.len() as u64;
     if request.create && report.detections > MAX_CREATE {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "create: the pattern would create {} detections; a retroactive run creates at most {MAX_CREATE} (narrow the range or the pattern)",
             report.detections
         )));

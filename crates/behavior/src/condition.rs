@@ -135,7 +135,7 @@ impl Condition {
     ) -> Result<CompiledCondition, BehaviorError> {
         let mut comparisons = 0;
         let root =
-            compile(self, operators, path, 1, &mut comparisons).map_err(BehaviorError::Invalid)?;
+            compile(self, operators, path, 1, &mut comparisons).map_err(BehaviorError::invalid)?;
         Ok(CompiledCondition { root, comparisons })
     }
 
@@ -307,7 +307,7 @@ mod tests {
         {
             Ok(_) => panic!("should not compile"),
             Err(e) => {
-                assert_eq!(e.code(), "invalid_input");
+                assert_eq!(e.code().as_str(), "invalid_input");
                 e.to_string()
             }
         }

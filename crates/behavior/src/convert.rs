@@ -12,7 +12,7 @@ use crate::BehaviorError;
 pub(crate) fn audit_error(e: AuditError) -> BehaviorError {
     match e {
         AuditError::Tenancy(t) => BehaviorError::Tenancy(t),
-        AuditError::Invalid(m) => BehaviorError::Invalid(m),
+        AuditError::Refused(r) => BehaviorError::Refused(r),
         AuditError::Closed => BehaviorError::Tenancy(TenancyError::Unavailable(
             "the audit writer is closed".into(),
         )),
@@ -24,19 +24,16 @@ pub(crate) fn notification_error(e: NotificationError) -> BehaviorError {
     match e {
         NotificationError::Tenancy(t) => BehaviorError::Tenancy(t),
         NotificationError::Audit(a) => audit_error(a),
-        other => BehaviorError::Invalid(other.to_string()),
+        NotificationError::Refused(r) => BehaviorError::Refused(r),
+        other => BehaviorError::invalid(other.to_string()),
     }
 }
 
 /// An enforcement failure (asking for a violation, reading the ladder).
 pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
     match e {
-        EnforcementError::Invalid(m) => BehaviorError::Invalid(m),
-        EnforcementError::NotFound(w) => BehaviorError::NotFound(w),
-        EnforcementError::Forbidden(m) | EnforcementError::TargetOutranksActor(m) => {
-            BehaviorError::Forbidden(m)
-        }
-        EnforcementError::Conflict(m) => BehaviorError::Conflict(m),
+        EnforcementError::Refused(r) => BehaviorError::Refused(r),
+        EnforcementError::TargetOutranksActor(m) => BehaviorError::forbidden(m),
         EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
         EnforcementError::Audit(a) => audit_error(a),
         EnforcementError::Notification(n) => notification_error(n),
@@ -50,7 +47,7 @@ pub(crate) fn trust_error(e: TrustError) -> BehaviorError {
         TrustError::Tenancy(t) => BehaviorError::Tenancy(t),
         TrustError::Audit(a) => audit_error(a),
         TrustError::Notification(n) => notification_error(n),
-        TrustError::NotFound(w) => BehaviorError::NotFound(w),
-        other => BehaviorError::Invalid(other.to_string()),
+        TrustError::Refused(r) => BehaviorError::Refused(r),
+        other => BehaviorError::invalid(other.to_string()),
     }
 }

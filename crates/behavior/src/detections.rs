@@ -26,6 +26,9 @@ use crate::engine::Firing;
 use crate::pattern::{Mode, Severity};
 use crate::{BehaviorError, audit_error, enforcement_error};
 
+/// What a caller who is not staff is told.
+const STAFF_ONLY: &str = "only moderators and administrators may read and review detections";
+
 /// Longest review note.
 pub const MAX_NOTE: usize = 2000;
 
@@ -360,17 +363,7 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Detection, BehaviorError> {
         .first(conn)
         .await
         .optional()?
-        .ok_or(BehaviorError::NotFound("detection"))
-}
-
-fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(BehaviorError::Forbidden(
-            "only moderators and administrators may read and review detections".into(),
-        ))
-    }
+        .ok_or(BehaviorError::not_found("detection"))
 }
 
 /// Filters of the detection list.
@@ -397,11 +390,11 @@ pub async fn list(
     filter: DetectionFilter,
     page: PageRequest,
 ) -> Result<Page<Detection>, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     if let Some(s) = &filter.status
         && !["open", "confirmed", "dismissed"].contains(&s.as_str())
     {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "status: unknown value {s:?} (one of open, confirmed, dismissed)"
         )));
     }
@@ -444,7 +437,7 @@ pub async fn list(
 
 /// Reads one detection with its events (staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<DetectionDetail, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let detection = load(conn, id).await?;
@@ -495,9 +488,9 @@ pub async fn review(
     id: Uuid,
     body: ReviewBody,
 ) -> Result<Detection, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     if body.note.chars().count() > MAX_NOTE || body.note.contains('\0') {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "note: at most {MAX_NOTE} characters, without NUL"
         )));
     }
@@ -509,8 +502,8 @@ pub async fn review(
                 ReviewOutcome::Dismissed => "dismissed",
             };
             if load(conn, id).await?.actor_id == Some(actor.user_id) {
-                return Err(BehaviorError::Forbidden(
-                    "you cannot review a detection about yourself".into(),
+                return Err(BehaviorError::forbidden(
+                    "you cannot review a detection about yourself",
                 ));
             }
             let n = diesel::update(
@@ -528,7 +521,7 @@ pub async fn review(
             .await?;
             if n == 0 {
                 let d = load(conn, id).await?;
-                return Err(BehaviorError::Conflict(format!(
+                return Err(BehaviorError::conflict(format!(
                     "the detection was already reviewed ({})",
                     d.status
                 )));

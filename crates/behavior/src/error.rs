@@ -1,23 +1,15 @@
 //! The error type of behavioural detection.
 
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of behavioural detection. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum BehaviorError {
-    /// The input breaks a rule. The message names the JSON path of the
-    /// offending part, e.g. `condition.all[2].op: unknown operator "eqq" (…)`.
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request conflicts with the current state.
-    #[error("{0}")]
-    Conflict(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The window store (Redis) failed or is unreachable.
     #[error("window store unavailable: {0}")]
     WindowStore(String),
@@ -28,13 +20,10 @@ pub enum BehaviorError {
 
 impl BehaviorError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
-            Self::WindowStore(_) => "window_store_unavailable",
+            Self::Refused(r) => r.code(),
+            Self::WindowStore(_) => ErrorCode::WindowStoreUnavailable,
             Self::Tenancy(e) => e.code(),
         }
     }
@@ -58,19 +47,24 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        assert_eq!(BehaviorError::Invalid("x".into()).code(), "invalid_input");
-        assert_eq!(BehaviorError::NotFound("pattern").code(), "not_found");
-        assert_eq!(BehaviorError::Forbidden("x".into()).code(), "forbidden");
-        assert_eq!(BehaviorError::Conflict("x".into()).code(), "conflict");
+        assert_eq!(BehaviorError::invalid("x").code().as_str(), "invalid_input");
         assert_eq!(
-            BehaviorError::WindowStore("down".into()).code(),
+            BehaviorError::not_found("pattern").code().as_str(),
+            "not_found"
+        );
+        assert_eq!(BehaviorError::forbidden("x").code().as_str(), "forbidden");
+        assert_eq!(BehaviorError::conflict("x").code().as_str(), "conflict");
+        assert_eq!(
+            BehaviorError::WindowStore("down".into()).code().as_str(),
             "window_store_unavailable"
         );
         assert_eq!(
-            BehaviorError::NotFound("pattern").to_string(),
+            BehaviorError::not_found("pattern").to_string(),
             "pattern not found"
         );
         let e: BehaviorError = diesel::result::Error::NotFound.into();
         assert!(matches!(e, BehaviorError::Tenancy(_)));
     }
 }
+
+warden_tenancy::rejection_constructors!(BehaviorError);

@@ -142,22 +142,22 @@ pub struct PatternBody {
 
 impl PatternBody {
     /// Validates and compiles the pattern. Errors are
-    /// [`BehaviorError::Invalid`] with a message naming the JSON path, e.g.
+    /// [`BehaviorError::invalid`] with a message naming the JSON path, e.g.
     /// `condition.all[2].op: unknown operator "eqq" (known: eq, ne, …)`.
     pub fn compile(&self, operators: &Operators) -> Result<CompiledPattern, BehaviorError> {
         let name_chars = self.name.chars().count();
         if name_chars == 0 || name_chars > MAX_NAME_CHARS || self.name.trim().is_empty() {
-            return Err(BehaviorError::Invalid(format!(
+            return Err(BehaviorError::invalid(format!(
                 "name: must be 1 to {MAX_NAME_CHARS} characters"
             )));
         }
         if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(BehaviorError::Invalid(format!(
+            return Err(BehaviorError::invalid(format!(
                 "description: must be at most {MAX_DESCRIPTION_CHARS} characters"
             )));
         }
         if self.cooldown_seconds > MAX_COOLDOWN_SECS {
-            return Err(BehaviorError::Invalid(format!(
+            return Err(BehaviorError::invalid(format!(
                 "cooldown_seconds: must be at most {MAX_COOLDOWN_SECS} (30 days)"
             )));
         }
@@ -280,7 +280,7 @@ mod tests {
 
     fn err(v: serde_json::Value) -> String {
         let e = body(v).compile(&Operators::builtin()).unwrap_err();
-        assert_eq!(e.code(), "invalid_input");
+        assert_eq!(e.code().as_str(), "invalid_input");
         e.to_string()
     }
 

@@ -17,6 +17,12 @@ use crate::operators::Operators;
 use crate::pattern::{Mode, PatternBody};
 use crate::{BehaviorError, audit_error};
 
+/// What a caller who is not staff is told.
+const STAFF_ONLY: &str = "only moderators and administrators may read behavior patterns";
+
+/// What a caller who is not an administrator is told.
+const ADMIN_ONLY: &str = "only tenant administrators may change behavior patterns";
+
 /// A saved pattern.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Pattern {
@@ -47,7 +53,7 @@ struct Row {
 impl Row {
     fn into_pattern(self) -> Result<Pattern, BehaviorError> {
         let body = serde_json::from_value(self.definition).map_err(|e| {
-            BehaviorError::Invalid(format!("stored pattern {} no longer parses: {e}", self.id))
+            BehaviorError::invalid(format!("stored pattern {} no longer parses: {e}", self.id))
         })?;
         Ok(Pattern {
             id: self.id,
@@ -56,26 +62,6 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
-    }
-}
-
-fn require_staff(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(BehaviorError::Forbidden(
-            "only moderators and administrators may read behavior patterns".into(),
-        ))
-    }
-}
-
-fn require_admin(actor: &Actor) -> Result<(), BehaviorError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(BehaviorError::Forbidden(
-            "only tenant administrators may change behavior patterns".into(),
-        ))
     }
 }
 
@@ -109,17 +95,17 @@ fn definition(
 ) -> Result<serde_json::Value, BehaviorError> {
     body.compile(operators)?;
     if body.mode == Mode::Live && body.cooldown_seconds < MIN_LIVE_COOLDOWN_SECS {
-        return Err(BehaviorError::Invalid(format!(
+        return Err(BehaviorError::invalid(format!(
             "cooldown_seconds: a live pattern needs a cooldown of at least {MIN_LIVE_COOLDOWN_SECS} seconds, so that one burst makes one detection"
         )));
     }
-    let text = serde_json::to_string(body).map_err(|e| BehaviorError::Invalid(e.to_string()))?;
+    let text = serde_json::to_string(body).map_err(|e| BehaviorError::invalid(e.to_string()))?;
     if text.contains("\\u0000") {
-        return Err(BehaviorError::Invalid(
-            "a pattern may not contain NUL characters".into(),
+        return Err(BehaviorError::invalid(
+            "a pattern may not contain NUL characters",
         ));
     }
-    serde_json::to_value(body).map_err(|e| BehaviorError::Invalid(e.to_string()))
+    serde_json::to_value(body).map_err(|e| BehaviorError::invalid(e.to_string()))
 }
 
 /// Lists the tenant's patterns, newest first (staff).
@@ -128,7 +114,7 @@ pub async fn list(
     actor: &Actor,
     page: PageRequest,
 ) -> Result<Page<Pattern>, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     let rows: Vec<Row> = db
         .tenant_tx(actor.tenant, |conn| {
             async move {
@@ -165,13 +151,13 @@ pub(crate) async fn load(conn: &mut DbConn, id: Uuid) -> Result<Pattern, Behavio
         .first(conn)
         .await
         .optional()?
-        .ok_or(BehaviorError::NotFound("pattern"))?
+        .ok_or(BehaviorError::not_found("pattern"))?
         .into_pattern()
 }
 
 /// Reads one pattern (staff).
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Pattern, BehaviorError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn, id).await }.scope_boxed()
     })
@@ -185,7 +171,7 @@ pub async fn create(
     operators: &Operators,
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -220,7 +206,7 @@ pub async fn replace(
     id: Uuid,
     body: PatternBody,
 ) -> Result<Pattern, BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let def = definition(&body, operators)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -237,7 +223,7 @@ pub async fn replace(
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(BehaviorError::NotFound("pattern"));
+                return Err(BehaviorError::not_found("pattern"));
             }
             audit(conn, &actor, "pattern_updated", id, def).await?;
             load(conn, id).await
@@ -249,7 +235,7 @@ pub async fn replace(
 
 /// Deletes a pattern (tenant administrators); its detections stay, naming it.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), BehaviorError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -257,7 +243,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), BehaviorErro
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(BehaviorError::NotFound("pattern"));
+                return Err(BehaviorError::not_found("pattern"));
             }
             audit(
                 conn,

@@ -132,7 +132,7 @@ pub struct WindowSpec {
 impl WindowSpec {
     /// Validates and compiles; errors name the JSON path below `path`.
     pub fn compile(&self, path: &str) -> Result<CompiledWindow, BehaviorError> {
-        let invalid = |e: String| BehaviorError::Invalid(e);
+        let invalid = |e: String| BehaviorError::invalid(e);
         let secs = match (self.seconds, self.minutes, self.hours) {
             (Some(s), None, None) => Some(s),
             (None, Some(m), None) => m.checked_mul(60),

@@ -298,7 +298,12 @@ mod tests {
             let mut i = input();
             case(&mut i);
             assert!(
-                matches!(check(i), Err(CommerceError::Invalid(_))),
+                matches!(
+                    check(i),
+                    Err(CommerceError::Refused(warden_tenancy::Rejection::Invalid(
+                        _
+                    )))
+                ),
                 "case {n}"
             );
         }

@@ -71,7 +71,7 @@ pub async fn mine(
 ) -> Result<SellerAnalytics, CommerceError> {
     let days = query.days.unwrap_or(30);
     if !(1..=MAX_DAYS).contains(&days) {
-        return Err(CommerceError::Invalid(format!("days: 1 to {MAX_DAYS}")));
+        return Err(CommerceError::invalid(format!("days: 1 to {MAX_DAYS}")));
     }
     let since = now - Duration::days(i64::from(days));
     let actor = actor.clone();

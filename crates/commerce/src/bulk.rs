@@ -44,7 +44,7 @@ pub async fn set_status(
     body: BulkStatus,
 ) -> Result<BulkResult, CommerceError> {
     if body.product_ids.is_empty() || body.product_ids.len() > MAX_BULK {
-        return Err(CommerceError::Invalid(format!(
+        return Err(CommerceError::invalid(format!(
             "product_ids: 1 to {MAX_BULK} listing ids"
         )));
     }
@@ -71,7 +71,7 @@ pub async fn set_status(
             .await?;
             if updated.len() != ids.len() {
                 // Rolls the transaction back: all or none.
-                return Err(CommerceError::NotFound("product"));
+                return Err(CommerceError::not_found("product"));
             }
             Ok(BulkResult {
                 updated: ids,

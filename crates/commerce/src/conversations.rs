@@ -293,7 +293,7 @@ pub async fn create(
             if let Some(product_id) = new.product_id {
                 match products::visible(conn, &actor, product_id).await {
                     Ok(p) if p.seller_id == store.id => {}
-                    Ok(_) | Err(CommerceError::NotFound(_)) => {
+                    Ok(_) | Err(CommerceError::Refused(warden_tenancy::Rejection::NotFound(_))) => {
                         return Err(CommerceError::invalid(
                             "product_id must be a product of this store",
                         ));
@@ -358,13 +358,13 @@ async fn visible(
     } else {
         q.first(conn).await.optional()?
     }
-    .ok_or(CommerceError::NotFound("conversation"))?;
+    .ok_or(CommerceError::not_found("conversation"))?;
     let own_store = sellers::of_user(conn, actor.user_id).await?.map(|s| s.id);
     let standing = Standing::of(actor, &conversation, own_store);
     if standing.can_see() {
         Ok((conversation, standing))
     } else {
-        Err(CommerceError::NotFound("conversation"))
+        Err(CommerceError::not_found("conversation"))
     }
 }
 
@@ -447,7 +447,7 @@ pub async fn post_message(
             let (conversation, standing) = visible(conn, &actor, conversation_id, true).await?;
             let author_id = author_for(standing, &actor, kind)?;
             if conversation.status == ConversationStatus::Closed {
-                return Err(CommerceError::Conflict("the conversation is closed".into()));
+                return Err(CommerceError::conflict("the conversation is closed"));
             }
             let bytes = validate::stored_bytes(&body);
             let id = Uuid::now_v7();
@@ -615,11 +615,15 @@ mod tests {
         );
         assert!(matches!(
             author_for(as_buyer, &buyer, AuthorKind::Assistant),
-            Err(CommerceError::Forbidden(_))
+            Err(CommerceError::Refused(
+                warden_tenancy::Rejection::Forbidden(_)
+            ))
         ));
         assert!(matches!(
             author_for(as_seller, &seller, AuthorKind::System),
-            Err(CommerceError::Forbidden(_))
+            Err(CommerceError::Refused(
+                warden_tenancy::Rejection::Forbidden(_)
+            ))
         ));
         assert_eq!(
             author_for(as_admin, &admin, AuthorKind::System).ok(),
@@ -627,12 +631,16 @@ mod tests {
         );
         assert!(matches!(
             author_for(as_admin, &admin, AuthorKind::User),
-            Err(CommerceError::Forbidden(_))
+            Err(CommerceError::Refused(
+                warden_tenancy::Rejection::Forbidden(_)
+            ))
         ));
         for kind in [AuthorKind::User, AuthorKind::Assistant, AuthorKind::System] {
             assert!(matches!(
                 author_for(as_moderator, &moderator, kind),
-                Err(CommerceError::Forbidden(_))
+                Err(CommerceError::Refused(
+                    warden_tenancy::Rejection::Forbidden(_)
+                ))
             ));
         }
     }

@@ -2,31 +2,18 @@ use warden_audit::AuditError;
 use warden_moderation::ModerationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of commerce operations. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum CommerceError {
-    /// The thing does not exist in this tenant, or the actor may not know it exists.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The actor's account is disabled.
-    #[error("user account is disabled")]
-    UserDisabled,
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The action needs a seller profile first (`PUT /sellers/me`).
     #[error("create your seller profile first")]
     SellerProfileRequired,
-    /// The input breaks a rule.
-    #[error("{0}")]
-    Invalid(String),
-    /// The target user's highest role is not below the actor's.
-    #[error("{0}")]
-    TargetOutranksActor(String),
-    /// The input conflicts with existing state.
-    #[error("{0}")]
-    Conflict(String),
     /// The order cannot move from its current status to the one asked for.
     #[error("an order cannot go from {from} to {to}")]
     InvalidTransition {
@@ -54,30 +41,17 @@ pub enum CommerceError {
 
 impl CommerceError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::UserDisabled => "user_disabled",
-            Self::SellerProfileRequired => "seller_profile_required",
-            Self::Invalid(_) => "invalid_input",
-            Self::Conflict(_) => "conflict",
-            Self::TargetOutranksActor(_) => "target_outranks_actor",
-            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::Refused(r) => r.code(),
+            Self::SellerProfileRequired => ErrorCode::SellerProfileRequired,
+            Self::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Moderation(e) => e.code(),
             Self::Trust(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
-    }
-
-    pub(crate) fn forbidden(msg: impl Into<String>) -> Self {
-        Self::Forbidden(msg.into())
-    }
-
-    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
-        Self::Invalid(msg.into())
     }
 }
 
@@ -86,3 +60,5 @@ impl From<diesel::result::Error> for CommerceError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(CommerceError);

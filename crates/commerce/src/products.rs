@@ -225,12 +225,12 @@ pub(crate) async fn visible(
         .first(conn)
         .await
         .optional()?
-        .ok_or(CommerceError::NotFound("product"))?;
+        .ok_or(CommerceError::not_found("product"))?;
     let public = product.status == "active" && is_public(&product.moderation_status);
     if public || actor.is_staff() || owns(conn, actor, &product).await? {
         Ok(product)
     } else {
-        Err(CommerceError::NotFound("product"))
+        Err(CommerceError::not_found("product"))
     }
 }
 

@@ -120,13 +120,13 @@ pub async fn create(
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(CommerceError::NotFound("order"))?;
+                .ok_or(CommerceError::not_found("order"))?;
             if buyer_id != user_id {
-                return Err(CommerceError::NotFound("order"));
+                return Err(CommerceError::not_found("order"));
             }
             if status != OrderStatus::Delivered.as_str() {
-                return Err(CommerceError::Conflict(
-                    "you can review an order once it is delivered".into(),
+                return Err(CommerceError::conflict(
+                    "you can review an order once it is delivered",
                 ));
             }
             if let Some(product_id) = new.product_id {
@@ -165,10 +165,10 @@ pub async fn create(
                 .await
                 .map_err(|e| {
                     if is_unique_violation(&e) {
-                        CommerceError::Conflict(if new.product_id.is_some() {
-                            "you have already reviewed this product of this order".into()
+                        CommerceError::conflict(if new.product_id.is_some() {
+                            "you have already reviewed this product of this order"
                         } else {
-                            "you have already reviewed the store for this order".into()
+                            "you have already reviewed the store for this order"
                         })
                     } else {
                         e.into()
@@ -195,14 +195,14 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Review, CommerceErr
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(CommerceError::NotFound("review"))?;
+                .ok_or(CommerceError::not_found("review"))?;
             if is_public(&review.moderation_status)
                 || actor.is_staff()
                 || review.author_id == actor.user_id
             {
                 Ok(review)
             } else {
-                Err(CommerceError::NotFound("review"))
+                Err(CommerceError::not_found("review"))
             }
         }
         .scope_boxed()

@@ -227,7 +227,7 @@ pub(crate) async fn by_id(conn: &mut DbConn, id: Uuid) -> Result<SellerRecord, C
         .first(conn)
         .await
         .optional()?
-        .ok_or(CommerceError::NotFound("seller"))
+        .ok_or(CommerceError::not_found("seller"))
 }
 
 /// The caller's store, or 404 when they have none yet.
@@ -238,7 +238,7 @@ pub async fn get_mine(db: &Db, actor: &Actor) -> Result<SellerProfile, CommerceE
             of_user(conn, user_id)
                 .await?
                 .map(|store| store.view_for(actor))
-                .ok_or(CommerceError::NotFound("seller profile"))
+                .ok_or(CommerceError::not_found("seller profile"))
         }
         .scope_boxed()
     })
@@ -257,7 +257,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<SellerProfile, Comm
             {
                 Ok(store.view_for(actor))
             } else {
-                Err(CommerceError::NotFound("seller"))
+                Err(CommerceError::not_found("seller"))
             }
         }
         .scope_boxed()

@@ -60,7 +60,7 @@ pub async fn apply(
         status,
         banned_until: until,
         ban_violation_id: ban_violation,
-    } = row.ok_or(EnforcementError::NotFound("user"))?;
+    } = row.ok_or(EnforcementError::not_found("user"))?;
     let admin_disabled = status == UserStatus::Disabled && ban_violation.is_none();
     let counted = violations::table
         .filter(violations::user_id.eq(user_id))
@@ -183,11 +183,11 @@ impl Sanctions for KeepBans {
                 .map_err(|e| match e {
                     EnforcementError::Tenancy(t) => IdentityError::Tenancy(t),
                     EnforcementError::Audit(a) => IdentityError::Audit(a),
-                    EnforcementError::NotFound(what) => IdentityError::NotFound(what),
+                    EnforcementError::Refused(r) => IdentityError::Refused(r),
                     EnforcementError::TargetOutranksActor(m) => {
                         IdentityError::TargetOutranksActor(m)
                     }
-                    other => IdentityError::Conflict(other.to_string()),
+                    other => IdentityError::conflict(other.to_string()),
                 })?;
             Ok(change.is_some())
         })

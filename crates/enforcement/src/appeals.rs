@@ -68,7 +68,7 @@ pub async fn appeal(
     body: NewAppeal,
 ) -> Result<Violation, EnforcementError> {
     if !within(&body.text, 1) {
-        return Err(EnforcementError::Invalid(format!(
+        return Err(EnforcementError::invalid(format!(
             "text: must be 1 to {MAX_TEXT} characters, without NUL"
         )));
     }
@@ -79,25 +79,23 @@ pub async fn appeal(
             if v.user_id != actor.user_id {
                 // Existence is not disclosed to others; staff see it but may not appeal for the user.
                 return Err(if actor.is_staff() {
-                    EnforcementError::Forbidden("only the affected user may appeal".into())
+                    EnforcementError::forbidden("only the affected user may appeal")
                 } else {
-                    EnforcementError::NotFound("violation")
+                    EnforcementError::not_found("violation")
                 });
             }
             if v.appeal.is_some() {
-                return Err(EnforcementError::Conflict(
-                    "this violation was already appealed; a violation may be appealed once".into(),
+                return Err(EnforcementError::conflict(
+                    "this violation was already appealed; a violation may be appealed once",
                 ));
             }
             if v.status == ViolationStatus::Overturned {
-                return Err(EnforcementError::Conflict(
-                    "the violation was overturned".into(),
-                ));
+                return Err(EnforcementError::conflict("the violation was overturned"));
             }
             let ladder = ladder::load(conn).await?;
             let deadline = v.created_at + chrono::Duration::days(i64::from(ladder.appeal_days));
             if now > deadline {
-                return Err(EnforcementError::Conflict(format!(
+                return Err(EnforcementError::conflict(format!(
                     "the appeal period of {} days ended at {}",
                     ladder.appeal_days,
                     deadline.to_rfc3339()
@@ -150,12 +148,12 @@ pub async fn decide(
     body: AppealDecision,
 ) -> Result<(Violation, Option<AccountChange>), EnforcementError> {
     if !actor.is_staff() {
-        return Err(EnforcementError::Forbidden(
-            "only moderators and administrators may decide appeals".into(),
+        return Err(EnforcementError::forbidden(
+            "only moderators and administrators may decide appeals",
         ));
     }
     if !within(&body.note, 0) {
-        return Err(EnforcementError::Invalid(format!(
+        return Err(EnforcementError::invalid(format!(
             "note: at most {MAX_TEXT} characters, without NUL"
         )));
     }
@@ -164,24 +162,22 @@ pub async fn decide(
         async move {
             let v = load_one(conn, id, true).await?;
             let Some(appeal) = &v.appeal else {
-                return Err(EnforcementError::Conflict(
-                    "this violation has no appeal".into(),
-                ));
+                return Err(EnforcementError::conflict("this violation has no appeal"));
             };
             if appeal.status != "pending" {
-                return Err(EnforcementError::Conflict(format!(
+                return Err(EnforcementError::conflict(format!(
                     "the appeal was already decided ({})",
                     appeal.status
                 )));
             }
             if appeal.appellant_id == actor.user_id {
-                return Err(EnforcementError::Forbidden(
-                    "you cannot decide your own appeal".into(),
+                return Err(EnforcementError::forbidden(
+                    "you cannot decide your own appeal",
                 ));
             }
             if v.created_by == Some(actor.user_id) {
-                return Err(EnforcementError::Forbidden(
-                    "the moderator who recorded a violation does not decide its appeal".into(),
+                return Err(EnforcementError::forbidden(
+                    "the moderator who recorded a violation does not decide its appeal",
                 ));
             }
             let note = body.note.trim().to_owned();

@@ -2,25 +2,18 @@
 
 use warden_identity::IdentityError;
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of enforcement. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum EnforcementError {
-    /// The input breaks a rule (unknown type, reason too long, bad ladder, …).
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant (or the caller may not know of it).
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The target user's highest role is not below the actor's (see `sanctions`).
     #[error("{0}")]
     TargetOutranksActor(String),
-    /// The request conflicts with the current state (a second appeal, …).
-    #[error("{0}")]
-    Conflict(String),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -37,13 +30,10 @@ pub enum EnforcementError {
 
 impl EnforcementError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
-            Self::TargetOutranksActor(_) => "target_outranks_actor",
+            Self::Refused(r) => r.code(),
+            Self::TargetOutranksActor(_) => ErrorCode::TargetOutranksActor,
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),
@@ -55,14 +45,12 @@ impl EnforcementError {
 impl From<IdentityError> for EnforcementError {
     fn from(e: IdentityError) -> Self {
         match e {
-            IdentityError::NotFound(what) => Self::NotFound(what),
-            IdentityError::Forbidden(msg) => Self::Forbidden(msg),
+            IdentityError::Refused(r) => Self::Refused(r),
             IdentityError::TargetOutranksActor(msg) => Self::TargetOutranksActor(msg),
-            IdentityError::Conflict(msg) => Self::Conflict(msg),
             IdentityError::Audit(a) => Self::Audit(a),
             IdentityError::Tenancy(t) => Self::Tenancy(t),
             // Enforcement only reads and writes user rows, which charges no quota.
-            e @ IdentityError::Quota(_) => Self::Conflict(e.to_string()),
+            e @ IdentityError::Quota(_) => Self::conflict(e.to_string()),
         }
     }
 }
@@ -72,3 +60,5 @@ impl From<diesel::result::Error> for EnforcementError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(EnforcementError);

@@ -33,7 +33,7 @@ pub async fn enqueue_violation(
     request: &ViolationRequest,
 ) -> Result<Uuid, EnforcementError> {
     let payload = serde_json::to_value(request)
-        .map_err(|e| EnforcementError::Invalid(format!("violation request: {e}")))?;
+        .map_err(|e| EnforcementError::invalid(format!("violation request: {e}")))?;
     Ok(queue::enqueue(conn, tenant, VIOLATION, payload, None).await?)
 }
 
@@ -48,7 +48,7 @@ pub async fn run_job(
     match job.kind.as_str() {
         VIOLATION => {
             let request: ViolationRequest = serde_json::from_value(job.payload.clone())
-                .map_err(|e| EnforcementError::Invalid(format!("violation job payload: {e}")))?;
+                .map_err(|e| EnforcementError::invalid(format!("violation job payload: {e}")))?;
             let recorded = db
                 .tenant_tx(tenant, |conn| {
                     async move { violations::record_in_tx(conn, tenant, request, now, None).await }
@@ -58,7 +58,7 @@ pub async fn run_job(
             match recorded {
                 Ok(r) => Ok(r.account.into_iter().collect()),
                 // The user is gone (never synced, or another tenant's id): nothing to enforce.
-                Err(EnforcementError::NotFound(what)) => {
+                Err(EnforcementError::Refused(warden_tenancy::Rejection::NotFound(what))) => {
                     tracing::warn!(job = %job.id, what, "violation job names nothing to enforce on");
                     Ok(Vec::new())
                 }
@@ -66,7 +66,7 @@ pub async fn run_job(
             }
         }
         BAN_EXPIRY => accounts::expire_due(db, tenant, now).await,
-        other => Err(EnforcementError::Invalid(format!(
+        other => Err(EnforcementError::invalid(format!(
             "unknown job kind {other}"
         ))),
     }

@@ -143,7 +143,7 @@ pub struct Placement {
 impl Ladder {
     /// Checks the ladder, naming the first problem.
     pub fn validate(&self) -> Result<(), EnforcementError> {
-        let invalid = |m: String| Err(EnforcementError::Invalid(m));
+        let invalid = |m: String| Err(EnforcementError::invalid(m));
         if self.steps.is_empty() || self.steps.len() > MAX_STEPS {
             return invalid(format!("steps: give 1 to {MAX_STEPS} steps"));
         }
@@ -227,8 +227,8 @@ pub async fn load(conn: &mut DbConn) -> Result<Ladder, EnforcementError> {
 /// The tenant's ladder (staff).
 pub async fn get(db: &Db, actor: &Actor) -> Result<Ladder, EnforcementError> {
     if !actor.is_staff() {
-        return Err(EnforcementError::Forbidden(
-            "only staff may read the escalation ladder".into(),
+        return Err(EnforcementError::forbidden(
+            "only staff may read the escalation ladder",
         ));
     }
     db.tenant_tx(actor.tenant, |conn| {
@@ -240,8 +240,8 @@ pub async fn get(db: &Db, actor: &Actor) -> Result<Ladder, EnforcementError> {
 /// Replaces the tenant's ladder (tenant administrators), audited with the change.
 pub async fn put(db: &Db, actor: &Actor, ladder: Ladder) -> Result<Ladder, EnforcementError> {
     if !actor.is_admin() {
-        return Err(EnforcementError::Forbidden(
-            "only tenant administrators may change the escalation ladder".into(),
+        return Err(EnforcementError::forbidden(
+            "only tenant administrators may change the escalation ladder",
         ));
     }
     ladder.validate()?;
@@ -251,7 +251,7 @@ pub async fn put(db: &Db, actor: &Actor, ladder: Ladder) -> Result<Ladder, Enfor
         async move {
             let before = load(conn).await?;
             let config = serde_json::to_value(&ladder)
-                .map_err(|e| EnforcementError::Invalid(e.to_string()))?;
+                .map_err(|e| EnforcementError::invalid(e.to_string()))?;
             diesel::insert_into(enforcement_ladders::table)
                 .values((
                     enforcement_ladders::tenant_id.eq(tenant.as_uuid()),

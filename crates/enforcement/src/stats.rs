@@ -14,6 +14,9 @@ use crate::EnforcementError;
 use crate::model::{Action, Severity, ViolationStatus, ViolationType};
 use crate::violations::ViolationFilter;
 
+/// What a caller who is not staff is told.
+const STAFF_ONLY: &str = "only moderators and administrators may read violation statistics";
+
 /// Most buckets one trend may have.
 pub const MAX_BUCKETS: i64 = 2000;
 
@@ -120,16 +123,6 @@ struct BucketCount {
     n: i64,
 }
 
-fn require_staff(actor: &Actor) -> Result<(), EnforcementError> {
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(EnforcementError::Forbidden(
-            "only moderators and administrators may read violation statistics".into(),
-        ))
-    }
-}
-
 /// The half-open range `[from, to)` asked for (default: `span` ending now).
 /// A `from` at or after `to` is the empty range at `to`: every count is 0.
 fn range(
@@ -155,7 +148,7 @@ pub async fn stats(
     to: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<ViolationStats, EnforcementError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     let (from, to) = range(from, to, Duration::days(30), now);
     let groups: Vec<GroupCount> = db
         .tenant_tx(actor.tenant, |conn| {
@@ -203,7 +196,7 @@ pub async fn trends(
     filter: ViolationFilter,
     now: DateTime<Utc>,
 ) -> Result<ViolationTrend, EnforcementError> {
-    require_staff(actor)?;
+    actor.require_staff(STAFF_ONLY)?;
     let (from, to) = range(filter.from, filter.to, bucket.default_span(), now);
     // A longer range is cut to its last MAX_BUCKETS buckets; the answer's
     // `from` says where it starts.

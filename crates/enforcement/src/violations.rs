@@ -182,11 +182,11 @@ pub(crate) async fn load_one(
     } else {
         q.first(conn).await.optional()?
     };
-    let row = row.ok_or(EnforcementError::NotFound("violation"))?;
+    let row = row.ok_or(EnforcementError::not_found("violation"))?;
     with_appeals(conn, vec![row])
         .await?
         .pop()
-        .ok_or(EnforcementError::NotFound("violation"))
+        .ok_or(EnforcementError::not_found("violation"))
 }
 
 pub(crate) fn staff_roles(actor: Option<&Actor>) -> Vec<String> {
@@ -235,12 +235,12 @@ pub(crate) fn has_nul(text: &str) -> bool {
 fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
     let t = text.trim();
     if has_nul(t) {
-        return Err(EnforcementError::Invalid(format!(
+        return Err(EnforcementError::invalid(format!(
             "{field}: may not contain NUL characters"
         )));
     }
     if t.is_empty() || t.chars().count() > MAX_TEXT {
-        return Err(EnforcementError::Invalid(format!(
+        return Err(EnforcementError::invalid(format!(
             "{field}: must be 1 to {MAX_TEXT} characters"
         )));
     }
@@ -264,13 +264,13 @@ pub async fn record_in_tx(
     let source_id = match (request.source.kind, request.source.id) {
         (SourceKind::Manual, None) => None,
         (SourceKind::Manual, Some(_)) => {
-            return Err(EnforcementError::Invalid(
-                "source: a manual violation has no source id".into(),
+            return Err(EnforcementError::invalid(
+                "source: a manual violation has no source id",
             ));
         }
         (_, None) => {
-            return Err(EnforcementError::Invalid(
-                "source: needs the id of its source".into(),
+            return Err(EnforcementError::invalid(
+                "source: needs the id of its source",
             ));
         }
         (_, Some(id)) => Some(id),
@@ -405,13 +405,13 @@ pub async fn create(
     body: NewViolation,
 ) -> Result<Recorded, EnforcementError> {
     if !actor.is_staff() {
-        return Err(EnforcementError::Forbidden(
-            "only moderators and administrators may record violations".into(),
+        return Err(EnforcementError::forbidden(
+            "only moderators and administrators may record violations",
         ));
     }
     if body.user_id == actor.user_id {
-        return Err(EnforcementError::Conflict(
-            "you cannot record a violation against yourself".into(),
+        return Err(EnforcementError::conflict(
+            "you cannot record a violation against yourself",
         ));
     }
     let request = ViolationRequest {
@@ -464,8 +464,8 @@ pub async fn list(
 ) -> Result<Page<Violation>, EnforcementError> {
     if !actor.is_staff() {
         if filter.user_id.is_some_and(|u| u != actor.user_id) {
-            return Err(EnforcementError::Forbidden(
-                "only staff may list other users' violations".into(),
+            return Err(EnforcementError::forbidden(
+                "only staff may list other users' violations",
             ));
         }
         filter.user_id = Some(actor.user_id);
@@ -519,7 +519,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Violation, Enforcem
         })
         .await?;
     if !actor.is_staff() && v.user_id != actor.user_id {
-        return Err(EnforcementError::NotFound("violation"));
+        return Err(EnforcementError::not_found("violation"));
     }
     Ok(v)
 }
@@ -533,8 +533,8 @@ pub async fn resolve(
     notes: String,
 ) -> Result<Violation, EnforcementError> {
     if !actor.is_staff() {
-        return Err(EnforcementError::Forbidden(
-            "only moderators and administrators may resolve violations".into(),
+        return Err(EnforcementError::forbidden(
+            "only moderators and administrators may resolve violations",
         ));
     }
     let notes = check_text("notes", &notes)?;
@@ -543,7 +543,7 @@ pub async fn resolve(
         async move {
             let v = load_one(conn, id, true).await?;
             if v.status != ViolationStatus::Open {
-                return Err(EnforcementError::Conflict(format!(
+                return Err(EnforcementError::conflict(format!(
                     "the violation is {}; only open violations can be resolved",
                     v.status.as_str()
                 )));

@@ -24,7 +24,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<User>, IdentityError> {
     if !actor.is_staff() {
-        return Err(IdentityError::Forbidden("only staff may list users".into()));
+        return Err(IdentityError::forbidden("only staff may list users"));
     }
     let rows: Vec<UserRow> = db
         .tenant_tx(actor.tenant, |conn| {
@@ -52,7 +52,7 @@ pub async fn list(
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, IdentityError> {
     if id != actor.user_id && !actor.is_staff() {
         // Not 403: ids are not authorisation, and existence is not disclosed.
-        return Err(IdentityError::NotFound("user"));
+        return Err(IdentityError::not_found("user"));
     }
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -63,7 +63,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<User, IdentityError
                 .await
                 .optional()?
                 .map(User::from)
-                .ok_or(IdentityError::NotFound("user"))
+                .ok_or(IdentityError::not_found("user"))
         }
         .scope_boxed()
     })

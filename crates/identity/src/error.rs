@@ -3,22 +3,18 @@
 use warden_audit::AuditError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of identity operations. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    /// The user does not exist in this tenant, or the actor may not know it exists.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The target user's highest role is not below the actor's.
     #[error("{0}")]
     TargetOutranksActor(String),
-    /// The change conflicts with the user's state.
-    #[error("{0}")]
-    Conflict(String),
     /// The users quota refused a new user, or quota bookkeeping failed.
     #[error(transparent)]
     Quota(#[from] QuotaError),
@@ -32,12 +28,10 @@ pub enum IdentityError {
 
 impl IdentityError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::TargetOutranksActor(_) => "target_outranks_actor",
-            Self::Conflict(_) => "conflict",
+            Self::Refused(r) => r.code(),
+            Self::TargetOutranksActor(_) => ErrorCode::TargetOutranksActor,
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Tenancy(e) => e.code(),
@@ -50,3 +44,5 @@ impl From<diesel::result::Error> for IdentityError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(IdentityError);

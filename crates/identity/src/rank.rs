@@ -22,7 +22,7 @@ pub async fn lock_target(conn: &mut DbConn, user_id: Uuid) -> Result<Vec<Role>, 
         .first(conn)
         .await
         .optional()?;
-    let roles = roles.ok_or(IdentityError::NotFound("user"))?;
+    let roles = roles.ok_or(IdentityError::not_found("user"))?;
     Ok(roles.iter().filter_map(|r| Role::parse(r)).collect())
 }
 

@@ -73,14 +73,14 @@ pub async fn update(
     sanctions: &dyn Sanctions,
 ) -> Result<User, IdentityError> {
     if !actor.is_admin() {
-        return Err(IdentityError::Forbidden(
-            "only tenant administrators may change users".into(),
+        return Err(IdentityError::forbidden(
+            "only tenant administrators may change users",
         ));
     }
     let status = UserStatus::from(patch.status);
     if id == actor.user_id && status == UserStatus::Disabled {
-        return Err(IdentityError::Conflict(
-            "you cannot disable your own account".into(),
+        return Err(IdentityError::conflict(
+            "you cannot disable your own account",
         ));
     }
     let actor = actor.clone();
@@ -100,11 +100,11 @@ pub async fn update(
                 .first(conn)
                 .await
                 .optional()?;
-            let (before, _, ban) = before.ok_or(IdentityError::NotFound("user"))?;
+            let (before, _, ban) = before.ok_or(IdentityError::not_found("user"))?;
             if let Some(violation) = ban
                 && status == UserStatus::Active
             {
-                return Err(IdentityError::Conflict(format!(
+                return Err(IdentityError::conflict(format!(
                     "the account is banned by violation {violation}; a ban is lifted by overturning its violation on appeal"
                 )));
             }

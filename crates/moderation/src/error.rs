@@ -1,8 +1,13 @@
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of moderation. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum ModerationError {
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// A model file is missing, unreadable, or its checksum differs from the recorded one.
     #[error("model file {path}: {problem}")]
     ModelFile {
@@ -25,18 +30,6 @@ pub enum ModerationError {
         /// The decision.
         decision: Box<crate::rules::Decision>,
     },
-    /// The input breaks a rule (bad rule body, too many texts, …).
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request conflicts with the current state (a review claimed by someone else, …).
-    #[error("{0}")]
-    Conflict(String),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -44,16 +37,13 @@ pub enum ModerationError {
 
 impl ModerationError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::ModelFile { .. } => "model_file_invalid",
-            Self::Inference(_) => "inference_failed",
-            Self::Unavailable => "moderation_unavailable",
-            Self::Rejected { .. } => "content_rejected",
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
+            Self::Refused(r) => r.code(),
+            Self::ModelFile { .. } => ErrorCode::Internal,
+            Self::Inference(_) => ErrorCode::Internal,
+            Self::Unavailable => ErrorCode::ModerationUnavailable,
+            Self::Rejected { .. } => ErrorCode::ContentRejected,
             Self::Tenancy(e) => e.code(),
         }
     }
@@ -70,3 +60,5 @@ impl From<ort::Error> for ModerationError {
         Self::Inference(e.to_string())
     }
 }
+
+warden_tenancy::rejection_constructors!(ModerationError);

@@ -3,7 +3,6 @@
 //! Runtime; tenant filter rules and the decisions they make; the review queue
 //! and rescans of existing content.
 
-mod access;
 pub mod analysis;
 pub mod content;
 mod error;

@@ -68,7 +68,7 @@ impl Moderator {
     /// Analyses texts (models run off the executor, in one pool job).
     pub async fn analyze(&self, texts: Vec<String>) -> Result<Vec<Analysis>, ModerationError> {
         if texts.len() > MAX_TEXTS {
-            return Err(ModerationError::Invalid(format!(
+            return Err(ModerationError::invalid(format!(
                 "at most {MAX_TEXTS} texts per request"
             )));
         }
@@ -76,7 +76,7 @@ impl Moderator {
             .iter()
             .position(|t| t.chars().count() > MAX_TEXT_CHARS)
         {
-            return Err(ModerationError::Invalid(format!(
+            return Err(ModerationError::invalid(format!(
                 "text {i} is longer than {MAX_TEXT_CHARS} characters"
             )));
         }
@@ -217,7 +217,7 @@ pub fn analyze_input(
         } else {
             format!("texts[{i}]")
         };
-        crate::input::check_controls(&field, t).map_err(ModerationError::Invalid)?;
+        crate::input::check_controls(&field, t).map_err(ModerationError::invalid)?;
     }
     Ok((texts, single))
 }
@@ -228,18 +228,18 @@ fn analyze_shape(
 ) -> Result<(Vec<String>, bool), ModerationError> {
     match (text, texts) {
         (Some(t), None) => Ok((vec![t], true)),
-        (None, Some(ts)) if ts.is_empty() => Err(ModerationError::Invalid(
-            "texts must hold at least one text".into(),
+        (None, Some(ts)) if ts.is_empty() => Err(ModerationError::invalid(
+            "texts must hold at least one text",
         )),
-        (None, Some(ts)) if ts.len() > MAX_TEXTS => Err(ModerationError::Invalid(format!(
+        (None, Some(ts)) if ts.len() > MAX_TEXTS => Err(ModerationError::invalid(format!(
             "texts holds {} texts; at most {MAX_TEXTS} per request",
             ts.len()
         ))),
         (None, Some(ts)) => Ok((ts, false)),
-        (Some(_), Some(_)) => Err(ModerationError::Invalid(
-            "give either text or texts, not both".into(),
+        (Some(_), Some(_)) => Err(ModerationError::invalid(
+            "give either text or texts, not both",
         )),
-        (None, None) => Err(ModerationError::Invalid("give text or texts".into())),
+        (None, None) => Err(ModerationError::invalid("give text or texts")),
     }
 }
 

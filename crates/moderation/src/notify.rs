@@ -16,7 +16,7 @@ const CATEGORY: &str = "moderation";
 fn moderation_error(e: NotificationError) -> ModerationError {
     match e {
         NotificationError::Tenancy(t) => ModerationError::Tenancy(t),
-        other => ModerationError::Invalid(other.to_string()),
+        other => ModerationError::invalid(other.to_string()),
     }
 }
 

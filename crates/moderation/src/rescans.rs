@@ -21,7 +21,6 @@ use warden_tenancy::schema::{messages, moderation_rescans, products, reviews, se
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
 use crate::moderator::Moderator;
 use crate::results::{self, Source};
@@ -110,12 +109,10 @@ async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError
 
 /// Asks for a rescan: records it and queues its job in one transaction.
 pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     let run_at = body.run_at;
     if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
-        return Err(ModerationError::Invalid(
-            "run_at must be within a year".into(),
-        ));
+        return Err(ModerationError::invalid("run_at must be within a year"));
     }
     let mut types = Vec::new();
     for t in body
@@ -127,9 +124,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
         }
     }
     if types.is_empty() {
-        return Err(ModerationError::Invalid(
-            "content_types must not be empty".into(),
-        ));
+        return Err(ModerationError::invalid("content_types must not be empty"));
     }
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -169,7 +164,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
 
 /// Reads a rescan.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rescan, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn, id).await }.scope_boxed()
     })
@@ -183,7 +178,7 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Rescan, ModerationError> {
         .first(conn)
         .await
         .optional()?
-        .ok_or(ModerationError::NotFound("rescan"))
+        .ok_or(ModerationError::not_found("rescan"))
 }
 
 /// Content of one type after `after`, in id order: (id, text, current status).
@@ -426,7 +421,7 @@ fn rescan_of(job: &queue::Job) -> Result<Uuid, ModerationError> {
         .get("rescan_id")
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse::<Uuid>().ok())
-        .ok_or_else(|| ModerationError::Invalid("rescan job without rescan_id".into()))
+        .ok_or_else(|| ModerationError::invalid("rescan job without rescan_id"))
 }
 
 /// Records that a rescan job failed for good (its attempts are used up).

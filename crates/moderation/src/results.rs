@@ -15,7 +15,6 @@ use warden_enforcement::violations::ViolationRequest;
 use warden_enforcement::{EnforcementError, Severity, SourceKind, ViolationType, jobs};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{ContentType, ModerationStatus};
 use crate::moderator::Verdict;
 use crate::reviews;
@@ -165,7 +164,7 @@ pub async fn record_rejection(
                 Source::Write,
             )
             .await?
-            .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
+            .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
             request_violation(conn, tenant, user_id, id, reason).await?;
             Ok(id)
         }
@@ -197,7 +196,7 @@ pub(crate) async fn request_violation(
         .await
         .map_err(|e| match e {
             EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
-            other => ModerationError::Invalid(other.to_string()),
+            other => ModerationError::invalid(other.to_string()),
         })?;
     Ok(())
 }
@@ -222,7 +221,7 @@ pub async fn record(
         Source::Write,
     )
     .await?
-    .ok_or_else(|| ModerationError::Conflict("decision already recorded".into()))?;
+    .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
     let status = status_for(&verdict.decision.applied());
     reviews::supersede_open(conn, content_type, content_id).await?;
     if status == ModerationStatus::PendingReview {
@@ -254,7 +253,7 @@ pub async fn list(
     filter: ResultFilter,
     page: PageRequest,
 ) -> Result<Page<ModerationResult>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_results::table
@@ -290,7 +289,7 @@ pub async fn list(
 
 /// Reads one recorded decision.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ModerationResult, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_results::table
@@ -299,7 +298,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ModerationResult, M
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(ModerationError::NotFound("moderation result"))
+                .ok_or(ModerationError::not_found("moderation result"))
         }
         .scope_boxed()
     })

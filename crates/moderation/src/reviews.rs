@@ -13,7 +13,6 @@ use warden_tenancy::schema::{moderation_review_history, moderation_reviews};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;
-use crate::access::require_staff;
 use crate::content::{self, ContentType, ModerationStatus};
 
 const STAFF_ONLY: &str = "only moderators and administrators may review content";
@@ -229,11 +228,11 @@ pub async fn list(
     filter: QueueFilter,
     page: PageRequest,
 ) -> Result<Page<ReviewItem>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     if let Some(s) = &filter.status
         && !STATUSES.contains(&s.as_str())
     {
-        return Err(ModerationError::Invalid(format!(
+        return Err(ModerationError::invalid(format!(
             "status: one of {}",
             STATUSES.join(", ")
         )));
@@ -270,7 +269,7 @@ async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationE
         .first(conn)
         .await
         .optional()?
-        .ok_or(ModerationError::NotFound("review item"))?;
+        .ok_or(ModerationError::not_found("review item"))?;
     let history = moderation_review_history::table
         .filter(moderation_review_history::review_id.eq(id))
         .order(moderation_review_history::id.asc())
@@ -282,7 +281,7 @@ async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationE
 
 /// Reads an item with its history.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { detail(conn, id).await }.scope_boxed()
     })
@@ -294,7 +293,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Moder
 /// unclaimed, its claim has lapsed, or the actor already holds it. Escalated
 /// items are for administrators.
 pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -324,7 +323,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Mod
             .await?;
             if claimed == 0 {
                 let current = detail(conn, id).await?;
-                return Err(ModerationError::Conflict(
+                return Err(ModerationError::conflict(
                     match current.item.status.as_str() {
                         "pending" => "the item is claimed by another reviewer".into(),
                         "escalated" => "escalated items are for tenant administrators".into(),
@@ -348,10 +347,10 @@ pub async fn decide(
     id: Uuid,
     body: DecisionBody,
 ) -> Result<ReviewDetail, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     if body.note.chars().count() > 2000 {
-        return Err(ModerationError::Invalid(
-            "note must be at most 2000 characters".into(),
+        return Err(ModerationError::invalid(
+            "note must be at most 2000 characters",
         ));
     }
     let actor = actor.clone();
@@ -364,18 +363,18 @@ pub async fn decide(
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(ModerationError::NotFound("review item"))?;
+                .ok_or(ModerationError::not_found("review item"))?;
             let holds = item.claimed_by == Some(actor.user_id)
                 && item.claim_expires_at.is_some_and(|t| t > Utc::now());
             if !OPEN.contains(&item.status.as_str()) {
-                return Err(ModerationError::Conflict(format!(
+                return Err(ModerationError::conflict(format!(
                     "the item is already closed ({})",
                     item.status
                 )));
             }
             if !holds {
-                return Err(ModerationError::Conflict(
-                    "claim the item first (your claim may have expired)".into(),
+                return Err(ModerationError::conflict(
+                    "claim the item first (your claim may have expired)",
                 ));
             }
             let (status, content_status) = match body.decision {

@@ -88,13 +88,11 @@ pub async fn queue_code(
         Channel::Email => providers.email.is_some(),
         Channel::Sms => providers.sms.is_some(),
         Channel::InApp => {
-            return Err(NotificationError::Invalid(
-                "codes go by email or SMS".into(),
-            ));
+            return Err(NotificationError::invalid("codes go by email or SMS"));
         }
     };
     if !configured {
-        return Err(NotificationError::Invalid(format!(
+        return Err(NotificationError::invalid(format!(
             "{} is not configured on this server",
             if channel == Channel::Sms {
                 "SMS"

@@ -312,7 +312,7 @@ pub(crate) async fn hand_over(
                     })
                     .await
             }
-            None => Err(NotificationError::Invalid("email is not configured".into())),
+            None => Err(NotificationError::invalid("email is not configured")),
         },
         Channel::Sms => match &providers.sms {
             Some(sms) => {
@@ -329,10 +329,10 @@ pub(crate) async fn hand_over(
                     .await
                     .map(|s| s.sid)
             }
-            None => Err(NotificationError::Invalid("sms is not configured".into())),
+            None => Err(NotificationError::invalid("sms is not configured")),
         },
-        Channel::InApp => Err(NotificationError::Invalid(
-            "in-app notifications are not handed to a provider".into(),
+        Channel::InApp => Err(NotificationError::invalid(
+            "in-app notifications are not handed to a provider",
         )),
     }
 }
@@ -349,7 +349,7 @@ pub async fn run_job(
         .get("delivery_id")
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| NotificationError::Invalid("delivery job without delivery_id".into()))?;
+        .ok_or_else(|| NotificationError::invalid("delivery job without delivery_id"))?;
     let prepared = db
         .tenant_tx(tenant, |conn| {
             async move { prepare(conn, tenant, id, providers).await }.scope_boxed()
@@ -461,8 +461,17 @@ pub(crate) fn final_outcome(sent: &Result<String, NotificationError>) -> Outcome
         Err(e) => (
             DeliveryStatus::Failed,
             None,
-            Some((e.code().to_owned(), e.to_string())),
+            Some((failure_code(e).to_owned(), e.to_string())),
         ),
+    }
+}
+
+/// The code a failed hand-over is recorded with: `provider_failed` when the
+/// provider refused or could not be reached, else the error's API code.
+fn failure_code(e: &NotificationError) -> &'static str {
+    match e {
+        NotificationError::Provider { .. } => "provider_failed",
+        other => other.code().as_str(),
     }
 }
 
@@ -492,7 +501,7 @@ pub fn twilio_status(status: &str) -> Result<DeliveryStatus, NotificationError> 
         "delivered" | "read" => Ok(DeliveryStatus::Delivered),
         "failed" | "undelivered" | "canceled" => Ok(DeliveryStatus::Failed),
         "queued" | "accepted" | "scheduled" | "sending" | "sent" => Ok(DeliveryStatus::Sent),
-        other => Err(NotificationError::Invalid(format!(
+        other => Err(NotificationError::invalid(format!(
             "MessageStatus: unknown value {other:?}"
         ))),
     }
@@ -526,7 +535,7 @@ pub async fn apply_status(
                 .await
                 .optional()?;
             let current =
-                DeliveryStatus::parse(&current.ok_or(NotificationError::NotFound("delivery"))?)?;
+                DeliveryStatus::parse(&current.ok_or(NotificationError::not_found("delivery"))?)?;
             if !advances(current, next) {
                 return Ok(false);
             }

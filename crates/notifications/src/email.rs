@@ -161,7 +161,7 @@ fn is_language_tag(lang: &str) -> bool {
 /// Parses a sender: `addr` or `Name <addr>`.
 fn parse_mailbox(what: &str, s: &str) -> Result<Mailbox, NotificationError> {
     s.trim().parse::<Mailbox>().map_err(|e| {
-        NotificationError::Invalid(format!("{what}: invalid email address {s:?}: {e}"))
+        NotificationError::invalid(format!("{what}: invalid email address {s:?}: {e}"))
     })
 }
 
@@ -193,7 +193,7 @@ impl EmailSender {
         let from_default = parse_mailbox("from_default", &config.from_default)?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| {
-                NotificationError::Invalid(format!(
+                NotificationError::invalid(format!(
                     "smtp_url {:?}: {e}",
                     redact_credentials(&config.smtp_url)
                 ))
@@ -211,7 +211,7 @@ impl EmailSender {
     /// Builds the message of `msg` and its Message-ID (with angle brackets).
     pub fn build(&self, msg: &OutgoingEmail) -> Result<(Message, String), NotificationError> {
         let to_addr = msg.to.trim().parse::<Address>().map_err(|e| {
-            NotificationError::Invalid(format!("to: invalid email address {:?}: {e}", msg.to))
+            NotificationError::invalid(format!("to: invalid email address {:?}: {e}", msg.to))
         })?;
         let to = Mailbox::new(
             msg.to_name
@@ -226,7 +226,7 @@ impl EmailSender {
             None => self.inner.from_default.clone(),
         };
         if !is_language_tag(&msg.language) {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "language: invalid language tag {:?}",
                 msg.language
             )));
@@ -243,7 +243,7 @@ impl EmailSender {
                 msg.rendered.text.clone(),
                 msg.rendered.html.clone(),
             ))
-            .map_err(|e| NotificationError::Invalid(format!("email: {e}")))?;
+            .map_err(|e| NotificationError::invalid(format!("email: {e}")))?;
         Ok((message, message_id))
     }
 
@@ -320,13 +320,13 @@ mod tests {
         let s = sender();
         let mut m = outgoing();
         m.to = "not an address".into();
-        assert_eq!(s.build(&m).unwrap_err().code(), "invalid_input");
+        assert_eq!(s.build(&m).unwrap_err().code().as_str(), "invalid_input");
         let mut m = outgoing();
         m.from = Some("bad@".into());
-        assert_eq!(s.build(&m).unwrap_err().code(), "invalid_input");
+        assert_eq!(s.build(&m).unwrap_err().code().as_str(), "invalid_input");
         let mut m = outgoing();
         m.language = "es\r\nBcc: x@y.z".into();
-        assert_eq!(s.build(&m).unwrap_err().code(), "invalid_input");
+        assert_eq!(s.build(&m).unwrap_err().code().as_str(), "invalid_input");
         assert!(
             EmailSender::new(EmailConfig {
                 smtp_url: "gopher://x".into(),

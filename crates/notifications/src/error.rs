@@ -1,22 +1,15 @@
 //! Errors of notifications.
 
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of notifications. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationError {
-    /// The input breaks a rule (bad address, template that does not compile, …).
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant (or the caller may not know of it).
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request conflicts with the current state.
-    #[error("{0}")]
-    Conflict(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The delivery provider (SMTP server, Twilio) refused or could not be reached.
     #[error("{channel} provider failed{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
     Provider {
@@ -40,13 +33,10 @@ pub enum NotificationError {
 
 impl NotificationError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
-            Self::Provider { .. } => "provider_failed",
+            Self::Refused(r) => r.code(),
+            Self::Provider { .. } => ErrorCode::ServiceUnavailable,
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
         }
@@ -78,27 +68,37 @@ mod tests {
     #[test]
     fn codes_are_stable() {
         assert_eq!(
-            NotificationError::Invalid("x".into()).code(),
+            NotificationError::invalid("x").code().as_str(),
             "invalid_input"
         );
-        assert_eq!(NotificationError::NotFound("template").code(), "not_found");
-        assert_eq!(NotificationError::Forbidden("x".into()).code(), "forbidden");
-        assert_eq!(NotificationError::Conflict("x".into()).code(), "conflict");
+        assert_eq!(
+            NotificationError::not_found("template").code().as_str(),
+            "not_found"
+        );
+        assert_eq!(
+            NotificationError::forbidden("x").code().as_str(),
+            "forbidden"
+        );
+        assert_eq!(NotificationError::conflict("x").code().as_str(), "conflict");
         let p = NotificationError::Provider {
             channel: "sms",
             code: Some("21211".into()),
             message: "Invalid 'To' Phone Number".into(),
             retryable: false,
         };
-        assert_eq!(p.code(), "provider_failed");
+        assert_eq!(p.code().as_str(), "provider_failed");
         assert!(!p.is_retryable());
         assert_eq!(
             p.to_string(),
             "sms provider failed (21211): Invalid 'To' Phone Number"
         );
         assert_eq!(
-            NotificationError::from(TenancyError::TenantNotFound).code(),
+            NotificationError::from(TenancyError::TenantNotFound)
+                .code()
+                .as_str(),
             "tenant_not_found"
         );
     }
 }
+
+warden_tenancy::rejection_constructors!(NotificationError);

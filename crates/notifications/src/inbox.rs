@@ -72,9 +72,7 @@ pub async fn list(
         .as_ref()
         .is_some_and(|q| q.len() > 200 || q.contains('\0'))
     {
-        return Err(NotificationError::Invalid(
-            "q: at most 200 characters".into(),
-        ));
+        return Err(NotificationError::invalid("q: at most 200 characters"));
     }
     let user = actor.user_id;
     let rows = db
@@ -156,7 +154,7 @@ pub async fn mark(
             .get_result(conn)
             .await
             .optional()?
-            .ok_or(NotificationError::NotFound("notification"))
+            .ok_or(NotificationError::not_found("notification"))
         }
         .scope_boxed()
     })
@@ -198,7 +196,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), Notification
             .execute(conn)
             .await?;
             if n == 0 {
-                return Err(NotificationError::NotFound("notification"));
+                return Err(NotificationError::not_found("notification"));
             }
             Ok(())
         }

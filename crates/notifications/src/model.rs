@@ -133,7 +133,9 @@ mod tests {
         }
         assert!(matches!(
             EventKind::parse("custom"),
-            Err(NotificationError::Invalid(_))
+            Err(NotificationError::Refused(
+                warden_tenancy::Rejection::Invalid(_)
+            ))
         ));
     }
 }

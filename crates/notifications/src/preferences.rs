@@ -71,7 +71,7 @@ impl Preferences {
     /// Checks the preferences, naming the first problem.
     pub fn validate(&self) -> Result<(), NotificationError> {
         if !LANGUAGES.contains(&self.language.as_str()) {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "language: one of {}",
                 LANGUAGES.join(", ")
             )));
@@ -79,8 +79,8 @@ impl Preferences {
         if let Some(phone) = &self.phone {
             let digits = phone.strip_prefix('+').unwrap_or("");
             if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(NotificationError::Invalid(
-                    "phone: E.164, a + and 8 to 15 digits".into(),
+                return Err(NotificationError::invalid(
+                    "phone: E.164, a + and 8 to 15 digits",
                 ));
             }
         }
@@ -90,8 +90,8 @@ impl Preferences {
                 .iter()
                 .any(|c| c.is_empty() || c.chars().count() > 100 || c.contains('\0'))
         {
-            return Err(NotificationError::Invalid(
-                "categories_off: at most 50 names of 1 to 100 characters".into(),
+            return Err(NotificationError::invalid(
+                "categories_off: at most 50 names of 1 to 100 characters",
             ));
         }
         Ok(())

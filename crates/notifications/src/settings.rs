@@ -12,6 +12,9 @@ use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
 use crate::NotificationError;
 use crate::model::{Channel, Priority};
 
+/// What a caller who is not an administrator is told.
+const ADMIN_ONLY: &str = "only tenant administrators manage notification settings and templates";
+
 /// Channels per priority.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +95,7 @@ impl Settings {
                 .enumerate()
                 .any(|(i, c)| channels[..i].contains(c));
             if channels.is_empty() || repeated {
-                return Err(NotificationError::Invalid(format!(
+                return Err(NotificationError::invalid(format!(
                     "routing.{}: give one to three different channels",
                     p.as_str()
                 )));
@@ -103,19 +106,17 @@ impl Settings {
                 || from.chars().count() > 320
                 || from.contains(['\r', '\n', '\0']))
         {
-            return Err(NotificationError::Invalid(
-                "email_from: an address or `Name <address>`, one line".into(),
+            return Err(NotificationError::invalid(
+                "email_from: an address or `Name <address>`, one line",
             ));
         }
         if self.email_per_hour > 1_000_000 || self.sms_per_hour > 1_000_000 {
-            return Err(NotificationError::Invalid(
-                "email_per_hour and sms_per_hour: at most 1,000,000".into(),
+            return Err(NotificationError::invalid(
+                "email_per_hour and sms_per_hour: at most 1,000,000",
             ));
         }
         if self.dedup_seconds > 7 * 24 * 3600 {
-            return Err(NotificationError::Invalid(
-                "dedup_seconds: at most 7 days".into(),
-            ));
+            return Err(NotificationError::invalid("dedup_seconds: at most 7 days"));
         }
         Ok(())
     }
@@ -137,19 +138,9 @@ pub async fn load(conn: &mut DbConn) -> Result<Settings, NotificationError> {
     })
 }
 
-fn require_admin(actor: &Actor) -> Result<(), NotificationError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(NotificationError::Forbidden(
-            "only tenant administrators manage notification settings and templates".into(),
-        ))
-    }
-}
-
 /// The tenant's settings (administrators).
 pub async fn get(db: &Db, actor: &Actor) -> Result<Settings, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn).await }.scope_boxed()
     })
@@ -162,14 +153,14 @@ pub async fn put(
     actor: &Actor,
     settings: Settings,
 ) -> Result<Settings, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     settings.validate()?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let before = load(conn).await?;
             let config = serde_json::to_value(&settings)
-                .map_err(|e| NotificationError::Invalid(e.to_string()))?;
+                .map_err(|e| NotificationError::invalid(e.to_string()))?;
             diesel::insert_into(notification_settings::table)
                 .values((
                     notification_settings::tenant_id.eq(actor.tenant.as_uuid()),

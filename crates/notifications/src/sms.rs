@@ -127,7 +127,7 @@ impl SmsSender {
     /// or token, no sender (`from` or `messaging_service_sid`), or a base
     /// URL or status callback that is not an HTTP(S) URL.
     pub fn new(config: TwilioConfig) -> Result<Self, NotificationError> {
-        let invalid = |m: &str| Err(NotificationError::Invalid(format!("twilio: {m}")));
+        let invalid = |m: &str| Err(NotificationError::invalid(format!("twilio: {m}")));
         if config.account_sid.is_empty()
             || !config
                 .account_sid
@@ -154,7 +154,7 @@ impl SmsSender {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .build()
-            .map_err(|e| NotificationError::Invalid(format!("twilio: HTTP client: {e}")))?;
+            .map_err(|e| NotificationError::invalid(format!("twilio: HTTP client: {e}")))?;
         let messages_url = format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",
             config.base_url.trim_end_matches('/'),
@@ -185,16 +185,16 @@ impl SmsSender {
         callback: Option<&str>,
     ) -> Result<SentSms, NotificationError> {
         if !is_e164(to) {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "to: {to:?} is not an E.164 phone number (+ and 8 to 15 digits)"
             )));
         }
         if body.trim().is_empty() {
-            return Err(NotificationError::Invalid("body: empty SMS".into()));
+            return Err(NotificationError::invalid("body: empty SMS"));
         }
         let chars = body.chars().count();
         if chars > BODY_MAX_CHARS {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "body: {chars} characters (at most {BODY_MAX_CHARS})"
             )));
         }

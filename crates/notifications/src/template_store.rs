@@ -15,6 +15,9 @@ use crate::NotificationError;
 use crate::model::EventKind;
 use crate::templates::{self, LANGUAGES, Rendered, TemplateSet};
 
+/// What a caller who is not an administrator is told.
+const ADMIN_ONLY: &str = "only tenant administrators manage notification templates";
+
 /// A template in effect for one kind and language.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateEntry {
@@ -71,21 +74,11 @@ pub struct Preview {
     pub rendered: Rendered,
 }
 
-fn require_admin(actor: &Actor) -> Result<(), NotificationError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(NotificationError::Forbidden(
-            "only tenant administrators manage notification templates".into(),
-        ))
-    }
-}
-
 fn check_language(lang: &str) -> Result<(), NotificationError> {
     if LANGUAGES.contains(&lang) {
         Ok(())
     } else {
-        Err(NotificationError::Invalid(format!(
+        Err(NotificationError::invalid(format!(
             "language: one of {}",
             LANGUAGES.join(", ")
         )))
@@ -130,7 +123,7 @@ async fn overrides(
 
 /// Every kind and language with the template in effect (administrators).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<TemplateEntry>, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let saved = overrides(db, actor).await?;
     let mut out = Vec::new();
     for kind in EventKind::ALL {
@@ -156,7 +149,7 @@ pub async fn put(
     actor: &Actor,
     update: TemplateUpdate,
 ) -> Result<TemplateEntry, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     check_language(&update.language)?;
     if let Some(t) = &update.template {
         templates::validate(t)?;
@@ -164,9 +157,7 @@ pub async fn put(
             .iter()
             .any(|p| p.contains('\0'))
         {
-            return Err(NotificationError::Invalid(
-                "template: no NUL characters".into(),
-            ));
+            return Err(NotificationError::invalid("template: no NUL characters"));
         }
     }
     let actor2 = actor.clone();
@@ -239,7 +230,7 @@ pub async fn preview(
     actor: &Actor,
     request: PreviewRequest,
 ) -> Result<Preview, NotificationError> {
-    require_admin(actor)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let language = request.language.unwrap_or_else(|| "en".into());
     check_language(&language)?;
     let (set, language) = match request.template {
@@ -256,9 +247,7 @@ pub async fn preview(
     };
     let data = request.data.unwrap_or_else(|| serde_json::json!({}));
     if !data.is_object() {
-        return Err(NotificationError::Invalid(
-            "data: must be a JSON object".into(),
-        ));
+        return Err(NotificationError::invalid("data: must be a JSON object"));
     }
     Ok(Preview {
         language,

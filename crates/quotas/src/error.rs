@@ -1,9 +1,14 @@
 use warden_audit::AuditError;
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of quota and rate-limit operations. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum QuotaError {
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// A resource quota would be exceeded by this write.
     #[error("{quota} quota exceeded: {usage} of {limit} used")]
     QuotaExceeded {
@@ -17,9 +22,6 @@ pub enum QuotaError {
     /// The shared rate limiter cannot be reached and the fail mode is `closed`.
     #[error("the rate limiter is unavailable")]
     LimiterUnavailable,
-    /// Input was rejected before reaching the database.
-    #[error("{0}")]
-    Invalid(String),
     /// Writing an audit row failed.
     #[error(transparent)]
     Audit(#[from] AuditError),
@@ -30,11 +32,11 @@ pub enum QuotaError {
 
 impl QuotaError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::QuotaExceeded { .. } => "quota_exceeded",
-            Self::LimiterUnavailable => "rate_limiter_unavailable",
-            Self::Invalid(_) => "invalid_input",
+            Self::Refused(r) => r.code(),
+            Self::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Self::LimiterUnavailable => ErrorCode::RateLimiterUnavailable,
             Self::Audit(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
@@ -46,3 +48,5 @@ impl From<diesel::result::Error> for QuotaError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(QuotaError);

@@ -110,7 +110,7 @@ impl LimitsInput {
             if (1..=max).contains(&v) {
                 Ok(())
             } else {
-                Err(QuotaError::Invalid(format!(
+                Err(QuotaError::invalid(format!(
                     "{name} must be between 1 and {max}"
                 )))
             }
@@ -127,7 +127,7 @@ impl LimitsInput {
             ("max_storage_bytes", self.max_storage_bytes),
         ] {
             if v < 0 {
-                return Err(QuotaError::Invalid(format!("{name} must be 0 or more")));
+                return Err(QuotaError::invalid(format!("{name} must be 0 or more")));
             }
         }
         Ok(())
@@ -257,8 +257,7 @@ impl LimitsStore {
         by: &str,
     ) -> Result<TenantLimitsRecord, QuotaError> {
         input.validate()?;
-        let to_i32 =
-            |v: i64| i32::try_from(v).map_err(|_| QuotaError::Invalid("value too large".into()));
+        let to_i32 = |v: i64| i32::try_from(v).map_err(|_| QuotaError::invalid("value too large"));
         let (rpm, rph, rpd) = (
             to_i32(input.requests_per_minute)?,
             to_i32(input.requests_per_hour)?,

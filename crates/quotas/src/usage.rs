@@ -90,7 +90,7 @@ impl Flusher {
         self.stop.notify_one();
         self.task
             .await
-            .map_err(|e| QuotaError::Invalid(format!("usage flusher panicked: {e}")))?
+            .map_err(|e| QuotaError::invalid(format!("usage flusher panicked: {e}")))?
     }
 }
 

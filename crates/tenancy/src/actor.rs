@@ -1,6 +1,6 @@
 //! Who is acting in a tenant, and the roles a token can carry.
 
-use crate::TenantId;
+use crate::{Rejection, TenantId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -101,6 +101,26 @@ impl Actor {
     /// strictly higher than the target's.
     pub fn outranks(&self, target: &[Role]) -> bool {
         highest_rank(&self.roles) > highest_rank(target)
+    }
+
+    /// Lets administrators through; refuses anyone else with `forbidden`,
+    /// `refused` saying what they may not do.
+    pub fn require_admin(&self, refused: &str) -> Result<(), Rejection> {
+        allow(self.is_admin(), refused)
+    }
+
+    /// Lets staff (administrators and moderators) through; refuses anyone
+    /// else with `forbidden`, `refused` saying what they may not do.
+    pub fn require_staff(&self, refused: &str) -> Result<(), Rejection> {
+        allow(self.is_staff(), refused)
+    }
+}
+
+fn allow(allowed: bool, refused: &str) -> Result<(), Rejection> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(Rejection::Forbidden(refused.to_owned()))
     }
 }
 

@@ -1,8 +1,13 @@
+use crate::{ErrorCode, Rejection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// Errors of the tenancy layer. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// No connection could be taken from the pool (database down or pool
     /// exhausted), or the connection was lost under a query.
     #[error("database unavailable: {0}")]
@@ -17,9 +22,6 @@ pub enum TenancyError {
     /// The tenant does not exist.
     #[error("tenant not found")]
     TenantNotFound,
-    /// Input was rejected before reaching the database.
-    #[error("invalid input: {0}")]
-    Invalid(String),
     /// Migrations or role setup failed.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -27,14 +29,14 @@ pub enum TenancyError {
 
 impl TenancyError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unavailable(_) => "database_unavailable",
-            Self::Database(_) => "internal",
-            Self::RlsViolation => "tenant_isolation_violation",
-            Self::TenantNotFound => "tenant_not_found",
-            Self::Invalid(_) => "invalid_input",
-            Self::Migration(_) => "migration_failed",
+            Self::Refused(r) => r.code(),
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Database(_) => ErrorCode::Internal,
+            Self::RlsViolation => ErrorCode::TenantIsolationViolation,
+            Self::TenantNotFound => ErrorCode::TenantNotFound,
+            Self::Migration(_) => ErrorCode::Internal,
         }
     }
 }
@@ -132,3 +134,5 @@ mod tests {
         }
     }
 }
+
+crate::rejection_constructors!(TenancyError);

@@ -8,21 +8,25 @@
 mod actor;
 pub mod clock;
 mod error;
+mod error_code;
 mod id;
 pub mod migrate;
 pub mod pagination;
 mod pool;
 pub mod queue;
 mod registry;
+mod rejection;
 pub mod schema;
 mod text_enum;
 
 pub use actor::{Actor, Role, highest_rank};
 pub use error::{TenancyError, is_rls_violation, is_unique_violation};
+pub use error_code::ErrorCode;
 pub use id::TenantId;
 pub use pagination::{Cursor, Page, PageRequest};
 pub use pool::{Db, DbConn};
 pub use registry::{NewTenant, Tenant, TenantPatch, TenantRegistry, TenantStatus};
+pub use rejection::Rejection;
 
 /// Re-exported so that domain crates write their queries against the same versions.
 pub use diesel;

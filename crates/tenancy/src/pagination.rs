@@ -25,10 +25,10 @@ impl Cursor {
     pub fn decode(s: &str) -> Result<Self, TenancyError> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s)
-            .map_err(|_| TenancyError::Invalid("cursor is not one this server issued".into()))?;
+            .map_err(|_| TenancyError::invalid("cursor is not one this server issued"))?;
         Uuid::from_slice(&bytes)
             .map(Self)
-            .map_err(|_| TenancyError::Invalid("cursor is not one this server issued".into()))
+            .map_err(|_| TenancyError::invalid("cursor is not one this server issued"))
     }
 }
 
@@ -46,7 +46,7 @@ impl PageRequest {
     pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, TenancyError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(TenancyError::Invalid(format!(
+            return Err(TenancyError::invalid(format!(
                 "limit must be between 1 and {MAX_LIMIT}"
             )));
         }

@@ -266,7 +266,7 @@ mod tests {
                         ))
                         .execute(conn)
                         .await?;
-                    Err(TenancyError::Invalid("caller changed its mind".into()))
+                    Err(TenancyError::invalid("caller changed its mind"))
                 }
                 .scope_boxed()
             })

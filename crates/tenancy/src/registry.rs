@@ -130,15 +130,13 @@ fn validate_name(name: &str) -> Result<String, TenancyError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > 200 {
-        return Err(TenancyError::Invalid(
-            "name must be 1 to 200 characters".into(),
-        ));
+        return Err(TenancyError::invalid("name must be 1 to 200 characters"));
     }
     // The same characters content refuses (tab and line breaks aside, which a
     // name has no use for either): PostgreSQL cannot store a NUL at all.
     if name.chars().any(char::is_control) {
-        return Err(TenancyError::Invalid(
-            "name must not contain control characters".into(),
+        return Err(TenancyError::invalid(
+            "name must not contain control characters",
         ));
     }
     Ok(name.to_owned())
@@ -148,9 +146,7 @@ fn validate_settings(settings: &serde_json::Value) -> Result<(), TenancyError> {
     if settings.is_object() {
         Ok(())
     } else {
-        Err(TenancyError::Invalid(
-            "settings must be a JSON object".into(),
-        ))
+        Err(TenancyError::invalid("settings must be a JSON object"))
     }
 }
 

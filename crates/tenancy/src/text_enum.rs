@@ -2,7 +2,8 @@
 
 /// Implements, for a plain enum, `ALL` (every value), `as_str` (the stored
 /// text), `parse` (stored or requested text; unknown text is refused with
-/// `$error::Invalid(message)`, so `$error` needs an `Invalid(String)` variant)
+/// `$error::invalid(message)`, so `$error` needs an `invalid` constructor, as
+/// [`rejection_constructors!`](crate::rejection_constructors) gives)
 /// and `Display` (the stored text).
 ///
 /// ```ignore
@@ -24,7 +25,7 @@ macro_rules! text_enum {
             pub fn parse(s: &str) -> Result<Self, $error> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err($error::Invalid(format!(
+                    other => Err($error::invalid(format!(
                         "{}: unknown value {other:?} (one of {})",
                         stringify!($name),
                         [$($text),+].join(", ")

@@ -1,22 +1,15 @@
 //! Errors of seller trust.
 
 use warden_tenancy::TenancyError;
+use warden_tenancy::{ErrorCode, Rejection};
 
 /// Errors of seller trust. `code()` gives the stable machine code.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    /// The input breaks a rule.
-    #[error("{0}")]
-    Invalid(String),
-    /// The thing does not exist in this tenant.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// The actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request conflicts with the current state.
-    #[error("{0}")]
-    Conflict(String),
+    /// Refused for a reason shared by every domain (bad input, not found, not
+    /// allowed, conflict).
+    #[error(transparent)]
+    Refused(#[from] Rejection),
     /// The seller's level does not allow another listing.
     #[error("trust level {level} allows {limit} listings")]
     LevelLimit {
@@ -62,15 +55,12 @@ pub enum TrustError {
 
 impl TrustError {
     /// Stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_input",
-            Self::NotFound(_) => "not_found",
-            Self::Forbidden(_) => "forbidden",
-            Self::Conflict(_) => "conflict",
-            Self::LevelLimit { .. } => "trust_level_limit",
-            Self::FeatureGated { .. } => "trust_level_required",
-            Self::Throttled { .. } => "verification_throttled",
+            Self::Refused(r) => r.code(),
+            Self::LevelLimit { .. } => ErrorCode::TrustLevelLimit,
+            Self::FeatureGated { .. } => ErrorCode::TrustLevelRequired,
+            Self::Throttled { .. } => ErrorCode::VerificationThrottled,
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),
@@ -83,3 +73,5 @@ impl From<diesel::result::Error> for TrustError {
         Self::Tenancy(TenancyError::from(e))
     }
 }
+
+warden_tenancy::rejection_constructors!(TrustError);

@@ -80,16 +80,16 @@ pub async fn set_override(
     body: OverrideBody,
 ) -> Result<Standing, TrustError> {
     if !actor.is_admin() {
-        return Err(TrustError::Forbidden(
-            "only tenant administrators override trust levels".into(),
+        return Err(TrustError::forbidden(
+            "only tenant administrators override trust levels",
         ));
     }
     let reason = body.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 || reason.contains('\0') {
-        return Err(TrustError::Invalid("reason: 1 to 2000 characters".into()));
+        return Err(TrustError::invalid("reason: 1 to 2000 characters"));
     }
     if body.level.is_some_and(|l| l > MAX_LEVEL) {
-        return Err(TrustError::Invalid(format!(
+        return Err(TrustError::invalid(format!(
             "level: 0 to {MAX_LEVEL}, or null"
         )));
     }

@@ -107,11 +107,11 @@ pub async fn run_job(db: &Db, job: &queue::Job, now: DateTime<Utc>) -> Result<()
                 .get("seller_id")
                 .and_then(|v| v.as_str())
                 .and_then(|s| Uuid::parse_str(s).ok())
-                .ok_or_else(|| TrustError::Invalid("recompute job without seller_id".into()))?;
+                .ok_or_else(|| TrustError::invalid("recompute job without seller_id"))?;
             evaluate_one(db, tenant, seller, now).await
         }
         DAILY => daily(db, job, now).await,
-        other => Err(TrustError::Invalid(format!("unknown job kind {other}"))),
+        other => Err(TrustError::invalid(format!("unknown job kind {other}"))),
     }
 }
 
@@ -128,7 +128,7 @@ async fn evaluate_one(
         })
         .await;
     match outcome {
-        Ok(_) | Err(TrustError::NotFound(_)) => Ok(()),
+        Ok(_) | Err(TrustError::Refused(warden_tenancy::Rejection::NotFound(_))) => Ok(()),
         Err(e) => Err(e),
     }
 }

@@ -163,7 +163,7 @@ impl Default for TrustSettings {
 impl TrustSettings {
     /// Checks the settings, naming the first problem.
     pub fn validate(&self) -> Result<(), TrustError> {
-        let invalid = |m: String| Err(TrustError::Invalid(m));
+        let invalid = |m: String| Err(TrustError::invalid(m));
         let limits: Vec<u64> = self
             .listing_limits
             .iter()
@@ -178,7 +178,7 @@ impl TrustSettings {
                 f.as_str()
             ));
         }
-        self.weights.validate().map_err(TrustError::Invalid)?;
+        self.weights.validate().map_err(TrustError::invalid)?;
         let t = self.score_thresholds;
         if t.iter().any(|v| !(0.0..=100.0).contains(v)) || t[0] > t[1] || t[1] > t[2] {
             return invalid("score_thresholds: three rising scores from 0 to 100".into());
@@ -222,9 +222,7 @@ pub async fn load(conn: &mut DbConn) -> Result<TrustSettings, TrustError> {
 /// The tenant's settings (staff).
 pub async fn get(db: &Db, actor: &Actor) -> Result<TrustSettings, TrustError> {
     if !actor.is_staff() {
-        return Err(TrustError::Forbidden(
-            "only staff may read trust settings".into(),
-        ));
+        return Err(TrustError::forbidden("only staff may read trust settings"));
     }
     db.tenant_tx(actor.tenant, |conn| {
         async move { load(conn).await }.scope_boxed()
@@ -239,8 +237,8 @@ pub async fn put(
     settings: TrustSettings,
 ) -> Result<TrustSettings, TrustError> {
     if !actor.is_admin() {
-        return Err(TrustError::Forbidden(
-            "only tenant administrators may change trust settings".into(),
+        return Err(TrustError::forbidden(
+            "only tenant administrators may change trust settings",
         ));
     }
     settings.validate()?;
@@ -248,7 +246,7 @@ pub async fn put(
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let before = load(conn).await?;
-            let config = serde_json::to_value(&settings).map_err(|e| TrustError::Invalid(e.to_string()))?;
+            let config = serde_json::to_value(&settings).map_err(|e| TrustError::invalid(e.to_string()))?;
             diesel::insert_into(trust_settings::table)
                 .values((
                     trust_settings::tenant_id.eq(actor.tenant.as_uuid()),

@@ -72,7 +72,7 @@ pub async fn read(
     .get_result(conn)
     .await
     .map_err(|e| match e {
-        diesel::result::Error::NotFound => TrustError::NotFound("seller"),
+        diesel::result::Error::NotFound => TrustError::not_found("seller"),
         other => other.into(),
     })?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);

@@ -98,7 +98,7 @@ pub(crate) async fn profile(conn: &mut DbConn, seller: Uuid) -> Result<Uuid, Tru
         .first(conn)
         .await
         .optional()?
-        .ok_or(TrustError::NotFound("seller"))
+        .ok_or(TrustError::not_found("seller"))
 }
 
 /// A seller's stored trust row: earned level, override, pending demotion.
@@ -400,7 +400,7 @@ pub(crate) async fn own_store(conn: &mut DbConn, user: Uuid) -> Result<Uuid, Tru
         .first(conn)
         .await
         .optional()?
-        .ok_or(TrustError::NotFound("seller profile"))
+        .ok_or(TrustError::not_found("seller profile"))
 }
 
 /// Refuses (as not found: others learn nothing of a store's trust) anyone
@@ -411,7 +411,7 @@ pub(crate) async fn require_owner_or_staff(
     seller: Uuid,
 ) -> Result<(), TrustError> {
     if profile(conn, seller).await? != actor.user_id && !actor.is_staff() {
-        return Err(TrustError::NotFound("seller"));
+        return Err(TrustError::not_found("seller"));
     }
     Ok(())
 }

@@ -179,7 +179,7 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Verification, TrustError> {
         .first(conn)
         .await
         .optional()?
-        .ok_or(TrustError::NotFound("verification"))
+        .ok_or(TrustError::not_found("verification"))
 }
 
 /// Submits a step of the caller's store; code steps send their code at once.
@@ -193,7 +193,7 @@ pub async fn submit(
 ) -> Result<Verification, TrustError> {
     let known = STEPS.iter().flat_map(|s| s.iter()).any(|s| *s == body.step);
     if !known {
-        return Err(TrustError::Invalid(format!(
+        return Err(TrustError::invalid(format!(
             "step: one of {}",
             STEPS
                 .iter()
@@ -206,7 +206,7 @@ pub async fn submit(
     let evidence = body.evidence.unwrap_or_else(|| serde_json::json!({}));
     let text = evidence.to_string();
     if !evidence.is_object() || text.len() > MAX_EVIDENCE_BYTES || text.contains("\\u0000") {
-        return Err(TrustError::Invalid(format!(
+        return Err(TrustError::invalid(format!(
             "evidence: a JSON object of at most {MAX_EVIDENCE_BYTES} bytes"
         )));
     }
@@ -217,9 +217,7 @@ pub async fn submit(
             .unwrap_or_default()
             .to_owned();
         if !warden_notifications::sms::is_e164(&p) {
-            return Err(TrustError::Invalid(
-                "evidence.phone: an E.164 number".into(),
-            ));
+            return Err(TrustError::invalid("evidence.phone: an E.164 number"));
         }
         Some(p)
     } else {
@@ -247,7 +245,7 @@ pub async fn submit(
                         .get_result(conn)
                         .await?;
                     if pending > 0 {
-                        return Err(TrustError::Conflict(format!(
+                        return Err(TrustError::conflict(format!(
                             "step {step} already awaits review"
                         )));
                     }
@@ -256,7 +254,7 @@ pub async fn submit(
                     .await?
                     .contains(&step)
                 {
-                    return Err(TrustError::Conflict(format!(
+                    return Err(TrustError::conflict(format!(
                         "step {step} is already verified"
                     )));
                 }
@@ -279,7 +277,7 @@ pub async fn submit(
                     .await?;
                 let address = match step.as_str() {
                     "email" => Some(email.ok_or_else(|| {
-                        TrustError::Invalid("your account has no e-mail address to verify".into())
+                        TrustError::invalid("your account has no e-mail address to verify")
                     })?),
                     "phone" => phone.clone(),
                     _ => None,
@@ -363,7 +361,7 @@ pub async fn submit(
     if let Some(pending) = pending {
         codes::send_code(db, providers, pending)
             .await
-            .map_err(|e| TrustError::Invalid(format!("the code could not be sent: {e}")))?;
+            .map_err(|e| TrustError::invalid(format!("the code could not be sent: {e}")))?;
     }
     Ok(v)
 }
@@ -458,8 +456,8 @@ async fn phone_throttle(
         .get_result(conn)
         .await?;
     if taken > 0 {
-        return Err(TrustError::Conflict(
-            "this number is verified by another store".into(),
+        return Err(TrustError::conflict(
+            "this number is verified by another store",
         ));
     }
     let hour = chrono::Duration::hours(1);
@@ -555,25 +553,23 @@ pub async fn confirm_code(
                 .await
                 .optional()?;
             let (id, status, code_hash, expires, attempts) =
-                row.ok_or(TrustError::NotFound("verification"))?;
+                row.ok_or(TrustError::not_found("verification"))?;
             let Some(code_hash) = code_hash else {
-                return Err(TrustError::Conflict(
-                    "this step is not verified by a code".into(),
-                ));
+                return Err(TrustError::conflict("this step is not verified by a code"));
             };
             if status != "submitted" {
-                return Err(TrustError::Conflict(format!(
+                return Err(TrustError::conflict(format!(
                     "the step is already {status}"
                 )));
             }
             if attempts >= MAX_CODE_ATTEMPTS {
-                return Err(TrustError::Conflict(
-                    "too many wrong codes; submit the step again".into(),
+                return Err(TrustError::conflict(
+                    "too many wrong codes; submit the step again",
                 ));
             }
             if expires.is_none_or(|e| e <= now) {
-                return Err(TrustError::Conflict(
-                    "the code has expired; submit the step again".into(),
+                return Err(TrustError::conflict(
+                    "the code has expired; submit the step again",
                 ));
             }
             if hash(id, body.code.trim()) != code_hash {
@@ -581,7 +577,7 @@ pub async fn confirm_code(
                     .set(seller_verifications::code_attempts.eq(attempts + 1))
                     .execute(conn)
                     .await?;
-                return Ok(Err(TrustError::Invalid(format!(
+                return Ok(Err(TrustError::invalid(format!(
                     "code: wrong code ({} attempts left)",
                     MAX_CODE_ATTEMPTS - attempts - 1
                 ))));
@@ -639,22 +635,20 @@ pub async fn review(
     body: VerificationReview,
 ) -> Result<Verification, TrustError> {
     if !actor.is_staff() {
-        return Err(TrustError::Forbidden(
-            "only staff review verifications".into(),
-        ));
+        return Err(TrustError::forbidden("only staff review verifications"));
     }
     if body.notes.chars().count() > 2000 || body.notes.contains('\0') {
-        return Err(TrustError::Invalid("notes: at most 2000 characters".into()));
+        return Err(TrustError::invalid("notes: at most 2000 characters"));
     }
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let v = load(conn, id).await?;
             if v.seller_id != seller {
-                return Err(TrustError::NotFound("verification"));
+                return Err(TrustError::not_found("verification"));
             }
             if v.status != "submitted" {
-                return Err(TrustError::Conflict(format!(
+                return Err(TrustError::conflict(format!(
                     "the step is already {}",
                     v.status
                 )));
@@ -710,7 +704,7 @@ async fn performance_evidence(
     let settings = settings::load(conn).await?;
     let needed = settings.score_thresholds[2];
     if standing.earned_level != 2 || standing.score < needed || standing.risk == crate::risk::HIGH {
-        return Err(TrustError::Conflict(format!(
+        return Err(TrustError::conflict(format!(
             "performance is reviewed for stores at level 2 with a trust score of at least {needed} \
              and risk below high (this store: earned level {}, score {:.1}, risk {})",
             standing.earned_level, standing.score, standing.risk

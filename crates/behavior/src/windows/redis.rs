@@ -253,7 +253,7 @@ mod tests {
             .add("k", 1, 1000, AggregateKind::Count, "m", 1.0)
             .await
             .unwrap_err();
-        assert_eq!(e.code(), "window_store_unavailable");
+        assert_eq!(e.code().as_str(), "window_store_unavailable");
         let started = Instant::now();
         let e = s.try_start_cooldown("k", 1, 1000).await.unwrap_err();
         assert_eq!(

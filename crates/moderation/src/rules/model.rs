@@ -39,7 +39,7 @@ impl Action {
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
                 if !valid {
-                    return Err(ModerationError::Invalid(format!(
+                    return Err(ModerationError::invalid(format!(
                         "action {custom:?} is neither allow, flag, require_review, reject nor a custom action name (a-z, 0-9, _; at most 63, starting with a letter)"
                     )));
                 }
@@ -279,12 +279,12 @@ impl RuleBody {
     /// Checks everything a rule can get wrong, including compiling its
     /// patterns, so a stored rule always compiles.
     pub fn validate(self) -> Result<ValidRule, ModerationError> {
-        let invalid = |m: String| Err(ModerationError::Invalid(m));
+        let invalid = |m: String| Err(ModerationError::invalid(m));
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 200 {
             return invalid("name must be 1–200 characters".into());
         }
-        crate::input::check_controls("name", &name).map_err(ModerationError::Invalid)?;
+        crate::input::check_controls("name", &name).map_err(ModerationError::invalid)?;
         if !(-1_000_000..=1_000_000).contains(&self.priority) {
             return invalid("priority must be between -1000000 and 1000000".into());
         }
@@ -313,7 +313,7 @@ impl RuleBody {
             ));
         }
         let missing = || {
-            ModerationError::Invalid(format!(
+            ModerationError::invalid(format!(
                 "a {0} rule needs a \"{0}\" object",
                 self.kind.as_str()
             ))
@@ -326,14 +326,14 @@ impl RuleBody {
                 }
                 for (i, k) in p.keywords.iter().enumerate() {
                     crate::input::check_controls(&format!("pattern.keywords[{i}]"), k)
-                        .map_err(ModerationError::Invalid)?;
+                        .map_err(ModerationError::invalid)?;
                 }
                 for (i, r) in p.regex.iter().enumerate() {
                     crate::input::check_controls(&format!("pattern.regex[{i}]"), r)
-                        .map_err(ModerationError::Invalid)?;
+                        .map_err(ModerationError::invalid)?;
                 }
                 PatternSet::compile(&p.keywords, &p.regex)
-                    .map_err(|e| ModerationError::Invalid(e.to_string()))?;
+                    .map_err(|e| ModerationError::invalid(e.to_string()))?;
                 Condition::Pattern(p)
             }
             RuleKind::Sentiment => {

@@ -18,7 +18,6 @@ use super::model::{
     SentimentCondition, ToxicityCondition, ValidRule,
 };
 use crate::ModerationError;
-use crate::access::{require_admin, require_staff};
 use crate::content::ContentType;
 use crate::text::PatternSet;
 
@@ -163,7 +162,7 @@ impl RuleRow {
 }
 
 fn condition_json(rule: &ValidRule) -> Result<serde_json::Value, ModerationError> {
-    serde_json::to_value(&rule.condition).map_err(|e| ModerationError::Invalid(e.to_string()))
+    serde_json::to_value(&rule.condition).map_err(|e| ModerationError::invalid(e.to_string()))
 }
 
 fn type_names(rule: &ValidRule) -> Vec<String> {
@@ -191,7 +190,7 @@ async fn audit(
 
 /// Creates a rule.
 pub async fn create(db: &Db, actor: &Actor, body: RuleBody) -> Result<Rule, ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -228,7 +227,7 @@ pub async fn replace(
     id: Uuid,
     body: RuleBody,
 ) -> Result<Rule, ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let rule = body.validate()?;
     let config = condition_json(&rule)?;
     let actor = actor.clone();
@@ -250,7 +249,7 @@ pub async fn replace(
                     .get_result(conn)
                     .await
                     .optional()?
-                    .ok_or(ModerationError::NotFound("rule"))?;
+                    .ok_or(ModerationError::not_found("rule"))?;
             audit(conn, &actor, "moderation_rule_updated", id).await?;
             row.into_rule()
         }
@@ -261,7 +260,7 @@ pub async fn replace(
 
 /// Deletes a rule. Decisions already made keep its id, name and explanation.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationError> {
-    require_admin(actor, ADMIN_ONLY)?;
+    actor.require_admin(ADMIN_ONLY)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
@@ -269,7 +268,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationEr
                 .execute(conn)
                 .await?;
             if n == 0 {
-                return Err(ModerationError::NotFound("rule"));
+                return Err(ModerationError::not_found("rule"));
             }
             audit(conn, &actor, "moderation_rule_deleted", id).await
         }
@@ -280,7 +279,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ModerationEr
 
 /// Reads a rule.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rule, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             moderation_rules::table
@@ -289,7 +288,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Rule, ModerationErr
                 .first(conn)
                 .await
                 .optional()?
-                .ok_or(ModerationError::NotFound("rule"))?
+                .ok_or(ModerationError::not_found("rule"))?
                 .into_rule()
         }
         .scope_boxed()
@@ -303,7 +302,7 @@ pub async fn list(
     actor: &Actor,
     page: PageRequest,
 ) -> Result<Page<Rule>, ModerationError> {
-    require_staff(actor, STAFF_ONLY)?;
+    actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = moderation_rules::table

@@ -259,7 +259,7 @@ fn part_error(part: Part, e: &minijinja::Error) -> NotificationError {
     };
     let line = e.line().map(|l| format!(", line {l}")).unwrap_or_default();
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-    NotificationError::Invalid(format!(
+    NotificationError::invalid(format!(
         "template part {}{line}: {what}{detail}",
         part.name()
     ))
@@ -278,19 +278,19 @@ fn render_part(
         .template_from_named_str(part.name(), source)
         .map_err(|e| part_error(part, &e))?;
     check_syntax(source).map_err(|(line, what)| {
-        NotificationError::Invalid(format!(
+        NotificationError::invalid(format!(
             "template part {}, line {line}: {what}",
             part.name()
         ))
     })?;
     let mut out = Limited::default();
     match tmpl.render_captured_to(ctx, &mut out) {
-        _ if out.overflowed => Err(NotificationError::Invalid(format!(
+        _ if out.overflowed => Err(NotificationError::invalid(format!(
             "template part {} renders more than {RENDERED_MAX_BYTES} bytes",
             part.name()
         ))),
         Ok(_) => String::from_utf8(out.buf).map_err(|_| {
-            NotificationError::Invalid(format!(
+            NotificationError::invalid(format!(
                 "template part {} renders invalid UTF-8",
                 part.name()
             ))
@@ -481,8 +481,8 @@ pub fn render(set: &TemplateSet, vars: &serde_json::Value) -> Result<Rendered, N
         serde_json::Value::Object(_) => minijinja::Value::from_serialize(vars),
         serde_json::Value::Null => minijinja::Value::from_serialize(serde_json::Map::new()),
         _ => {
-            return Err(NotificationError::Invalid(
-                "template variables must be a JSON object".into(),
+            return Err(NotificationError::invalid(
+                "template variables must be a JSON object",
             ));
         }
     };
@@ -523,21 +523,21 @@ pub fn validate(set: &TemplateSet) -> Result<(), NotificationError> {
         let source = part.source(set);
         let chars = source.chars().count();
         if source.trim().is_empty() {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "template part {} is empty",
                 part.name()
             )));
         }
         if chars > part.max_chars() {
-            return Err(NotificationError::Invalid(format!(
+            return Err(NotificationError::invalid(format!(
                 "template part {} is {chars} characters long (at most {})",
                 part.name(),
                 part.max_chars()
             )));
         }
         if matches!(part, Part::Subject) && source.trim().contains(['\n', '\r']) {
-            return Err(NotificationError::Invalid(
-                "template part subject must be one line".into(),
+            return Err(NotificationError::invalid(
+                "template part subject must be one line",
             ));
         }
         render_part(&env, part, set, &sample)?;
@@ -774,7 +774,7 @@ mod tests {
         );
         let mut bad = ok.clone();
         bad.html = " ".into();
-        assert_eq!(validate(&bad).unwrap_err().code(), "invalid_input");
+        assert_eq!(validate(&bad).unwrap_err().code().as_str(), "invalid_input");
 
         let mut slow = ok;
         slow.text =
