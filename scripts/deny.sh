@@ -19,7 +19,8 @@ log() { echo "deny: $*"; }
 cargo deny --locked check licenses bans sources
 
 db_root="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs"
-if cargo deny --locked fetch db >/dev/null 2>&1; then
+# Bounded: where the network is filtered rather than absent, a clone may hang.
+if timeout 120 cargo deny --locked fetch db >/dev/null 2>&1; then
     cargo deny --locked --offline check advisories
 elif compgen -G "$db_root/advisory-db-*/.git" >/dev/null; then
     log "could not update the advisory database; checking against the copy in $db_root"
