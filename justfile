@@ -126,9 +126,11 @@ fuzz *TARGETS:
 fmt:
     cargo fmt --all
 
-# Check formatting and run clippy with warnings as errors
+# Check formatting, unused dependencies, dependency policy (deny.toml) and clippy with warnings as errors
 lint:
     cargo fmt --all -- --check
+    cargo shear
+    bash scripts/deny.sh
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Run the benchmarks (criterion benches, HTTP vs pgbench, WebSocket fan-out,

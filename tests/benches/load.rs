@@ -9,11 +9,11 @@
 //! memory, `JWT_HS256_SECRET`, `DATABASE_ADMIN_URL`; `scripts/bench-load.sh`
 //! sets them), or an in-process one for small trials. Prints a table and
 //! writes `build/bench/load.json` (`BENCH_OUT_DIR` elsewhere).
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::print_stdout
+    clippy::print_stdout,
+    reason = "bench code: a panic is the failure report and the results are printed"
 )]
 
 use std::sync::Arc;

@@ -13,11 +13,10 @@
 //!
 //! The texts are the 32 reference texts of `models/reference/texts.json`
 //! (short chat lines to 150-word reviews). Needs a migrated test database.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::print_stdout
+    clippy::print_stdout,
+    reason = "bench code: a panic is the failure report and the results are printed"
 )]
 
 use std::sync::Arc;

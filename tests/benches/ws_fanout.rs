@@ -8,11 +8,11 @@
 //! binary again, in a child process: see `warden_tests::raw_fanout`), which
 //! writes each event to every socket and does nothing else: the machine's
 //! floor for the same fan-out.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::print_stdout
+    clippy::print_stdout,
+    reason = "bench code: a panic is the failure report and the results are printed"
 )]
 
 use std::time::{Duration, Instant};

@@ -3,7 +3,12 @@
 //!
 //! Tests share one migrated database and isolate themselves by creating their
 //! own tenants, so they run in parallel.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "test code: a panic is the failure report"
+)]
 
 pub mod load;
 pub mod raw_fanout;

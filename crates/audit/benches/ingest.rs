@@ -14,11 +14,10 @@
 //! subject to row-level security; the runtime role cannot COPY into a table
 //! with it, which is why the writer inserts through `activity_log_ingest`.
 //! COPY's timing likewise includes formatting its text from the events.
-#![allow(
-    missing_docs,
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::print_stdout
+    clippy::print_stdout,
+    reason = "bench code: a panic is the failure report and the results are printed"
 )]
 
 use std::collections::VecDeque;

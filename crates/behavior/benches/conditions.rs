@@ -2,7 +2,10 @@
 //! regex, gt, contains, ne, all/any/not nesting, metadata paths) against a
 //! stream of varied events, on one thread. One element = one pattern's
 //! condition evaluated against one event.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "bench code: a panic is the failure report"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;

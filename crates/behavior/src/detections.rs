@@ -227,7 +227,10 @@ pub async fn record_in_tx(
     });
     let evidence = without_nul(evidence);
     let id = Uuid::now_v7();
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "stored as REAL (f32): a bounded score that f32 holds precisely enough"
+    )]
     let confidence = firing.confidence.clamp(0.0, 1.0) as f32;
     let inserted = diesel::insert_into(behavior_detections::table)
         .values((

@@ -109,7 +109,10 @@ pub async fn record_only(
         Source::Write => ("write", None),
         Source::Rescan(r) => ("rescan", Some(r)),
     };
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "stored as REAL (f32): a bounded score that f32 holds precisely enough"
+    )]
     let confidence = d.confidence as f32;
     let inserted = diesel::insert_into(moderation_results::table)
         .values((

@@ -687,7 +687,6 @@ fn split_sentences(tokens: Vec<String>) -> Vec<Vec<String>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

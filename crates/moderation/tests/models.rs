@@ -1,7 +1,11 @@
 //! The models run in Rust as they do in the Python export: on the fixed texts
 //! of `models/reference`, the same token ids and the same outputs within 1e-5.
 //! Needs the fetched models (`just models`).
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use std::sync::{Arc, OnceLock};
 

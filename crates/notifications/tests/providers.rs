@@ -2,7 +2,10 @@
 //! server (the `mailin` protocol machine behind a TCP listener) and a
 //! `wiremock` stand-in for Twilio's API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use std::io::{self, BufRead, BufReader};
 use std::net::{IpAddr, TcpListener, TcpStream};

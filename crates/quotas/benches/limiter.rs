@@ -1,6 +1,9 @@
 //! Cost of one rate-limit check: the pure GCRA, the in-process store, and the
 //! Redis store (one script call, so one round trip), over minute, hour and day.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "bench code: a panic is the failure report"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;

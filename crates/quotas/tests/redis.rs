@@ -1,7 +1,11 @@
 //! The Redis backend against a real Redis: shared budgets across limiter
 //! instances, the same decisions as the in-process store, and both fail modes
 //! when Redis goes away.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -75,7 +75,10 @@ pub(crate) async fn audit(
 
 /// A level change of seller `seller`: history, audit, and (when `notify`:
 /// the level in force changed) a notice to the store's owner.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct column of the history and audit rows"
+)]
 pub(crate) async fn level_changed(
     conn: &mut DbConn,
     tenant: TenantId,

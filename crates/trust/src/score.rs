@@ -131,16 +131,25 @@ fn ratio_component(bad: u64, total: u64, zero_at: f64) -> f64 {
     if total == 0 {
         return 0.5;
     }
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a count far below 2^53, where f64 starts to round"
+    )]
     let rate = bad as f64 / total as f64;
     1.0 - (rate / zero_at).min(1.0)
 }
 
 /// The score of `signals` with `weights` (see the module documentation).
 pub fn score(signals: &Signals, weights: &Weights) -> Breakdown {
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a count far below 2^53, where f64 starts to round"
+    )]
     let delivered = signals.delivered_orders as f64;
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a count far below 2^53, where f64 starts to round"
+    )]
     let n = signals.ratings as f64;
     let account_age = (signals.account_age_days.max(0.0) / 180.0).min(1.0);
     let order_volume = ((1.0 + delivered).ln() / 101f64.ln()).min(1.0);

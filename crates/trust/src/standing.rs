@@ -213,7 +213,10 @@ async fn next_level(
         met: risk != risk::HIGH,
         detail: "risk below high (no severe or repeated violations in 90 days, no severe detection in 30)".into(),
     });
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a count far below 2^53, where f64 starts to round"
+    )]
     let progress = requirements.iter().filter(|r| r.met).count() as f64 / requirements.len() as f64;
     Ok(Some(NextLevel {
         level: next,
@@ -252,7 +255,10 @@ pub(crate) async fn compute_and_store(
         .first(conn)
         .await
         .optional()?;
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "stored as REAL (f32): a bounded score that f32 holds precisely enough"
+    )]
     let stored = breakdown.score as f32;
     let detail = serde_json::to_value(&breakdown).unwrap_or_default();
     diesel::insert_into(seller_trust::table)

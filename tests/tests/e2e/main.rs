@@ -1,5 +1,9 @@
 //! End-to-end tests: one binary, one module per concern.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 mod activity;
 mod auth;

@@ -108,7 +108,6 @@ fn check(path: &Path, expected: &str) -> Result<(), ModerationError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -258,7 +258,6 @@ pub(crate) fn is_letter_separator(c: char) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

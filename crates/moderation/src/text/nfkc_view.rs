@@ -108,7 +108,6 @@ pub(crate) fn span_from_map(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

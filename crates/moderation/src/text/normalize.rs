@@ -370,7 +370,6 @@ fn cap_repeats(units: Vec<Unit>) -> Vec<Unit> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

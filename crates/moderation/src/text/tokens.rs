@@ -251,7 +251,6 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -29,7 +29,7 @@ pub struct CallbackQuery {
 
 /// The fields of a status callback Warden reads (Twilio sends more; all are signed).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[allow(non_snake_case)]
+#[expect(non_snake_case, reason = "field names are Twilio's form keys")]
 pub struct TwilioStatusForm {
     /// The message.
     pub MessageSid: String,

@@ -105,7 +105,6 @@ fn separated(text: &str, start: usize, end: usize) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -139,7 +139,6 @@ pub(super) fn find(text: &str, out: &mut Vec<Entity>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::super::find_entities;
     use super::*;

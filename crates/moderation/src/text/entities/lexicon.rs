@@ -112,7 +112,6 @@ pub(super) fn clipped<'t>(text: &'t str, id: regex::Match<'t>, end: usize) -> &'
 pub(super) const URL_REST: &str = r#"(?:[/?#][^\s<>"'`{}|\\^]*)?"#;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

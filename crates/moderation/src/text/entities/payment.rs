@@ -193,7 +193,6 @@ fn plausible_wallet(address: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::super::find_entities;
     use super::*;

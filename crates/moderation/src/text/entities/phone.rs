@@ -82,7 +82,6 @@ fn looks_like_amount(candidate: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

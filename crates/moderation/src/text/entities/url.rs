@@ -37,7 +37,6 @@ pub(super) fn find(text: &str, out: &mut Vec<Entity>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
