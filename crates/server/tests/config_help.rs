@@ -5,6 +5,10 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
 /// The variables of the README's Configuration table.
+#[expect(
+    clippy::expect_used,
+    reason = "a test helper: no table is a failed test"
+)]
 fn readme_variables() -> BTreeSet<String> {
     let readme = include_str!("../../../README.md");
     let table = readme
@@ -26,6 +30,10 @@ fn readme_variables() -> BTreeSet<String> {
 
 /// `warden <args>` with nothing but `env` in its environment, run where no
 /// `.env` is.
+#[expect(
+    clippy::expect_used,
+    reason = "a test helper: a binary that cannot run is a failed test"
+)]
 fn warden(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_warden"))
         .args(args)
