@@ -134,6 +134,45 @@ impl Detector {
         self.inner.engines.invalidate(&tenant).await;
     }
 
+    /// Creates a pattern ([`store::create`], checked against this detector's
+    /// operators) and forgets the tenant's compiled patterns, so it applies
+    /// from the next event.
+    pub async fn create_pattern(
+        &self,
+        db: &Db,
+        actor: &warden_tenancy::Actor,
+        body: crate::pattern::PatternBody,
+    ) -> Result<store::Pattern, BehaviorError> {
+        let pattern = store::create(db, actor, self.operators(), body).await?;
+        self.forget_patterns(actor.tenant).await;
+        Ok(pattern)
+    }
+
+    /// Replaces a pattern ([`store::replace`]) and forgets the tenant's compiled patterns.
+    pub async fn replace_pattern(
+        &self,
+        db: &Db,
+        actor: &warden_tenancy::Actor,
+        id: uuid::Uuid,
+        body: crate::pattern::PatternBody,
+    ) -> Result<store::Pattern, BehaviorError> {
+        let pattern = store::replace(db, actor, self.operators(), id, body).await?;
+        self.forget_patterns(actor.tenant).await;
+        Ok(pattern)
+    }
+
+    /// Deletes a pattern ([`store::delete`]) and forgets the tenant's compiled patterns.
+    pub async fn delete_pattern(
+        &self,
+        db: &Db,
+        actor: &warden_tenancy::Actor,
+        id: uuid::Uuid,
+    ) -> Result<(), BehaviorError> {
+        store::delete(db, actor, id).await?;
+        self.forget_patterns(actor.tenant).await;
+        Ok(())
+    }
+
     async fn engine(&self, tenant: TenantId) -> Result<Arc<Engine>, BehaviorError> {
         if let Some(e) = self.inner.engines.get(&tenant).await {
             return Ok(e);

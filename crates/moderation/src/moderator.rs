@@ -116,6 +116,44 @@ impl Moderator {
         self.rules.invalidate(&tenant).await;
     }
 
+    /// Creates a filter rule ([`store::create`]) and forgets the tenant's
+    /// cached rules, so the next decision uses it.
+    pub async fn create_rule(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        body: crate::rules::RuleBody,
+    ) -> Result<crate::rules::Rule, ModerationError> {
+        let rule = store::create(db, actor, body).await?;
+        self.forget_rules(actor.tenant).await;
+        Ok(rule)
+    }
+
+    /// Replaces a filter rule ([`store::replace`]) and forgets the tenant's cached rules.
+    pub async fn replace_rule(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        id: Uuid,
+        body: crate::rules::RuleBody,
+    ) -> Result<crate::rules::Rule, ModerationError> {
+        let rule = store::replace(db, actor, id, body).await?;
+        self.forget_rules(actor.tenant).await;
+        Ok(rule)
+    }
+
+    /// Deletes a filter rule ([`store::delete`]) and forgets the tenant's cached rules.
+    pub async fn delete_rule(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(), ModerationError> {
+        store::delete(db, actor, id).await?;
+        self.forget_rules(actor.tenant).await;
+        Ok(())
+    }
+
     /// Analyses texts and decides about each as `content_type` content.
     pub async fn judge(
         &self,

@@ -42,10 +42,10 @@ pub(crate) fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web
 
 fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     if let Some(allow) = req
-        .app_data::<web::Data<crate::app::KnownPaths>>()
+        .app_data::<web::Data<crate::known_paths::KnownPaths>>()
         .and_then(|known| known.literal(req.path()))
     {
-        return crate::app::method_not_allowed(req, allow).into();
+        return crate::known_paths::method_not_allowed(req, allow).into();
     }
     let PathError::Deserialize(e) = &err else {
         return ApiError::new(ErrorCode::InvalidPathParameter, "invalid path").into();

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod json_body;
+pub mod known_paths;
 pub mod live_access;
 pub mod live_body;
 pub mod live_slots;

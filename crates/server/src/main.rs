@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use uuid::Uuid;
 use warden_commerce::Role;
 use warden_server::auth::{MintRequest, mint_hs256};
-use warden_server::config::LogFormat;
+use warden_server::config::{LogFormat, Settings, unset_blank_env};
 use warden_server::{AppState, Config, app, load_redoc};
 
 #[derive(Parser)]
@@ -25,9 +25,14 @@ enum Command {
         /// Drop the database first (tests and local resets only).
         #[arg(long)]
         reset: bool,
+        #[command(flatten)]
+        settings: Box<Settings>,
     },
     /// Serve the API on BIND_ADDR.
-    Serve,
+    Serve {
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
     /// Mint a development HS256 token signed with JWT_HS256_SECRET.
     Token {
         /// Tenant id; omit for a platform_admin token.
@@ -45,13 +50,30 @@ enum Command {
         /// E-mail claim.
         #[arg(long)]
         email: Option<String>,
+        #[command(flatten)]
+        settings: Box<Settings>,
     },
     /// Print the OpenAPI document.
-    Openapi,
+    Openapi {
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
 }
 
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+impl Command {
+    /// The configuration variables, which every command reads.
+    fn settings(&self) -> &Settings {
+        match self {
+            Self::Migrate { settings, .. }
+            | Self::Serve { settings }
+            | Self::Token { settings, .. }
+            | Self::Openapi { settings } => settings,
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -74,11 +96,13 @@ async fn main() -> anyhow::Result<()> {
     // The JWKS client speaks TLS through rustls with the ring provider; the
     // process must pick it before any client is built. (Err: already installed.)
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
-    let config = Config::from_env()?;
-    init_tracing(config.log_format);
+    let matches = unset_blank_env(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let log_filter = cli.command.settings().log_filter().to_owned();
+    let config = cli.command.settings().clone().resolve()?;
+    init_tracing(config.log_format, &log_filter);
     match cli.command {
-        Command::Migrate { reset } => {
+        Command::Migrate { reset, .. } => {
             let report = warden_tenancy::migrate::migrate(
                 &config.database_admin_url,
                 &config.database_url,
@@ -101,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
             roles,
             ttl,
             email,
+            ..
         } => {
             let roles = roles
                 .iter()
@@ -126,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Openapi => {
+        Command::Openapi { .. } => {
             let state = web::Data::new(AppState::new(config)?);
             let spec = app::openapi(state);
             #[expect(clippy::print_stdout, reason = "the spec is the command's output")]
@@ -135,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve => serve(config).await,
+        Command::Serve { .. } => serve(config).await,
     }
 }
 

@@ -52,14 +52,10 @@ pub async fn create_pattern(
     caller: Caller,
     body: Json<PatternBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = patterns::create(
-        &state.db,
-        &caller.actor,
-        state.detector.operators(),
-        body.into_inner(),
-    )
-    .await?;
-    state.detector.forget_patterns(caller.actor.tenant).await;
+    let p = state
+        .detector
+        .create_pattern(&state.db, &caller.actor, body.into_inner())
+        .await?;
     Ok(HttpResponse::Created().json(p))
 }
 
@@ -83,15 +79,10 @@ pub async fn replace_pattern(
     id: web::Path<Uuid>,
     body: Json<PatternBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = patterns::replace(
-        &state.db,
-        &caller.actor,
-        state.detector.operators(),
-        *id,
-        body.into_inner(),
-    )
-    .await?;
-    state.detector.forget_patterns(caller.actor.tenant).await;
+    let p = state
+        .detector
+        .replace_pattern(&state.db, &caller.actor, *id, body.into_inner())
+        .await?;
     Ok(HttpResponse::Ok().json(p))
 }
 
@@ -103,8 +94,10 @@ pub async fn delete_pattern(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    patterns::delete(&state.db, &caller.actor, *id).await?;
-    state.detector.forget_patterns(caller.actor.tenant).await;
+    state
+        .detector
+        .delete_pattern(&state.db, &caller.actor, *id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

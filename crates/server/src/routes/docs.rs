@@ -6,6 +6,21 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::{ApiError, ErrorCode};
 
+/// Registers the documentation pages (Swagger UI, ReDoc) and the dashboard
+/// served from `dashboard_dir`. The spec itself is routed by `app`, ahead of
+/// the `/api/v1` scope.
+pub fn register(cfg: &mut web::ServiceConfig, dashboard_dir: &std::path::Path) {
+    cfg.service(
+        utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+            .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
+    )
+    .route("/docs", web::get().to(docs_redirect))
+    .route("/redoc", web::get().to(redoc_page))
+    .route("/redoc/redoc.standalone.js", web::get().to(redoc_js))
+    .route("/dashboard", web::get().to(dashboard_redirect))
+    .service(dashboard(dashboard_dir));
+}
+
 /// The OpenAPI document, serialised once at start-up.
 #[derive(Clone)]
 pub struct SpecJson(pub web::Bytes);

@@ -8,6 +8,11 @@ use serde::Serialize;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+/// Registers the health probes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(live).service(ready);
+}
+
 /// Health status.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {

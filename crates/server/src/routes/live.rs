@@ -20,6 +20,11 @@ use crate::live_body::{LiveBody, LiveGate};
 use crate::live_slots::Refused;
 use crate::state::AppState;
 
+/// Registers the live-events route.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(open_live);
+}
+
 /// Close code: too slow to keep up with the events (sent by [`LiveBody`]).
 pub use crate::live_body::CLOSE_SLOW_CONSUMER;
 /// Close code: no answer to pings within the timeout.

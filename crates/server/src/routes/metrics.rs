@@ -9,6 +9,11 @@ use actix_web::{HttpResponse, web};
 
 use crate::state::AppState;
 
+/// Registers `/metrics`.
+pub fn register(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics));
+}
+
 /// Renders the metrics.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let w = state.audit.metrics();

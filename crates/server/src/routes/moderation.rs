@@ -175,8 +175,10 @@ pub async fn create_rule(
     caller: Caller,
     body: Json<RuleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = rules::create(&state.db, &caller.actor, body.into_inner()).await?;
-    state.moderator.forget_rules(caller.actor.tenant).await;
+    let rule = state
+        .moderator
+        .create_rule(&state.db, &caller.actor, body.into_inner())
+        .await?;
     Ok(HttpResponse::Created().json(rule))
 }
 
@@ -200,8 +202,10 @@ pub async fn replace_rule(
     id: web::Path<Uuid>,
     body: Json<RuleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = rules::replace(&state.db, &caller.actor, *id, body.into_inner()).await?;
-    state.moderator.forget_rules(caller.actor.tenant).await;
+    let rule = state
+        .moderator
+        .replace_rule(&state.db, &caller.actor, *id, body.into_inner())
+        .await?;
     Ok(HttpResponse::Ok().json(rule))
 }
 
@@ -213,8 +217,10 @@ pub async fn delete_rule(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    rules::delete(&state.db, &caller.actor, *id).await?;
-    state.moderator.forget_rules(caller.actor.tenant).await;
+    state
+        .moderator
+        .delete_rule(&state.db, &caller.actor, *id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -17,6 +17,16 @@ use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
+/// Registers the product routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_product)
+        .service(bulk_status)
+        .service(list_products)
+        .service(get_product)
+        .service(update_product)
+        .service(delete_product);
+}
+
 /// Filters of `GET /products`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

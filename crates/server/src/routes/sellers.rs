@@ -15,6 +15,15 @@ use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
+/// Registers the seller routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(put_my_seller)
+        .service(get_my_seller)
+        .service(my_analytics)
+        .service(list_sellers)
+        .service(get_seller);
+}
+
 /// Filters of `GET /sellers`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,6 +12,16 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 
+/// Registers the tenant administration routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_tenant)
+        .service(list_tenants)
+        .service(get_tenant)
+        .service(update_tenant)
+        .service(get_tenant_limits)
+        .service(put_tenant_limits);
+}
+
 /// Creates a tenant.
 #[utoipa::path(tag = "tenants", request_body = NewTenant, responses((status = 201, body = Tenant)))]
 #[post("/tenants")]

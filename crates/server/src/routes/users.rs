@@ -17,6 +17,14 @@ use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
 
+/// Registers the user routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(get_me)
+        .service(get_user)
+        .service(update_user);
+}
+
 /// Filters of `GET /users`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

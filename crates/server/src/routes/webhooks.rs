@@ -17,6 +17,11 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::Query;
 use crate::state::AppState;
 
+/// Registers the provider webhooks.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(twilio_status);
+}
+
 /// Where the callback belongs (set by Warden in the callback URL).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
