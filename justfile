@@ -75,9 +75,10 @@ test *ARGS:
     cargo run -q -p warden-server -- migrate --reset
     status=0
     cargo nextest run --workspace --no-fail-fast "$@" || status=$?
-    # With no filter, the whole suite: the dashboard (types, Vitest, browser),
+    # With no filter, the whole suite: the embedding examples, the dashboard (types, Vitest, browser),
     # the generated Python client and Schemathesis, each against a live server.
     if [ "$#" -eq 0 ]; then
+        bash scripts/test-examples.sh || status=1
         bash scripts/test-dashboard.sh || status=1
         bash scripts/test-sdk.sh || status=1
         # Bounded: ST_MAX_EXAMPLES per operation (5 here; `just schemathesis` runs 10).
