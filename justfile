@@ -131,6 +131,15 @@ fmt:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    just publish-check
+
+# Package every crate meant to be embedded (publish = true) as `cargo publish`
+# would, without uploading: manifests, metadata, READMEs, versioned path
+# dependencies. --no-verify: the packages are not built from their tarballs,
+# because warden-tenancy embeds ../../migrations and warden-moderation the
+# model checksums under ../../models, which live outside their packages.
+publish-check:
+    cargo publish --workspace --dry-run --no-verify --allow-dirty
 
 # Run the benchmarks (criterion benches, HTTP vs pgbench, WebSocket fan-out,
 # the long load test) and write their table into the README's Benchmarks section
