@@ -75,9 +75,10 @@ test *ARGS:
     cargo run -q -p warden-server -- migrate --reset
     status=0
     cargo nextest run --workspace --no-fail-fast "$@" || status=$?
-    # With no filter, the whole suite: the dashboard (types, Vitest, browser),
+    # With no filter, the whole suite: the embedding examples, the dashboard (types, Vitest, browser),
     # the generated Python client and Schemathesis, each against a live server.
     if [ "$#" -eq 0 ]; then
+        bash scripts/test-examples.sh || status=1
         bash scripts/test-dashboard.sh || status=1
         bash scripts/test-sdk.sh || status=1
         # Bounded: ST_MAX_EXAMPLES per operation (5 here; `just schemathesis` runs 10).
@@ -132,6 +133,15 @@ lint:
     cargo shear
     bash scripts/deny.sh
     cargo clippy --workspace --all-targets -- -D warnings
+    just publish-check
+
+# Package every crate meant to be embedded (publish = true) as `cargo publish`
+# would, without uploading: manifests, metadata, READMEs, versioned path
+# dependencies. --no-verify: the packages are not built from their tarballs,
+# because warden-tenancy embeds ../../migrations and warden-moderation the
+# model checksums under ../../models, which live outside their packages.
+publish-check:
+    cargo publish --workspace --dry-run --no-verify --allow-dirty
 
 # Run the benchmarks (criterion benches, HTTP vs pgbench, WebSocket fan-out,
 # the long load test) and write their table into the README's Benchmarks section

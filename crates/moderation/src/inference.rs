@@ -3,14 +3,14 @@
 //!
 //! Each worker thread owns one [`Models`] (sessions run through `&mut`, so no
 //! locks around them). A worker takes a job, then its share of the jobs
-//! already waiting (see [`fair_share`]) up to `max_batch` texts, sorts the
+//! already waiting (see `fair_share`) up to `max_batch` texts, sorts the
 //! texts by length so that batch-mates are alike, runs them together and
 //! answers each job. Callers await a oneshot and never block the executor.
 //!
 //! Jobs of different callers (and tenants) share a batch, so a batch that
 //! fails is not allowed to fail them all: its texts are re-run in halves until
 //! each failing text is alone, and only the jobs holding a failing text fail
-//! (see [`score_isolated`]). A text can fail a batch for reasons no caller
+//! (see `score_isolated`). A text can fail a batch for reasons no caller
 //! controls; the first one found was a NUL character, which ONNX Runtime's
 //! string tensors (C strings) cannot hold.
 

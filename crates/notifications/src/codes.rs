@@ -84,14 +84,10 @@ pub async fn queue_code(
     code: &str,
     expires_minutes: u32,
 ) -> Result<Result<PendingCode, CapReached>, NotificationError> {
-    let configured = match channel {
-        Channel::Email => providers.email.is_some(),
-        Channel::Sms => providers.sms.is_some(),
-        Channel::InApp => {
-            return Err(NotificationError::invalid("codes go by email or SMS"));
-        }
-    };
-    if !configured {
+    if channel == Channel::InApp {
+        return Err(NotificationError::invalid("codes go by email or SMS"));
+    }
+    if !providers.sends(channel) {
         return Err(NotificationError::invalid(format!(
             "{} is not configured on this server",
             if channel == Channel::Sms {

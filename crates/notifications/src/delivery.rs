@@ -19,8 +19,10 @@ use warden_tenancy::schema::{
 };
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
 
+#[cfg(feature = "delivery")]
 use crate::email::{EmailSender, OutgoingEmail};
 use crate::model::{Channel, DeliveryStatus, EventKind, Priority};
+#[cfg(feature = "delivery")]
 use crate::sms::SmsSender;
 use crate::templates::{self, Rendered, TemplateSet};
 use crate::{NotificationError, preferences, settings};
@@ -32,6 +34,7 @@ pub const MAX_ATTEMPTS: i32 = 100_000;
 /// How long a worker holds a delivery job.
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Longest SMS body sent (Twilio's limit for one message is 1,600 characters).
+#[cfg(feature = "delivery")]
 const MAX_SMS_CHARS: usize = 1600;
 
 /// Wait before attempt `attempts + 1`: `base × 2^(attempts − 1)`, at most `ceiling`.
@@ -41,19 +44,39 @@ pub fn retry_delay(attempts: i32, base: Duration, ceiling: Duration) -> Duration
 }
 
 /// The providers a replica has; a channel without one fails its deliveries
-/// with `not_configured`.
+/// with `not_configured`. Without the `delivery` feature there are none: the
+/// crate only records notifications and their deliveries, and an embedding
+/// that wants email and SMS sent enables the feature.
 #[derive(Clone, Default)]
 pub struct Providers {
     /// SMTP.
+    #[cfg(feature = "delivery")]
     pub email: Option<EmailSender>,
     /// Twilio.
+    #[cfg(feature = "delivery")]
     pub sms: Option<SmsSender>,
     /// Public base URL of this API (e.g. `https://warden.example.com`), for
     /// Twilio status callbacks; none are asked for without it.
     pub callback_base: Option<String>,
 }
 
+impl Providers {
+    /// True when this replica has a provider for `channel` (never for in-app,
+    /// which is not handed to one).
+    pub fn sends(&self, channel: Channel) -> bool {
+        match channel {
+            #[cfg(feature = "delivery")]
+            Channel::Email => self.email.is_some(),
+            #[cfg(feature = "delivery")]
+            Channel::Sms => self.sms.is_some(),
+            _ => false,
+        }
+    }
+}
+
 /// An email or SMS rendered and ready to hand to its provider.
+// Only the senders of the `delivery` feature read the message's parts.
+#[cfg_attr(not(feature = "delivery"), expect(dead_code))]
 pub(crate) struct Prepared {
     pub(crate) delivery_id: Uuid,
     pub(crate) channel: Channel,
@@ -164,12 +187,7 @@ async fn prepare(
         .await?;
         return Ok(None);
     };
-    let configured = match channel {
-        Channel::Email => providers.email.is_some(),
-        Channel::Sms => providers.sms.is_some(),
-        Channel::InApp => false,
-    };
-    if !configured {
+    if !providers.sends(channel) {
         finish(
             conn,
             id,
@@ -296,6 +314,7 @@ pub(crate) async fn render_for(
 
 /// Hands a prepared email or SMS to its provider (an SMS asks for status
 /// callbacks when the public base URL is known); returns the provider's id.
+#[cfg(feature = "delivery")]
 pub(crate) async fn hand_over(
     providers: &Providers,
     tenant: TenantId,
@@ -338,6 +357,20 @@ pub(crate) async fn hand_over(
             "in-app notifications are not handed to a provider",
         )),
     }
+}
+
+/// Without the `delivery` feature there is no provider to hand anything to.
+#[cfg(not(feature = "delivery"))]
+pub(crate) async fn hand_over(
+    _providers: &Providers,
+    _tenant: TenantId,
+    p: &Prepared,
+) -> Result<String, NotificationError> {
+    Err(NotificationError::invalid(match p.channel {
+        Channel::Email => "email is not configured".into(),
+        Channel::Sms => "sms is not configured".into(),
+        Channel::InApp => "in-app notifications are not handed to a provider".into(),
+    }))
 }
 
 /// Runs one delivery job.

@@ -7,6 +7,13 @@
 //! - [`email`]: multipart email over SMTP with lettre (tokio + rustls), the
 //!   priority prefix on the subject and a Message-ID for the delivery record.
 //! - [`sms`]: SMS through Twilio's Messages API over reqwest.
+//!
+//! The senders of [`email`] and [`sms`] (and so lettre and reqwest) come with
+//! the `delivery` feature, on by default. A crate that only raises
+//! notifications depends on this one with `default-features = false`: the
+//! notifications and their queued deliveries are recorded the same, and a
+//! replica built without senders fails email and SMS deliveries as
+//! `not_configured`.
 //! - [`twilio_signature`]: the `X-Twilio-Signature` of Twilio's webhooks
 //!   (status callbacks).
 //!
@@ -31,8 +38,12 @@ pub mod template_store;
 pub mod templates;
 pub mod twilio_signature;
 
-pub use email::{EmailConfig, EmailSender, OutgoingEmail};
+#[cfg(feature = "delivery")]
+pub use email::EmailSender;
+pub use email::{EmailConfig, OutgoingEmail};
 pub use error::NotificationError;
 pub use model::{Channel, DeliveryStatus, EventKind, Priority};
-pub use sms::{SentSms, SmsSender, TwilioConfig};
+#[cfg(feature = "delivery")]
+pub use sms::SmsSender;
+pub use sms::{SentSms, TwilioConfig};
 pub use templates::{LANGUAGES, Rendered, TemplateSet};

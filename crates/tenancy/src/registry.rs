@@ -241,7 +241,7 @@ impl TenantRegistry {
         Ok(tenant)
     }
 
-    /// Looks a tenant up through the cache (at most [`TENANT_CACHE_TTL`] old).
+    /// Looks a tenant up through the cache (at most `TENANT_CACHE_TTL`, 5 s, old).
     pub async fn lookup(&self, id: TenantId) -> Result<Tenant, TenancyError> {
         if let Some(t) = self.cache.get(&id) {
             return Ok(t);

@@ -1,9 +1,4 @@
-//! Email over SMTP with lettre (tokio, rustls; no OpenSSL).
-//!
-//! Each message is `multipart/alternative` with a plain-text and an HTML
-//! part, carries `Content-Language`, a subject prefixed by priority
-//! (`[URGENT] `, `[HIGH] `; none for medium and low) and a generated
-//! Message-ID, returned for the delivery record.
+//! [`EmailSender`]: email over SMTP with lettre (the `delivery` feature).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,64 +6,14 @@ use std::time::Duration;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::{EmailConfig, OutgoingEmail, redact_credentials, subject_with_priority};
 use crate::NotificationError;
 use crate::model::Priority;
-use crate::templates::Rendered;
 
 /// Longest a connection to the SMTP server or one of its replies may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Where and as whom email is sent.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct EmailConfig {
-    /// SMTP server, as lettre's `AsyncSmtpTransport::from_url` reads it:
-    /// `smtp://127.0.0.1:2525` (no TLS), `smtps://user:pass@host:465`
-    /// (implicit TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS).
-    pub smtp_url: String,
-    /// Sender when the tenant has none: `noreply@example.com` or
-    /// `Warden <noreply@example.com>`.
-    pub from_default: String,
-}
-
-impl std::fmt::Debug for EmailConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmailConfig")
-            .field("smtp_url", &redact_credentials(&self.smtp_url))
-            .field("from_default", &self.from_default)
-            .finish()
-    }
-}
-
-/// `url` with the user and password (between `://` and `@`) hidden.
-fn redact_credentials(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(start), Some(at)) if at > start + 3 => {
-            format!("{}***{}", &url[..start + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// One email to send.
-#[derive(Clone, Debug)]
-pub struct OutgoingEmail {
-    /// Recipient address.
-    pub to: String,
-    /// Recipient display name.
-    pub to_name: Option<String>,
-    /// The tenant's sender (`addr` or `Name <addr>`); the default sender when
-    /// none.
-    pub from: Option<String>,
-    /// Priority: decides the subject prefix and the `X-Priority` header.
-    pub priority: Priority,
-    /// The rendered template.
-    pub rendered: Rendered,
-    /// Language of the rendered template (`Content-Language`).
-    pub language: String,
-}
 
 /// Sends email through one SMTP server, over a pool of connections. Cheap
 /// to clone.
@@ -125,16 +70,6 @@ impl Header for XPriority {
 
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), self.0.to_string())
-    }
-}
-
-/// The subject with the priority prefix: `[URGENT] `, `[HIGH] `, none for
-/// medium and low.
-pub fn subject_with_priority(priority: Priority, subject: &str) -> String {
-    match priority {
-        Priority::Urgent => format!("[URGENT] {subject}"),
-        Priority::High => format!("[HIGH] {subject}"),
-        Priority::Medium | Priority::Low => subject.to_owned(),
     }
 }
 
@@ -271,6 +206,7 @@ impl EmailSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::templates::Rendered;
 
     fn sender() -> EmailSender {
         EmailSender::new(EmailConfig {
@@ -293,14 +229,6 @@ mod tests {
             },
             language: "es".into(),
         }
-    }
-
-    #[test]
-    fn prefixes_subjects_by_priority() {
-        assert_eq!(subject_with_priority(Priority::Urgent, "x"), "[URGENT] x");
-        assert_eq!(subject_with_priority(Priority::High, "x"), "[HIGH] x");
-        assert_eq!(subject_with_priority(Priority::Medium, "x"), "x");
-        assert_eq!(subject_with_priority(Priority::Low, "x"), "x");
     }
 
     #[tokio::test]
@@ -333,18 +261,6 @@ mod tests {
                 from_default: "a@b.c".into(),
             })
             .is_err()
-        );
-    }
-
-    #[test]
-    fn hides_credentials() {
-        assert_eq!(
-            redact_credentials("smtps://user:secret@mail.example.com:465"),
-            "smtps://***@mail.example.com:465"
-        );
-        assert_eq!(
-            redact_credentials("smtp://127.0.0.1:25"),
-            "smtp://127.0.0.1:25"
         );
     }
 }
