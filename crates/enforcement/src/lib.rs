@@ -11,6 +11,8 @@
 //! - [`sanctions`]: who may sanction whom (only a strictly higher role;
 //!   automatic enforcement bans no staff).
 //! - [`stats`]: counts and time series of violations.
+//! - [`effects`]: what a violation changes in other domains, declared here
+//!   and implemented by the server.
 //! - [`jobs`]: background jobs (violations from other crates, ban expiry).
 //! - [`clock`]: the time enforcement runs on, controllable in tests.
 //!
@@ -19,6 +21,7 @@
 pub mod accounts;
 pub mod appeals;
 pub mod clock;
+pub mod effects;
 mod error;
 pub mod jobs;
 pub mod ladder;
@@ -29,5 +32,6 @@ pub mod stats;
 pub mod violations;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use effects::ViolationEffects;
 pub use error::EnforcementError;
 pub use model::{Action, Severity, SourceKind, Violation, ViolationStatus, ViolationType};
