@@ -497,17 +497,8 @@ pub(crate) fn final_outcome(sent: &Result<String, NotificationError>) -> Outcome
         Err(e) => (
             DeliveryStatus::Failed,
             None,
-            Some((failure_code(e).to_owned(), e.to_string())),
+            Some((e.delivery_code().to_owned(), e.to_string())),
         ),
-    }
-}
-
-/// The code a failed hand-over is recorded with: `provider_failed` when the
-/// provider refused or could not be reached, else the error's API code.
-fn failure_code(e: &NotificationError) -> &'static str {
-    match e {
-        NotificationError::Provider { .. } => "provider_failed",
-        other => other.code().as_str(),
     }
 }
 

@@ -42,6 +42,16 @@ impl NotificationError {
         }
     }
 
+    /// The code a failed delivery is recorded with: `provider_failed` when
+    /// the provider refused or could not be reached (answered to API callers
+    /// as `service_unavailable`), else the error's API code.
+    pub fn delivery_code(&self) -> &'static str {
+        match self {
+            Self::Provider { .. } => "provider_failed",
+            other => other.code().as_str(),
+        }
+    }
+
     /// True when the delivery may succeed if tried again later (only
     /// provider failures can be retryable).
     pub fn is_retryable(&self) -> bool {
@@ -86,7 +96,8 @@ mod tests {
             message: "Invalid 'To' Phone Number".into(),
             retryable: false,
         };
-        assert_eq!(p.code().as_str(), "provider_failed");
+        assert_eq!(p.delivery_code(), "provider_failed");
+        assert_eq!(p.code(), ErrorCode::ServiceUnavailable);
         assert!(!p.is_retryable());
         assert_eq!(
             p.to_string(),

@@ -246,7 +246,7 @@ async fn smtp_permanent_refusal_is_not_retryable() {
         }
         other => panic!("expected a provider error, got {other:?}"),
     }
-    assert_eq!(err.code().as_str(), "provider_failed");
+    assert_eq!(err.delivery_code(), "provider_failed");
     assert!(inbox.lock().unwrap().is_empty());
 }
 
@@ -445,7 +445,7 @@ async fn twilio_client_errors_are_final_with_their_code() {
         }
         other => panic!("expected a provider error, got {other:?}"),
     }
-    assert_eq!(err.code().as_str(), "provider_failed");
+    assert_eq!(err.delivery_code(), "provider_failed");
 }
 
 #[tokio::test]
