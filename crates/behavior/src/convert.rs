@@ -1,10 +1,9 @@
-//! Errors of the crates behavior calls, as behavior errors.
+//! Errors of the crates behavior calls, as behavior errors (also for the
+//! server, which maps the errors of the domains it reaches for behavior).
 
 use warden_audit::AuditError;
-use warden_enforcement::EnforcementError;
 use warden_notifications::NotificationError;
 use warden_tenancy::TenancyError;
-use warden_trust::TrustError;
 
 use crate::BehaviorError;
 
@@ -29,25 +28,14 @@ pub(crate) fn notification_error(e: NotificationError) -> BehaviorError {
     }
 }
 
-/// An enforcement failure (asking for a violation, reading the ladder).
-pub(crate) fn enforcement_error(e: EnforcementError) -> BehaviorError {
-    match e {
-        EnforcementError::Refused(r) => BehaviorError::Refused(r),
-        EnforcementError::TargetOutranksActor(m) => BehaviorError::forbidden(m),
-        EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
-        EnforcementError::Audit(a) => audit_error(a),
-        EnforcementError::Notification(n) => notification_error(n),
-        EnforcementError::Trust(t) => trust_error(t),
+impl From<AuditError> for BehaviorError {
+    fn from(e: AuditError) -> Self {
+        audit_error(e)
     }
 }
 
-/// A seller-trust failure (asking for a recomputation).
-pub(crate) fn trust_error(e: TrustError) -> BehaviorError {
-    match e {
-        TrustError::Tenancy(t) => BehaviorError::Tenancy(t),
-        TrustError::Audit(a) => audit_error(a),
-        TrustError::Notification(n) => notification_error(n),
-        TrustError::Refused(r) => BehaviorError::Refused(r),
-        other => BehaviorError::invalid(other.to_string()),
+impl From<NotificationError> for BehaviorError {
+    fn from(e: NotificationError) -> Self {
+        notification_error(e)
     }
 }

@@ -16,15 +16,14 @@ use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::store::ActivityRecord;
 use warden_audit::{ActivityEvent, Kind};
-use warden_enforcement::model::Source as ViolationSource;
-use warden_enforcement::violations::ViolationRequest;
-use warden_enforcement::{SourceKind, ViolationType};
 use warden_tenancy::schema::{behavior_detections, violations};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
+use crate::effects::DetectionEffects;
 use crate::engine::Firing;
 use crate::pattern::{Mode, Severity};
-use crate::{BehaviorError, audit_error, enforcement_error};
+use crate::violation_requests::{self, ViolationRequest};
+use crate::{BehaviorError, audit_error};
 
 /// What a caller who is not staff is told.
 const STAFF_ONLY: &str = "only moderators and administrators may read and review detections";
@@ -33,18 +32,19 @@ const STAFF_ONLY: &str = "only moderators and administrators may read and review
 pub const MAX_NOTE: usize = 2000;
 
 /// How a detection came about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// Real-time evaluation of the activity stream.
-    Realtime,
+#[derive(Clone, Copy)]
+pub enum Origin<'a> {
+    /// Real-time evaluation of the activity stream, whose detections have
+    /// these effects in other domains (a retroactive one has none).
+    Realtime(&'a dyn DetectionEffects),
     /// A backtest asked to create what it found.
     Retroactive,
 }
 
-impl Origin {
+impl Origin<'_> {
     fn as_str(self) -> &'static str {
         match self {
-            Self::Realtime => "realtime",
+            Self::Realtime(_) => "realtime",
             Self::Retroactive => "retroactive",
         }
     }
@@ -207,7 +207,7 @@ pub async fn record_in_tx(
     firing: &Firing,
     trigger: &ActivityEvent,
     metrics: serde_json::Value,
-    origin: Origin,
+    origin: Origin<'_>,
 ) -> Result<Option<Detection>, BehaviorError> {
     // Group keys and event fields come from requests; PostgreSQL text and
     // jsonb cannot hold NUL.
@@ -256,7 +256,7 @@ pub async fn record_in_tx(
         return Ok(None);
     }
     let detection = load(conn, id).await?;
-    if origin == Origin::Realtime {
+    if let Origin::Realtime(effects) = origin {
         hub::publish_in_tx(
             conn,
             tenant,
@@ -265,19 +265,15 @@ pub async fn record_in_tx(
         )
         .await
         .map_err(audit_error)?;
-        let ladder = warden_enforcement::ladder::load(conn)
-            .await
-            .map_err(enforcement_error)?;
-        if firing.mode == Mode::Live && firing.confidence >= ladder.auto_violation_confidence {
+        let auto_violation_confidence = effects.auto_violation_confidence(conn).await?;
+        if firing.mode == Mode::Live && firing.confidence >= auto_violation_confidence {
             request_violation(conn, tenant, &detection).await?;
         }
         if firing.mode == Mode::Live {
             notify_staff(conn, tenant, &detection).await?;
             // A live detection about a seller moves their trust risk.
             if let Some(actor) = detection.actor_id {
-                warden_trust::jobs::enqueue_recompute_for_user(conn, tenant, actor)
-                    .await
-                    .map_err(crate::convert::trust_error)?;
+                effects.detections_changed(conn, tenant, actor).await?;
             }
         }
     }
@@ -330,7 +326,8 @@ async fn notify_staff(
     Ok(())
 }
 
-/// Asks enforcement for the violation of a live detection with an actor.
+/// Asks for the violation of a live detection with an actor
+/// ([`violation_requests`]).
 async fn request_violation(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -339,24 +336,22 @@ async fn request_violation(
     let (Some(user_id), "live") = (d.actor_id, d.mode.as_str()) else {
         return Ok(());
     };
-    let severity = warden_enforcement::Severity::parse(&d.severity).map_err(enforcement_error)?;
+    let severity = Severity::parse(&d.severity).ok_or_else(|| {
+        BehaviorError::invalid(format!(
+            "Severity: unknown value {:?} (one of low, medium, high, critical)",
+            d.severity
+        ))
+    })?;
     let request = ViolationRequest {
         user_id,
-        violation_type: ViolationType::Behavior,
+        detection_id: d.id,
         severity,
-        source: ViolationSource {
-            kind: SourceKind::Detection,
-            id: Some(d.id),
-        },
         reason: format!(
             "behavior pattern \"{}\" fired (observed {}, confidence {:.2})",
             d.pattern_name, d.observed, d.confidence
         ),
     };
-    warden_enforcement::jobs::enqueue_violation(conn, tenant, &request)
-        .await
-        .map_err(enforcement_error)?;
-    Ok(())
+    violation_requests::enqueue(conn, tenant, &request).await
 }
 
 async fn load(conn: &mut DbConn, id: Uuid) -> Result<Detection, BehaviorError> {
@@ -484,12 +479,14 @@ pub enum ReviewOutcome {
 }
 
 /// Reviews an open detection (staff). Confirming a live detection with an
-/// actor asks for a violation (once per detection).
+/// actor asks for a violation (once per detection); a detection with an actor
+/// has its `effects` in other domains.
 pub async fn review(
     db: &Db,
     actor: &Actor,
     id: Uuid,
     body: ReviewBody,
+    effects: &dyn DetectionEffects,
 ) -> Result<Detection, BehaviorError> {
     actor.require_staff(STAFF_ONLY)?;
     if body.note.chars().count() > MAX_NOTE || body.note.contains('\0') {
@@ -544,9 +541,9 @@ pub async fn review(
             }
             // A dismissed (or confirmed) detection moves the seller's trust risk.
             if let Some(subject) = d.actor_id {
-                warden_trust::jobs::enqueue_recompute_for_user(conn, actor.tenant, subject)
-                    .await
-                    .map_err(crate::convert::trust_error)?;
+                effects
+                    .detections_changed(conn, actor.tenant, subject)
+                    .await?;
             }
             Ok(d)
         }

@@ -15,6 +15,7 @@ use warden_tenancy::{Db, ScopedFutureExt, TenantId};
 
 use crate::BehaviorError;
 use crate::detections::{self, Detection, Origin};
+use crate::effects::DetectionEffects;
 use crate::engine::Engine;
 use crate::operators::Operators;
 use crate::store;
@@ -49,6 +50,7 @@ struct Inner {
     db: Db,
     windows: Arc<dyn WindowStore>,
     operators: Arc<Operators>,
+    effects: Arc<dyn DetectionEffects>,
     engines: moka::future::Cache<TenantId, Arc<Engine>>,
     /// Bumped by every pattern change, so an engine read before a change is
     /// not cached after it.
@@ -66,11 +68,13 @@ pub struct Detector {
 }
 
 impl Detector {
-    /// Starts the evaluating task on the current runtime.
+    /// Starts the evaluating task on the current runtime; detections have
+    /// `effects` in other domains.
     pub fn start(
         db: Db,
         windows: Arc<dyn WindowStore>,
         operators: Arc<Operators>,
+        effects: Arc<dyn DetectionEffects>,
         system: SystemMetrics,
         capacity: usize,
     ) -> (Self, tokio::task::JoinHandle<()>) {
@@ -79,6 +83,7 @@ impl Detector {
             db,
             windows,
             operators,
+            effects,
             engines: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(PATTERN_TTL)
@@ -220,7 +225,7 @@ impl Detector {
                             firing,
                             event,
                             metrics,
-                            Origin::Realtime,
+                            Origin::Realtime(self.inner.effects.as_ref()),
                         )
                         .await
                     }

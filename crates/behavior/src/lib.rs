@@ -18,7 +18,9 @@
 //! - [`store`]: a tenant's saved patterns (CRUD, audited) and its engine.
 //! - [`detector`]: real-time evaluation of the activity stream.
 //! - [`detections`]: what fired, with evidence, and its review; live
-//!   detections lead to violations.
+//!   detections lead to violations ([`violation_requests`]).
+//! - [`effects`]: what detections need from other domains, declared here and
+//!   implemented by the server.
 //! - [`backtest`]: a pattern over the stored activity log.
 //! - [`analyze`]: given events against the tenant's patterns, without side effects.
 
@@ -28,17 +30,20 @@ pub mod condition;
 mod convert;
 pub mod detections;
 pub mod detector;
+pub mod effects;
 pub mod engine;
 mod error;
 pub mod fields;
 pub mod operators;
 pub mod pattern;
 pub mod store;
+pub mod violation_requests;
 pub mod window;
 pub mod windows;
 
 pub use condition::{Comparison, CompiledCondition, Condition};
-pub(crate) use convert::{audit_error, enforcement_error};
+pub(crate) use convert::audit_error;
+pub use effects::DetectionEffects;
 pub use engine::{Engine, Firing, confidence};
 pub use error::BehaviorError;
 pub use fields::{Field, FieldValue};

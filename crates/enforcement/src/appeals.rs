@@ -14,7 +14,7 @@ use warden_tenancy::{Actor, Db, ScopedFutureExt};
 use crate::accounts::{self, AccountChange};
 use crate::model::{Violation, ViolationStatus};
 use crate::violations::{MAX_TEXT, announce, audit_event, has_nul, load_one};
-use crate::{EnforcementError, ladder};
+use crate::{EnforcementError, ViolationEffects, ladder};
 
 /// An appeal (`POST /violations/{id}/appeal`).
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -139,13 +139,15 @@ pub async fn appeal(
 }
 
 /// Decides a pending appeal (moderators and administrators, not the appellant).
-/// Returns the violation and the account change an overturn caused.
+/// Returns the violation and the account change an overturn caused; an
+/// overturn has its `effects` on other domains in the same transaction.
 pub async fn decide(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,
     id: Uuid,
     body: AppealDecision,
+    effects: &dyn ViolationEffects,
 ) -> Result<(Violation, Option<AccountChange>), EnforcementError> {
     if !actor.is_staff() {
         return Err(EnforcementError::forbidden(
@@ -229,9 +231,8 @@ pub async fn decide(
                 None
             };
             if status == ViolationStatus::Overturned {
-                // An overturned violation no longer weighs on the seller's trust.
-                warden_trust::jobs::enqueue_recompute_for_user(conn, actor.tenant, v.user_id)
-                    .await?;
+                // E.g. an overturned violation no longer weighs on the seller's trust.
+                effects.overturned(conn, actor.tenant, v.user_id).await?;
             }
             let v = load_one(conn, id, false).await?;
             announce(conn, actor.tenant, "appeal_decided", &v).await?;

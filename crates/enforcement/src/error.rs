@@ -23,9 +23,6 @@ pub enum EnforcementError {
     /// The notification of a change could not be raised.
     #[error(transparent)]
     Notification(#[from] warden_notifications::NotificationError),
-    /// The seller trust a violation moves could not be updated.
-    #[error(transparent)]
-    Trust(#[from] warden_trust::TrustError),
 }
 
 impl EnforcementError {
@@ -37,7 +34,6 @@ impl EnforcementError {
             Self::Tenancy(e) => e.code(),
             Self::Audit(e) => e.code(),
             Self::Notification(e) => e.code(),
-            Self::Trust(e) => e.code(),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Background jobs of enforcement, on the PostgreSQL job queue.
 //!
-//! - [`VIOLATION`]: a violation other crates ask for (a moderation rejection,
-//!   a detection), enqueued in the transaction that records its source, so it
-//!   exists exactly when the source does; recording is idempotent per source,
-//!   so a retried job records nothing twice.
+//! - [`VIOLATION`]: a violation asked for in the transaction that records its
+//!   source, so it exists exactly when the source does; recording is
+//!   idempotent per source, so a retried job records nothing twice. Other
+//!   domains ask with job kinds of their own (a moderation rejection, a
+//!   detection), which the server turns into a [`ViolationRequest`] for
+//!   [`record_violation`].
 //! - [`BAN_EXPIRY`]: scheduled at the end of each temporary ban; restores every
 //!   account of the tenant whose ban has run out.
 
@@ -13,9 +15,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
 
-use crate::EnforcementError;
 use crate::accounts::{self, AccountChange};
 use crate::violations::{self, ViolationRequest};
+use crate::{EnforcementError, ViolationEffects};
 
 /// Job kind: record a violation.
 pub const VIOLATION: &str = "enforcement.violation";
@@ -38,36 +40,53 @@ pub async fn enqueue_violation(
 }
 
 /// Runs one claimed job at `now`; returns the accounts whose state changed
-/// (so the caller can drop what it cached about them).
+/// (so the caller can drop what it cached about them). A violation has its
+/// `effects` on other domains.
 pub async fn run_job(
     db: &Db,
     job: &queue::Job,
     now: DateTime<Utc>,
+    effects: &dyn ViolationEffects,
 ) -> Result<Vec<AccountChange>, EnforcementError> {
     let tenant = job.tenant();
     match job.kind.as_str() {
         VIOLATION => {
             let request: ViolationRequest = serde_json::from_value(job.payload.clone())
                 .map_err(|e| EnforcementError::invalid(format!("violation job payload: {e}")))?;
-            let recorded = db
-                .tenant_tx(tenant, |conn| {
-                    async move { violations::record_in_tx(conn, tenant, request, now, None).await }
-                        .scope_boxed()
-                })
-                .await;
-            match recorded {
-                Ok(r) => Ok(r.account.into_iter().collect()),
-                // The user is gone (never synced, or another tenant's id): nothing to enforce.
-                Err(EnforcementError::Refused(warden_tenancy::Rejection::NotFound(what))) => {
-                    tracing::warn!(job = %job.id, what, "violation job names nothing to enforce on");
-                    Ok(Vec::new())
-                }
-                Err(e) => Err(e),
-            }
+            record_violation(db, job, request, now, effects).await
         }
         BAN_EXPIRY => accounts::expire_due(db, tenant, now).await,
         other => Err(EnforcementError::invalid(format!(
             "unknown job kind {other}"
         ))),
+    }
+}
+
+/// Records the violation `job` asks for, in its own transaction (of this
+/// crate's [`VIOLATION`] kind, or another domain's request the server turned
+/// into `request`); returns the accounts whose state changed. A request naming
+/// no user of the tenant records nothing and is no error.
+pub async fn record_violation(
+    db: &Db,
+    job: &queue::Job,
+    request: ViolationRequest,
+    now: DateTime<Utc>,
+    effects: &dyn ViolationEffects,
+) -> Result<Vec<AccountChange>, EnforcementError> {
+    let tenant = job.tenant();
+    let recorded = db
+        .tenant_tx(tenant, |conn| {
+            async move { violations::record_in_tx(conn, tenant, request, now, None, effects).await }
+                .scope_boxed()
+        })
+        .await;
+    match recorded {
+        Ok(r) => Ok(r.account.into_iter().collect()),
+        // The user is gone (never synced, or another tenant's id): nothing to enforce.
+        Err(EnforcementError::Refused(warden_tenancy::Rejection::NotFound(what))) => {
+            tracing::warn!(job = %job.id, what, "violation job names nothing to enforce on");
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
     }
 }

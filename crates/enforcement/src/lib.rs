@@ -11,12 +11,15 @@
 //! - [`sanctions`]: who may sanction whom (only a strictly higher role;
 //!   automatic enforcement bans no staff).
 //! - [`stats`]: counts and time series of violations.
+//! - [`effects`]: what a violation changes in other domains, declared here
+//!   and implemented by the server.
 //! - [`jobs`]: background jobs (violations from other crates, ban expiry).
 //!
 //! Every change is audited in the transaction that makes it.
 
 pub mod accounts;
 pub mod appeals;
+pub mod effects;
 mod error;
 pub mod jobs;
 pub mod ladder;
@@ -26,5 +29,6 @@ pub mod sanctions;
 pub mod stats;
 pub mod violations;
 
+pub use effects::ViolationEffects;
 pub use error::EnforcementError;
 pub use model::{Action, Severity, SourceKind, Violation, ViolationStatus, ViolationType};

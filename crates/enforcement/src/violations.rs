@@ -17,7 +17,7 @@ use crate::accounts::{self, AccountChange};
 use crate::model::{
     Action, Appeal, Severity, Source, SourceKind, Violation, ViolationStatus, ViolationType,
 };
-use crate::{EnforcementError, jobs, ladder, sanctions};
+use crate::{EnforcementError, ViolationEffects, jobs, ladder, sanctions};
 
 /// Longest reason or note.
 pub const MAX_TEXT: usize = 2000;
@@ -252,13 +252,15 @@ fn check_text(field: &str, text: &str) -> Result<String, EnforcementError> {
 /// row is locked so that concurrent violations of one user climb the ladder
 /// one after the other. A person (`by`) must outrank the user
 /// ([`warden_identity::rank::authorize`]); without one, a staff user is not banned
-/// (the violation is a warning, `ban_withheld` in its audit row).
+/// (the violation is a warning, `ban_withheld` in its audit row). A new
+/// violation has its `effects` on other domains in the same transaction.
 pub async fn record_in_tx(
     conn: &mut DbConn,
     tenant: TenantId,
     request: ViolationRequest,
     now: DateTime<Utc>,
     by: Option<&Actor>,
+    effects: &dyn ViolationEffects,
 ) -> Result<Recorded, EnforcementError> {
     let reason = check_text("reason", &request.reason)?;
     let source_id = match (request.source.kind, request.source.id) {
@@ -380,15 +382,8 @@ pub async fn record_in_tx(
     }
     announce(conn, tenant, "violation_created", &violation).await?;
     crate::notify::violation_created(conn, tenant, &violation).await?;
-    // A severe violation lowers the offender's seller trust at once.
-    warden_trust::lifecycle::on_violation(
-        conn,
-        tenant,
-        violation.user_id,
-        (violation.id, violation.severity.as_str()),
-        now,
-    )
-    .await?;
+    // E.g. a severe violation lowers the offender's seller trust at once.
+    effects.recorded(conn, tenant, &violation, now).await?;
     Ok(Recorded {
         violation,
         existed: false,
@@ -403,6 +398,7 @@ pub async fn create(
     actor: &Actor,
     now: DateTime<Utc>,
     body: NewViolation,
+    effects: &dyn ViolationEffects,
 ) -> Result<Recorded, EnforcementError> {
     if !actor.is_staff() {
         return Err(EnforcementError::forbidden(
@@ -428,7 +424,7 @@ pub async fn create(
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             // record_in_tx refuses a target who is not outranked by the actor.
-            record_in_tx(conn, actor.tenant, request, now, Some(&actor)).await
+            record_in_tx(conn, actor.tenant, request, now, Some(&actor), effects).await
         }
         .scope_boxed()
     })

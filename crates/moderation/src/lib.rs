@@ -1,7 +1,7 @@
 //! Content moderation: text analysis with evasion handling, entities and
 //! language; toxicity, offensive-language and sentiment models run with ONNX
 //! Runtime; tenant filter rules and the decisions they make; the review queue
-//! and rescans of existing content.
+//! and rescans of existing content; the violations rejections ask for.
 
 pub mod analysis;
 pub mod content;
@@ -17,6 +17,7 @@ pub mod reviews;
 pub mod rules;
 pub mod subjectivity;
 pub mod text;
+pub mod violation_requests;
 
 pub use error::ModerationError;
 pub use moderator::Moderator;

@@ -10,15 +10,11 @@ use uuid::Uuid;
 use warden_tenancy::schema::moderation_results;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
-use warden_enforcement::model::Source as ViolationSource;
-use warden_enforcement::violations::ViolationRequest;
-use warden_enforcement::{EnforcementError, Severity, SourceKind, ViolationType, jobs};
-
 use crate::ModerationError;
 use crate::content::{ContentType, ModerationStatus};
 use crate::moderator::Verdict;
-use crate::reviews;
 use crate::rules::Action;
+use crate::{reviews, violation_requests};
 
 const STAFF_ONLY: &str = "only staff may read moderation results";
 
@@ -139,9 +135,9 @@ pub async fn record_only(
 
 /// Records a write that moderation rejected, in its own transaction (the
 /// write itself rolled back or never began): the result row, and a request
-/// for a `content` violation against the author, sourced from that result so
-/// it is recorded once. `content_id` is the content's id when it exists (an
-/// edit), the nil id when it was never created.
+/// for a violation of the author ([`violation_requests`]), sourced from that
+/// result so it is recorded once. `content_id` is the content's id when it
+/// exists (an edit), the nil id when it was never created.
 pub async fn record_rejection(
     db: &Db,
     author: &Actor,
@@ -168,40 +164,12 @@ pub async fn record_rejection(
             )
             .await?
             .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
-            request_violation(conn, tenant, user_id, id, reason).await?;
+            violation_requests::enqueue(conn, tenant, user_id, id, reason).await?;
             Ok(id)
         }
         .scope_boxed()
     })
     .await
-}
-
-/// Asks enforcement for a `content` violation of `author`, sourced from
-/// `source` (a moderation result or review item), in the caller's transaction.
-pub(crate) async fn request_violation(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    author: Uuid,
-    source: Uuid,
-    reason: String,
-) -> Result<(), ModerationError> {
-    let request = ViolationRequest {
-        user_id: author,
-        violation_type: ViolationType::Content,
-        severity: Severity::Medium,
-        source: ViolationSource {
-            kind: SourceKind::Moderation,
-            id: Some(source),
-        },
-        reason: reason.trim().chars().take(2000).collect(),
-    };
-    jobs::enqueue_violation(conn, tenant, &request)
-        .await
-        .map_err(|e| match e {
-            EnforcementError::Tenancy(t) => ModerationError::Tenancy(t),
-            other => ModerationError::invalid(other.to_string()),
-        })?;
-    Ok(())
 }
 
 /// Records the decision about content being written, inside the transaction

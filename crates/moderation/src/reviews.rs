@@ -414,7 +414,7 @@ pub async fn decide(
                     // A person's rejection is a moderation reject decision like a
                     // rule's: a content violation of the author, once per item.
                     if body.decision == ReviewDecision::Reject {
-                        crate::results::request_violation(
+                        crate::violation_requests::enqueue(
                             conn,
                             actor.tenant,
                             author,

@@ -247,7 +247,6 @@ impl From<EnforcementError> for ApiError {
             EnforcementError::Tenancy(t) => t.into(),
             EnforcementError::Audit(a) => a.into(),
             EnforcementError::Notification(n) => n.into(),
-            EnforcementError::Trust(t) => t.into(),
         }
     }
 }

@@ -6,8 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use warden_behavior::BehaviorError;
+use warden_behavior::violation_requests as detection_requests;
 use warden_enforcement::EnforcementError;
+use warden_enforcement::violations::ViolationRequest;
 use warden_moderation::rescans;
+use warden_moderation::violation_requests as rejection_requests;
 use warden_moderation::{ModerationError, Moderator};
 use warden_notifications::NotificationError;
 use warden_notifications::delivery::{self, Providers};
@@ -17,6 +21,7 @@ use warden_trust::TrustError;
 use warden_trust::jobs as trust_jobs;
 
 use crate::state::{UserCache, forget_user};
+use crate::wiring::{CrossDomainEffects, violation_requests};
 
 /// How long to wait for work when the queue is empty.
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -53,11 +58,18 @@ enum JobError {
     Notification(#[from] NotificationError),
     #[error(transparent)]
     Trust(#[from] TrustError),
+    #[error(transparent)]
+    Behavior(#[from] BehaviorError),
 }
 
 /// Every job kind the runner takes.
 fn kinds() -> Vec<&'static str> {
-    let mut k = vec![rescans::JOB_KIND, delivery::JOB_KIND];
+    let mut k = vec![
+        rescans::JOB_KIND,
+        delivery::JOB_KIND,
+        rejection_requests::JOB_KIND,
+        detection_requests::JOB_KIND,
+    ];
     k.extend(warden_enforcement::jobs::KINDS);
     k.extend(trust_jobs::KINDS);
     k
@@ -75,7 +87,39 @@ impl Runner {
         if trust_jobs::KINDS.contains(&job.kind.as_str()) {
             return Ok(trust_jobs::run_job(&self.db, job, self.clock.now()).await?);
         }
-        let changed = warden_enforcement::jobs::run_job(&self.db, job, self.clock.now()).await?;
+        // Other domains' requests for a violation go to enforcement.
+        if job.kind == rejection_requests::JOB_KIND {
+            let request = violation_requests::from_moderation(rejection_requests::decode(job)?);
+            return self.record_violation(job, request).await;
+        }
+        if job.kind == detection_requests::JOB_KIND {
+            let request = violation_requests::from_behavior(detection_requests::decode(job)?);
+            return self.record_violation(job, request).await;
+        }
+        let now = self.clock.now();
+        let changed =
+            warden_enforcement::jobs::run_job(&self.db, job, now, &CrossDomainEffects).await?;
+        for c in changed {
+            forget_user(&self.users, job.tenant(), c.user_id);
+        }
+        Ok(())
+    }
+
+    /// Records the violation `job` asked for in enforcement's terms.
+    async fn record_violation(
+        &self,
+        job: &queue::Job,
+        request: ViolationRequest,
+    ) -> Result<(), JobError> {
+        let now = self.clock.now();
+        let changed = warden_enforcement::jobs::record_violation(
+            &self.db,
+            job,
+            request,
+            now,
+            &CrossDomainEffects,
+        )
+        .await?;
         for c in changed {
             forget_user(&self.users, job.tenant(), c.user_id);
         }

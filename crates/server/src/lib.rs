@@ -1,5 +1,6 @@
 //! Warden's HTTP server: configuration, authentication, middleware, routes and
-//! the OpenAPI document. Wiring only: the rules live in the domain crates.
+//! the OpenAPI document, and how the domains reach one another ([`wiring`]).
+//! Wiring only: the rules live in the domain crates.
 
 pub mod activity;
 pub mod app;
@@ -22,6 +23,7 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 pub mod tenant_context;
+pub mod wiring;
 
 use actix_web::web;
 

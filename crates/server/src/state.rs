@@ -160,6 +160,7 @@ impl AppState {
             db.clone(),
             windows,
             Arc::new(Operators::builtin()),
+            Arc::new(crate::wiring::CrossDomainEffects),
             system_metrics(audit.clone()),
             config.behavior.queue,
         );

@@ -624,6 +624,7 @@ async fn two_replicas_count_one_window_through_redis() {
             app.state.db.clone(),
             Arc::new(RedisWindows::new(&url, &prefix).unwrap()),
             Arc::new(Operators::builtin()),
+            Arc::new(warden_server::wiring::CrossDomainEffects),
             Arc::new(|| json!({})),
             64,
         )

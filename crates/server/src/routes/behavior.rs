@@ -18,6 +18,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::CrossDomainEffects;
 
 /// Registers the behavior routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -204,6 +205,14 @@ pub async fn review_detection(
     id: web::Path<Uuid>,
     body: Json<ReviewBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(detections::review(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        detections::review(
+            &state.db,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+            &CrossDomainEffects,
+        )
+        .await?,
+    ))
 }

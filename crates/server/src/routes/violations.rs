@@ -19,6 +19,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::CrossDomainEffects;
 
 /// Registers the enforcement routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -57,6 +58,7 @@ pub async fn create_violation(
         &caller.actor,
         state.clock.now(),
         body.into_inner(),
+        &CrossDomainEffects,
     )
     .await?;
     forget(&state, &caller, recorded.account);
@@ -194,6 +196,7 @@ pub async fn decide_appeal(
         state.clock.now(),
         *id,
         body.into_inner(),
+        &CrossDomainEffects,
     )
     .await?;
     forget(&state, &caller, change);
