@@ -8,6 +8,7 @@
 //! Shadow detections never lead to enforcement: confirming one records that
 //! the pattern was right, which is what shadow mode is for.
 
+use crate::schema::{behavior_detections, violations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -19,7 +20,6 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_enforcement::model::Source as ViolationSource;
 use warden_enforcement::violations::ViolationRequest;
 use warden_enforcement::{SourceKind, ViolationType};
-use warden_tenancy::schema::{behavior_detections, violations};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::engine::Firing;

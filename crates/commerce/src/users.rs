@@ -1,12 +1,12 @@
 //! Users of a tenant. A row is created from the identity token on a subject's
 //! first request in the tenant and refreshed when the token's details change.
 
+use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::users;
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use warden_audit::{ActivityEvent, Kind};

@@ -7,12 +7,12 @@
 //! stays disabled; a permanent ban recorded meanwhile is still noted on it, so
 //! that re-enabling it does not undo the ban.
 
+use crate::schema::{users, violations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{users, violations};
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;

@@ -7,10 +7,10 @@
 //! a person of a higher role decides. Platform administrators are never
 //! refused by a tenant's user status at all (the tenant middleware skips it).
 
+use crate::schema::users;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::users;
 use warden_tenancy::{Actor, DbConn, Role};
 
 use crate::EnforcementError;

@@ -15,6 +15,7 @@ use warden_tenancy::{Db, TenancyError, TenantId, queue};
 use warden_trust::TrustError;
 use warden_trust::jobs as trust_jobs;
 
+use crate::content_store::CommerceContent;
 use crate::state::{UserCache, forget_user};
 
 /// How long to wait for work when the queue is empty.
@@ -66,7 +67,7 @@ impl Runner {
     /// Runs one claimed job.
     async fn run_one(&self, job: &queue::Job) -> Result<(), JobError> {
         if job.kind == rescans::JOB_KIND {
-            return Ok(rescans::run_job(&self.db, &self.moderator, job).await?);
+            return Ok(rescans::run_job(&self.db, &CommerceContent, &self.moderator, job).await?);
         }
         if job.kind == delivery::JOB_KIND {
             return Ok(delivery::run_job(&self.db, &self.providers, job).await?);

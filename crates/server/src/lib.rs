@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod client_ip;
 pub mod config;
+pub mod content_store;
 pub mod error;
 pub mod extract;
 pub mod jobs;

@@ -27,6 +27,8 @@ mod quotas;
 mod replicas;
 mod roles;
 mod sanctions;
+mod schema_drift;
+mod schema_owners;
 mod seller_privacy;
 mod sms_codes;
 mod tenants;

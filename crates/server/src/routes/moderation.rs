@@ -15,6 +15,7 @@ use warden_moderation::rules::{Decision, Rule, RuleBody, store as rules};
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::content_store::CommerceContent;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -322,8 +323,16 @@ pub async fn decide_review(
     id: web::Path<Uuid>,
     body: Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(reviews::decide(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        reviews::decide(
+            &state.db,
+            &CommerceContent,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Starts a rescan of existing content as a background job (staff).
@@ -334,8 +343,15 @@ pub async fn create_rescan(
     caller: Caller,
     body: Json<RescanBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Accepted()
-        .json(rescans::create(&state.db, &caller.actor, body.into_inner()).await?))
+    Ok(HttpResponse::Accepted().json(
+        rescans::create(
+            &state.db,
+            &CommerceContent,
+            &caller.actor,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// A rescan and its progress.
