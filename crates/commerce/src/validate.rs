@@ -1,7 +1,7 @@
 //! Input checks shared by the entities. They run before any statement, so bad
 //! input is refused without touching the database.
 
-use warden_moderation::text::invisible;
+use warden_tenancy::text::{input, invisible};
 
 use crate::CommerceError;
 
@@ -20,7 +20,7 @@ pub(crate) fn text(field: &str, s: &str, min: usize, max: usize) -> Result<Strin
             format!("{field} must be at most {max} characters")
         }));
     }
-    warden_moderation::input::check_controls(field, s).map_err(CommerceError::invalid)?;
+    input::check_controls(field, s).map_err(CommerceError::invalid)?;
     Ok(s.to_owned())
 }
 
@@ -49,8 +49,8 @@ pub(crate) fn opt_title(
 /// titles that look alike differ), and one that shows nothing at all. Only
 /// for titles and names: message and review bodies keep such characters
 /// (legitimate in emoji and some scripts); moderation strips them before
-/// analysis. The character sets are moderation's
-/// ([`warden_moderation::text::invisible`]).
+/// analysis. The character sets are shared with moderation
+/// ([`warden_tenancy::text::invisible`]).
 pub(crate) fn refuse_invisible(field: &str, s: &str) -> Result<(), CommerceError> {
     if invisible::find_refused_control(s).is_some() {
         return Err(CommerceError::invalid(format!(

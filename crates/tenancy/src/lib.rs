@@ -16,6 +16,7 @@ pub mod queue;
 mod registry;
 mod rejection;
 pub mod schema;
+pub mod text;
 
 pub use actor::{Actor, Role, highest_rank};
 pub use error::{TenancyError, is_rls_violation, is_unique_violation};
