@@ -76,7 +76,13 @@ impl Providers {
 
 /// An email or SMS rendered and ready to hand to its provider.
 // Only the senders of the `delivery` feature read the message's parts.
-#[cfg_attr(not(feature = "delivery"), expect(dead_code))]
+#[cfg_attr(
+    not(feature = "delivery"),
+    expect(
+        dead_code,
+        reason = "only the delivery feature's senders read the parts"
+    )
+)]
 pub(crate) struct Prepared {
     pub(crate) delivery_id: Uuid,
     pub(crate) channel: Channel,
@@ -367,9 +373,9 @@ pub(crate) async fn hand_over(
     p: &Prepared,
 ) -> Result<String, NotificationError> {
     Err(NotificationError::invalid(match p.channel {
-        Channel::Email => "email is not configured".into(),
-        Channel::Sms => "sms is not configured".into(),
-        Channel::InApp => "in-app notifications are not handed to a provider".into(),
+        Channel::Email => "email is not configured",
+        Channel::Sms => "sms is not configured",
+        Channel::InApp => "in-app notifications are not handed to a provider",
     }))
 }
 
