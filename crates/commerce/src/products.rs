@@ -12,7 +12,8 @@ use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
-use warden_moderation::content::{ContentType, title_and_description};
+use warden_moderation::content::ContentType;
+use warden_tenancy::text::title_and_description;
 use warden_moderation::{Moderator, results};
 
 use crate::{Actor, CommerceError, sellers, validate};

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use warden_tenancy::schema::seller_profiles;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
-use warden_moderation::content::{ContentType, title_and_description};
+use warden_moderation::content::ContentType;
+use warden_tenancy::text::title_and_description;
 use warden_moderation::{Moderator, results};
 
 use crate::products::{PUBLIC, is_public};

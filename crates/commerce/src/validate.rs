@@ -2,7 +2,7 @@
 //! identity tokens). They run before any statement, so bad input is refused
 //! without touching the database.
 
-use warden_moderation::text::invisible;
+use warden_tenancy::text::{input, invisible};
 
 use crate::CommerceError;
 
@@ -21,7 +21,7 @@ pub fn text(field: &str, s: &str, min: usize, max: usize) -> Result<String, Comm
             format!("{field} must be at most {max} characters")
         }));
     }
-    warden_moderation::input::check_controls(field, s).map_err(CommerceError::invalid)?;
+    input::check_controls(field, s).map_err(CommerceError::invalid)?;
     Ok(s.to_owned())
 }
 
@@ -50,8 +50,8 @@ pub fn opt_title(
 /// titles that look alike differ), and one that shows nothing at all. Only
 /// for titles and names: message and review bodies keep such characters
 /// (legitimate in emoji and some scripts); moderation strips them before
-/// analysis. The character sets are moderation's
-/// ([`warden_moderation::text::invisible`]).
+/// analysis. The character sets are shared with moderation
+/// ([`warden_tenancy::text::invisible`]).
 pub(crate) fn refuse_invisible(field: &str, s: &str) -> Result<(), CommerceError> {
     if invisible::find_refused_control(s).is_some() {
         return Err(CommerceError::invalid(format!(

@@ -161,13 +161,3 @@ pub async fn author(
         ContentType::SellerProfile => seller_owner(id).first(conn).await.optional()?,
     })
 }
-
-/// The text moderated for a product (title and description) or a seller
-/// profile (store name and description).
-pub fn title_and_description(title: &str, description: &str) -> String {
-    if description.is_empty() {
-        title.to_owned()
-    } else {
-        format!("{title}\n{description}")
-    }
-}

@@ -7,7 +7,6 @@ pub mod analysis;
 pub mod content;
 mod error;
 pub mod inference;
-pub mod input;
 pub mod models;
 pub mod moderator;
 mod notify;
@@ -21,3 +20,6 @@ pub mod violation_requests;
 
 pub use error::ModerationError;
 pub use moderator::Moderator;
+/// The control characters client text may hold (shared with commerce, so it
+/// lives in `warden_tenancy`).
+pub use warden_tenancy::text::input;

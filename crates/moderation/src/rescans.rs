@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use warden_tenancy::schema::{messages, moderation_rescans, products, reviews, seller_profiles};
+use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::ModerationError;
@@ -203,9 +204,7 @@ async fn page_of(
             .load::<(Uuid, String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(id, title, description, s)| {
-                (id, content::title_and_description(&title, &description), s)
-            })
+            .map(|(id, title, description, s)| (id, title_and_description(&title, &description), s))
             .collect(),
         ContentType::Review => {
             reviews::table
@@ -238,9 +237,7 @@ async fn page_of(
             .load::<(Uuid, String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(id, name, description, s)| {
-                (id, content::title_and_description(&name, &description), s)
-            })
+            .map(|(id, name, description, s)| (id, title_and_description(&name, &description), s))
             .collect(),
     })
 }

@@ -17,6 +17,7 @@ pub mod queue;
 mod registry;
 mod rejection;
 pub mod schema;
+pub mod text;
 mod text_enum;
 
 pub use actor::{Actor, Role, highest_rank};

@@ -12,11 +12,14 @@ mod nfkc_view;
 mod reading_order;
 
 pub mod entities;
-pub mod invisible;
 pub mod language;
 pub mod normalize;
 pub mod patterns;
 pub mod tokens;
+
+/// Invisible characters (shared with commerce's title checks, so it lives in
+/// `warden_tenancy`).
+pub use warden_tenancy::text::invisible;
 
 pub use entities::{Entity, EntityKind, UnknownEntityKind, find_entities, find_entities_in};
 pub use language::{Language, detect};

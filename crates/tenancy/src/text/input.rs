@@ -1,6 +1,6 @@
 //! The characters client text may hold, checked the same way wherever text
-//! enters: every write of content (commerce checks its fields with this) and
-//! `analyze`. Anything refused here never reaches the models or the database.
+//! enters: every write of content (commerce checks its fields with this),
+//! moderation's rules and `analyze`. Anything refused here never reaches the models or the database.
 
 /// Whether `c` is refused in client text: a control character (C0, DEL, C1)
 /// other than tab and the line breaks, which prose uses. NUL is among them;

@@ -6,8 +6,8 @@
 //! * [`is_invisible`] is everything that renders as nothing and can split a
 //!   word without showing: zero-width characters, bidi controls, the BOM,
 //!   soft hyphens, variation selectors, tag characters, fillers. Analysis
-//!   strips all of them before rules and models see a text (see
-//!   `text::cleaned`). Stripping, not refusing: the zero-width joiner and
+//!   strips all of them before rules and models see a text (moderation's
+//!   cleaned text). Stripping, not refusing: the zero-width joiner and
 //!   non-joiner are legitimate in emoji sequences and in Indic and Persian
 //!   writing, and variation selectors and tags in emoji.
 //! * [`is_refused_control`] is the smaller set that titles and names refuse
