@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::schema::{orders, products};
 use warden_tenancy::{Db, ScopedFutureExt};
-use warden_trust::gates;
-use warden_trust::settings::Feature;
 
+use crate::seller_standing::{GatedFeature, SellerStanding};
 use crate::{Actor, CommerceError};
 
 /// Longest period, days.
@@ -65,6 +64,7 @@ fn count(n: i64) -> u64 {
 /// The caller's store analytics over the last `days` days at `now`.
 pub async fn mine(
     db: &Db,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     query: AnalyticsQuery,
     now: DateTime<Utc>,
@@ -77,7 +77,9 @@ pub async fn mine(
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let seller = gates::require_own(conn, actor.user_id, Feature::Analytics).await?;
+            let seller = seller_standing
+                .require_own(conn, actor.user_id, GatedFeature::Analytics)
+                .await?;
             let by_status: Vec<(String, i64)> = orders::table
                 .filter(orders::seller_id.eq(seller))
                 .filter(orders::created_at.ge(since))

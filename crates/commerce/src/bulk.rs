@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::schema::products;
 use warden_tenancy::{Db, ScopedFutureExt};
-use warden_trust::gates;
-use warden_trust::settings::Feature;
 
 use crate::products::ProductStatus;
+use crate::seller_standing::{GatedFeature, SellerStanding};
 use crate::{Actor, CommerceError};
 
 /// Most listings one bulk request changes.
@@ -40,6 +39,7 @@ pub struct BulkResult {
 /// one of the store's live listings changes nothing and answers not found.
 pub async fn set_status(
     db: &Db,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     body: BulkStatus,
 ) -> Result<BulkResult, CommerceError> {
@@ -55,7 +55,9 @@ pub async fn set_status(
     let status = body.status;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
-            let seller = gates::require_own(conn, actor.user_id, Feature::BulkOperations).await?;
+            let seller = seller_standing
+                .require_own(conn, actor.user_id, GatedFeature::BulkOperations)
+                .await?;
             let updated: Vec<Uuid> = diesel::update(
                 products::table
                     .filter(products::id.eq_any(&ids))

@@ -16,9 +16,7 @@ use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
-use warden_moderation::content::ContentType;
-use warden_moderation::{Moderator, results};
-
+use crate::content_screen::{ContentKind, ContentScreen};
 use crate::products::PUBLIC;
 use crate::{Actor, CommerceError, Role, products, sellers, validate};
 
@@ -261,7 +259,7 @@ fn author_for(
 /// message, which is moderated first: a rejection writes nothing.
 pub async fn create(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
     actor: &Actor,
     new: NewConversation,
 ) -> Result<Conversation, CommerceError> {
@@ -275,8 +273,8 @@ pub async fn create(
     let message = validate::opt_text("message", new.message.as_deref(), MAX_BODY_CHARS)?;
     let verdict = match &message {
         Some(body) => Some(
-            moderator
-                .screen(db, actor, ContentType::Message, None, body.clone())
+            screen
+                .screen(db, actor, ContentKind::Message, None, body.clone())
                 .await?,
         ),
         None => None,
@@ -319,8 +317,7 @@ pub async fn create(
             if let (Some(body), Some(verdict)) = (message, &verdict) {
                 bytes += validate::stored_bytes(&body);
                 let id = Uuid::now_v7();
-                let moderation =
-                    results::record(conn, actor.tenant, ContentType::Message, id, verdict).await?;
+                let moderation = verdict.record(conn, actor.tenant, id).await?;
                 diesel::insert_into(messages::table)
                     .values((
                         messages::tenant_id.eq(tenant),
@@ -430,15 +427,15 @@ pub async fn list(
 /// The body is moderated first: a rejection writes nothing.
 pub async fn post_message(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
     actor: &Actor,
     conversation_id: Uuid,
     new: NewMessage,
 ) -> Result<Message, CommerceError> {
     let body = validate::text("body", &new.body, 1, MAX_BODY_CHARS)?;
     let kind = new.author_kind.unwrap_or_default();
-    let verdict = moderator
-        .screen(db, actor, ContentType::Message, None, body.clone())
+    let verdict = screen
+        .screen(db, actor, ContentKind::Message, None, body.clone())
         .await?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -451,8 +448,7 @@ pub async fn post_message(
             }
             let bytes = validate::stored_bytes(&body);
             let id = Uuid::now_v7();
-            let moderation =
-                results::record(conn, actor.tenant, ContentType::Message, id, &verdict).await?;
+            let moderation = verdict.record(conn, actor.tenant, id).await?;
             let message: Message = diesel::insert_into(messages::table)
                 .values((
                     messages::tenant_id.eq(actor.tenant.as_uuid()),

@@ -1,5 +1,4 @@
 use warden_audit::AuditError;
-use warden_moderation::ModerationError;
 use warden_quotas::QuotaError;
 use warden_tenancy::TenancyError;
 use warden_tenancy::{ErrorCode, Rejection};
@@ -28,12 +27,12 @@ pub enum CommerceError {
     /// Writing an audit row failed.
     #[error(transparent)]
     Audit(#[from] AuditError),
-    /// Moderation refused the content, or could not judge it.
+    /// Another domain commerce asks through a trait it declares
+    /// ([`crate::ContentScreen`], [`crate::SellerStanding`]) refused the work
+    /// (rejected content, a trust level too low) or failed. The error is
+    /// carried whole, so that the server answers it as that domain's own.
     #[error(transparent)]
-    Moderation(#[from] ModerationError),
-    /// The seller's trust level does not allow this.
-    #[error(transparent)]
-    Trust(#[from] warden_trust::TrustError),
+    Delegated(DelegatedError),
     /// A database or tenancy failure.
     #[error(transparent)]
     Tenancy(#[from] TenancyError),
@@ -48,8 +47,7 @@ impl CommerceError {
             Self::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             Self::Quota(e) => e.code(),
             Self::Audit(e) => e.code(),
-            Self::Moderation(e) => e.code(),
-            Self::Trust(e) => e.code(),
+            Self::Delegated(e) => e.code(),
             Self::Tenancy(e) => e.code(),
         }
     }
@@ -61,4 +59,61 @@ impl From<diesel::result::Error> for CommerceError {
     }
 }
 
+// Only for `users.rs`, which still reads the risk limit from trust directly;
+// it goes with that file (the identity work moves it out of commerce).
+impl From<warden_trust::TrustError> for CommerceError {
+    fn from(e: warden_trust::TrustError) -> Self {
+        Self::Delegated(DelegatedError::new(e.code(), e))
+    }
+}
+
 warden_tenancy::rejection_constructors!(CommerceError);
+
+/// The error of another domain that commerce reached through one of its
+/// traits, with the code it answers with. Commerce does not know its type;
+/// whoever implements the trait does, and takes it back with
+/// [`DelegatedError::into_source`] and a downcast.
+#[derive(Debug)]
+pub struct DelegatedError {
+    code: ErrorCode,
+    error: Box<dyn std::error::Error + Send + Sync>,
+}
+
+// Transparent: it shows as the error it carries.
+impl std::fmt::Display for DelegatedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for DelegatedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl DelegatedError {
+    /// Wraps `source`, an error answered with `code`.
+    pub fn new(code: ErrorCode, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            code,
+            error: Box::new(source),
+        }
+    }
+
+    /// The code the error answers with.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The error itself.
+    pub fn into_source(self) -> Box<dyn std::error::Error + Send + Sync> {
+        self.error
+    }
+}
+
+impl From<DelegatedError> for CommerceError {
+    fn from(e: DelegatedError) -> Self {
+        Self::Delegated(e)
+    }
+}

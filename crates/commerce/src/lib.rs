@@ -9,13 +9,17 @@
 pub mod ai_config;
 pub mod analytics;
 pub mod bulk;
+pub mod content_screen;
 pub mod conversations;
 mod error;
 pub mod orders;
 pub mod products;
 pub mod reviews;
+pub mod seller_standing;
 pub mod sellers;
 pub mod validate;
 
-pub use error::CommerceError;
+pub use content_screen::ContentScreen;
+pub use error::{CommerceError, DelegatedError};
+pub use seller_standing::SellerStanding;
 pub use warden_tenancy::{Actor, Role};

@@ -15,6 +15,7 @@ use warden_tenancy::schema::{order_items, orders, products};
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use crate::products::ProductStatus;
+use crate::seller_standing::SellerStanding;
 use crate::{Actor, CommerceError, Role, sellers};
 
 /// Most lines an order may have.
@@ -580,6 +581,7 @@ pub async fn list(
 /// change, so concurrent changes of one order take turns.
 pub async fn update_status(
     db: &Db,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     id: Uuid,
     change: OrderStatusChange,
@@ -600,7 +602,9 @@ pub async fn update_status(
                 .await?;
             tracing::info!(order = %id, from = %from, to = %change.status, "order status changed");
             // Deliveries, disputes, refunds and cancellations move the store's trust score.
-            warden_trust::jobs::enqueue_recompute(conn, actor.tenant, order.seller_id).await?;
+            seller_standing
+                .signals_changed(conn, actor.tenant, order.seller_id)
+                .await?;
             let items = items_of(conn, &[order.id])
                 .await?
                 .remove(&order.id)

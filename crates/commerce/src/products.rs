@@ -8,14 +8,13 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::schema::products;
+use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
-use warden_moderation::content::ContentType;
-use warden_tenancy::text::title_and_description;
-use warden_moderation::{Moderator, results};
-
+use crate::content_screen::{ContentKind, ContentScreen};
+use crate::seller_standing::SellerStanding;
 use crate::{Actor, CommerceError, sellers, validate};
 
 /// Moderation states buyers may see.
@@ -151,10 +150,12 @@ fn storage_bytes(title: &str, description: &str) -> i64 {
 }
 
 /// Creates a listing in the caller's store. Its title and description are
-/// moderated first: a rejection writes nothing.
+/// moderated first: a rejection writes nothing. The store's standing must
+/// allow another listing.
 pub async fn create(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     new: NewProduct,
 ) -> Result<Product, CommerceError> {
@@ -167,11 +168,11 @@ pub async fn create(
     let currency = validate::currency(&new.currency)?;
     let status = new.status.unwrap_or(ProductStatus::Active);
     let (tenant, user_id) = (actor.tenant, actor.user_id);
-    let verdict = moderator
+    let verdict = screen
         .screen(
             db,
             actor,
-            ContentType::Product,
+            ContentKind::Product,
             None,
             title_and_description(&title, &description),
         )
@@ -184,11 +185,10 @@ pub async fn create(
             if seller.status != "active" {
                 return Err(CommerceError::forbidden("your store is suspended"));
             }
-            warden_trust::standing::check_listing(conn, seller.id).await?;
+            seller_standing.check_listing(conn, seller.id).await?;
             let bytes = storage_bytes(&title, &description);
             let id = Uuid::now_v7();
-            let moderation =
-                results::record(conn, tenant, ContentType::Product, id, &verdict).await?;
+            let moderation = verdict.record(conn, tenant, id).await?;
             let product = diesel::insert_into(products::table)
                 .values((
                     products::tenant_id.eq(tenant.as_uuid()),
@@ -326,7 +326,7 @@ async fn editable(conn: &mut DbConn, actor: &Actor, id: Uuid) -> Result<Product,
 /// rejection writes nothing, and the listing takes the new decision's state.
 pub async fn update(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
     actor: &Actor,
     id: Uuid,
     patch: ProductPatch,
@@ -358,14 +358,14 @@ pub async fn update(
             title.as_deref().unwrap_or(&before.title),
             description.as_deref().unwrap_or(&before.description),
         );
-        let verdict = moderator
-            .screen(db, &actor, ContentType::Product, Some(id), text)
+        let verdict = screen
+            .screen(db, &actor, ContentKind::Product, Some(id), text)
             .await?;
         Some((verdict, before.title, before.description))
     } else {
         None
     };
-    let rules = moderator.rules(db, actor.tenant).await?;
+    let rules = screen.rules(db, actor.tenant).await?;
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let current = editable(conn, &actor, id).await?;
@@ -379,10 +379,9 @@ pub async fn update(
                 // judged: judge the text it will really have, now that the
                 // row is locked (rare, so holding the connection is fine).
                 Some(_) => Some(
-                    moderator
-                        .screen_with(
-                            &rules,
-                            ContentType::Product,
+                    rules
+                        .screen(
+                            ContentKind::Product,
                             title_and_description(
                                 title.as_deref().unwrap_or(&current.title),
                                 description.as_deref().unwrap_or(&current.description),
@@ -393,11 +392,7 @@ pub async fn update(
                 None => None,
             };
             let moderation = match &verdict {
-                Some(v) => Some(
-                    results::record(conn, actor.tenant, ContentType::Product, id, v)
-                        .await?
-                        .as_str(),
-                ),
+                Some(v) => Some(v.record(conn, actor.tenant, id).await?.as_str()),
                 None => None,
             };
             let updated = diesel::update(products::table.filter(products::id.eq(id)))

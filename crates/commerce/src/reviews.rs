@@ -10,12 +10,12 @@ use uuid::Uuid;
 use warden_tenancy::schema::{order_items, orders, reviews};
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, is_unique_violation};
 
-use warden_moderation::content::{ContentType, ModerationStatus};
-use warden_moderation::{Moderator, results};
 use warden_quotas::resources::{self, ResourceDelta};
 
+use crate::content_screen::{ContentKind, ContentScreen, ModerationStatus};
 use crate::orders::OrderStatus;
 use crate::products::{PUBLIC, is_public};
+use crate::seller_standing::SellerStanding;
 use crate::{Actor, CommerceError, Role, validate};
 
 /// Longest review text, in characters.
@@ -92,7 +92,8 @@ fn check_rating(rating: i16) -> Result<i16, CommerceError> {
 /// A review's text is moderated first: a rejection writes nothing.
 pub async fn create(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     new: NewReview,
 ) -> Result<Review, CommerceError> {
@@ -107,8 +108,8 @@ pub async fn create(
         None
     } else {
         Some(
-            moderator
-                .screen(db, actor, ContentType::Review, None, body.clone())
+            screen
+                .screen(db, actor, ContentKind::Review, None, body.clone())
                 .await?,
         )
     };
@@ -145,7 +146,7 @@ pub async fn create(
             let bytes = validate::stored_bytes(&body);
             let id = Uuid::now_v7();
             let moderation = match &verdict {
-                Some(v) => results::record(conn, tenant, ContentType::Review, id, v).await?,
+                Some(v) => v.record(conn, tenant, id).await?,
                 None => ModerationStatus::Approved,
             };
             let review = diesel::insert_into(reviews::table)
@@ -176,7 +177,9 @@ pub async fn create(
                 })?;
             resources::charge(conn, tenant, ResourceDelta::bytes(bytes)).await?;
             // Ratings move the store's trust score.
-            warden_trust::jobs::enqueue_recompute(conn, tenant, seller_id).await?;
+            seller_standing
+                .signals_changed(conn, tenant, seller_id)
+                .await?;
             Ok(review)
         }
         .scope_boxed()

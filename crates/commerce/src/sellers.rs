@@ -6,13 +6,12 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::schema::seller_profiles;
+use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
-use warden_moderation::content::ContentType;
-use warden_tenancy::text::title_and_description;
-use warden_moderation::{Moderator, results};
-
+use crate::content_screen::{ContentKind, ContentScreen};
 use crate::products::{PUBLIC, is_public};
+use crate::seller_standing::SellerStanding;
 use crate::{Actor, CommerceError, Role, validate};
 
 /// A seller's store as stored: every field, for the code that decides who
@@ -134,7 +133,8 @@ pub struct SellerProfileInput {
 /// meant to be there).
 pub async fn upsert_mine(
     db: &Db,
-    moderator: &Moderator,
+    screen: &dyn ContentScreen,
+    seller_standing: &dyn SellerStanding,
     actor: &Actor,
     input: SellerProfileInput,
 ) -> Result<(SellerProfile, bool), CommerceError> {
@@ -147,11 +147,11 @@ pub async fn upsert_mine(
     let description =
         validate::opt_text("description", input.description.as_deref(), 5000)?.unwrap_or_default();
     let (tenant, user_id) = (actor.tenant, actor.user_id);
-    let verdict = moderator
+    let verdict = screen
         .screen(
             db,
             actor,
-            ContentType::SellerProfile,
+            ContentKind::SellerProfile,
             None,
             title_and_description(&store_name, &description),
         )
@@ -182,14 +182,7 @@ pub async fn upsert_mine(
                 .get_result(conn)
                 .await?;
             let created = profile.id == new_id;
-            let moderation = results::record(
-                conn,
-                tenant,
-                ContentType::SellerProfile,
-                profile.id,
-                &verdict,
-            )
-            .await?;
+            let moderation = verdict.record(conn, tenant, profile.id).await?;
             let profile =
                 diesel::update(seller_profiles::table.filter(seller_profiles::id.eq(profile.id)))
                     .set(seller_profiles::moderation_status.eq(moderation.as_str()))
@@ -198,7 +191,9 @@ pub async fn upsert_mine(
                     .await?;
             if created {
                 // A new store gets its trust standing (and the tenant its daily pass).
-                warden_trust::jobs::enqueue_recompute(conn, tenant, profile.id).await?;
+                seller_standing
+                    .signals_changed(conn, tenant, profile.id)
+                    .await?;
             }
             Ok((profile.view_for(actor), created))
         }

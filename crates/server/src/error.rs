@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use warden_audit::AuditError;
 use warden_behavior::BehaviorError;
-use warden_commerce::CommerceError;
+use warden_commerce::{CommerceError, DelegatedError};
 use warden_enforcement::EnforcementError;
 use warden_identity::IdentityError;
 use warden_moderation::ModerationError;
@@ -193,8 +193,7 @@ impl From<CommerceError> for ApiError {
             e @ CommerceError::InvalidTransition { .. } => Self::new(code, e.to_string()),
             CommerceError::Quota(q) => q.into(),
             CommerceError::Audit(a) => a.into(),
-            CommerceError::Moderation(m) => m.into(),
-            CommerceError::Trust(t) => t.into(),
+            CommerceError::Delegated(d) => d.into(),
             CommerceError::Tenancy(t) => t.into(),
         }
     }
@@ -209,6 +208,23 @@ impl From<IdentityError> for ApiError {
             IdentityError::Quota(q) => q.into(),
             IdentityError::Audit(a) => a.into(),
             IdentityError::Tenancy(t) => t.into(),
+        }
+    }
+}
+
+/// Commerce carries the errors of moderation and trust (see
+/// `crate::wiring::commerce`) whole; each is answered as its own domain's.
+impl From<DelegatedError> for ApiError {
+    fn from(e: DelegatedError) -> Self {
+        let code = e.code();
+        let e = match e.into_source().downcast::<ModerationError>() {
+            Ok(m) => return (*m).into(),
+            Err(e) => e,
+        };
+        match e.downcast::<TrustError>() {
+            Ok(t) => (*t).into(),
+            Err(e) if code == ErrorCode::Internal => Self::internal(e),
+            Err(e) => Self::new(code, e.to_string()),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::commerce::ModeratorScreen;
 
 /// Registers the conversation routes.
 pub fn register(cfg: &mut ServiceConfig) {
@@ -47,7 +48,7 @@ pub async fn create_conversation(
     Ok(HttpResponse::Created().json(
         conversations::create(
             &state.db,
-            &state.moderator,
+            &ModeratorScreen(&state.moderator),
             &caller.actor,
             body.into_inner(),
         )
@@ -104,7 +105,7 @@ pub async fn post_message(
     Ok(HttpResponse::Created().json(
         conversations::post_message(
             &state.db,
-            &state.moderator,
+            &ModeratorScreen(&state.moderator),
             &caller.actor,
             *id,
             body.into_inner(),

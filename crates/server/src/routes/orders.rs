@@ -14,6 +14,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::commerce::TrustStanding;
 
 /// Registers the order routes.
 pub fn register(cfg: &mut ServiceConfig) {
@@ -85,6 +86,14 @@ pub async fn update_order(
     id: web::Path<Uuid>,
     body: Json<OrderStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(orders::update_status(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        orders::update_status(
+            &state.db,
+            &TrustStanding,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }

@@ -16,6 +16,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::commerce::{ModeratorScreen, TrustStanding};
 
 /// Registers the product routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -48,7 +49,8 @@ pub async fn create_product(
     Ok(HttpResponse::Created().json(
         products::create(
             &state.db,
-            &state.moderator,
+            &ModeratorScreen(&state.moderator),
+            &TrustStanding,
             &caller.actor,
             body.into_inner(),
         )
@@ -66,7 +68,7 @@ pub async fn bulk_status(
     body: Json<BulkStatus>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
-        .json(bulk::set_status(&state.db, &caller.actor, body.into_inner()).await?))
+        .json(bulk::set_status(&state.db, &TrustStanding, &caller.actor, body.into_inner()).await?))
 }
 
 /// Lists listings: active ones, your own of any status, everything for staff.
@@ -109,7 +111,7 @@ pub async fn update_product(
     Ok(HttpResponse::Ok().json(
         products::update(
             &state.db,
-            &state.moderator,
+            &ModeratorScreen(&state.moderator),
             &caller.actor,
             *id,
             body.into_inner(),

@@ -14,6 +14,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::commerce::{ModeratorScreen, TrustStanding};
 
 /// Registers the review routes.
 pub fn register(cfg: &mut ServiceConfig) {
@@ -43,7 +44,8 @@ pub async fn create_review(
     Ok(HttpResponse::Created().json(
         reviews::create(
             &state.db,
-            &state.moderator,
+            &ModeratorScreen(&state.moderator),
+            &TrustStanding,
             &caller.actor,
             body.into_inner(),
         )

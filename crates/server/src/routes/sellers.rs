@@ -14,6 +14,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::commerce::{ModeratorScreen, TrustStanding};
 
 /// Registers the seller routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -43,7 +44,8 @@ pub async fn put_my_seller(
 ) -> Result<HttpResponse, ApiError> {
     let (profile, created) = sellers::upsert_mine(
         &state.db,
-        &state.moderator,
+        &ModeratorScreen(&state.moderator),
+        &TrustStanding,
         &caller.actor,
         body.into_inner(),
     )
@@ -76,8 +78,16 @@ pub async fn my_analytics(
     query: Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    Ok(HttpResponse::Ok()
-        .json(analytics::mine(&state.db, &caller.actor, query.into_inner(), now).await?))
+    Ok(HttpResponse::Ok().json(
+        analytics::mine(
+            &state.db,
+            &TrustStanding,
+            &caller.actor,
+            query.into_inner(),
+            now,
+        )
+        .await?,
+    ))
 }
 
 /// Lists stores, newest first.

@@ -8,12 +8,15 @@
 //!   runner routes it to the owning domain, turned into the owner's terms here.
 //!
 //! Wired so far:
+//! - [`commerce`]: commerce screens content with moderation and checks seller
+//!   standing with trust (`ContentScreen`, `SellerStanding`).
 //! - [`violation_effects`]: a violation moves seller trust (enforcement → trust).
 //! - [`detection_effects`]: a detection reads enforcement's threshold for
 //!   automatic violations and moves seller trust (behavior → enforcement, trust).
 //! - [`violation_requests`]: moderation's and behavior's requests for a
 //!   violation become enforcement's (moderation, behavior → enforcement).
 
+pub mod commerce;
 pub mod detection_effects;
 pub mod violation_effects;
 pub mod violation_requests;

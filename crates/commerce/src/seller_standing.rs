@@ -1,0 +1,48 @@
+//! What commerce asks of seller trust, declared here so that commerce does
+//! not depend on it: whether a store may add a listing or use a gated
+//! feature, and word that a store's signals changed. The server implements
+//! [`SellerStanding`] around trust and passes it in. Every method runs inside
+//! the caller's tenant transaction, so its check or note commits or rolls
+//! back with the work.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+use warden_tenancy::{DbConn, TenantId};
+
+use crate::CommerceError;
+
+/// Commerce features a store may use only from some standing on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatedFeature {
+    /// Sales analytics of the store.
+    Analytics,
+    /// Bulk listing operations.
+    BulkOperations,
+}
+
+/// A store's standing, as commerce needs it.
+#[async_trait]
+pub trait SellerStanding: Send + Sync {
+    /// Refuses a new listing of store `seller` beyond what its standing
+    /// allows, inside the transaction that would create it.
+    async fn check_listing(&self, conn: &mut DbConn, seller: Uuid) -> Result<(), CommerceError>;
+
+    /// The store of user `user` when it may use `feature`: not found without
+    /// a store, refused below the standing the feature needs.
+    async fn require_own(
+        &self,
+        conn: &mut DbConn,
+        user: Uuid,
+        feature: GatedFeature,
+    ) -> Result<Uuid, CommerceError>;
+
+    /// Notes that what store `seller` is judged by changed (it was created,
+    /// an order moved, a review was written), so its standing is evaluated
+    /// again.
+    async fn signals_changed(
+        &self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        seller: Uuid,
+    ) -> Result<(), CommerceError>;
+}

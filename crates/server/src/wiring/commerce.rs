@@ -1,0 +1,173 @@
+//! Commerce's traits answered by moderation ([`ModeratorScreen`]) and trust
+//! ([`TrustStanding`]). Their errors travel through commerce whole, as
+//! [`DelegatedError`]s that `crate::error` answers as moderation's and
+//! trust's own.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+use warden_commerce::content_screen::{self, ContentKind, ContentScreen, ScreenRules, Screened};
+use warden_commerce::seller_standing::{GatedFeature, SellerStanding};
+use warden_commerce::{CommerceError, DelegatedError};
+use warden_moderation::content::{ContentType, ModerationStatus};
+use warden_moderation::moderator::Verdict;
+use warden_moderation::rules::RuleSet;
+use warden_moderation::{ModerationError, Moderator, results};
+use warden_tenancy::{Actor, Db, DbConn, TenantId};
+use warden_trust::TrustError;
+use warden_trust::settings::Feature;
+
+/// Commerce's content screen, answered by the moderator.
+pub struct ModeratorScreen<'a>(pub &'a Moderator);
+
+/// A verdict that passed, with the kind of content it is about.
+struct Judged {
+    content_type: ContentType,
+    verdict: Verdict,
+}
+
+/// A tenant's compiled rules, with the moderator to judge by them.
+struct RulesInHand {
+    moderator: Moderator,
+    rules: Arc<RuleSet>,
+}
+
+fn moderation(e: ModerationError) -> CommerceError {
+    DelegatedError::new(e.code(), e).into()
+}
+
+fn content_type(kind: ContentKind) -> ContentType {
+    match kind {
+        ContentKind::Product => ContentType::Product,
+        ContentKind::Review => ContentType::Review,
+        ContentKind::Message => ContentType::Message,
+        ContentKind::SellerProfile => ContentType::SellerProfile,
+    }
+}
+
+fn status(status: ModerationStatus) -> content_screen::ModerationStatus {
+    use content_screen::ModerationStatus as Commerce;
+    match status {
+        ModerationStatus::Approved => Commerce::Approved,
+        ModerationStatus::Flagged => Commerce::Flagged,
+        ModerationStatus::PendingReview => Commerce::PendingReview,
+        ModerationStatus::Rejected => Commerce::Rejected,
+        ModerationStatus::ChangesRequested => Commerce::ChangesRequested,
+    }
+}
+
+#[async_trait]
+impl ContentScreen for ModeratorScreen<'_> {
+    async fn screen(
+        &self,
+        db: &Db,
+        author: &Actor,
+        kind: ContentKind,
+        content_id: Option<Uuid>,
+        text: String,
+    ) -> Result<Box<dyn Screened>, CommerceError> {
+        let content_type = content_type(kind);
+        let verdict = self
+            .0
+            .screen(db, author, content_type, content_id, text)
+            .await
+            .map_err(moderation)?;
+        Ok(Box::new(Judged {
+            content_type,
+            verdict,
+        }))
+    }
+
+    async fn rules(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+    ) -> Result<Box<dyn ScreenRules>, CommerceError> {
+        let rules = self.0.rules(db, tenant).await.map_err(moderation)?;
+        Ok(Box::new(RulesInHand {
+            moderator: self.0.clone(),
+            rules,
+        }))
+    }
+}
+
+#[async_trait]
+impl ScreenRules for RulesInHand {
+    async fn screen(
+        &self,
+        kind: ContentKind,
+        text: String,
+    ) -> Result<Box<dyn Screened>, CommerceError> {
+        let content_type = content_type(kind);
+        let verdict = self
+            .moderator
+            .screen_with(&self.rules, content_type, text)
+            .await
+            .map_err(moderation)?;
+        Ok(Box::new(Judged {
+            content_type,
+            verdict,
+        }))
+    }
+}
+
+#[async_trait]
+impl Screened for Judged {
+    async fn record(
+        &self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        content_id: Uuid,
+    ) -> Result<content_screen::ModerationStatus, CommerceError> {
+        results::record(conn, tenant, self.content_type, content_id, &self.verdict)
+            .await
+            .map(status)
+            .map_err(moderation)
+    }
+}
+
+/// Commerce's view of a store's standing, answered by trust.
+pub struct TrustStanding;
+
+fn trust(e: TrustError) -> CommerceError {
+    DelegatedError::new(e.code(), e).into()
+}
+
+fn feature(feature: GatedFeature) -> Feature {
+    match feature {
+        GatedFeature::Analytics => Feature::Analytics,
+        GatedFeature::BulkOperations => Feature::BulkOperations,
+    }
+}
+
+#[async_trait]
+impl SellerStanding for TrustStanding {
+    async fn check_listing(&self, conn: &mut DbConn, seller: Uuid) -> Result<(), CommerceError> {
+        warden_trust::standing::check_listing(conn, seller)
+            .await
+            .map_err(trust)
+    }
+
+    async fn require_own(
+        &self,
+        conn: &mut DbConn,
+        user: Uuid,
+        gated: GatedFeature,
+    ) -> Result<Uuid, CommerceError> {
+        warden_trust::gates::require_own(conn, user, feature(gated))
+            .await
+            .map_err(trust)
+    }
+
+    async fn signals_changed(
+        &self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        seller: Uuid,
+    ) -> Result<(), CommerceError> {
+        warden_trust::jobs::enqueue_recompute(conn, tenant, seller)
+            .await
+            .map_err(trust)
+    }
+}
