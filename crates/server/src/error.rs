@@ -384,4 +384,29 @@ mod tests {
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!e.detail.contains("secret_table"));
     }
+
+    #[test]
+    fn errors_commerce_delegates_answer_as_their_own_domains() {
+        let gated = TrustError::FeatureGated {
+            feature: "analytics",
+            required: 2,
+            level: 0,
+        };
+        let e = ApiError::from(CommerceError::Delegated(DelegatedError::new(
+            gated.code(),
+            gated,
+        )));
+        assert_eq!(e.code, ErrorCode::TrustLevelRequired);
+        assert_eq!(e.extra["feature"], "analytics");
+        assert_eq!(e.extra["required_level"], 2);
+        assert_eq!(e.extra["level"], 0);
+
+        let unavailable = ModerationError::Unavailable;
+        let e = ApiError::from(CommerceError::Delegated(DelegatedError::new(
+            unavailable.code(),
+            unavailable,
+        )));
+        assert_eq!(e.code, ErrorCode::ModerationUnavailable);
+        assert_eq!(e.detail, "content moderation is unavailable; retry later");
+    }
 }
