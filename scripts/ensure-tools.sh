@@ -54,7 +54,9 @@ fi
 ensure_cargo_tool() {
     local name="$1" version="$2"
     # cargo-deny prints "cargo-deny 0.20.2", cargo-shear "Version: 1.14.0".
-    if cargo "${name#cargo-}" --version 2>/dev/null | grep -qF -- "$version"; then
+    # The output is read whole before matching: `| grep -q` closes the pipe at
+    # the first match, and cargo-shear aborts on the broken pipe (pipefail).
+    if [[ "$(cargo "${name#cargo-}" --version 2>/dev/null)" == *"$version"* ]]; then
         log "$name $version is installed"
         return
     fi
@@ -81,7 +83,7 @@ PY
         log "no prebuilt $name; building it (cargo install $name --version $version --locked)"
         cargo install "$name" --version "$version" --locked </dev/null || die "cargo install $name failed"
     fi
-    cargo "${name#cargo-}" --version 2>/dev/null | grep -qF -- "$version" \
+    [[ "$(cargo "${name#cargo-}" --version 2>/dev/null)" == *"$version"* ]] \
         || die "$name $version was installed but \`cargo ${name#cargo-}\` does not run it (is $bin_dir on PATH?)"
     log "installed $name $version"
 }

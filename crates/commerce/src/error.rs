@@ -59,14 +59,6 @@ impl From<diesel::result::Error> for CommerceError {
     }
 }
 
-// Only for `users.rs`, which still reads the risk limit from trust directly;
-// it goes with that file (the identity work moves it out of commerce).
-impl From<warden_trust::TrustError> for CommerceError {
-    fn from(e: warden_trust::TrustError) -> Self {
-        Self::Delegated(DelegatedError::new(e.code(), e))
-    }
-}
-
 warden_tenancy::rejection_constructors!(CommerceError);
 
 /// The error of another domain that commerce reached through one of its
