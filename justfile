@@ -99,6 +99,18 @@ spec:
         (cd dashboard && npm run -s types) && echo "wrote dashboard/src/api/schema.d.ts"
     fi
 
+# Regenerate every crate's src/schema.rs (diesel print-schema per crates/*/diesel.toml) from the freshly migrated test database
+schema:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The test database, as `just test` migrates it (reset here).
+    export DATABASE_URL="{{ test_database_url }}"
+    export DATABASE_ADMIN_URL="{{ test_admin_url }}"
+    export JWT_HS256_SECRET="{{ test_jwt_secret }}"
+    bash scripts/ensure-postgres.sh
+    cargo run -q -p warden-server -- migrate --reset
+    bash scripts/schema.sh
+
 # Build the staff dashboard into dashboard/dist (served at /dashboard/)
 dashboard:
     bash scripts/build-dashboard.sh

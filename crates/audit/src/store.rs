@@ -1,12 +1,12 @@
 //! The `activity_log` table: batch inserts, audit rows written inside a
 //! domain transaction, queries, partition maintenance.
 
+use crate::schema::{activity_log, platform_activity_log};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::{activity_log, platform_activity_log};
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::AuditError;
@@ -387,6 +387,36 @@ pub async fn load(conn: &mut DbConn, ids: &[Uuid]) -> Result<Vec<ActivityRecord>
         .order(activity_log::id.asc())
         .load(conn)
         .await?)
+}
+
+/// Up to `limit` of `tenant`'s events in `[from, to)` after `after` (an
+/// `(occurred_at, id)` position), oldest first (inside a tenant transaction).
+pub async fn in_range(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<ActivityRecord>> {
+    let mut q = activity_log::table
+        .select(ActivityRecord::as_select())
+        .filter(activity_log::tenant_id.eq(tenant.as_uuid()))
+        .filter(activity_log::occurred_at.ge(from))
+        .filter(activity_log::occurred_at.lt(to))
+        .order((activity_log::occurred_at.asc(), activity_log::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            activity_log::occurred_at
+                .gt(at)
+                .or(activity_log::occurred_at
+                    .eq(at)
+                    .and(activity_log::id.gt(id))),
+        );
+    }
+    q.load(conn).await
 }
 
 /// Lists a tenant's events, newest first.

@@ -7,13 +7,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::store::ActivityRecord;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::activity_log;
 use warden_tenancy::{Actor, Db, ScopedFutureExt, TenantId};
 
 use crate::detections::{self, Origin};
@@ -125,24 +122,9 @@ async fn page(
 ) -> Result<Vec<ActivityRecord>, BehaviorError> {
     db.tenant_tx(tenant, |conn| {
         async move {
-            let mut q = activity_log::table
-                .select(ActivityRecord::as_select())
-                .filter(activity_log::tenant_id.eq(tenant.as_uuid()))
-                .filter(activity_log::occurred_at.ge(from))
-                .filter(activity_log::occurred_at.lt(to))
-                .order((activity_log::occurred_at.asc(), activity_log::id.asc()))
-                .limit(PAGE)
-                .into_boxed();
-            if let Some((at, id)) = after {
-                q = q.filter(
-                    activity_log::occurred_at
-                        .gt(at)
-                        .or(activity_log::occurred_at
-                            .eq(at)
-                            .and(activity_log::id.gt(id))),
-                );
-            }
-            Ok::<_, BehaviorError>(q.load(conn).await?)
+            Ok::<_, BehaviorError>(
+                warden_audit::store::in_range(conn, tenant, after, from, to, PAGE).await?,
+            )
         }
         .scope_boxed()
     })

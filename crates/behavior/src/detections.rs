@@ -8,6 +8,7 @@
 //! Shadow detections never lead to enforcement: confirming one records that
 //! the pattern was right, which is what shadow mode is for.
 
+use crate::schema::{behavior_detections, violations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::store::ActivityRecord;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{behavior_detections, violations};
+
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::effects::DetectionEffects;

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::schema::behavior_patterns;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::behavior_patterns;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::engine::Engine;

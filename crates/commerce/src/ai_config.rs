@@ -2,12 +2,12 @@
 //! a tenant administrator first saves them (until then the defaults apply).
 //! Tenant administrators and moderators read them; tenant administrators change them.
 
+use crate::schema::ai_config;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use warden_tenancy::schema::ai_config;
 use warden_tenancy::{Db, ScopedFutureExt};
 
 use crate::{Actor, CommerceError, validate};

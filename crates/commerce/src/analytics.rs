@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::schema::{orders, products};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::{orders, products};
 use warden_tenancy::{Db, ScopedFutureExt};
 
 use crate::seller_standing::{GatedFeature, SellerStanding};

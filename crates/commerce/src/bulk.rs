@@ -1,11 +1,11 @@
 //! Bulk listing operations: one status for up to [`MAX_BULK`] of a store's
 //! listings in one transaction. A trust-gated feature (`bulk_operations`).
 
+use crate::schema::products;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::products;
 use warden_tenancy::{Db, ScopedFutureExt};
 
 use crate::products::ProductStatus;

@@ -6,12 +6,12 @@
 
 use std::fmt;
 
+use crate::schema::{conversations, messages};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::{conversations, messages};
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};

@@ -6,12 +6,12 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use crate::schema::{order_items, orders, products};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::{order_items, orders, products};
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use crate::products::ProductStatus;

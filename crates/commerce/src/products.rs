@@ -2,12 +2,12 @@
 //! sees active listings; drafts and archived listings only their seller and
 //! staff see. Deleting is soft: the row stays as evidence, the API shows 404.
 
+use crate::schema::products;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::products;
 use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 

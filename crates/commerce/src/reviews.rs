@@ -2,12 +2,12 @@
 //! that order or (without a product) of the store. One review per order and
 //! product, and one store review per order. Every member of the tenant reads them.
 
+use crate::schema::{order_items, orders, reviews};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::{order_items, orders, reviews};
 use warden_tenancy::{Db, Page, PageRequest, ScopedFutureExt, is_unique_violation};
 
 use warden_quotas::resources::{self, ResourceDelta};

@@ -1,11 +1,11 @@
 //! Seller profiles: a user's store. Selling needs one.
 
+use crate::schema::seller_profiles;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::seller_profiles;
 use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 

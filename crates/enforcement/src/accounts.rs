@@ -7,6 +7,7 @@
 //! stays disabled; a permanent ban recorded meanwhile is still noted on it, so
 //! that re-enabling it does not undo the ban.
 
+use crate::schema::violations;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -15,7 +16,6 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_identity::sanction::{self, BanState};
 use warden_identity::status::{Sanctions, SanctionsFuture};
 use warden_identity::{IdentityError, UserStatus};
-use warden_tenancy::schema::violations;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;

@@ -3,12 +3,12 @@
 //! resolved) or overturns it (the violation no longer counts and the account
 //! is brought back in line, which lifts the ban it caused).
 
+use crate::schema::{violation_appeals, violations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use uuid::Uuid;
-use warden_tenancy::schema::{violation_appeals, violations};
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::accounts::{self, AccountChange};

@@ -6,12 +6,12 @@
 //! step 1); CRITICAL violations land `critical_skip` steps higher still, HIGH
 //! ones `high_skip` higher; past the top it stays on the top step.
 
+use crate::schema::enforcement_ladders;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::enforcement_ladders;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;

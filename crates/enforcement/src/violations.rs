@@ -2,6 +2,7 @@
 //! staff by hand), placed on the tenant's ladder, enforced on the account, all
 //! in one transaction with its audit row and live event.
 
+use crate::schema::{violation_appeals, violations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -10,7 +11,6 @@ use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::{ActivityEvent, Kind};
 use warden_identity::rank;
-use warden_tenancy::schema::{violation_appeals, violations};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId, queue};
 
 use crate::accounts::{self, AccountChange};
@@ -74,6 +74,8 @@ pub struct Recorded {
 struct Row {
     id: Uuid,
     user_id: Uuid,
+    // The column is `type`, a Rust keyword: the generated schema calls it `type_`.
+    #[diesel(column_name = type_)]
     violation_type: String,
     severity: String,
     source_kind: String,
@@ -325,7 +327,7 @@ pub async fn record_in_tx(
             violations::tenant_id.eq(tenant.as_uuid()),
             violations::id.eq(id),
             violations::user_id.eq(request.user_id),
-            violations::violation_type.eq(request.violation_type.as_str()),
+            violations::type_.eq(request.violation_type.as_str()),
             violations::severity.eq(request.severity.as_str()),
             violations::source_kind.eq(request.source.kind.as_str()),
             violations::source_id.eq(source_id),
@@ -478,7 +480,7 @@ pub async fn list(
                     q = q.filter(violations::id.lt(after));
                 }
                 if let Some(t) = filter.violation_type {
-                    q = q.filter(violations::violation_type.eq(t.as_str()));
+                    q = q.filter(violations::type_.eq(t.as_str()));
                 }
                 if let Some(s) = filter.severity {
                     q = q.filter(violations::severity.eq(s.as_str()));

@@ -1,9 +1,9 @@
 //! Listing and reading a tenant's users.
 
+use crate::schema::users;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::users;
 use warden_tenancy::{Actor, Db, Page, PageRequest, ScopedFutureExt};
 
 use crate::user::UserRow;

@@ -4,10 +4,10 @@
 //! moderator > seller = buyer), judged by the roles of the target's most
 //! recent token (stored on the user row).
 
+use crate::schema::users;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::users;
 use warden_tenancy::{Actor, DbConn, Role};
 
 use crate::IdentityError;

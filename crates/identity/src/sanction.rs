@@ -2,12 +2,12 @@
 //! (`warden_enforcement::accounts`); these are the reads and the write it
 //! makes on the row.
 
+use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_tenancy::DbConn;
-use warden_tenancy::schema::users;
 
 use crate::{IdentityError, UserStatus};
 

@@ -3,13 +3,13 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::users;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::user::UserRow;

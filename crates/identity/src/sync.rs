@@ -2,13 +2,13 @@
 //! subject's first request in the tenant and refreshed when the token's
 //! details change.
 
+use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
 use warden_quotas::resources::{self, ResourceDelta};
-use warden_tenancy::schema::users;
 use warden_tenancy::{Db, Role, ScopedFutureExt, TenantId};
 
 use crate::{IdentityError, UserRef, UserStatus};

@@ -1,11 +1,11 @@
 //! A user row and its status, as the API shows them.
 
+use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::Role;
-use warden_tenancy::schema::users;
 
 /// Whether a user may act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -11,18 +11,18 @@
 
 use std::time::Duration;
 
+use crate::schema::moderation_rescans;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use warden_tenancy::schema::{messages, moderation_rescans, products, reviews, seller_profiles};
-use warden_tenancy::text::title_and_description;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::ModerationError;
-use crate::content::{self, ContentType, ModerationStatus};
+use crate::content::{ContentType, ModerationStatus};
+use crate::content_store::ContentStore;
 use crate::moderator::Moderator;
 use crate::results::{self, Source};
 
@@ -93,23 +93,13 @@ struct Cursor {
     after: Option<Uuid>,
 }
 
-async fn count(conn: &mut DbConn, t: ContentType) -> Result<i64, ModerationError> {
-    Ok(match t {
-        ContentType::Product => {
-            products::table
-                .filter(products::status.ne("deleted"))
-                .count()
-                .get_result(conn)
-                .await?
-        }
-        ContentType::Review => reviews::table.count().get_result(conn).await?,
-        ContentType::Message => messages::table.count().get_result(conn).await?,
-        ContentType::SellerProfile => seller_profiles::table.count().get_result(conn).await?,
-    })
-}
-
 /// Asks for a rescan: records it and queues its job in one transaction.
-pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, ModerationError> {
+pub async fn create(
+    db: &Db,
+    store: &dyn ContentStore,
+    actor: &Actor,
+    body: RescanBody,
+) -> Result<Rescan, ModerationError> {
     actor.require_staff(STAFF_ONLY)?;
     let run_at = body.run_at;
     if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
@@ -132,7 +122,7 @@ pub async fn create(db: &Db, actor: &Actor, body: RescanBody) -> Result<Rescan, 
         async move {
             let mut total = 0;
             for t in &types {
-                total += count(conn, *t).await?;
+                total += store.count(conn, *t).await?;
             }
             let id = Uuid::now_v7();
             let names: Vec<String> = types.iter().map(|t| t.as_str().to_owned()).collect();
@@ -185,61 +175,17 @@ async fn load(conn: &mut DbConn, id: Uuid) -> Result<Rescan, ModerationError> {
 /// Content of one type after `after`, in id order: (id, text, current status).
 async fn page_of(
     conn: &mut DbConn,
+    store: &dyn ContentStore,
     t: ContentType,
     after: Option<Uuid>,
 ) -> Result<Vec<(Uuid, String, String)>, ModerationError> {
-    let after = after.unwrap_or(Uuid::nil());
-    Ok(match t {
-        ContentType::Product => products::table
-            .filter(products::id.gt(after))
-            .filter(products::status.ne("deleted"))
-            .order(products::id)
-            .limit(PAGE_SIZE)
-            .select((
-                products::id,
-                products::title,
-                products::description,
-                products::moderation_status,
-            ))
-            .load::<(Uuid, String, String, String)>(conn)
-            .await?
-            .into_iter()
-            .map(|(id, title, description, s)| (id, title_and_description(&title, &description), s))
-            .collect(),
-        ContentType::Review => {
-            reviews::table
-                .filter(reviews::id.gt(after))
-                .order(reviews::id)
-                .limit(PAGE_SIZE)
-                .select((reviews::id, reviews::body, reviews::moderation_status))
-                .load(conn)
-                .await?
-        }
-        ContentType::Message => {
-            messages::table
-                .filter(messages::id.gt(after))
-                .order(messages::id)
-                .limit(PAGE_SIZE)
-                .select((messages::id, messages::body, messages::moderation_status))
-                .load(conn)
-                .await?
-        }
-        ContentType::SellerProfile => seller_profiles::table
-            .filter(seller_profiles::id.gt(after))
-            .order(seller_profiles::id)
-            .limit(PAGE_SIZE)
-            .select((
-                seller_profiles::id,
-                seller_profiles::store_name,
-                seller_profiles::description,
-                seller_profiles::moderation_status,
-            ))
-            .load::<(Uuid, String, String, String)>(conn)
-            .await?
-            .into_iter()
-            .map(|(id, name, description, s)| (id, title_and_description(&name, &description), s))
-            .collect(),
-    })
+    let items = store
+        .page(conn, t, after.unwrap_or(Uuid::nil()), PAGE_SIZE)
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|i| (i.id, i.text, i.status))
+        .collect())
 }
 
 /// How restrictive a state is; a rescan only moves content up this scale.
@@ -265,6 +211,7 @@ pub enum Progress {
 /// are serialised on the rescan's row lock, and each commits its cursor.
 pub async fn run_page(
     db: &Db,
+    store: &dyn ContentStore,
     moderator: &Moderator,
     tenant: TenantId,
     rescan_id: Uuid,
@@ -287,7 +234,7 @@ pub async fn run_page(
                 // with the page records the move.
                 let mut cursor = read.clone();
                 while let Some(&t) = types.get(cursor.stage) {
-                    let items = page_of(conn, t, cursor.after).await?;
+                    let items = page_of(conn, store, t, cursor.after).await?;
                     if !items.is_empty() {
                         return Ok(Some((read, cursor, Some((t, items)))));
                     }
@@ -353,7 +300,7 @@ pub async fn run_page(
                 processed += 1;
                 let new = results::status_for(&verdict.decision.applied());
                 if rank(new.as_str()) > rank(status) {
-                    content::set_status(conn, t, *id, new).await?;
+                    store.set_status(conn, t, *id, new).await?;
                     if new == ModerationStatus::PendingReview {
                         let reason = verdict.decision.reasons().join("; ");
                         crate::reviews::open(conn, tenant, t, *id, decided, &reason).await?;
@@ -429,12 +376,13 @@ pub async fn job_failed(db: &Db, job: &queue::Job, error: &str) -> Result<(), Mo
 /// Runs one claimed rescan job to its end, extending the lease between pages.
 pub async fn run_job(
     db: &Db,
+    store: &dyn ContentStore,
     moderator: &Moderator,
     job: &queue::Job,
 ) -> Result<(), ModerationError> {
     let id = rescan_of(job)?;
     loop {
-        match run_page(db, moderator, job.tenant(), id).await? {
+        match run_page(db, store, moderator, job.tenant(), id).await? {
             Progress::Done => return Ok(()),
             Progress::More => {
                 if !queue::extend(db, job, LEASE).await? {

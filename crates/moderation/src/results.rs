@@ -1,13 +1,13 @@
 //! Recorded decisions: one row per moderated write or rescanned item, written
 //! in the same transaction as the content, and the staff history query.
 
+use crate::schema::moderation_results;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use warden_tenancy::schema::moderation_results;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;

@@ -3,17 +3,18 @@
 //! approves, rejects, requests changes or escalates it. Every step is kept in
 //! the item's history with who did it and their note.
 
+use crate::schema::{moderation_review_history, moderation_reviews};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use warden_tenancy::schema::{moderation_review_history, moderation_reviews};
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use crate::ModerationError;
-use crate::content::{self, ContentType, ModerationStatus};
+use crate::content::{ContentType, ModerationStatus};
+use crate::content_store::ContentStore;
 
 const STAFF_ONLY: &str = "only moderators and administrators may review content";
 
@@ -343,6 +344,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Mod
 /// to the content.
 pub async fn decide(
     db: &Db,
+    store: &dyn ContentStore,
     actor: &Actor,
     id: Uuid,
     body: DecisionBody,
@@ -399,8 +401,8 @@ pub async fn decide(
                 .execute(conn)
                 .await?;
             if let (Some(s), Some(t)) = (content_status, ContentType::parse(&item.content_type)) {
-                content::set_status(conn, t, item.content_id, s).await?;
-                if let Some(author) = content::author(conn, t, item.content_id).await? {
+                store.set_status(conn, t, item.content_id, s).await?;
+                if let Some(author) = store.author(conn, t, item.content_id).await? {
                     crate::notify::review_decided(
                         conn,
                         actor.tenant,

@@ -11,11 +11,11 @@
 //! only that a code was sent), so a failed send fails its delivery and the
 //! caller asks for a new code.
 
+use crate::schema::notifications;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::notifications;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::delivery::{self, Prepared, Providers};

@@ -9,14 +9,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::schema::{notification_deliveries, notification_templates, notifications, users};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::{
-    notification_deliveries, notification_templates, notifications, users,
-};
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 #[cfg(feature = "delivery")]

@@ -1,13 +1,13 @@
 //! A user's inbox: their in-app notifications, newest first, with read state
 //! and soft deletion. Nobody reads another user's notifications, staff included.
 
+use crate::schema::notifications;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use uuid::Uuid;
-use warden_tenancy::schema::notifications;
 use warden_tenancy::{Actor, Db, Page, PageRequest, ScopedFutureExt};
 
 use crate::NotificationError;

@@ -1,13 +1,13 @@
 //! A user's notification preferences: channels and categories they opted out
 //! of (security notices reach them anyway), their language and SMS number.
 
+use crate::schema::notification_preferences;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use warden_tenancy::schema::notification_preferences;
-use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
+use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::NotificationError;
 use crate::model::Channel;
@@ -183,4 +183,30 @@ pub async fn put(
         .scope_boxed()
     })
     .await
+}
+
+/// Sets `user`'s SMS number inside a running transaction, keeping their other
+/// preferences (defaults when none are saved). Trust calls it when a seller
+/// verifies a phone number: the number verified is where SMS go.
+pub async fn set_phone(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    user: Uuid,
+    phone: &str,
+) -> Result<(), NotificationError> {
+    diesel::insert_into(notification_preferences::table)
+        .values((
+            notification_preferences::tenant_id.eq(tenant.as_uuid()),
+            notification_preferences::user_id.eq(user),
+            notification_preferences::phone.eq(phone),
+        ))
+        .on_conflict((
+            notification_preferences::tenant_id,
+            notification_preferences::user_id,
+        ))
+        .do_update()
+        .set(notification_preferences::phone.eq(phone))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -6,13 +6,13 @@
 //! published in the same transaction), so it is exactly once; email and SMS
 //! are queued for the delivery worker (at least once).
 
+use crate::schema::{notifications, users};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
-use warden_tenancy::schema::{notifications, users};
 use warden_tenancy::{DbConn, TenantId, queue};
 
 use crate::model::{Channel, DeliveryStatus, EventKind, Priority};

@@ -2,11 +2,11 @@
 //! the email sender, hourly caps on email and SMS sends (cost control), and
 //! the de-duplication window.
 
+use crate::schema::notification_settings;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::notification_settings;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
 
 use crate::NotificationError;

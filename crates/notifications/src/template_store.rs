@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
+use crate::schema::notification_templates;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::notification_templates;
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::NotificationError;

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::schema::tenant_limits;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use moka::future::Cache;
 use serde::{Deserialize, Serialize};
-use warden_tenancy::schema::tenant_limits;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::QuotaError;

@@ -6,12 +6,12 @@
 //! sees every committed charge: a quota cannot be overshot by a race. If the
 //! check fails, the error rolls the whole transaction back, charge included.
 
+use crate::schema::tenant_usage;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
-use warden_tenancy::schema::tenant_usage;
-use warden_tenancy::{DbConn, TenantId};
+use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::QuotaError;
 use crate::limits::{self, TenantLimits};
@@ -63,6 +63,28 @@ pub struct ResourceUsage {
     pub users: i64,
     /// Bytes stored.
     pub storage_bytes: i64,
+}
+
+/// Creates a new tenant's counter row: it stores nothing yet, so its counters
+/// start at zero. Best effort: were this to fail, the first charge builds the
+/// row by counting ([`ensure_row`]), so a failure is only logged.
+pub async fn start_counters(db: &Db, tenant: TenantId) {
+    let counters = db
+        .tenant_tx(tenant, |conn| {
+            async move {
+                diesel::insert_into(tenant_usage::table)
+                    .values(tenant_usage::tenant_id.eq(tenant.as_uuid()))
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await
+                    .map_err(QuotaError::from)
+            }
+            .scope_boxed()
+        })
+        .await;
+    if let Err(e) = counters {
+        tracing::warn!(tenant = %tenant, error = %e, "could not create the quota counters");
+    }
 }
 
 /// Creates the tenant's counter row from what it stores now, if missing, and

@@ -21,6 +21,7 @@ use warden_trust::TrustError;
 use warden_trust::jobs as trust_jobs;
 
 use crate::state::{UserCache, forget_user};
+use crate::wiring::content_store::CommerceContent;
 use crate::wiring::{CrossDomainEffects, violation_requests};
 
 /// How long to wait for work when the queue is empty.
@@ -79,7 +80,7 @@ impl Runner {
     /// Runs one claimed job.
     async fn run_one(&self, job: &queue::Job) -> Result<(), JobError> {
         if job.kind == rescans::JOB_KIND {
-            return Ok(rescans::run_job(&self.db, &self.moderator, job).await?);
+            return Ok(rescans::run_job(&self.db, &CommerceContent, &self.moderator, job).await?);
         }
         if job.kind == delivery::JOB_KIND {
             return Ok(delivery::run_job(&self.db, &self.providers, job).await?);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::pagination::{Page, PageRequest};
-use crate::schema::{tenant_usage, tenants};
+use crate::schema::tenants;
 use crate::{Db, TenancyError, TenantId};
 
 /// How long a looked-up tenant is trusted before it is read again. A status
@@ -195,25 +195,6 @@ impl TenantRegistry {
             })
             .await?;
         let id = TenantId::new(tenant.id);
-        // A new tenant stores nothing yet: its quota counters start at zero.
-        // (Were this to fail, the first charge builds the row by counting.)
-        let counters: Result<usize, TenancyError> = self
-            .db
-            .tenant_tx(id, |conn| {
-                async move {
-                    diesel::insert_into(tenant_usage::table)
-                        .values(tenant_usage::tenant_id.eq(id.as_uuid()))
-                        .on_conflict_do_nothing()
-                        .execute(conn)
-                        .await
-                        .map_err(TenancyError::from)
-                }
-                .scope_boxed()
-            })
-            .await;
-        if let Err(e) = counters {
-            tracing::warn!(tenant = %id, error = %e, "could not create the quota counters");
-        }
         self.cache.insert(id, tenant.clone());
         Ok(tenant)
     }

@@ -1,6 +1,7 @@
 //! Recording a change of a seller's trust: the history row, the audit entry,
 //! and the notice to the seller, in the transaction that makes the change.
 
+use crate::schema::trust_history;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -8,7 +9,6 @@ use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
 use warden_notifications::model::{EventKind, Priority};
 use warden_notifications::raise::{NotificationRequest, Recipients, raise};
-use warden_tenancy::schema::trust_history;
 use warden_tenancy::{DbConn, TenantId};
 
 use crate::TrustError;

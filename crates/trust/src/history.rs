@@ -1,13 +1,13 @@
 //! The trust history of a seller, and an administrator's override of the
 //! level (audited with the change, kept in the history).
 
+use crate::schema::{seller_trust, trust_history};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::{seller_trust, trust_history};
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::TrustError;

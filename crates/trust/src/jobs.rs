@@ -10,11 +10,11 @@
 
 use std::time::Duration;
 
+use crate::schema::seller_profiles;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::seller_profiles;
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId, queue};
 
 use crate::TrustError;

@@ -17,11 +17,11 @@
 //! when the level in force changes and when warned. While an administrator's
 //! override holds the level, no grace period runs.
 
+use crate::schema::seller_trust;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-use warden_tenancy::schema::seller_trust;
 use warden_tenancy::{DbConn, TenantId};
 
 use crate::TrustError;

@@ -12,13 +12,13 @@
 //! count. High risk freezes promotion and lowers the owner's per-user rate
 //! limit to the tenant's `high_risk_requests_per_minute`.
 
+use crate::schema::{seller_profiles, seller_trust};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Int8, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_tenancy::DbConn;
-use warden_tenancy::schema::{seller_profiles, seller_trust};
 
 use crate::TrustError;
 use crate::settings;

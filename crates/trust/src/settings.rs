@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::schema::trust_settings;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::trust_settings;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
 
 use crate::TrustError;

@@ -3,14 +3,12 @@
 //! score from the current signals and keeps it (with a history row when it
 //! moved by a point or more).
 
+use crate::schema::{products, seller_profiles, seller_trust, seller_verifications, trust_history};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use uuid::Uuid;
-use warden_tenancy::schema::{
-    products, seller_profiles, seller_trust, seller_verifications, trust_history,
-};
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;

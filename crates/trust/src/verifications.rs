@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use crate::schema::{seller_verifications, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -29,7 +30,7 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_notifications::codes::{self, CapReached};
 use warden_notifications::delivery::Providers;
 use warden_notifications::model::Channel;
-use warden_tenancy::schema::{notification_preferences, seller_verifications, users};
+use warden_notifications::preferences;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
@@ -313,20 +314,7 @@ pub async fn submit(
                 };
                 if let Some(p) = &phone {
                     // The number verified is where SMS notifications go.
-                    diesel::insert_into(notification_preferences::table)
-                        .values((
-                            notification_preferences::tenant_id.eq(actor.tenant.as_uuid()),
-                            notification_preferences::user_id.eq(actor.user_id),
-                            notification_preferences::phone.eq(p),
-                        ))
-                        .on_conflict((
-                            notification_preferences::tenant_id,
-                            notification_preferences::user_id,
-                        ))
-                        .do_update()
-                        .set(notification_preferences::phone.eq(p))
-                        .execute(conn)
-                        .await?;
+                    preferences::set_phone(conn, actor.tenant, actor.user_id, p).await?;
                 }
                 let id = Uuid::now_v7();
                 diesel::insert_into(seller_verifications::table)

@@ -6,6 +6,7 @@
 )]
 
 mod activity;
+mod architecture;
 mod auth;
 mod bad_input;
 mod behavior;
@@ -31,6 +32,8 @@ mod quotas;
 mod replicas;
 mod roles;
 mod sanctions;
+mod schema_drift;
+mod schema_owners;
 mod seller_privacy;
 mod sms_codes;
 mod tenants;

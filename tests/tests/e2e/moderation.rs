@@ -832,9 +832,15 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     let moderator = &app.state.moderator;
     let tenant = warden_tenancy::TenantId::new(w.tenant);
     // A worker does one page (the products) and dies.
-    let progress = warden_moderation::rescans::run_page(db, moderator, tenant, id)
-        .await
-        .unwrap();
+    let progress = warden_moderation::rescans::run_page(
+        db,
+        &warden_server::wiring::content_store::CommerceContent,
+        moderator,
+        tenant,
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(progress, warden_moderation::rescans::Progress::More);
     let midway = app
         .get(&format!("/api/v1/moderation/rescans/{id}"), &w.admin)
@@ -854,9 +860,14 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     .await
     .unwrap()
     .expect("the job is ready");
-    warden_moderation::rescans::run_job(db, moderator, &job)
-        .await
-        .unwrap();
+    warden_moderation::rescans::run_job(
+        db,
+        &warden_server::wiring::content_store::CommerceContent,
+        moderator,
+        &job,
+    )
+    .await
+    .unwrap();
     assert!(warden_tenancy::queue::complete(db, &job).await.unwrap());
     let end = app
         .get(&format!("/api/v1/moderation/rescans/{id}"), &w.admin)
@@ -867,9 +878,15 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     // Each piece of content was recorded once, however the pages fell.
     assert_eq!(rescan_results(w.tenant, id).await, total);
     // Running it again does nothing.
-    let again = warden_moderation::rescans::run_page(db, moderator, tenant, id)
-        .await
-        .unwrap();
+    let again = warden_moderation::rescans::run_page(
+        db,
+        &warden_server::wiring::content_store::CommerceContent,
+        moderator,
+        tenant,
+        id,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, warden_moderation::rescans::Progress::Done);
     assert_eq!(rescan_results(w.tenant, id).await, total);
 }

@@ -2,6 +2,7 @@
 //! tenant administrators change rules; staff read them. Each change is
 //! audited in its own transaction.
 
+use crate::schema::moderation_rules;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -9,7 +10,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::schema::moderation_rules;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
 use super::engine::CompiledRule;

@@ -20,6 +20,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::content_store::CommerceContent;
 
 /// Registers the moderation routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -333,8 +334,16 @@ pub async fn decide_review(
     id: web::Path<Uuid>,
     body: Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(reviews::decide(&state.db, &caller.actor, *id, body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(
+        reviews::decide(
+            &state.db,
+            &CommerceContent,
+            &caller.actor,
+            *id,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Starts a rescan of existing content as a background job (staff).
@@ -345,8 +354,15 @@ pub async fn create_rescan(
     caller: Caller,
     body: Json<RescanBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Accepted()
-        .json(rescans::create(&state.db, &caller.actor, body.into_inner()).await?))
+    Ok(HttpResponse::Accepted().json(
+        rescans::create(
+            &state.db,
+            &CommerceContent,
+            &caller.actor,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// A rescan and its progress.

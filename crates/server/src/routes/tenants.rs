@@ -31,6 +31,7 @@ pub async fn create_tenant(
     body: Json<NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = state.tenants.create(body.into_inner()).await?;
+    warden_quotas::resources::start_counters(&state.db, TenantId::new(tenant.id)).await;
     Ok(HttpResponse::Created().json(tenant))
 }
 

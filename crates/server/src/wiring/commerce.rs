@@ -46,6 +46,16 @@ fn content_type(kind: ContentKind) -> ContentType {
     }
 }
 
+/// Moderation's name for a kind of commerce content, in commerce's terms.
+pub(crate) fn content_kind(t: ContentType) -> ContentKind {
+    match t {
+        ContentType::Product => ContentKind::Product,
+        ContentType::Review => ContentKind::Review,
+        ContentType::Message => ContentKind::Message,
+        ContentType::SellerProfile => ContentKind::SellerProfile,
+    }
+}
+
 fn status(status: ModerationStatus) -> content_screen::ModerationStatus {
     use content_screen::ModerationStatus as Commerce;
     match status {

@@ -10,6 +10,8 @@
 //! Wired so far:
 //! - [`commerce`]: commerce screens content with moderation and checks seller
 //!   standing with trust (`ContentScreen`, `SellerStanding`).
+//! - [`content_store`]: moderation reads and sets the moderation state of
+//!   commerce's content (`ContentStore`).
 //! - [`violation_effects`]: a violation moves seller trust (enforcement → trust).
 //! - [`detection_effects`]: a detection reads enforcement's threshold for
 //!   automatic violations and moves seller trust (behavior → enforcement, trust).
@@ -17,6 +19,7 @@
 //!   violation become enforcement's (moderation, behavior → enforcement).
 
 pub mod commerce;
+pub mod content_store;
 pub mod detection_effects;
 pub mod violation_effects;
 pub mod violation_requests;
