@@ -16,7 +16,7 @@ pub mod server_process;
 pub mod smtp;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Once;
 use std::time::Duration;
@@ -45,6 +45,15 @@ pub fn database_url() -> String {
 pub fn admin_url() -> String {
     std::env::var("DATABASE_ADMIN_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/warden_test".into())
+}
+
+/// The repository's root (the parent of `tests/`), for tests that read its
+/// files or run tools in it.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The HS256 secret the test server accepts.

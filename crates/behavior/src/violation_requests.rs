@@ -34,16 +34,14 @@ pub(crate) async fn enqueue(
     tenant: TenantId,
     request: &ViolationRequest,
 ) -> Result<(), BehaviorError> {
-    let payload = serde_json::to_value(request)
-        .map_err(|e| BehaviorError::invalid(format!("violation request: {e}")))?;
+    let payload = queue::payload("violation request", request)?;
     queue::enqueue(conn, tenant, JOB_KIND, payload, None).await?;
     Ok(())
 }
 
 /// The request a job of [`JOB_KIND`] carries.
 pub fn decode(job: &queue::Job) -> Result<ViolationRequest, BehaviorError> {
-    serde_json::from_value(job.payload.clone())
-        .map_err(|e| BehaviorError::invalid(format!("violation job payload: {e}")))
+    Ok(job.decode("violation job payload")?)
 }
 
 #[cfg(test)]

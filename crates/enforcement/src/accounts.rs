@@ -13,9 +13,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
+use warden_identity::UserStatus;
 use warden_identity::sanction::{self, BanState};
 use warden_identity::status::{Sanctions, SanctionsFuture};
-use warden_identity::{IdentityError, UserStatus};
 use warden_tenancy::{Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;
@@ -178,17 +178,7 @@ impl Sanctions for KeepBans {
         by: Uuid,
     ) -> SanctionsFuture<'a> {
         Box::pin(async move {
-            let change = apply(conn, tenant, user, Utc::now(), "admin_change", Some(by))
-                .await
-                .map_err(|e| match e {
-                    EnforcementError::Tenancy(t) => IdentityError::Tenancy(t),
-                    EnforcementError::Audit(a) => IdentityError::Audit(a),
-                    EnforcementError::Refused(r) => IdentityError::Refused(r),
-                    EnforcementError::TargetOutranksActor(m) => {
-                        IdentityError::TargetOutranksActor(m)
-                    }
-                    other => IdentityError::conflict(other.to_string()),
-                })?;
+            let change = apply(conn, tenant, user, Utc::now(), "admin_change", Some(by)).await?;
             Ok(change.is_some())
         })
     }

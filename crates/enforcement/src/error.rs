@@ -51,6 +51,22 @@ impl From<IdentityError> for EnforcementError {
     }
 }
 
+/// The way back, for identity's [`Sanctions`](warden_identity::status::Sanctions)
+/// hook (enforcement re-applying bans inside an administrator's change): the
+/// variants both share travel as they are.
+impl From<EnforcementError> for IdentityError {
+    fn from(e: EnforcementError) -> Self {
+        match e {
+            EnforcementError::Tenancy(t) => Self::Tenancy(t),
+            EnforcementError::Audit(a) => Self::Audit(a),
+            EnforcementError::Refused(r) => Self::Refused(r),
+            EnforcementError::TargetOutranksActor(m) => Self::TargetOutranksActor(m),
+            // Identity's errors have no variant for a notification failure.
+            other @ EnforcementError::Notification(_) => Self::conflict(other.to_string()),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for EnforcementError {
     fn from(e: diesel::result::Error) -> Self {
         Self::Tenancy(TenancyError::from(e))
@@ -58,3 +74,38 @@ impl From<diesel::result::Error> for EnforcementError {
 }
 
 warden_tenancy::rejection_constructors!(EnforcementError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_to_identity_and_back_keeping_their_variant() {
+        let back = |e: EnforcementError| EnforcementError::from(IdentityError::from(e));
+        assert!(matches!(
+            back(EnforcementError::not_found("user")),
+            EnforcementError::Refused(Rejection::NotFound("user"))
+        ));
+        assert!(matches!(
+            back(EnforcementError::TargetOutranksActor("no".into())),
+            EnforcementError::TargetOutranksActor(m) if m == "no"
+        ));
+        assert!(matches!(
+            back(TenancyError::TenantNotFound.into()),
+            EnforcementError::Tenancy(TenancyError::TenantNotFound)
+        ));
+        assert!(matches!(
+            back(warden_audit::AuditError::Closed.into()),
+            EnforcementError::Audit(warden_audit::AuditError::Closed)
+        ));
+    }
+
+    #[test]
+    fn a_notification_failure_reaches_identity_as_a_conflict() {
+        let e = IdentityError::from(EnforcementError::Notification(
+            warden_notifications::NotificationError::invalid("no channel"),
+        ));
+        assert_eq!(e.code(), ErrorCode::Conflict);
+        assert_eq!(e.to_string(), "no channel");
+    }
+}

@@ -34,8 +34,7 @@ pub async fn enqueue_violation(
     tenant: TenantId,
     request: &ViolationRequest,
 ) -> Result<Uuid, EnforcementError> {
-    let payload = serde_json::to_value(request)
-        .map_err(|e| EnforcementError::invalid(format!("violation request: {e}")))?;
+    let payload = queue::payload("violation request", request)?;
     Ok(queue::enqueue(conn, tenant, VIOLATION, payload, None).await?)
 }
 
@@ -51,8 +50,7 @@ pub async fn run_job(
     let tenant = job.tenant();
     match job.kind.as_str() {
         VIOLATION => {
-            let request: ViolationRequest = serde_json::from_value(job.payload.clone())
-                .map_err(|e| EnforcementError::invalid(format!("violation job payload: {e}")))?;
+            let request: ViolationRequest = job.decode("violation job payload")?;
             record_violation(db, job, request, now, effects).await
         }
         BAN_EXPIRY => accounts::expire_due(db, tenant, now).await,

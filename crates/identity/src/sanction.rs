@@ -1,6 +1,7 @@
 //! The ban columns of a user row. Enforcement derives them from violations
 //! (`warden_enforcement::accounts`); these are the reads and the write it
-//! makes on the row.
+//! makes on the row (an administrator's status change locks the row with
+//! [`lock`] too).
 
 use crate::schema::users;
 use chrono::{DateTime, Utc};

@@ -13,7 +13,7 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::user::UserRow;
-use crate::{IdentityError, User, UserStatus, rank};
+use crate::{IdentityError, User, UserStatus, rank, sanction};
 
 /// A status a tenant administrator may set: `banned` is set only by
 /// enforcement (`POST /violations`).
@@ -93,15 +93,10 @@ pub async fn update(
             if id != actor.user_id {
                 rank::authorize(&actor, &target)?;
             }
-            let before: Option<(String, Option<DateTime<Utc>>, Option<Uuid>)> = users::table
-                .filter(users::id.eq(id))
-                .select((users::status, users::banned_until, users::ban_violation_id))
-                .for_no_key_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let (before, _, ban) = before.ok_or(IdentityError::not_found("user"))?;
-            if let Some(violation) = ban
+            let before = sanction::lock(conn, id)
+                .await?
+                .ok_or(IdentityError::not_found("user"))?;
+            if let Some(violation) = before.ban_violation_id
                 && status == UserStatus::Active
             {
                 return Err(IdentityError::conflict(format!(
@@ -120,14 +115,14 @@ pub async fn update(
                 .get_result(conn)
                 .await
                 .map(User::from)?;
-            if before != status.as_str() {
+            if before.status != status {
                 // Recorded with the change itself: both commit or neither does.
                 let mut event = ActivityEvent::new(Kind::Security, "status_change");
                 event.actor_id = Some(actor.user_id);
                 event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
                 event.resource_type = Some("users".into());
                 event.resource_id = Some(id.to_string());
-                event.metadata = serde_json::json!({ "event": "status_change", "from": before, "to": status.as_str() });
+                event.metadata = serde_json::json!({ "event": "status_change", "from": before.status.as_str(), "to": status.as_str() });
                 warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
             }
             // A permanent ban survives an administrator's disable and re-enable.

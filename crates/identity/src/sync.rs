@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
 use warden_quotas::resources::{self, ResourceDelta};
-use warden_tenancy::{Db, Role, ScopedFutureExt, TenantId};
+use warden_tenancy::{Db, DbConn, Role, ScopedFutureExt, TenantId};
 
 use crate::{IdentityError, UserRef, UserStatus};
 
@@ -39,6 +39,39 @@ type SyncedRow = (
 
 /// What `sync` reads back from the row it wrote.
 type Returned = (Uuid, String, Option<DateTime<Utc>>, Option<Uuid>);
+
+/// The columns of [`Returned`].
+const RETURNED: (
+    users::id,
+    users::status,
+    users::banned_until,
+    users::ban_violation_id,
+) = (
+    users::id,
+    users::status,
+    users::banned_until,
+    users::ban_violation_id,
+);
+
+/// Stores the token's e-mail, name and roles on `subject`'s existing row.
+async fn refresh(
+    conn: &mut DbConn,
+    subject: &str,
+    email: Option<&str>,
+    name: Option<&str>,
+    roles: &[String],
+) -> QueryResult<Returned> {
+    diesel::update(users::table.filter(users::subject.eq(subject)))
+        .set((
+            users::email.eq(email),
+            users::display_name.eq(name),
+            users::roles.eq(roles),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(RETURNED)
+        .get_result(conn)
+        .await
+}
 
 fn user_ref((id, status, banned_until, ban_violation_id): Returned) -> UserRef {
     UserRef {
@@ -107,25 +140,11 @@ pub async fn sync(
                     serde_json::json!({ "event": "role_change", "from": before, "to": roles });
                 warden_audit::store::record_in_tx(conn, tenant, event).await?;
             }
-            let refresh = (
-                users::email.eq(&email),
-                users::display_name.eq(&name),
-                users::roles.eq(&roles),
-                users::updated_at.eq(diesel::dsl::now),
-            );
-            let row: Returned = if existing.is_some() {
-                diesel::update(users::table.filter(users::subject.eq(&subject)))
-                    .set(refresh)
-                    .returning((
-                        users::id,
-                        users::status,
-                        users::banned_until,
-                        users::ban_violation_id,
-                    ))
-                    .get_result(conn)
-                    .await?
-            } else {
-                let inserted: Option<Returned> = diesel::insert_into(users::table)
+            // A subject seen for the first time gets its row here; one whose
+            // row exists (or was just made by a concurrent first request of
+            // the same subject) has it refreshed.
+            let inserted: Option<Returned> = if existing.is_none() {
+                diesel::insert_into(users::table)
                     .values((
                         users::tenant_id.eq(tenant.as_uuid()),
                         users::id.eq(Uuid::now_v7()),
@@ -136,39 +155,24 @@ pub async fn sync(
                     ))
                     .on_conflict((users::tenant_id, users::subject))
                     .do_nothing()
-                    .returning((
-                        users::id,
-                        users::status,
-                        users::banned_until,
-                        users::ban_violation_id,
-                    ))
+                    .returning(RETURNED)
                     .get_result(conn)
                     .await
-                    .optional()?;
-                match inserted {
-                    Some(row) => {
-                        // A new user counts against the tenant's users quota.
-                        // Platform administrators acting in a tenant are staff,
-                        // not its users.
-                        if !identity.roles.contains(&Role::PlatformAdmin) {
-                            resources::charge(conn, tenant, ResourceDelta::user()).await?;
-                        }
-                        row
+                    .optional()?
+            } else {
+                None
+            };
+            let row = match inserted {
+                Some(row) => {
+                    // A new user counts against the tenant's users quota.
+                    // Platform administrators acting in a tenant are staff,
+                    // not its users.
+                    if !identity.roles.contains(&Role::PlatformAdmin) {
+                        resources::charge(conn, tenant, ResourceDelta::user()).await?;
                     }
-                    // A concurrent first request of the same subject made the row.
-                    None => {
-                        diesel::update(users::table.filter(users::subject.eq(&subject)))
-                            .set(refresh)
-                            .returning((
-                                users::id,
-                                users::status,
-                                users::banned_until,
-                                users::ban_violation_id,
-                            ))
-                            .get_result(conn)
-                            .await?
-                    }
+                    row
                 }
+                None => refresh(conn, &subject, email.as_deref(), name.as_deref(), &roles).await?,
             };
             Ok(user_ref(row))
         }

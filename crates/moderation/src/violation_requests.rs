@@ -43,16 +43,14 @@ pub(crate) async fn enqueue(
         source,
         reason: reason.trim().chars().take(MAX_REASON).collect(),
     };
-    let payload = serde_json::to_value(&request)
-        .map_err(|e| ModerationError::invalid(format!("violation request: {e}")))?;
+    let payload = queue::payload("violation request", &request)?;
     queue::enqueue(conn, tenant, JOB_KIND, payload, None).await?;
     Ok(())
 }
 
 /// The request a job of [`JOB_KIND`] carries.
 pub fn decode(job: &queue::Job) -> Result<ViolationRequest, ModerationError> {
-    serde_json::from_value(job.payload.clone())
-        .map_err(|e| ModerationError::invalid(format!("violation job payload: {e}")))
+    Ok(job.decode("violation job payload")?)
 }
 
 #[cfg(test)]

@@ -18,10 +18,12 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Int4, Interval, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::schema::job_queue;
-use crate::{Db, DbConn, ScopedFutureExt, TenancyError, TenantId};
+use crate::{Db, DbConn, Rejection, ScopedFutureExt, TenancyError, TenantId};
 
 /// A claimed job.
 #[derive(Debug, Clone)]
@@ -48,6 +50,20 @@ impl Job {
     pub fn tenant(&self) -> TenantId {
         TenantId::new(self.tenant_id)
     }
+
+    /// The job's parameters as the `T` its kind declares (the inverse of
+    /// [`payload`]); parameters of another shape are refused as invalid
+    /// input, `what` naming them in the message.
+    pub fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T, Rejection> {
+        serde_json::from_value(self.payload.clone())
+            .map_err(|e| Rejection::Invalid(format!("{what}: {e}")))
+    }
+}
+
+/// `parameters` as a job's payload for [`enqueue`]; parameters that do not
+/// serialize are refused as invalid input, `what` naming them in the message.
+pub fn payload<T: Serialize>(what: &str, parameters: &T) -> Result<serde_json::Value, Rejection> {
+    serde_json::to_value(parameters).map_err(|e| Rejection::Invalid(format!("{what}: {e}")))
 }
 
 fn interval(d: Duration) -> diesel::data_types::PgInterval {
@@ -300,4 +316,66 @@ pub async fn fail(
         })
         .await?;
     Ok(status.as_deref() != Some("failed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Parameters {
+        seller_id: Uuid,
+        reason: String,
+    }
+
+    fn job(payload: serde_json::Value) -> Job {
+        Job {
+            id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            kind: "test.kind".into(),
+            payload,
+            attempts: 1,
+            max_attempts: DEFAULT_ATTEMPTS,
+            lease: Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn a_payload_decodes_to_what_was_enqueued() {
+        let sent = Parameters {
+            seller_id: Uuid::max(),
+            reason: "spam".into(),
+        };
+        let value = payload("test request", &sent).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({ "seller_id": Uuid::max(), "reason": "spam" })
+        );
+        assert_eq!(
+            job(value).decode::<Parameters>("test payload").unwrap(),
+            sent
+        );
+    }
+
+    #[test]
+    fn a_payload_of_another_shape_is_invalid_and_named() {
+        let refused = job(serde_json::json!({ "seller_id": 7 }))
+            .decode::<Parameters>("test job payload")
+            .unwrap_err();
+        let Rejection::Invalid(message) = refused else {
+            panic!("not invalid input: {refused:?}");
+        };
+        assert!(message.starts_with("test job payload: "), "{message}");
+    }
+
+    #[test]
+    fn parameters_that_do_not_serialize_are_invalid_and_named() {
+        // A map whose keys are not strings has no JSON form.
+        let parameters = std::collections::BTreeMap::from([((1, 2), "x")]);
+        let refused = payload("test request", &parameters).unwrap_err();
+        let Rejection::Invalid(message) = refused else {
+            panic!("not invalid input: {refused:?}");
+        };
+        assert!(message.starts_with("test request: "), "{message}");
+    }
 }

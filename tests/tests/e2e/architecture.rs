@@ -3,8 +3,9 @@
 //! allows, and exactly the heavy dependencies the row lists.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use warden_tests::repo_root;
 
 /// The dependencies counted as heavy: what the README names per crate.
 const HEAVY: &[&str] = &[
@@ -23,13 +24,6 @@ const HEAVY: &[&str] = &[
 struct Row {
     may_depend_on: BTreeSet<String>,
     heavy: BTreeSet<String>,
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
 }
 
 /// The names in a cell ("tenancy, audit", "redis (through quotas)",

@@ -831,16 +831,12 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     let db = &app.state.db;
     let moderator = &app.state.moderator;
     let tenant = warden_tenancy::TenantId::new(w.tenant);
+    // Commerce's content, as the server's job runner hands it to a rescan.
+    let content = &warden_server::wiring::content_store::CommerceContent;
     // A worker does one page (the products) and dies.
-    let progress = warden_moderation::rescans::run_page(
-        db,
-        &warden_server::wiring::content_store::CommerceContent,
-        moderator,
-        tenant,
-        id,
-    )
-    .await
-    .unwrap();
+    let progress = warden_moderation::rescans::run_page(db, content, moderator, tenant, id)
+        .await
+        .unwrap();
     assert_eq!(progress, warden_moderation::rescans::Progress::More);
     let midway = app
         .get(&format!("/api/v1/moderation/rescans/{id}"), &w.admin)
@@ -860,14 +856,9 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     .await
     .unwrap()
     .expect("the job is ready");
-    warden_moderation::rescans::run_job(
-        db,
-        &warden_server::wiring::content_store::CommerceContent,
-        moderator,
-        &job,
-    )
-    .await
-    .unwrap();
+    warden_moderation::rescans::run_job(db, content, moderator, &job)
+        .await
+        .unwrap();
     assert!(warden_tenancy::queue::complete(db, &job).await.unwrap());
     let end = app
         .get(&format!("/api/v1/moderation/rescans/{id}"), &w.admin)
@@ -878,15 +869,9 @@ async fn a_rescan_resumes_where_a_dead_worker_stopped() {
     // Each piece of content was recorded once, however the pages fell.
     assert_eq!(rescan_results(w.tenant, id).await, total);
     // Running it again does nothing.
-    let again = warden_moderation::rescans::run_page(
-        db,
-        &warden_server::wiring::content_store::CommerceContent,
-        moderator,
-        tenant,
-        id,
-    )
-    .await
-    .unwrap();
+    let again = warden_moderation::rescans::run_page(db, content, moderator, tenant, id)
+        .await
+        .unwrap();
     assert_eq!(again, warden_moderation::rescans::Progress::Done);
     assert_eq!(rescan_results(w.tenant, id).await, total);
 }

@@ -5,17 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use warden_tests::admin_url;
+use warden_tests::{admin_url, repo_root};
 
 const REGENERATE: &str =
     "regenerate with `just schema` (needs diesel_cli: bash scripts/ensure-tools.sh)";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
 
 /// `diesel` on PATH, else where `cargo install` puts it.
 fn diesel() -> PathBuf {

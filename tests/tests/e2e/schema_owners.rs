@@ -10,20 +10,13 @@ use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use regex::Regex;
-use warden_tests::admin_url;
+use warden_tests::{admin_url, repo_root};
 
 /// A crate's entry in OWNERS.toml.
 #[derive(Debug, Default)]
 struct Entry {
     owns: Vec<String>,
     reads: Vec<String>,
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
 }
 
 /// The quoted strings of `key = [ ... ]` (possibly over several lines) in a

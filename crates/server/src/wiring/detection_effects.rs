@@ -5,9 +5,8 @@ use uuid::Uuid;
 use warden_behavior::{BehaviorError, DetectionEffects};
 use warden_enforcement::EnforcementError;
 use warden_tenancy::{DbConn, TenantId};
-use warden_trust::TrustError;
 
-use super::CrossDomainEffects;
+use super::{CrossDomainEffects, trust_error};
 
 #[async_trait::async_trait]
 impl DetectionEffects for CrossDomainEffects {
@@ -39,16 +38,5 @@ fn enforcement_error(e: EnforcementError) -> BehaviorError {
         EnforcementError::Tenancy(t) => BehaviorError::Tenancy(t),
         EnforcementError::Audit(a) => a.into(),
         EnforcementError::Notification(n) => n.into(),
-    }
-}
-
-/// A seller-trust failure (asking for a recomputation), as a behavior error.
-fn trust_error(e: TrustError) -> BehaviorError {
-    match e {
-        TrustError::Tenancy(t) => BehaviorError::Tenancy(t),
-        TrustError::Audit(a) => a.into(),
-        TrustError::Notification(n) => n.into(),
-        TrustError::Refused(r) => BehaviorError::Refused(r),
-        other => BehaviorError::invalid(other.to_string()),
     }
 }

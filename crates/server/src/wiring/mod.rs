@@ -24,8 +24,96 @@ pub mod detection_effects;
 pub mod violation_effects;
 pub mod violation_requests;
 
+use warden_audit::AuditError;
+use warden_notifications::NotificationError;
+use warden_tenancy::{Rejection, TenancyError};
+use warden_trust::TrustError;
+
 /// The server's implementation of the traits the domain crates declare for
 /// their effects on other domains. It holds nothing: each effect runs on the
 /// connection of the transaction it belongs to.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CrossDomainEffects;
+
+/// A seller-trust failure met by another domain's effect (a violation's, a
+/// detection's), as that domain's error `E`: refusals and database, audit and
+/// notification failures travel as they are; trust's own limits (listings,
+/// features, verification codes), which no such effect runs into, as invalid
+/// input.
+pub(crate) fn trust_error<E>(e: TrustError) -> E
+where
+    E: From<Rejection> + From<TenancyError> + From<AuditError> + From<NotificationError>,
+{
+    match e {
+        TrustError::Refused(r) => r.into(),
+        TrustError::Tenancy(t) => t.into(),
+        TrustError::Audit(a) => a.into(),
+        TrustError::Notification(n) => n.into(),
+        other @ (TrustError::LevelLimit { .. }
+        | TrustError::FeatureGated { .. }
+        | TrustError::Throttled { .. }) => Rejection::Invalid(other.to_string()).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use warden_behavior::BehaviorError;
+    use warden_enforcement::EnforcementError;
+
+    use super::*;
+
+    fn gated() -> TrustError {
+        TrustError::FeatureGated {
+            feature: "analytics",
+            required: 2,
+            level: 1,
+        }
+    }
+
+    #[test]
+    fn a_trust_failure_keeps_its_kind_in_enforcement() {
+        let e: EnforcementError = trust_error(TrustError::not_found("seller"));
+        assert!(matches!(
+            e,
+            EnforcementError::Refused(Rejection::NotFound("seller"))
+        ));
+        let e: EnforcementError = trust_error(TrustError::Tenancy(TenancyError::TenantNotFound));
+        assert!(matches!(
+            e,
+            EnforcementError::Tenancy(TenancyError::TenantNotFound)
+        ));
+        let e: EnforcementError = trust_error(TrustError::Audit(AuditError::Closed));
+        assert!(matches!(e, EnforcementError::Audit(AuditError::Closed)));
+        let e: EnforcementError = trust_error(TrustError::Notification(
+            NotificationError::conflict("busy"),
+        ));
+        assert!(matches!(e, EnforcementError::Notification(_)));
+        let e: EnforcementError = trust_error(gated());
+        assert!(matches!(
+            e,
+            EnforcementError::Refused(Rejection::Invalid(m)) if m == "analytics needs trust level 2"
+        ));
+    }
+
+    #[test]
+    fn a_trust_failure_keeps_its_kind_in_behavior() {
+        let e: BehaviorError = trust_error(TrustError::forbidden("no"));
+        assert!(matches!(e, BehaviorError::Refused(Rejection::Forbidden(m)) if m == "no"));
+        let e: BehaviorError = trust_error(TrustError::Tenancy(TenancyError::TenantNotFound));
+        assert!(matches!(
+            e,
+            BehaviorError::Tenancy(TenancyError::TenantNotFound)
+        ));
+        // Behavior has no audit variant: a closed writer is the database's.
+        let e: BehaviorError = trust_error(TrustError::Audit(AuditError::Closed));
+        assert!(matches!(
+            e,
+            BehaviorError::Tenancy(TenancyError::Unavailable(_))
+        ));
+        let e: BehaviorError = trust_error(gated());
+        assert!(matches!(
+            e,
+            BehaviorError::Refused(Rejection::Invalid(m)) if m == "analytics needs trust level 2"
+        ));
+    }
+}

@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use warden_enforcement::{EnforcementError, Violation, ViolationEffects};
 use warden_tenancy::{DbConn, TenantId};
-use warden_trust::TrustError;
 
-use super::CrossDomainEffects;
+use super::{CrossDomainEffects, trust_error};
 
 #[async_trait::async_trait]
 impl ViolationEffects for CrossDomainEffects {
@@ -28,7 +27,7 @@ impl ViolationEffects for CrossDomainEffects {
             now,
         )
         .await
-        .map_err(enforcement_error)
+        .map_err(trust_error)
     }
 
     async fn overturned(
@@ -40,21 +39,6 @@ impl ViolationEffects for CrossDomainEffects {
         // An overturned violation no longer weighs on the seller's trust.
         warden_trust::jobs::enqueue_recompute_for_user(conn, tenant, user)
             .await
-            .map_err(enforcement_error)
-    }
-}
-
-/// A seller-trust failure, as an enforcement error (the same code).
-fn enforcement_error(e: TrustError) -> EnforcementError {
-    match e {
-        TrustError::Refused(r) => EnforcementError::Refused(r),
-        TrustError::Tenancy(t) => EnforcementError::Tenancy(t),
-        TrustError::Audit(a) => EnforcementError::Audit(a),
-        TrustError::Notification(n) => EnforcementError::Notification(n),
-        // Limits of listings, features and verification codes: nothing a
-        // violation's effects run into.
-        other @ (TrustError::LevelLimit { .. }
-        | TrustError::FeatureGated { .. }
-        | TrustError::Throttled { .. }) => EnforcementError::invalid(other.to_string()),
+            .map_err(trust_error)
     }
 }
