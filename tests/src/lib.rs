@@ -462,6 +462,24 @@ impl TestApp {
         }
     }
 
+    /// Sets a user's status behind the API's back, as a bug or a hand edit
+    /// could (a ban lasts a day), and drops the server's cached copy of the row.
+    pub async fn set_user_status_in_db(&self, tenant: Uuid, user: Uuid, status: &str) {
+        use diesel_async::RunQueryDsl;
+        let mut conn = admin_conn().await;
+        let sql = "UPDATE users SET status = $1, banned_until = CASE WHEN $1 = 'banned' \
+                   THEN now() + interval '1 day' END WHERE id = $2";
+        let n = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(status)
+            .bind::<diesel::sql_types::Uuid, _>(user)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        self.state
+            .forget_user(warden_tenancy::TenantId::new(tenant), user);
+    }
+
     /// Creates a tenant with limits high enough that tests about other things
     /// never meet them, and returns its id.
     pub async fn tenant(&self, name: &str) -> Uuid {

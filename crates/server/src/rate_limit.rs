@@ -1,7 +1,10 @@
 //! The rate-limit middleware of tenant routes (it runs after the tenant
 //! middleware, which names the tenant and user): checks the tenant's windows and
 //! the per-user window together, answers 429 with `Retry-After` when one is
-//! exhausted, meters admitted calls, and puts the limit headers on every answer.
+//! exhausted (telling the tenant's administrators), meters admitted calls, and
+//! puts the limit headers on every answer.
+
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,8 +12,10 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use warden_commerce::Role;
+use warden_notifications::security;
 use warden_quotas::gcra::{Decision, Window};
 use warden_quotas::limiter::{Limit, LimitKey};
+use warden_tenancy::ScopedFutureExt;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -124,10 +129,17 @@ async fn check(req: &ServiceRequest, state: &AppState) -> Result<Vec<Decision>, 
     Ok(decisions)
 }
 
+/// Longest the 429 waits for the abuse notification to commit: a slow
+/// database must not hold the refusal back.
+const ABUSE_NOTICE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Tells the tenant's administrators that a limit was exhausted: at most once
-/// a minute per tenant from this replica (the outbox de-duplicates across
-/// replicas), off the request path.
-fn report_abuse(
+/// a minute per tenant from this replica (the notification's event key
+/// de-duplicates across replicas). The notification row is the outbox the
+/// delivery worker sends from, so it is raised before the 429 leaves, not in
+/// a detached task that shutdown would lose; one that fails or is too slow is
+/// logged and not retried within the minute.
+async fn report_abuse(
     state: &AppState,
     tenant: warden_tenancy::TenantId,
     user: uuid::Uuid,
@@ -137,32 +149,18 @@ fn report_abuse(
         return;
     }
     state.abuse_reported.insert(tenant, ());
-    let db = state.db.clone();
-    tokio::spawn(async move {
-        use warden_notifications::model::{EventKind, Priority};
-        use warden_notifications::raise::{NotificationRequest, Recipients, raise};
-        use warden_tenancy::ScopedFutureExt;
-        let request = NotificationRequest {
-            recipients: Recipients::Admins,
-            kind: EventKind::RateLimitAbuse,
-            priority: Priority::High,
-            category: "security".into(),
-            title: format!("The {window} rate limit was exhausted"),
-            body: "Requests are being refused with 429 until the window resets.".into(),
-            data: serde_json::json!({ "window": window, "target_user": user }),
-            event_key: Some(format!("rate_limit:{window}")),
-            security: true,
-            channels: None,
-        };
-        let raised = db
-            .tenant_tx(tenant, |conn| {
-                async move { raise(conn, tenant, &request).await }.scope_boxed()
-            })
-            .await;
-        if let Err(e) = raised {
-            tracing::warn!(error = %e, "rate-limit abuse notification not raised");
-        }
+    let raised = state.db.tenant_tx(tenant, |conn| {
+        async move { security::rate_limit_exhausted(conn, tenant, user, window).await }
+            .scope_boxed()
     });
+    match tokio::time::timeout(ABUSE_NOTICE_TIMEOUT, raised).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "rate-limit abuse notification not raised"),
+        Err(_) => tracing::warn!(
+            timeout_ms = ABUSE_NOTICE_TIMEOUT.as_millis(),
+            "rate-limit abuse notification not raised in time"
+        ),
+    }
 }
 
 /// Middleware for the tenant routes.
@@ -200,7 +198,7 @@ pub async fn middleware(
         .with_header(RETRY_AFTER, d.retry_after_secs.to_string());
         let caller = req.extensions().get::<Caller>().cloned();
         if let Some(c) = &caller {
-            report_abuse(&state, c.actor.tenant, c.actor.user_id, window);
+            report_abuse(&state, c.actor.tenant, c.actor.user_id, window).await;
         }
         let home = caller.map(|c| c.actor.tenant);
         req.extensions_mut().insert(crate::activity::SecurityNote {

@@ -1,7 +1,8 @@
 //! The tenant middleware: on every tenant route it authenticates the caller,
 //! checks `X-Tenant-ID` (a UUID of an existing, active tenant that the token
 //! belongs to, unless the caller is a platform administrator), finds or creates
-//! the caller's user row, and hands handlers a [`Caller`].
+//! the caller's user row, and hands handlers a [`Caller`]. The checks after
+//! authentication are `admit`, which live connections go through too.
 
 use std::future::{Ready, ready};
 
@@ -61,45 +62,94 @@ fn tenant_header(req: &ServiceRequest) -> Result<TenantId, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID"))
 }
 
-fn note(
-    req: &ServiceRequest,
-    event: &'static str,
-    home_tenant: Option<TenantId>,
-    detail: serde_json::Value,
-) {
-    req.extensions_mut().insert(SecurityNote {
-        event,
-        home_tenant,
-        detail,
-    });
+/// A caller let into a tenant by [`admit`].
+#[derive(Clone, Debug)]
+pub(crate) struct Admission {
+    /// The caller's user row in the tenant.
+    pub user: UserRef,
+    /// A lower per-user requests-per-minute limit from seller trust.
+    pub risk_limit: Option<u64>,
+    /// Set only when a banned user is let in to read or appeal their
+    /// violations ([`Purpose::Appeal`]); they act without their roles.
+    pub refusal: Option<Refusal>,
 }
 
-async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let principal = crate::auth::principal::authenticate(req.request()).await?;
-    let tenant_id = tenant_header(req)?;
+/// Why [`admit`] did not let a caller in: the answer, and what the tenant's
+/// log should note about it.
+#[derive(Debug)]
+pub(crate) struct Denied {
+    /// The refusal, or the failure that prevented the decision (a 5xx).
+    pub error: ApiError,
+    /// The security event to record, when the refusal is one.
+    pub note: Option<SecurityNote>,
+}
+
+impl Denied {
+    fn noted(
+        error: ApiError,
+        event: &'static str,
+        home_tenant: Option<TenantId>,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            error,
+            note: Some(SecurityNote {
+                event,
+                home_tenant,
+                detail,
+            }),
+        }
+    }
+
+    /// Leaves the note for the activity log on `req` and gives the answer.
+    pub fn answer(self, req: &HttpRequest) -> ApiError {
+        if let Some(note) = self.note {
+            req.extensions_mut().insert(note);
+        }
+        self.error
+    }
+}
+
+impl From<ApiError> for Denied {
+    fn from(error: ApiError) -> Self {
+        Self { error, note: None }
+    }
+}
+
+/// What a request is for, as far as admission cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Anything a ban stops.
+    Ordinary,
+    /// Reading or appealing one's own violations, which a banned user may
+    /// still do: a ban that could not be appealed would make appeals pointless.
+    Appeal,
+}
+
+/// Whether `principal` may act in `tenant_id` now: the tenant exists and is
+/// active, the token belongs to it (unless the caller is a platform
+/// administrator), and the caller's user row (found or created, and cached)
+/// is neither disabled nor banned. Every way into a tenant (its routes, live
+/// connections and their re-checks) goes through here.
+pub(crate) async fn admit(
+    state: &AppState,
+    principal: &Principal,
+    tenant_id: TenantId,
+    purpose: Purpose,
+) -> Result<Admission, Denied> {
     let tenant = match state.tenants.lookup(tenant_id).await {
         Ok(t) => t,
         Err(warden_tenancy::TenancyError::TenantNotFound) => {
-            return Err(ApiError::new(
-                ErrorCode::TenantNotFound,
-                "no tenant has this id",
-            ));
+            return Err(ApiError::new(ErrorCode::TenantNotFound, "no tenant has this id").into());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(ApiError::from(e).into()),
     };
     if tenant.status != TenantStatus::Active {
-        note(
-            req,
+        return Err(Denied::noted(
+            ApiError::new(ErrorCode::TenantSuspended, "this tenant is suspended"),
             "suspended_tenant_refused",
             Some(tenant_id),
             serde_json::json!({}),
-        );
-        return Err(ApiError::new(
-            ErrorCode::TenantSuspended,
-            "this tenant is suspended",
         ));
     }
     if principal.tenant != Some(tenant_id.as_uuid()) && !principal.has(Role::PlatformAdmin) {
@@ -114,15 +164,14 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
                 .map(|t| TenantId::new(t.id)),
             None => None,
         };
-        note(
-            req,
+        return Err(Denied::noted(
+            ApiError::new(
+                ErrorCode::TenantMismatch,
+                "the token does not belong to this tenant",
+            ),
             "tenant_mismatch",
             home,
             serde_json::json!({ "target_tenant": tenant_id }),
-        );
-        return Err(ApiError::new(
-            ErrorCode::TenantMismatch,
-            "the token does not belong to this tenant",
         ));
     }
     let identity = principal.identity();
@@ -145,53 +194,67 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
     match refusal {
         None => {}
         Some(Refusal::Disabled) => {
-            note(
-                req,
+            return Err(Denied::noted(
+                ApiError::new(ErrorCode::UserDisabled, "your account is disabled"),
                 "disabled_user_refused",
                 Some(tenant_id),
                 serde_json::json!({ "user_id": user.id }),
-            );
-            return Err(ApiError::new(
-                ErrorCode::UserDisabled,
-                "your account is disabled",
             ));
         }
-        // A banned user may still read and appeal their violations: a ban
-        // that could not be appealed would make appeals pointless.
         // Without their roles: a banned moderator reads only their own.
-        Some(Refusal::Banned { .. }) if is_appeal_route(req) => {}
+        Some(Refusal::Banned { .. }) if purpose == Purpose::Appeal => {}
         Some(Refusal::Banned { until }) => {
-            note(
-                req,
-                "banned_user_refused",
-                Some(tenant_id),
-                serde_json::json!({ "user_id": user.id, "until": until }),
-            );
             let detail = match until {
                 Some(t) => format!("your account is banned until {}", t.to_rfc3339()),
                 None => "your account is banned permanently".to_owned(),
             };
-            return Err(ApiError::new(ErrorCode::UserBanned, detail)
-                .with_member("until", serde_json::to_value(until).unwrap_or_default())
-                .with_member("permanent", until.is_none())
-                .with_member(
-                    "violation_id",
-                    serde_json::to_value(user.ban_violation_id).unwrap_or_default(),
-                ));
+            return Err(Denied::noted(
+                ApiError::new(ErrorCode::UserBanned, detail)
+                    .with_member("until", serde_json::to_value(until).unwrap_or_default())
+                    .with_member("permanent", until.is_none())
+                    .with_member(
+                        "violation_id",
+                        serde_json::to_value(user.ban_violation_id).unwrap_or_default(),
+                    ),
+                "banned_user_refused",
+                Some(tenant_id),
+                serde_json::json!({ "user_id": user.id, "until": until }),
+            ));
         }
     }
+    Ok(Admission {
+        user,
+        risk_limit,
+        refusal,
+    })
+}
+
+async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let principal = crate::auth::principal::authenticate(req.request()).await?;
+    let tenant_id = tenant_header(req)?;
+    let purpose = if is_appeal_route(req) {
+        Purpose::Appeal
+    } else {
+        Purpose::Ordinary
+    };
+    let admission = admit(state, &principal, tenant_id, purpose)
+        .await
+        .map_err(|denied| denied.answer(req.request()))?;
     Ok(Caller {
         actor: Actor {
             tenant: tenant_id,
-            user_id: user.id,
-            roles: if refusal.is_some() {
+            user_id: admission.user.id,
+            roles: if admission.refusal.is_some() {
                 Vec::new()
             } else {
                 principal.roles.clone()
             },
         },
         principal,
-        risk_limit,
+        risk_limit: admission.risk_limit,
     })
 }
 
@@ -217,7 +280,7 @@ fn checked(identity: &Identity) -> Result<Identity, CommerceError> {
 /// Finds or creates the user row for `identity` in `tenant`
 /// ([`warden_identity::sync`]), with the lower per-minute request limit
 /// seller trust puts on the user (the owner of a high-risk store).
-pub(crate) async fn sync_user(
+async fn sync_user(
     state: &AppState,
     tenant: TenantId,
     identity: &Identity,

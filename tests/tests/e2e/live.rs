@@ -14,7 +14,7 @@ use warden_commerce::Role;
 use warden_tenancy::TenantId;
 use warden_tests::{As, TestApp, test_config};
 
-type Ws =
+pub(super) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(app: &TestApp, token: &str) -> Ws {
@@ -28,7 +28,7 @@ async fn connect(app: &TestApp, token: &str) -> Ws {
 }
 
 /// The next JSON message, or the close frame's code as `Err`.
-async fn next_json(ws: &mut Ws) -> Result<Value, Option<u16>> {
+pub(super) async fn next_json(ws: &mut Ws) -> Result<Value, Option<u16>> {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -44,7 +44,7 @@ async fn next_json(ws: &mut Ws) -> Result<Value, Option<u16>> {
 
 /// Reads until the server closes, returning the close code (`None`: the
 /// connection just ended).
-async fn close_code(ws: &mut Ws) -> Option<u16> {
+pub(super) async fn close_code(ws: &mut Ws) -> Option<u16> {
     loop {
         if let Err(code) = next_json(ws).await {
             return code;
@@ -52,7 +52,11 @@ async fn close_code(ws: &mut Ws) -> Option<u16> {
     }
 }
 
-async fn subscribe(ws: &mut Ws, topics: &[&str], last_event_id: Option<Uuid>) -> Vec<Value> {
+pub(super) async fn subscribe(
+    ws: &mut Ws,
+    topics: &[&str],
+    last_event_id: Option<Uuid>,
+) -> Vec<Value> {
     let msg = json!({ "type": "subscribe", "topics": topics, "last_event_id": last_event_id });
     ws.send(Message::text(msg.to_string())).await.unwrap();
     let mut before = Vec::new();
@@ -66,7 +70,7 @@ async fn subscribe(ws: &mut Ws, topics: &[&str], last_event_id: Option<Uuid>) ->
 }
 
 /// Waits for the event whose `pred` holds, returning it and what came before.
-async fn until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+pub(super) async fn until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
     let mut seen = Vec::new();
     loop {
         let m = next_json(ws).await.unwrap();
@@ -92,7 +96,7 @@ fn is_request(marker: &str) -> impl Fn(&Value) -> bool + '_ {
     move |e: &Value| e["topic"] == "activity" && e["data"]["client_request_id"] == marker
 }
 
-async fn publish(app: &TestApp, tenant: Uuid, topic: Topic, data: Value) -> Uuid {
+pub(super) async fn publish(app: &TestApp, tenant: Uuid, topic: Topic, data: Value) -> Uuid {
     app.state
         .hub
         .publish(&app.state.db, TenantId::new(tenant), topic, data)
@@ -488,7 +492,7 @@ async fn a_live_notification_reaches_only_its_recipient() {
 }
 
 /// Connects with `token`, adding `query` to the URL (e.g. `?tenant_id=…`).
-async fn connect_with(app: &TestApp, token: &str, query: &str) -> Ws {
+pub(super) async fn connect_with(app: &TestApp, token: &str, query: &str) -> Ws {
     let mut req = format!("{}{query}", app.ws_url())
         .into_client_request()
         .unwrap();

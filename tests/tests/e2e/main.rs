@@ -22,6 +22,7 @@ mod faults;
 mod isolation;
 mod job_queue;
 mod live;
+mod live_access;
 mod live_caps;
 mod load;
 mod migrations;

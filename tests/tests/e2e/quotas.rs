@@ -285,9 +285,11 @@ async fn usage_and_limits_are_guarded_and_validated() {
     let t = app.tenant("usage-guard").await;
     let seller = app.member(t, "s", &[Role::Seller]);
     let admin = app.member(t, "a", &[Role::TenantAdmin]);
-    app.get("/api/v1/usage", &seller)
-        .await
-        .assert_problem(403, "forbidden");
+    for path in ["/api/v1/usage", "/api/v1/usage/history"] {
+        let r = app.get(path, &seller).await;
+        r.assert_problem(403, "forbidden");
+        assert_eq!(r.body["detail"], "usage is for tenant administrators");
+    }
     app.get("/api/v1/usage/history?granularity=week", &admin)
         .await
         .assert_problem(400, "invalid_query_parameter");

@@ -2,8 +2,6 @@
 //! records a violation of a user; platform administrators are never refused
 //! by a tenant's user status; automatic enforcement bans no staff.
 
-use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::RunQueryDsl;
 use serde_json::json;
 use uuid::Uuid;
 use warden_commerce::Role;
@@ -11,7 +9,7 @@ use warden_enforcement::model::Source;
 use warden_enforcement::violations::ViolationRequest;
 use warden_enforcement::{Severity, SourceKind, ViolationType};
 use warden_tenancy::{ScopedFutureExt, TenantId};
-use warden_tests::{As, TestApp, admin_conn, count_rows};
+use warden_tests::{As, TestApp, count_rows};
 
 async fn user_id(app: &TestApp, who: &As) -> Uuid {
     app.get("/api/v1/users/me", who)
@@ -28,21 +26,6 @@ async fn ban(app: &TestApp, by: &As, user: Uuid) -> warden_tests::Reply {
         json!({"user_id": user, "type": "behavior", "severity": "critical", "reason": "abuse"}),
     )
     .await
-}
-
-/// Sets a user's status behind the API's back, as a bug or a hand edit could.
-async fn set_status_in_db(app: &TestApp, tenant: Uuid, user: Uuid, status: &str) {
-    let mut conn = admin_conn().await;
-    let sql = "UPDATE users SET status = $1, banned_until = CASE WHEN $1 = 'banned' \
-               THEN now() + interval '1 day' END WHERE id = $2";
-    let n = diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Text, _>(status)
-        .bind::<SqlUuid, _>(user)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-    app.state.forget_user(TenantId::new(tenant), user);
 }
 
 #[tokio::test]
@@ -74,11 +57,11 @@ async fn a_tenant_admin_cannot_sanction_a_platform_admin_who_is_never_refused_by
     // Even a row disabled or banned directly in the database does not lock a
     // platform administrator out; it does lock out anyone else.
     for status in ["disabled", "banned"] {
-        set_status_in_db(&app, tenant, pa_id, status).await;
+        app.set_user_status_in_db(tenant, pa_id, status).await;
         app.get("/api/v1/products", &platform)
             .await
             .assert_status(200);
-        set_status_in_db(&app, tenant, buyer_id, status).await;
+        app.set_user_status_in_db(tenant, buyer_id, status).await;
         let code = if status == "disabled" {
             "user_disabled"
         } else {

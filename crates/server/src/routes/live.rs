@@ -4,21 +4,22 @@
 use std::time::Instant;
 
 use actix_web::body::{BodyStream, MessageBody};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, get, web};
 use actix_ws::{CloseCode, CloseReason, Message};
 use serde::Deserialize;
 use uuid::Uuid;
 use warden_audit::hub::{Resubscribed, SubscriptionControl, Topic, Topics};
 use warden_commerce::Role;
-use warden_tenancy::{TenantId, TenantStatus};
+use warden_tenancy::TenantId;
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::Query;
 use crate::live_access::LiveViewer;
 use crate::live_body::{LiveBody, LiveGate};
 use crate::live_slots::Refused;
 use crate::state::AppState;
+use crate::tenant_context::{Purpose, admit};
 
 /// Registers the live-events route.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -39,39 +40,28 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Who is watching, to re-check on every heartbeat.
 struct Watcher {
     tenant: TenantId,
-    identity: warden_identity::Identity,
-    expires_at: Option<i64>,
+    principal: Principal,
 }
 
-/// Whether the watcher may still watch: token not expired, tenant active, user enabled.
-async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
-    if w.expires_at
+/// Whether the token's life is over: a live connection does not outlive it
+/// (the verifier's leeway does not apply to open connections).
+fn expired(principal: &Principal) -> bool {
+    principal
+        .expires_at
         .is_some_and(|exp| exp <= chrono::Utc::now().timestamp())
-    {
+}
+
+/// Whether the watcher may still watch: token not expired, and admitted to
+/// the tenant as on any tenant route ([`admit`]). Answers the close code otherwise.
+async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
+    if expired(&w.principal) {
         return Err(CLOSE_TOKEN_EXPIRED);
     }
-    match state.tenants.lookup(w.tenant).await {
-        Ok(t) if t.status == TenantStatus::Active => {}
-        _ => return Err(CLOSE_ACCESS_REVOKED),
-    }
-    let key = (w.tenant, w.identity.subject.clone());
-    let user = match state.users.get(&key) {
-        Some((_, user, _)) => user,
-        None => match crate::tenant_context::sync_user(state, w.tenant, &w.identity).await {
-            Ok((user, risk_limit)) => {
-                state
-                    .users
-                    .insert(key, (w.identity.clone(), user, risk_limit));
-                user
-            }
-            // A database hiccup is no reason to drop staff; the next beat checks again.
-            Err(_) => return Ok(()),
-        },
-    };
-    if user.refusal(state.clock.now()).is_some() {
-        Err(CLOSE_ACCESS_REVOKED)
-    } else {
-        Ok(())
+    match admit(state, &w.principal, w.tenant, Purpose::Ordinary).await {
+        Ok(_) => Ok(()),
+        // A database hiccup is no reason to drop staff; the next beat checks again.
+        Err(denied) if denied.error.status_code().is_server_error() => Ok(()),
+        Err(_) => Err(CLOSE_ACCESS_REVOKED),
     }
 }
 
@@ -149,28 +139,15 @@ pub async fn open_live(
             "live events are for tenant staff",
         ));
     }
-    let record = state.tenants.lookup(tenant).await?;
-    if record.status != TenantStatus::Active {
+    if expired(&principal) {
         return Err(ApiError::new(
-            ErrorCode::TenantSuspended,
-            "this tenant is suspended",
+            ErrorCode::InvalidToken,
+            "the token has expired",
         ));
     }
-    let watcher = Watcher {
-        tenant,
-        identity: principal.identity(),
-        expires_at: principal.expires_at,
-    };
-    if let Err(code) = still_allowed(&state, &watcher).await {
-        return Err(if code == CLOSE_TOKEN_EXPIRED {
-            ApiError::new(ErrorCode::InvalidToken, "the token has expired")
-        } else {
-            ApiError::new(
-                ErrorCode::UserDisabled,
-                "your account is disabled or banned",
-            )
-        });
-    }
+    let admission = admit(&state, &principal, tenant, Purpose::Ordinary)
+        .await
+        .map_err(|denied| denied.answer(&req))?;
     // Before switching protocols, so that a refused client gets a plain answer.
     let slot = state
         .live_slots
@@ -200,10 +177,7 @@ pub async fn open_live(
             "this is a WebSocket endpoint: send an upgrade request",
         )
     })?;
-    viewer.user_id = state
-        .users
-        .get(&(tenant, principal.subject.clone()))
-        .map(|(_, user, _)| user.id);
+    viewer.user_id = Some(admission.user.id);
     let subscription = state.hub.subscribe_admitting(
         tenant,
         Topics::default(),
@@ -216,6 +190,7 @@ pub async fn open_live(
     let response = response.map_body(|_, session_frames| {
         BodyStream::new(LiveBody::new(session_frames, subscription, body_gate, slot)).boxed()
     });
+    let watcher = Watcher { tenant, principal };
     actix_web::rt::spawn(run(
         session,
         stream,
@@ -298,9 +273,9 @@ async fn record_disconnect(
 ) {
     let mut event = warden_audit::ActivityEvent::new(warden_audit::Kind::Auth, "ws_disconnect");
     event.tenant = Some(watcher.tenant);
-    event.actor_subject = Some(watcher.identity.subject.clone());
+    event.actor_subject = Some(watcher.principal.subject.clone());
     event.actor_roles = watcher
-        .identity
+        .principal
         .roles
         .iter()
         .map(|r| r.as_str().to_owned())
