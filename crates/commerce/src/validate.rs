@@ -32,7 +32,8 @@ pub(crate) fn title(field: &str, s: &str, min: usize, max: usize) -> Result<Stri
     Ok(s)
 }
 
-/// An optional title or name: [`opt_text`], then [`refuse_invisible`].
+/// An optional title or name: trimmed and length-checked like any text, then
+/// refused when it holds invisible characters.
 pub fn opt_title(
     field: &str,
     s: Option<&str>,

@@ -1,7 +1,7 @@
 //! Users of a tenant: the `users` table is this crate's, and no other crate
 //! writes it.
 //!
-//! - [`sync`]: the row behind a token's subject, created on first sight and
+//! - [`sync`](mod@sync): the row behind a token's subject, created on first sight and
 //!   refreshed when the token's details change.
 //! - [`access`]: whether a user may act ([`UserRef::refusal`]).
 //! - [`directory`]: listing and reading users.

@@ -67,7 +67,7 @@ pub struct ResourceUsage {
 
 /// Creates a new tenant's counter row: it stores nothing yet, so its counters
 /// start at zero. Best effort: were this to fail, the first charge builds the
-/// row by counting ([`ensure_row`]), so a failure is only logged.
+/// row by counting (`ensure_row`), so a failure is only logged.
 pub async fn start_counters(db: &Db, tenant: TenantId) {
     let counters = db
         .tenant_tx(tenant, |conn| {

@@ -124,6 +124,11 @@ pub(crate) enum Purpose {
     /// Reading or appealing one's own violations, which a banned user may
     /// still do: a ban that could not be appealed would make appeals pointless.
     Appeal,
+    /// A live connection's periodic re-check. Any cached row of the user
+    /// serves, whichever token it was synced from: the connection's token may
+    /// be older than the one the user now browses with, and re-syncing from it
+    /// every beat would rewrite the row (and log a role change) each time.
+    Recheck,
 }
 
 /// Whether `principal` may act in `tenant_id` now: the tenant exists and is
@@ -177,7 +182,9 @@ pub(crate) async fn admit(
     let identity = principal.identity();
     let key = (tenant_id, principal.subject.clone());
     let (user, risk_limit) = match state.users.get(&key) {
-        Some((seen, user, risk_limit)) if seen == identity => (user, risk_limit),
+        Some((seen, user, risk_limit)) if seen == identity || purpose == Purpose::Recheck => {
+            (user, risk_limit)
+        }
         _ => {
             let (user, risk_limit) = sync_user(state, tenant_id, &identity).await?;
             state.users.insert(key, (identity, user, risk_limit));

@@ -57,7 +57,7 @@ async fn still_allowed(state: &AppState, w: &Watcher) -> Result<(), u16> {
     if expired(&w.principal) {
         return Err(CLOSE_TOKEN_EXPIRED);
     }
-    match admit(state, &w.principal, w.tenant, Purpose::Ordinary).await {
+    match admit(state, &w.principal, w.tenant, Purpose::Recheck).await {
         Ok(_) => Ok(()),
         // A database hiccup is no reason to drop staff; the next beat checks again.
         Err(denied) if denied.error.status_code().is_server_error() => Ok(()),
