@@ -17,7 +17,8 @@ use std::time::Duration;
 use crate::schema::hub_events;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -31,6 +32,17 @@ pub const CHANNEL: &str = "warden_events";
 const INLINE_LIMIT: usize = 7000;
 /// Ids per activity announcement (36 bytes each, well inside the payload limit).
 const IDS_PER_NOTICE: usize = 150;
+/// Connection settings of the listener, unless the database URL sets them. A
+/// connection attempt made while PostgreSQL is going down can hang without
+/// ever failing; bounded, the listener tries again. Keepalives find a
+/// connection whose server vanished (a crash, not a close).
+const LISTENER_PARAMS: [(&str, &str); 3] = [
+    ("connect_timeout", "5"),
+    ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+];
+/// Longest the listener takes to connect, set up its session and LISTEN.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What an event is about. Clients subscribe to topics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -665,8 +677,10 @@ impl Hub {
     }
 
     /// Listens for notifications on `database_url` (a direct, unpooled
-    /// connection) and delivers them, reconnecting after failures, until the
-    /// hub is closed. Events notified while disconnected are not replayed.
+    /// connection; its connect timeout and TCP keepalives are the listener's
+    /// own unless the URL sets them) and delivers them, reconnecting after
+    /// failures, until the hub is closed. Events notified while disconnected
+    /// are not replayed.
     pub fn listen(&self, database_url: String, db: Db) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();
         tokio::spawn(async move {
@@ -687,28 +701,32 @@ impl Hub {
     }
 
     async fn listen_once(&self, database_url: &str, db: &Db) -> Result<(), String> {
-        let mut config: tokio_postgres::Config = database_url
-            .parse()
-            .map_err(|e: tokio_postgres::Error| e.to_string())?;
-        // A connection attempt made while PostgreSQL is going down can hang
-        // without ever failing; bounded, the loop above tries again. Keepalives
-        // find a connection whose server vanished (a crash, not a close).
-        config
-            .connect_timeout(Duration::from_secs(5))
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(10));
-        let (client, mut connection) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .map_err(|e| e.to_string())?;
+        let url = listener_url(database_url);
+        // `connect_timeout` (in the URL) bounds only the TCP connect; the
+        // start-up exchange, diesel-async's session settings and LISTEN are
+        // bounded here, so that no step of a connection made while PostgreSQL
+        // is going down can hang the loop above.
+        let mut conn = tokio::time::timeout(SETUP_TIMEOUT, async {
+            let mut conn = AsyncPgConnection::establish(&url)
+                .await
+                .map_err(|e| e.to_string())?;
+            diesel::sql_query(format!("LISTEN {CHANNEL}"))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(conn)
+        })
+        .await
+        .map_err(|_| format!("no listening connection within {SETUP_TIMEOUT:?}"))??;
         let (tx, mut rx) = mpsc::channel::<String>(100_000);
         let overflow = self.clone();
         let driver = tokio::spawn(async move {
+            // diesel-async's stream yields the connection's error once and
+            // then ends: either way the connection is gone.
+            let mut notifications = std::pin::pin!(conn.notifications_stream());
             loop {
-                match futures::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => match tx
-                        .try_send(n.payload().to_owned())
-                    {
+                match notifications.next().await {
+                    Some(Ok(n)) => match tx.try_send(n.payload) {
                         Ok(()) => {}
                         Err(mpsc::error::TrySendError::Full(_)) => {
                             // Far behind: drop rather than grow without bound;
@@ -718,7 +736,6 @@ impl Hub {
                         }
                         Err(mpsc::error::TrySendError::Closed(_)) => break,
                     },
-                    Some(Ok(_)) => {}
                     Some(Err(e)) => {
                         tracing::warn!(error = %e, "event listener connection failed");
                         break;
@@ -727,10 +744,6 @@ impl Hub {
                 }
             }
         });
-        client
-            .batch_execute(&format!("LISTEN {CHANNEL}"))
-            .await
-            .map_err(|e| e.to_string())?;
         while let Some(payload) = rx.recv().await {
             if self.lock().closed {
                 break;
@@ -745,8 +758,8 @@ impl Hub {
                 Err(e) => tracing::warn!(error = %e, "unreadable event notification"),
             }
         }
+        // Dropping the connection (with the task) closes it.
         driver.abort();
-        drop(client);
         if self.lock().closed {
             Ok(())
         } else {
@@ -818,6 +831,38 @@ impl Hub {
             }
         }
         Ok(())
+    }
+}
+
+/// `database_url` with [`LISTENER_PARAMS`] added ahead of its own
+/// parameters: PostgreSQL's driver keeps the last value of a repeated one, so
+/// any the URL sets itself win. Takes both forms of connection string.
+fn listener_url(database_url: &str) -> String {
+    let defaults: Vec<String> = LISTENER_PARAMS
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    let is_url = ["postgres://", "postgresql://"]
+        .iter()
+        .any(|p| database_url.starts_with(p));
+    if !is_url {
+        // `key=value` pairs separated by spaces, in any order.
+        return format!("{} {database_url}", defaults.join(" "));
+    }
+    let defaults = defaults.join("&");
+    // The query starts at the first `?` after the credentials (the driver
+    // reads them up to the first `@`; a password may hold a `?`).
+    let after_credentials = database_url.find('@').map_or(0, |at| at + 1);
+    match database_url[after_credentials..].find('?') {
+        Some(q) => {
+            let (head, own) = database_url.split_at(after_credentials + q + 1);
+            if own.is_empty() {
+                format!("{head}{defaults}")
+            } else {
+                format!("{head}{defaults}&{own}")
+            }
+        }
+        None => format!("{database_url}?{defaults}"),
     }
 }
 
@@ -967,5 +1012,84 @@ mod tests {
         assert_eq!(state.recent.get(&watched).map(|r| r.events.len()), Some(1));
         drop(state);
         drop(sub);
+    }
+
+    /// What the driver makes of a connection string (diesel-async hands it to
+    /// `tokio_postgres::connect` as it is).
+    #[derive(Clone, Debug, PartialEq)]
+    struct Settings {
+        connect_timeout: Option<Duration>,
+        keepalives: bool,
+        keepalives_idle: Duration,
+        user: Option<String>,
+        password: Option<Vec<u8>>,
+        dbname: Option<String>,
+        ports: Vec<u16>,
+        application_name: Option<String>,
+    }
+
+    fn settings(conninfo: &str) -> Settings {
+        let c: tokio_postgres::Config = conninfo
+            .parse()
+            .unwrap_or_else(|e| panic!("{conninfo:?} does not parse: {e}"));
+        Settings {
+            connect_timeout: c.get_connect_timeout().copied(),
+            keepalives: c.get_keepalives(),
+            keepalives_idle: c.get_keepalives_idle(),
+            user: c.get_user().map(str::to_owned),
+            password: c.get_password().map(<[u8]>::to_vec),
+            dbname: c.get_dbname().map(str::to_owned),
+            ports: c.get_ports().to_vec(),
+            application_name: c.get_application_name().map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_listener_url_adds_its_timeout_and_keepalives_unless_the_url_sets_them() {
+        let ours = Settings {
+            connect_timeout: Some(Duration::from_secs(5)),
+            keepalives: true,
+            keepalives_idle: Duration::from_secs(10),
+            user: Some("app".into()),
+            password: None,
+            dbname: Some("warden".into()),
+            ports: vec![5432],
+            application_name: None,
+        };
+        let the_urls = Settings {
+            connect_timeout: Some(Duration::from_secs(30)),
+            keepalives_idle: Duration::from_secs(60),
+            password: Some(b"p?w".to_vec()),
+            ports: vec![6432],
+            application_name: Some("hub".into()),
+            ..ours.clone()
+        };
+        let no_keepalives = Settings {
+            keepalives: false,
+            ..ours.clone()
+        };
+        for (url, expected) in [
+            ("postgres://app@127.0.0.1:5432/warden", &ours),
+            ("postgresql://app@127.0.0.1:5432/warden?", &ours),
+            ("host=127.0.0.1 port=5432 user=app dbname=warden", &ours),
+            (
+                "postgres://app:p%3Fw@db.example:6432/warden?application_name=hub&connect_timeout=30&keepalives_idle=60",
+                &the_urls,
+            ),
+            (
+                "postgres://app:p?w@db.example:6432/warden?application_name=hub&connect_timeout=30&keepalives_idle=60",
+                &the_urls,
+            ),
+            (
+                "application_name=hub connect_timeout = 30 user=app password='p?w' keepalives_idle=60 dbname=warden host=db.example port=6432",
+                &the_urls,
+            ),
+            (
+                "postgres://app@127.0.0.1:5432/warden?keepalives=0",
+                &no_keepalives,
+            ),
+        ] {
+            assert_eq!(&settings(&listener_url(url)), expected, "{url}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Live events over WebSocket: delivery, topics, tenant isolation, heartbeats,
-//! resume, slow consumers, several replicas, shutdown.
+//! resume, slow consumers, several replicas, shutdown, and the listener losing
+//! its PostgreSQL connection.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use uuid::Uuid;
-use warden_audit::hub::{HubEvent, Topic};
+use warden_audit::hub::{Hub, HubEvent, Subscription, Topic, Topics};
 use warden_commerce::Role;
 use warden_tenancy::TenantId;
 use warden_tests::{As, TestApp, test_config};
@@ -694,4 +695,130 @@ async fn a_moderator_resuming_does_not_receive_a_banned_users_ban_notice() {
             "another user's notification was replayed: {m}"
         );
     }
+}
+
+/// `url` with `application_name` set, to find its connections on the server.
+fn named(url: &str, name: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}application_name={name}")
+}
+
+/// Terminates the server processes of the connections named `name`, as
+/// PostgreSQL does to every one on shutdown; returns their pids.
+async fn terminate(name: &str) -> Vec<i32> {
+    use diesel_async::RunQueryDsl;
+    let pids = connected(name).await;
+    let mut admin = warden_tests::admin_conn().await;
+    // One pid at a time: in a single query, nothing guarantees that the name
+    // is checked before a row's backend is terminated.
+    for &pid in &pids {
+        diesel::sql_query("SELECT pg_terminate_backend($1)")
+            .bind::<diesel::sql_types::Integer, _>(pid)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    pids
+}
+
+/// Pids of the connections named `name`.
+async fn connected(name: &str) -> Vec<i32> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .load::<Pid>(&mut warden_tests::admin_conn().await)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// Publishes on `tenant` until `sub` receives an event (the listener may be
+/// still connecting, and events notified before it listens are lost), and
+/// returns the id received.
+async fn published_and_received(
+    hub: &Hub,
+    db: &warden_tenancy::Db,
+    tenant: Uuid,
+    sub: &mut Subscription,
+) -> Uuid {
+    let started = std::time::Instant::now();
+    loop {
+        hub.publish(db, TenantId::new(tenant), Topic::Detection, json!({}))
+            .await
+            .unwrap();
+        if let Ok(got) = tokio::time::timeout(Duration::from_millis(300), sub.recv()).await {
+            return got.expect("the subscription is open").id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no live event within 20 s"
+        );
+    }
+}
+
+/// The hub relies on this of diesel-async: a notification stream whose
+/// connection is gone does not pend forever, it yields the error and ends.
+#[tokio::test]
+async fn a_lost_connection_ends_its_notification_stream_with_the_error() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let name = format!("live-stream-{}", Uuid::now_v7());
+    let mut conn = AsyncPgConnection::establish(&named(&warden_tests::database_url(), &name))
+        .await
+        .unwrap();
+    diesel::sql_query("LISTEN live_stream_test")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut stream = std::pin::pin!(conn.notifications_stream());
+    assert_eq!(terminate(&name).await.len(), 1);
+    let next = Duration::from_secs(10);
+    let first = tokio::time::timeout(next, stream.next())
+        .await
+        .expect("the stream answers within 10 s");
+    let error = match first {
+        Some(Err(e)) => e.to_string(),
+        Some(Ok(n)) => panic!("a notification: {n:?}"),
+        None => panic!("the stream ended without the error"),
+    };
+    assert!(error.contains("terminating connection"), "{error}");
+    let then = tokio::time::timeout(next, stream.next())
+        .await
+        .expect("the stream ends within 10 s");
+    assert!(then.is_none(), "{then:?}");
+}
+
+#[tokio::test]
+async fn the_listener_reconnects_after_losing_its_connection_and_resumes_see_the_gap() {
+    let app = TestApp::start().await;
+    let t = app.tenant("live-listener-lost").await;
+    let name = format!("live-listener-{}", Uuid::now_v7());
+    let hub = Hub::new(16);
+    let listener = hub.listen(
+        named(&warden_tests::database_url(), &name),
+        app.state.db.clone(),
+    );
+    let mut sub = hub.subscribe(Some(TenantId::new(t)), Topics::all(), 64);
+    let before = published_and_received(&hub, &app.state.db, t, &mut sub).await;
+    assert!(sub.replay_after(before).is_some());
+
+    // Its own parameters reach the server with the listener's added.
+    let killed = terminate(&name).await;
+    assert_eq!(killed.len(), 1, "one listening connection named {name}");
+    published_and_received(&hub, &app.state.db, t, &mut sub).await;
+    let now = connected(&name).await;
+    assert_eq!(now.len(), 1, "one listening connection again");
+    assert_ne!(now, killed, "a new connection");
+    // Events notified while it was disconnected are lost: a resume from
+    // before the loss is told so instead of missing them silently.
+    assert!(sub.replay_after(before).is_none());
+
+    hub.close();
+    listener.abort();
 }
