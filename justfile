@@ -139,12 +139,13 @@ fuzz *TARGETS:
 fmt:
     cargo fmt --all
 
-# Check formatting, unused dependencies, dependency policy (deny.toml) and clippy with warnings as errors
+# Check formatting, unused dependencies, dependency policy (deny.toml), clippy and rustdoc with warnings as errors, and the publish dry run
 lint:
     cargo fmt --all -- --check
     cargo shear
     bash scripts/deny.sh
     cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
     just publish-check
 
 # Package every crate meant to be embedded (publish = true) as `cargo publish`

@@ -715,15 +715,23 @@ impl LiveClient {
     /// The next JSON message; panics when none comes within `within` or the
     /// connection ends.
     pub async fn next(&mut self, within: Duration) -> Value {
+        self.try_next(within)
+            .await
+            .unwrap_or_else(|| panic!("no live message within {within:?}"))
+    }
+
+    /// The next JSON message, `None` when none comes within `within`; panics
+    /// when the connection ends.
+    pub async fn try_next(&mut self, within: Duration) -> Option<Value> {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
+        let deadline = Instant::now() + within;
         loop {
-            let msg = tokio::time::timeout(within, self.ws.next())
-                .await
-                .unwrap_or_else(|_| panic!("no live message within {within:?}"));
+            let left = deadline.saturating_duration_since(Instant::now());
+            let msg = tokio::time::timeout(left, self.ws.next()).await.ok()?;
             match msg {
                 Some(Ok(Message::Text(t))) => {
-                    return serde_json::from_str(&t).expect("a JSON message");
+                    return Some(serde_json::from_str(&t).expect("a JSON message"));
                 }
                 Some(Ok(Message::Close(frame))) => panic!("live connection closed: {frame:?}"),
                 Some(Ok(_)) => {}
@@ -749,16 +757,26 @@ impl LiveClient {
     /// Waits (at most `within` in all) for an event whose body satisfies `pred`
     /// and returns that event.
     pub async fn event(&mut self, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        self.try_event(within, pred)
+            .await
+            .unwrap_or_else(|| panic!("the expected live event did not come within {within:?}"))
+    }
+
+    /// Like [`Self::event`], but `None` when no such event comes in time.
+    pub async fn try_event(
+        &mut self,
+        within: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "the expected live event did not come within {within:?}"
-            );
-            let m = self.next(left).await;
+            if left.is_zero() {
+                return None;
+            }
+            let m = self.try_next(left).await?;
             if m["type"] == "event" && pred(&m["event"]) {
-                return m["event"].clone();
+                return Some(m["event"].clone());
             }
         }
     }
