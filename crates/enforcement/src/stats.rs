@@ -132,7 +132,12 @@ fn range(
     now: DateTime<Utc>,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
     let to = to.unwrap_or(now);
-    let from = from.unwrap_or(to - span).min(to);
+    let from = from
+        .unwrap_or_else(|| {
+            to.checked_sub_signed(span)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        })
+        .min(to);
     (from, to)
 }
 
@@ -200,7 +205,12 @@ pub async fn trends(
     let (from, to) = range(filter.from, filter.to, bucket.default_span(), now);
     // A longer range is cut to its last MAX_BUCKETS buckets; the answer's
     // `from` says where it starts.
-    let from = from.max(to - Duration::seconds(bucket.length().num_seconds() * MAX_BUCKETS));
+    let earliest = to
+        .checked_sub_signed(Duration::seconds(
+            bucket.length().num_seconds() * MAX_BUCKETS,
+        ))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let from = from.max(earliest);
     if from >= to {
         return Ok(ViolationTrend {
             bucket,

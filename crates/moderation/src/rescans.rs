@@ -102,7 +102,8 @@ pub async fn create(
 ) -> Result<Rescan, ModerationError> {
     actor.require_staff(STAFF_ONLY)?;
     let run_at = body.run_at;
-    if run_at.is_some_and(|t| t > Utc::now() + chrono::Duration::days(366)) {
+    let year = chrono::Duration::days(366);
+    if run_at.is_some_and(|t| t > Utc::now() + year || t < Utc::now() - year) {
         return Err(ModerationError::invalid("run_at must be within a year"));
     }
     let mut types = Vec::new();

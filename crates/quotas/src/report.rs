@@ -109,13 +109,16 @@ impl HistoryRange {
     pub fn resolve(self, now: DateTime<Utc>) -> (Granularity, DateTime<Utc>, DateTime<Utc>) {
         let granularity = self.granularity.unwrap_or(Granularity::Hour);
         let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(
-            to - match granularity {
-                Granularity::Minute => TimeDelta::hours(2),
-                Granularity::Hour => TimeDelta::hours(24),
-                Granularity::Day => TimeDelta::days(30),
-            },
-        );
+        let span = match granularity {
+            Granularity::Minute => TimeDelta::hours(2),
+            Granularity::Hour => TimeDelta::hours(24),
+            Granularity::Day => TimeDelta::days(30),
+        };
+        // Saturating: an embedder may pass any time chrono can hold.
+        let from = self.from.unwrap_or_else(|| {
+            to.checked_sub_signed(span)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        });
         (granularity, from, to)
     }
 }

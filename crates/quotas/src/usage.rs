@@ -306,7 +306,10 @@ impl UsageRecorder {
             return Ok(Vec::new());
         }
         let longest = TimeDelta::seconds(granularity.step().num_seconds() * MAX_HISTORY_BUCKETS);
-        let from = granularity.bucket(from.max(to - longest));
+        let earliest = to
+            .checked_sub_signed(longest)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let from = granularity.bucket(from.max(earliest));
         self.db
             .tenant_tx(tenant, |conn| {
                 async move {

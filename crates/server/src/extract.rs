@@ -147,7 +147,8 @@ fn read_query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, actix_web::Er
 }
 
 /// Refuses a query whose parameter names or values hold a control character
-/// once percent-decoded, naming the parameter.
+/// once percent-decoded, or a time outside the years 1 to 9999, naming the
+/// parameter.
 fn refuse_query_controls(query: &str) -> Result<(), ApiError> {
     // Decoded as `T` is, pair by pair; a string that does not even split into
     // pairs is left for `T`'s own error.
@@ -162,6 +163,11 @@ fn refuse_query_controls(query: &str) -> Result<(), ApiError> {
             )
         } else if value.chars().any(char::is_control) {
             format!("the query parameter {name} must not contain control characters")
+        } else if crate::time_bounds::out_of_range(value) {
+            format!(
+                "the query parameter {name} {}",
+                crate::time_bounds::OUT_OF_RANGE
+            )
         } else {
             continue;
         };

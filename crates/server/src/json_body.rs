@@ -47,9 +47,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let req = req.clone();
         Box::pin(async move {
             let raw = raw.await?.into_inner();
-            decode(raw.get())
-                .map(Json)
-                .map_err(|e| json_error(JsonPayloadError::Deserialize(e), &req))
+            let text = raw.get();
+            let body =
+                decode(text).map_err(|e| json_error(JsonPayloadError::Deserialize(e), &req))?;
+            if crate::time_bounds::may_hold_one(text)
+                && let Some(field) = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .as_ref()
+                    .and_then(crate::time_bounds::first_in_json)
+            {
+                let e = serde_json::Error::custom(format!(
+                    "{field} {}",
+                    crate::time_bounds::OUT_OF_RANGE
+                ));
+                return Err(json_error(JsonPayloadError::Deserialize(e), &req));
+            }
+            Ok(Json(body))
         })
     }
 }

@@ -23,6 +23,7 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 pub mod tenant_context;
+pub mod time_bounds;
 pub mod wiring;
 
 use actix_web::web;

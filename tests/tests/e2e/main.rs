@@ -9,6 +9,7 @@ mod activity;
 mod architecture;
 mod auth;
 mod bad_input;
+mod bad_times_and_subjects;
 mod behavior;
 mod catalog;
 mod commerce;

@@ -51,13 +51,15 @@ fn string(v: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Builds the principal from verified claims. `sub` must be a non-empty string.
+/// Builds the principal from verified claims. `sub` must be a non-empty string
+/// without control characters: it is stored (user rows, audit events) as it is,
+/// and PostgreSQL text cannot hold NUL.
 pub(crate) fn principal_from(
     claims: &Value,
     tenant_claim: &str,
     roles_claim: &str,
 ) -> Option<Principal> {
-    let subject = string(claims.get("sub"))?;
+    let subject = string(claims.get("sub")).filter(|s| !s.chars().any(char::is_control))?;
     let tenant = string(at(claims, tenant_claim)).and_then(|s| Uuid::parse_str(&s).ok());
     let roles = match at(claims, roles_claim) {
         Some(Value::Array(items)) => items
@@ -78,7 +80,8 @@ pub(crate) fn principal_from(
         roles,
         email: string(claims.get("email")),
         name: string(claims.get("name")).or_else(|| string(claims.get("preferred_username"))),
-        expires_at: claims.get("exp").and_then(serde_json::Value::as_i64),
+        // RFC 7519 allows a fraction; read as the verifier checked it.
+        expires_at: super::verifier::numeric_date(claims, "exp").ok().flatten(),
     })
 }
 
@@ -86,6 +89,17 @@ pub(crate) fn principal_from(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sub_with_control_characters_is_unusable_and_a_fractional_exp_is_read() {
+        let nul = json!({"sub": "a\u{0}b", "exp": 10});
+        assert!(principal_from(&nul, "tenant_id", "roles").is_none());
+        let tab = json!({"sub": "a\tb", "exp": 10});
+        assert!(principal_from(&tab, "tenant_id", "roles").is_none());
+        let fractional = json!({"sub": "u1", "exp": 1_900_000_000.5});
+        let p = principal_from(&fractional, "tenant_id", "roles").expect("principal");
+        assert_eq!(p.expires_at, Some(1_900_000_000));
+    }
 
     #[test]
     fn reads_nested_claims_like_keycloak() {

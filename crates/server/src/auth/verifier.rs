@@ -117,7 +117,7 @@ impl Verifier {
 }
 
 /// A numeric date claim (RFC 7519 allows fractions), when present.
-fn numeric_date(claims: &Value, name: &str) -> Result<Option<i64>, AuthError> {
+pub(super) fn numeric_date(claims: &Value, name: &str) -> Result<Option<i64>, AuthError> {
     match claims.get(name) {
         None => Ok(None),
         #[expect(

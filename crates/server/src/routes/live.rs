@@ -113,19 +113,25 @@ pub async fn open_live(
         (Err(e), _) => return Err(e.into()),
     };
     let principal = state.verifier.verify(&token).await?;
-    let tenant = match (
-        principal.has(Role::PlatformAdmin),
-        q.tenant_id,
-        principal.tenant,
-    ) {
-        (true, Some(t), _) => t,
-        (_, _, Some(t)) => t,
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::TenantHeaderMissing,
-                "the token names no tenant; platform administrators pass tenant_id",
-            ));
-        }
+    // The tenant asked for (`tenant_id`, or the header the tenant routes use),
+    // else the token's own; `admit` refuses another tenant's (tenant_mismatch,
+    // logged) unless the caller is a platform administrator.
+    let asked = match req.headers().get(crate::tenant_context::TENANT_HEADER) {
+        Some(raw) => Some(
+            raw.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<Uuid>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID")
+                })?,
+        ),
+        None => None,
+    };
+    let Some(tenant) = q.tenant_id.or(asked).or(principal.tenant) else {
+        return Err(ApiError::new(
+            ErrorCode::TenantHeaderMissing,
+            "the token names no tenant; platform administrators pass tenant_id",
+        ));
     };
     let tenant = TenantId::new(tenant);
     let mut viewer = LiveViewer {
