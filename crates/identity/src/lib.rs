@@ -22,5 +22,5 @@ mod user;
 
 pub use access::{Refusal, UserRef};
 pub use error::IdentityError;
-pub use sync::{Identity, sync};
+pub use sync::{Identity, find_in, sync, sync_in};
 pub use user::{User, UserStatus};

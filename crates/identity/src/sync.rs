@@ -92,6 +92,29 @@ pub async fn sync(
     tenant: TenantId,
     identity: &Identity,
 ) -> Result<UserRef, IdentityError> {
+    db.tenant_tx(tenant, |conn| sync_in(conn, tenant, identity).scope_boxed())
+        .await
+}
+
+/// The user row `subject` has in the transaction's tenant, read only:
+/// `None` when the subject has none yet.
+pub async fn find_in(conn: &mut DbConn, subject: &str) -> Result<Option<UserRef>, IdentityError> {
+    Ok(users::table
+        .filter(users::subject.eq(subject))
+        .select(RETURNED)
+        .first::<Returned>(conn)
+        .await
+        .optional()?
+        .map(user_ref))
+}
+
+/// [`sync`] inside the caller's tenant transaction, for a caller that reads
+/// more in the same transaction.
+pub async fn sync_in(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    identity: &Identity,
+) -> Result<UserRef, IdentityError> {
     let subject = identity.subject.clone();
     let email = identity.email.clone();
     let name = identity.display_name.clone();
@@ -102,8 +125,8 @@ pub async fn sync(
         .collect();
     roles.sort();
     roles.dedup();
-    db.tenant_tx(tenant, |conn| {
-        async move {
+    {
+        {
             let existing: Option<SyncedRow> = users::table
                 .filter(users::subject.eq(&subject))
                 .select((
@@ -176,7 +199,5 @@ pub async fn sync(
             };
             Ok(user_ref(row))
         }
-        .scope_boxed()
-    })
-    .await
+    }
 }

@@ -31,9 +31,6 @@ pub const JOB_KIND: &str = "notifications.deliver";
 pub const MAX_ATTEMPTS: i32 = 100_000;
 /// How long a worker holds a delivery job.
 pub const LEASE: Duration = Duration::from_secs(60);
-/// Longest SMS body sent (Twilio's limit for one message is 1,600 characters).
-#[cfg(feature = "delivery")]
-const MAX_SMS_CHARS: usize = 1600;
 
 /// Wait before attempt `attempts + 1`: `base × 2^(attempts − 1)`, at most `ceiling`.
 pub fn retry_delay(attempts: i32, base: Duration, ceiling: Duration) -> Duration {
@@ -350,7 +347,12 @@ pub(crate) async fn hand_over(
                         p.delivery_id
                     )
                 });
-                let body: String = p.rendered.text.chars().take(MAX_SMS_CHARS).collect();
+                let body: String = p
+                    .rendered
+                    .text
+                    .chars()
+                    .take(crate::sms::BODY_MAX_CHARS)
+                    .collect();
                 sms.send_with_callback(&p.address, &body, callback.as_deref())
                     .await
                     .map(|s| s.sid)

@@ -163,6 +163,13 @@ impl From<Rejection> for ApiError {
     }
 }
 
+/// A query of a transaction the server runs itself (`Db::tenant_tx` needs it).
+impl From<warden_tenancy::diesel::result::Error> for ApiError {
+    fn from(e: warden_tenancy::diesel::result::Error) -> Self {
+        TenancyError::from(e).into()
+    }
+}
+
 impl From<TenancyError> for ApiError {
     fn from(e: TenancyError) -> Self {
         let code = e.code();

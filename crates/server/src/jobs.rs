@@ -9,7 +9,6 @@ use tokio::sync::watch;
 use warden_behavior::BehaviorError;
 use warden_behavior::violation_requests as detection_requests;
 use warden_enforcement::EnforcementError;
-use warden_enforcement::violations::ViolationRequest;
 use warden_moderation::rescans;
 use warden_moderation::violation_requests as rejection_requests;
 use warden_moderation::{ModerationError, Moderator};
@@ -89,38 +88,34 @@ impl Runner {
             return Ok(trust_jobs::run_job(&self.db, job, self.clock.now()).await?);
         }
         // Other domains' requests for a violation go to enforcement.
-        if job.kind == rejection_requests::JOB_KIND {
-            let request = violation_requests::from_moderation(rejection_requests::decode(job)?);
-            return self.record_violation(job, request).await;
-        }
-        if job.kind == detection_requests::JOB_KIND {
-            let request = violation_requests::from_behavior(detection_requests::decode(job)?);
-            return self.record_violation(job, request).await;
-        }
         let now = self.clock.now();
-        let changed =
-            warden_enforcement::jobs::run_job(&self.db, job, now, &CrossDomainEffects).await?;
-        for c in changed {
-            forget_user(&self.users, job.tenant(), c.user_id);
-        }
-        Ok(())
-    }
-
-    /// Records the violation `job` asked for in enforcement's terms.
-    async fn record_violation(
-        &self,
-        job: &queue::Job,
-        request: ViolationRequest,
-    ) -> Result<(), JobError> {
-        let now = self.clock.now();
-        let changed = warden_enforcement::jobs::record_violation(
-            &self.db,
-            job,
-            request,
-            now,
-            &CrossDomainEffects,
-        )
-        .await?;
+        let request = if job.kind == rejection_requests::JOB_KIND {
+            Some(violation_requests::from_moderation(
+                rejection_requests::decode(job)?,
+            ))
+        } else if job.kind == detection_requests::JOB_KIND {
+            Some(violation_requests::from_behavior(
+                detection_requests::decode(job)?,
+            ))
+        } else {
+            None
+        };
+        let changed = match request {
+            Some(request) => {
+                warden_enforcement::jobs::record_violation(
+                    &self.db,
+                    job,
+                    request,
+                    now,
+                    &CrossDomainEffects,
+                )
+                .await?
+            }
+            None => {
+                warden_enforcement::jobs::run_job(&self.db, job, now, &CrossDomainEffects).await?
+            }
+        };
+        // Their users' bans or statuses changed: the cached rows are stale.
         for c in changed {
             forget_user(&self.users, job.tenant(), c.user_id);
         }

@@ -49,16 +49,16 @@ impl FromRequest for Caller {
     }
 }
 
-fn tenant_header(req: &ServiceRequest) -> Result<TenantId, ApiError> {
-    let raw = req.headers().get(TENANT_HEADER).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::TenantHeaderMissing,
-            "send the X-Tenant-ID header",
-        )
-    })?;
+/// The tenant the request names in `X-Tenant-ID`, if it names one; a value
+/// that is not a UUID is refused.
+pub(crate) fn tenant_header(req: &HttpRequest) -> Result<Option<TenantId>, ApiError> {
+    let Some(raw) = req.headers().get(TENANT_HEADER) else {
+        return Ok(None);
+    };
     raw.to_str()
         .ok()
         .and_then(|s| s.trim().parse::<TenantId>().ok())
+        .map(Some)
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID"))
 }
 
@@ -124,10 +124,11 @@ pub(crate) enum Purpose {
     /// Reading or appealing one's own violations, which a banned user may
     /// still do: a ban that could not be appealed would make appeals pointless.
     Appeal,
-    /// A live connection's periodic re-check. Any cached row of the user
-    /// serves, whichever token it was synced from: the connection's token may
-    /// be older than the one the user now browses with, and re-syncing from it
-    /// every beat would rewrite the row (and log a role change) each time.
+    /// A live connection's periodic re-check. The user's row is read, never
+    /// re-synced (any cached row serves, whichever token it came from): the
+    /// connection's token may be older than the one the user now browses
+    /// with, and syncing from it every beat would rewrite the row (and log a
+    /// role change) each time.
     Recheck,
 }
 
@@ -185,6 +186,12 @@ pub(crate) async fn admit(
         Some((seen, user, risk_limit)) if seen == identity || purpose == Purpose::Recheck => {
             (user, risk_limit)
         }
+        // Read, not synced, and not cached under this (maybe older) token.
+        _ if purpose == Purpose::Recheck
+            && let Some(stored) = stored_user(state, tenant_id, &identity).await? =>
+        {
+            stored
+        }
         _ => {
             let (user, risk_limit) = sync_user(state, tenant_id, &identity).await?;
             state.users.insert(key, (identity, user, risk_limit));
@@ -241,7 +248,12 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let principal = crate::auth::principal::authenticate(req.request()).await?;
-    let tenant_id = tenant_header(req)?;
+    let tenant_id = tenant_header(req.request())?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::TenantHeaderMissing,
+            "send the X-Tenant-ID header",
+        )
+    })?;
     let purpose = if is_appeal_route(req) {
         Purpose::Appeal
     } else {
@@ -285,21 +297,55 @@ fn checked(identity: &Identity) -> Result<Identity, CommerceError> {
 }
 
 /// Finds or creates the user row for `identity` in `tenant`
-/// ([`warden_identity::sync`]), with the lower per-minute request limit
-/// seller trust puts on the user (the owner of a high-risk store).
+/// ([`warden_identity::sync_in`]), with the lower per-minute request limit
+/// seller trust puts on the user (the owner of a high-risk store), in one
+/// transaction.
 async fn sync_user(
     state: &AppState,
     tenant: TenantId,
     identity: &Identity,
 ) -> Result<(UserRef, Option<u64>), ApiError> {
-    let user = warden_identity::sync(&state.db, tenant, &checked(identity)?).await?;
-    let risk_limit = state
+    let identity = checked(identity)?;
+    state
         .db
         .tenant_tx(tenant, |conn| {
-            async move { warden_trust::risk::user_rate_limit(conn, user.id).await }.scope_boxed()
+            async move {
+                let user = warden_identity::sync_in(conn, tenant, &identity).await?;
+                Ok((user, risk_limit(conn, user.id).await?))
+            }
+            .scope_boxed()
         })
-        .await?;
-    Ok((user, risk_limit))
+        .await
+}
+
+/// The user row of `identity`'s subject as stored, read only, with its risk
+/// limit; `None` when the subject has no row yet. For re-checks, which must
+/// not rewrite the row from a token that may be older than the user's latest.
+async fn stored_user(
+    state: &AppState,
+    tenant: TenantId,
+    identity: &Identity,
+) -> Result<Option<(UserRef, Option<u64>)>, ApiError> {
+    let subject = identity.subject.clone();
+    state
+        .db
+        .tenant_tx(tenant, |conn| {
+            async move {
+                let Some(user) = warden_identity::find_in(conn, &subject).await? else {
+                    return Ok(None);
+                };
+                Ok(Some((user, risk_limit(conn, user.id).await?)))
+            }
+            .scope_boxed()
+        })
+        .await
+}
+
+async fn risk_limit(
+    conn: &mut warden_tenancy::DbConn,
+    user: uuid::Uuid,
+) -> Result<Option<u64>, ApiError> {
+    Ok(warden_trust::risk::user_rate_limit(conn, user).await?)
 }
 
 /// `GET /violations`, `GET /violations/{id}`, `POST /violations/{id}/appeal`.

@@ -32,10 +32,10 @@ pub fn first_in_json(value: &Value) -> Option<String> {
 }
 
 /// Whether a JSON body may hold such a time at all: only a signed year
-/// (`"-4713-…"`, `"+20000-…"`) leaves chrono's four digits, so bodies without
-/// one skip the second reading.
+/// (`"-4713-…"`, `"+20000-…"`) or year 0 (`"0000-…"`) is outside 1 to 9999,
+/// so bodies without one skip the second reading.
 pub fn may_hold_one(json: &str) -> bool {
-    json.contains("\"-") || json.contains("\"+")
+    json.contains("\"-") || json.contains("\"+") || json.contains("\"0000-")
 }
 
 #[cfg(test)]
@@ -63,6 +63,8 @@ mod tests {
         assert_eq!(first_in_json(&body).as_deref(), Some("run_at"));
         assert_eq!(first_in_json(&serde_json::json!({ "n": "-3" })), None);
         assert!(may_hold_one(r#"{"to":"-4713-01-01T00:00:00Z"}"#));
+        assert!(may_hold_one(r#"{"to":"0000-01-01T00:00:00Z"}"#));
+        assert!(out_of_range("0000-01-01T00:00:00Z"));
         assert!(!may_hold_one(r#"{"to":"2026-01-01T00:00:00Z"}"#));
     }
 }

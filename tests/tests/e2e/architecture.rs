@@ -78,38 +78,53 @@ fn readme_table() -> BTreeMap<String, Row> {
 }
 
 /// The packages in `krate`'s normal-dependency tree (without itself), as
-/// `cargo build -p krate` would resolve them; `depth` 1 gives the direct ones.
-fn tree(krate: &str, depth: Option<u32>) -> BTreeSet<String> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(repo_root()).args([
-        "tree",
-        "--offline",
-        "--locked",
-        "-p",
-        krate,
-        "-e",
-        "normal",
-        "--prefix",
-        "none",
-        "--format",
-        "{p}",
-    ]);
-    if let Some(d) = depth {
-        cmd.args(["--depth", &d.to_string()]);
-    }
-    let out = cmd.output().expect("cargo tree runs");
+/// `cargo build -p krate` would resolve them: its direct dependencies, and
+/// all of them at any depth.
+fn tree(krate: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(repo_root())
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            krate,
+            "-e",
+            "normal",
+            "--prefix",
+            "depth",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .expect("cargo tree runs");
     assert!(
         out.status.success(),
         "cargo tree -p {krate} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
+    let (mut direct, mut all) = (BTreeSet::new(), BTreeSet::new());
+    // Each line is the depth, then the package: `1warden-audit v0.1.0 (…)`.
+    for line in String::from_utf8(out.stdout)
         .expect("cargo tree prints UTF-8")
         .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| *name != krate)
-        .map(str::to_owned)
-        .collect()
+    {
+        let name_at = line
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(line.len());
+        let (depth, rest) = line.split_at(name_at);
+        let Some(name) = rest.split_whitespace().next() else {
+            continue;
+        };
+        if name == krate {
+            continue;
+        }
+        if depth == "1" {
+            direct.insert(name.to_owned());
+        }
+        all.insert(name.to_owned());
+    }
+    (direct, all)
 }
 
 #[test]
@@ -132,7 +147,8 @@ fn crates_follow_the_readme() {
     );
     let mut wrong = Vec::new();
     for (krate, row) in &table {
-        for dep in tree(krate, Some(1)) {
+        let (direct, all) = tree(krate);
+        for dep in direct {
             if let Some(short) = dep.strip_prefix("warden-")
                 && !row.may_depend_on.contains(short)
             {
@@ -141,7 +157,7 @@ fn crates_follow_the_readme() {
                 ));
             }
         }
-        let heavy: BTreeSet<String> = tree(krate, None)
+        let heavy: BTreeSet<String> = all
             .into_iter()
             .filter(|p| HEAVY.contains(&p.as_str()))
             .collect();

@@ -116,17 +116,7 @@ pub async fn open_live(
     // The tenant asked for (`tenant_id`, or the header the tenant routes use),
     // else the token's own; `admit` refuses another tenant's (tenant_mismatch,
     // logged) unless the caller is a platform administrator.
-    let asked = match req.headers().get(crate::tenant_context::TENANT_HEADER) {
-        Some(raw) => Some(
-            raw.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<Uuid>().ok())
-                .ok_or_else(|| {
-                    ApiError::new(ErrorCode::InvalidTenantHeader, "X-Tenant-ID must be a UUID")
-                })?,
-        ),
-        None => None,
-    };
+    let asked = crate::tenant_context::tenant_header(&req)?.map(|t| t.as_uuid());
     let Some(tenant) = q.tenant_id.or(asked).or(principal.tenant) else {
         return Err(ApiError::new(
             ErrorCode::TenantHeaderMissing,
