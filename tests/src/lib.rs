@@ -125,6 +125,7 @@ pub fn test_config() -> Config {
             // Test processes share one database: a worker here would take other
             // tests' jobs. Tests run a worker for their own tenant instead.
             run_jobs: false,
+            evidence_retention_days: warden_decisions::retention::DEFAULT_DAYS,
         },
         // Real Redis, as replicas use it; a fresh key prefix per test server.
         behavior: BehaviorConfig {

@@ -39,3 +39,14 @@ impl From<NotificationError> for BehaviorError {
         notification_error(e)
     }
 }
+
+impl From<warden_decisions::DecisionError> for BehaviorError {
+    fn from(e: warden_decisions::DecisionError) -> Self {
+        use warden_decisions::DecisionError;
+        match e {
+            DecisionError::Refused(r) => BehaviorError::Refused(r),
+            DecisionError::Tenancy(t) => BehaviorError::Tenancy(t),
+            DecisionError::Notification(n) => notification_error(n),
+        }
+    }
+}

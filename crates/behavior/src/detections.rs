@@ -17,6 +17,7 @@ use uuid::Uuid;
 use warden_audit::hub::{self, Topic};
 use warden_audit::store::ActivityRecord;
 use warden_audit::{ActivityEvent, Kind};
+use warden_decisions::evidence::{self, NewEvidence};
 
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, TenantId};
 
@@ -343,6 +344,25 @@ async fn request_violation(
             d.severity
         ))
     })?;
+    // What the violation is decided on: the detection's events, kept with
+    // the decision (a moderator's, when one confirmed it).
+    let evidence = NewEvidence {
+        user_id: Some(user_id),
+        decision: "detection".into(),
+        rules: serde_json::json!([{
+            "name": d.pattern_name,
+            "pattern_id": d.pattern_id,
+            "severity": d.severity,
+            "observed": d.observed,
+            "threshold": d.threshold,
+            "confidence": d.confidence,
+        }]),
+        events: d.evidence.clone(),
+        decided_by: d.reviewed_by,
+        decided_at: d.reviewed_at.unwrap_or(d.detected_at),
+        ..NewEvidence::default()
+    };
+    let evidence_id = evidence::record_in_tx(conn, tenant, evidence).await?;
     let request = ViolationRequest {
         user_id,
         detection_id: d.id,
@@ -351,6 +371,9 @@ async fn request_violation(
             "behavior pattern \"{}\" fired (observed {}, confidence {:.2})",
             d.pattern_name, d.observed, d.confidence
         ),
+        pattern_name: d.pattern_name.clone(),
+        evidence_id: Some(evidence_id),
+        confirmed_by: d.reviewed_by,
     };
     violation_requests::enqueue(conn, tenant, &request).await
 }

@@ -26,6 +26,16 @@ pub struct ViolationRequest {
     pub severity: Severity,
     /// Why, in words.
     pub reason: String,
+    /// The pattern's name (the ground of the violation).
+    #[serde(default)]
+    pub pattern_name: String,
+    /// The detection's evidence record.
+    #[serde(default)]
+    pub evidence_id: Option<Uuid>,
+    /// The moderator who confirmed the detection; absent when it was
+    /// confident enough to act alone (automated).
+    #[serde(default)]
+    pub confirmed_by: Option<Uuid>,
 }
 
 /// Asks for the violation `request` describes, in the caller's transaction.
@@ -55,13 +65,18 @@ mod tests {
             detection_id: Uuid::max(),
             severity: Severity::High,
             reason: "fired".into(),
+            pattern_name: "bursts".into(),
+            evidence_id: Some(Uuid::max()),
+            confirmed_by: None,
         };
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(
             json,
             serde_json::json!({
                 "user_id": Uuid::nil(), "detection_id": Uuid::max(),
-                "severity": "high", "reason": "fired"
+                "severity": "high", "reason": "fired",
+                "pattern_name": "bursts", "evidence_id": Uuid::max(),
+                "confirmed_by": null
             })
         );
         assert_eq!(

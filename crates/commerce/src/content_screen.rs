@@ -90,13 +90,14 @@ pub trait ScreenRules: Send + Sync {
 /// Text that passed the screen, waiting to be recorded with its write.
 #[async_trait]
 pub trait Screened: Send + Sync {
-    /// Records the judgement about content `content_id` inside the
-    /// transaction writing it, and returns the moderation status the content
-    /// takes.
+    /// Records the judgement about content `content_id` by `author` (the
+    /// person who wrote it, when one did) inside the transaction writing it,
+    /// and returns the moderation status the content takes.
     async fn record(
         &self,
         conn: &mut DbConn,
         tenant: TenantId,
         content_id: Uuid,
+        author: Option<Uuid>,
     ) -> Result<ModerationStatus, CommerceError>;
 }

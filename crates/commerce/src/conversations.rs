@@ -317,7 +317,9 @@ pub async fn create(
             if let (Some(body), Some(verdict)) = (message, &verdict) {
                 bytes += validate::stored_bytes(&body);
                 let id = Uuid::now_v7();
-                let moderation = verdict.record(conn, actor.tenant, id).await?;
+                let moderation = verdict
+                    .record(conn, actor.tenant, id, Some(actor.user_id))
+                    .await?;
                 diesel::insert_into(messages::table)
                     .values((
                         messages::tenant_id.eq(tenant),
@@ -448,7 +450,7 @@ pub async fn post_message(
             }
             let bytes = validate::stored_bytes(&body);
             let id = Uuid::now_v7();
-            let moderation = verdict.record(conn, actor.tenant, id).await?;
+            let moderation = verdict.record(conn, actor.tenant, id, author_id).await?;
             let message: Message = diesel::insert_into(messages::table)
                 .values((
                     messages::tenant_id.eq(actor.tenant.as_uuid()),

@@ -188,7 +188,7 @@ pub async fn create(
             seller_standing.check_listing(conn, seller.id).await?;
             let bytes = storage_bytes(&title, &description);
             let id = Uuid::now_v7();
-            let moderation = verdict.record(conn, tenant, id).await?;
+            let moderation = verdict.record(conn, tenant, id, Some(user_id)).await?;
             let product = diesel::insert_into(products::table)
                 .values((
                     products::tenant_id.eq(tenant.as_uuid()),
@@ -392,7 +392,11 @@ pub async fn update(
                 None => None,
             };
             let moderation = match &verdict {
-                Some(v) => Some(v.record(conn, actor.tenant, id).await?.as_str()),
+                Some(v) => Some(
+                    v.record(conn, actor.tenant, id, Some(actor.user_id))
+                        .await?
+                        .as_str(),
+                ),
                 None => None,
             };
             let updated = diesel::update(products::table.filter(products::id.eq(id)))

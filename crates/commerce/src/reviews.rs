@@ -146,7 +146,7 @@ pub async fn create(
             let bytes = validate::stored_bytes(&body);
             let id = Uuid::now_v7();
             let moderation = match &verdict {
-                Some(v) => v.record(conn, tenant, id).await?,
+                Some(v) => v.record(conn, tenant, id, Some(user_id)).await?,
                 None => ModerationStatus::Approved,
             };
             let review = diesel::insert_into(reviews::table)

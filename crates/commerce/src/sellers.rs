@@ -182,7 +182,9 @@ pub async fn upsert_mine(
                 .get_result(conn)
                 .await?;
             let created = profile.id == new_id;
-            let moderation = verdict.record(conn, tenant, profile.id).await?;
+            let moderation = verdict
+                .record(conn, tenant, profile.id, Some(user_id))
+                .await?;
             let profile =
                 diesel::update(seller_profiles::table.filter(seller_profiles::id.eq(profile.id)))
                     .set(seller_profiles::moderation_status.eq(moderation.as_str()))

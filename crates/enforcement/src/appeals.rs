@@ -12,8 +12,8 @@ use uuid::Uuid;
 use warden_tenancy::{Actor, Db, ScopedFutureExt};
 
 use crate::accounts::{self, AccountChange};
-use crate::model::{Violation, ViolationStatus};
-use crate::violations::{MAX_TEXT, announce, audit_event, has_nul, load_one};
+use crate::model::{Violation, ViolationDetail, ViolationStatus};
+use crate::violations::{MAX_TEXT, announce, audit_event, detail_of, has_nul, load_one};
 use crate::{EnforcementError, ViolationEffects, ladder};
 
 /// An appeal (`POST /violations/{id}/appeal`).
@@ -148,7 +148,7 @@ pub async fn decide(
     id: Uuid,
     body: AppealDecision,
     effects: &dyn ViolationEffects,
-) -> Result<(Violation, Option<AccountChange>), EnforcementError> {
+) -> Result<(ViolationDetail, Option<AccountChange>), EnforcementError> {
     if !actor.is_staff() {
         return Err(EnforcementError::forbidden(
             "only moderators and administrators may decide appeals",
@@ -237,7 +237,8 @@ pub async fn decide(
             let v = load_one(conn, id, false).await?;
             announce(conn, actor.tenant, "appeal_decided", &v).await?;
             crate::notify::appeal_decided(conn, actor.tenant, &v, appeal_status).await?;
-            Ok((v, change))
+            // The decision shows what it was made on.
+            Ok((detail_of(conn, actor.tenant, v).await?, change))
         }
         .scope_boxed()
     })

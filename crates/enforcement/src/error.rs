@@ -109,3 +109,14 @@ mod tests {
         assert_eq!(e.to_string(), "no channel");
     }
 }
+
+impl From<warden_decisions::DecisionError> for EnforcementError {
+    fn from(e: warden_decisions::DecisionError) -> Self {
+        use warden_decisions::DecisionError;
+        match e {
+            DecisionError::Refused(r) => Self::Refused(r),
+            DecisionError::Tenancy(t) => Self::Tenancy(t),
+            DecisionError::Notification(n) => Self::Notification(n),
+        }
+    }
+}

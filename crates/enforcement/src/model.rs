@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use warden_decisions::evidence::Evidence;
+use warden_decisions::statements::Statement;
 
 use crate::EnforcementError;
 
@@ -153,4 +155,20 @@ pub struct Violation {
     pub updated_at: DateTime<Utc>,
     /// The appeal, if any.
     pub appeal: Option<Appeal>,
+    /// What it was decided on (absent once the retention has deleted it).
+    pub evidence_id: Option<Uuid>,
+}
+
+/// A violation with what it was decided on and what its user was told
+/// (`GET /violations/{id}`, an appeal's decision).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ViolationDetail {
+    /// The violation.
+    #[serde(flatten)]
+    pub violation: Violation,
+    /// Its evidence: the content as judged with the rules' spans, scores and
+    /// model versions, a detection's events, who decided and when.
+    pub evidence: Option<Evidence>,
+    /// The statement of reasons its user received.
+    pub statement: Option<Statement>,
 }

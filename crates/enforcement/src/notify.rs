@@ -3,6 +3,7 @@
 //! security notices: they reach the user whatever their preferences.
 
 use uuid::Uuid;
+use warden_decisions::statements::{self, Statement};
 use warden_notifications::model::{EventKind, Priority};
 use warden_notifications::raise::{NotificationRequest, Recipients, raise};
 use warden_tenancy::{DbConn, TenantId};
@@ -12,11 +13,13 @@ use crate::model::{Action, Violation};
 
 const CATEGORY: &str = "enforcement";
 
-/// Tells the user about a violation recorded against them (a ban when it bans them).
+/// Tells the user about a violation recorded against them (a ban when it
+/// bans them), with its statement of reasons: the ground and how to appeal.
 pub(crate) async fn violation_created(
     conn: &mut DbConn,
     tenant: TenantId,
     v: &Violation,
+    statement: &Statement,
 ) -> Result<(), EnforcementError> {
     let (kind, priority, title) = match v.action {
         Action::Warning => (
@@ -45,12 +48,16 @@ pub(crate) async fn violation_created(
         category: CATEGORY.into(),
         title,
         body: v.reason.clone(),
-        data: serde_json::json!({
-            "violation_id": v.id,
-            "reason": v.reason,
-            "action": v.action,
-            "until": v.ban_until,
-        }),
+        data: {
+            let mut data = statements::notice_data(statement);
+            if let Some(d) = data.as_object_mut() {
+                d.insert("violation_id".into(), serde_json::json!(v.id));
+                d.insert("reason".into(), serde_json::json!(v.reason));
+                d.insert("action".into(), serde_json::json!(v.action));
+                d.insert("until".into(), serde_json::json!(v.ban_until));
+            }
+            data
+        },
         event_key: Some(format!("violation:{}", v.id)),
         security: true,
         channels: None,

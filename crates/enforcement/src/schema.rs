@@ -44,6 +44,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        evidence_id -> Nullable<Uuid>,
     }
 }
 

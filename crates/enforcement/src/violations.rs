@@ -15,9 +15,11 @@ use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, Tena
 
 use crate::accounts::{self, AccountChange};
 use crate::model::{
-    Action, Appeal, Severity, Source, SourceKind, Violation, ViolationStatus, ViolationType,
+    Action, Appeal, Severity, Source, SourceKind, Violation, ViolationDetail, ViolationStatus,
+    ViolationType,
 };
-use crate::{EnforcementError, ViolationEffects, jobs, ladder, sanctions};
+use crate::{EnforcementError, ViolationEffects, jobs, ladder, reasons, sanctions};
+use warden_decisions::statements::Ground;
 
 /// Longest reason or note.
 pub const MAX_TEXT: usize = 2000;
@@ -35,6 +37,20 @@ pub struct ViolationRequest {
     pub source: Source,
     /// Why, in words.
     pub reason: String,
+    /// The evidence its source recorded (a manual violation records its own).
+    #[serde(default)]
+    pub evidence_id: Option<Uuid>,
+    /// The tenant's rule or policy broken, with its public text; the tenant's
+    /// rules of the violation's kind when absent.
+    #[serde(default)]
+    pub ground: Option<Ground>,
+    /// The content the violation removed: kind and id (no id for a write
+    /// refused before it was stored).
+    #[serde(default)]
+    pub content: Option<(String, Option<Uuid>)>,
+    /// Whether no person decided (a rule, a detection).
+    #[serde(default)]
+    pub automated: bool,
 }
 
 /// A violation recorded by staff (`POST /violations`).
@@ -91,6 +107,7 @@ struct Row {
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    evidence_id: Option<Uuid>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -130,6 +147,7 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
             appeal,
+            evidence_id: self.evidence_id,
         })
     }
 }
@@ -322,6 +340,15 @@ pub async fn record_in_tx(
         placement.ban_until = None;
     }
     let id = Uuid::now_v7();
+    let evidence_id = reasons::evidence_of(
+        conn,
+        tenant,
+        &request,
+        by.map(|a| a.user_id),
+        placement.action,
+        now,
+    )
+    .await?;
     diesel::insert_into(violations::table)
         .values((
             violations::tenant_id.eq(tenant.as_uuid()),
@@ -338,10 +365,13 @@ pub async fn record_in_tx(
             violations::created_by.eq(by.map(|a| a.user_id)),
             violations::created_at.eq(now),
             violations::updated_at.eq(now),
+            violations::evidence_id.eq(evidence_id),
         ))
         .execute(conn)
         .await?;
     let violation = load_one(conn, id, false).await?;
+    let statement =
+        reasons::statement_of(conn, tenant, &request, &violation, ladder.appeal_days).await?;
     warden_audit::store::record_in_tx(
         conn,
         tenant,
@@ -383,7 +413,7 @@ pub async fn record_in_tx(
         .await?;
     }
     announce(conn, tenant, "violation_created", &violation).await?;
-    crate::notify::violation_created(conn, tenant, &violation).await?;
+    crate::notify::violation_created(conn, tenant, &violation, &statement).await?;
     // E.g. a severe violation lowers the offender's seller trust at once.
     effects.recorded(conn, tenant, &violation, now).await?;
     Ok(Recorded {
@@ -421,6 +451,10 @@ pub async fn create(
             id: None,
         },
         reason: body.reason,
+        evidence_id: None,
+        ground: None,
+        content: None,
+        automated: false,
     };
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
@@ -509,17 +543,42 @@ pub async fn list(
     Ok(page.page(items, |v| v.id))
 }
 
-/// One violation: staff, or the user it is about.
-pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<Violation, EnforcementError> {
-    let v = db
-        .tenant_tx(actor.tenant, |conn| {
-            async move { load_one(conn, id, false).await }.scope_boxed()
+/// One violation with its evidence and statement of reasons: staff, or the
+/// user it is about.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ViolationDetail, EnforcementError> {
+    let tenant = actor.tenant;
+    let detail = db
+        .tenant_tx(tenant, |conn| {
+            async move {
+                let v = load_one(conn, id, false).await?;
+                detail_of(conn, tenant, v).await
+            }
+            .scope_boxed()
         })
         .await?;
-    if !actor.is_staff() && v.user_id != actor.user_id {
+    if !actor.is_staff() && detail.violation.user_id != actor.user_id {
         return Err(EnforcementError::not_found("violation"));
     }
-    Ok(v)
+    Ok(detail)
+}
+
+/// A violation with its evidence (while kept) and statement, inside a
+/// running transaction.
+pub(crate) async fn detail_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    violation: Violation,
+) -> Result<ViolationDetail, EnforcementError> {
+    let evidence = match violation.evidence_id {
+        Some(e) => warden_decisions::evidence::load(conn, tenant, e).await?,
+        None => None,
+    };
+    let statement = warden_decisions::statements::for_violation(conn, tenant, violation.id).await?;
+    Ok(ViolationDetail {
+        violation,
+        evidence,
+        statement,
+    })
 }
 
 /// Resolves an open violation with notes (staff). It still counts on the ladder.

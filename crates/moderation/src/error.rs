@@ -62,3 +62,14 @@ impl From<ort::Error> for ModerationError {
 }
 
 warden_tenancy::rejection_constructors!(ModerationError);
+
+impl From<warden_decisions::DecisionError> for ModerationError {
+    fn from(e: warden_decisions::DecisionError) -> Self {
+        use warden_decisions::DecisionError;
+        match e {
+            DecisionError::Refused(r) => Self::Refused(r),
+            DecisionError::Tenancy(t) => Self::Tenancy(t),
+            DecisionError::Notification(n) => crate::notify::moderation_error(n),
+        }
+    }
+}

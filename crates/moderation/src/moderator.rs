@@ -16,6 +16,7 @@ use crate::results;
 use crate::rules::{Decision, RuleSet, store};
 use crate::subjectivity::Lexicon;
 use crate::text::{NormalizedText, detect, find_entities_in};
+use crate::violation_requests::ViolationSink;
 
 /// Most texts one `analyze` call takes.
 pub const MAX_TEXTS: usize = 64;
@@ -205,7 +206,8 @@ impl Moderator {
     /// Judges the text of one piece of content `author` is about to write
     /// (`content_id` when it exists already); a rejection becomes
     /// [`ModerationError::Rejected`] so nothing is written, and is recorded
-    /// with a violation against the author (see [`results::record_rejection`]).
+    /// with its evidence and a violation against the author, given to
+    /// `violations` before this returns (see [`results::record_rejection`]).
     pub async fn screen(
         &self,
         db: &Db,
@@ -213,6 +215,7 @@ impl Moderator {
         content_type: ContentType,
         content_id: Option<Uuid>,
         text: String,
+        violations: &dyn ViolationSink,
     ) -> Result<Verdict, ModerationError> {
         let rules = self.rules(db, author.tenant).await?;
         let verdict = self
@@ -221,8 +224,15 @@ impl Moderator {
             .pop()
             .ok_or(ModerationError::Unavailable)?;
         if verdict.decision.applied() == crate::rules::Action::Reject {
-            if let Err(e) =
-                results::record_rejection(db, author, content_type, content_id, &verdict).await
+            if let Err(e) = results::record_rejection(
+                db,
+                author,
+                content_type,
+                content_id,
+                &verdict,
+                violations,
+            )
+            .await
             {
                 // The author still gets the rejection; the record is what is lost.
                 tracing::error!(error = %e, "rejected content could not be recorded");

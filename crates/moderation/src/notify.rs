@@ -13,7 +13,7 @@ use crate::content::ContentType;
 
 const CATEGORY: &str = "moderation";
 
-fn moderation_error(e: NotificationError) -> ModerationError {
+pub(crate) fn moderation_error(e: NotificationError) -> ModerationError {
     match e {
         NotificationError::Tenancy(t) => ModerationError::Tenancy(t),
         other => ModerationError::invalid(other.to_string()),

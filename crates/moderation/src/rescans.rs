@@ -24,7 +24,7 @@ use crate::ModerationError;
 use crate::content::{ContentType, ModerationStatus};
 use crate::content_store::ContentStore;
 use crate::moderator::Moderator;
-use crate::results::{self, Source};
+use crate::results::{self, Judged, Source};
 
 const STAFF_ONLY: &str = "only moderators and administrators may run rescans";
 
@@ -292,8 +292,20 @@ pub async fn run_page(
             }
             let (mut processed, mut changed) = (0i64, 0i64);
             for ((id, _, status), verdict) in items.iter().zip(&verdicts) {
+                // Only a restricting decision names the author (its evidence
+                // and statement); the others spare the lookup.
+                let author = if results::restricts(&verdict.decision.applied()) {
+                    store.author(conn, t, *id).await?
+                } else {
+                    None
+                };
+                let content = Judged {
+                    content_type: t,
+                    content_id: Some(*id),
+                    author,
+                };
                 let Some(decided) =
-                    results::record_only(conn, tenant, t, *id, verdict, Source::Rescan(rescan_id))
+                    results::record_only(conn, tenant, content, verdict, Source::Rescan(rescan_id))
                         .await?
                 else {
                     continue;
@@ -303,8 +315,7 @@ pub async fn run_page(
                 if rank(new.as_str()) > rank(status) {
                     store.set_status(conn, t, *id, new).await?;
                     if new == ModerationStatus::PendingReview {
-                        let reason = verdict.decision.reasons().join("; ");
-                        crate::reviews::open(conn, tenant, t, *id, decided, &reason).await?;
+                        results::hold(conn, tenant, content, verdict, decided).await?;
                     }
                     changed += 1;
                 }

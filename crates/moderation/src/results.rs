@@ -13,8 +13,11 @@ use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, Tena
 use crate::ModerationError;
 use crate::content::{ContentType, ModerationStatus};
 use crate::moderator::Verdict;
+use crate::reviews;
 use crate::rules::Action;
-use crate::{reviews, violation_requests};
+use crate::violation_requests::{ViolationRequest, ViolationSink};
+use warden_decisions::evidence::{self, ContentSnapshot, NewEvidence};
+use warden_decisions::statements::{self, DecisionKind, Ground, NewStatement};
 
 const STAFF_ONLY: &str = "only staff may read moderation results";
 
@@ -64,6 +67,9 @@ pub struct ModerationResult {
     pub custom_actions: Vec<String>,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The decision's evidence (for flags, holds and rejections, until the
+    /// retention deletes it).
+    pub evidence_id: Option<Uuid>,
 }
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -81,20 +87,51 @@ pub fn status_for(applied: &Action) -> ModerationStatus {
     }
 }
 
+/// Whether a decision restricts the content (and so keeps evidence): a
+/// flag, a hold for review, a rejection.
+pub fn restricts(applied: &Action) -> bool {
+    matches!(
+        applied,
+        Action::Flag | Action::RequireReview | Action::Reject
+    )
+}
+
+/// The content a decision is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged {
+    /// Its kind.
+    pub content_type: ContentType,
+    /// Its id; `None` for a write refused before it was stored.
+    pub content_id: Option<Uuid>,
+    /// Who wrote it, when a person did.
+    pub author: Option<Uuid>,
+}
+
+/// A recorded decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded {
+    /// The result row.
+    pub result_id: Uuid,
+    /// Its evidence, when the decision restricts.
+    pub evidence_id: Option<Uuid>,
+}
+
 /// Inserts the result row of a decision, inside the caller's transaction.
-/// Returns its id, or `None` when a rescan already recorded this content (a
-/// retried page).
+/// A decision that restricts keeps its evidence (the text as judged, scores,
+/// rules with spans). Returns what was recorded, or `None` when a rescan
+/// already recorded this content (a retried page).
 pub async fn record_only(
     conn: &mut DbConn,
     tenant: TenantId,
-    content_type: ContentType,
-    content_id: Uuid,
+    content: Judged,
     verdict: &Verdict,
     source: Source,
-) -> Result<Option<Uuid>, ModerationError> {
+) -> Result<Option<Recorded>, ModerationError> {
     let a = &verdict.analysis;
     let d = &verdict.decision;
     let id = Uuid::now_v7();
+    let content_type = content.content_type;
+    let content_id = content.content_id.unwrap_or(Uuid::nil());
     let scores = serde_json::json!({
         "toxicity": a.toxicity,
         "offensive": a.offensive,
@@ -110,6 +147,27 @@ pub async fn record_only(
         reason = "stored as REAL (f32): a bounded score that f32 holds precisely enough"
     )]
     let confidence = d.confidence as f32;
+    let now = Utc::now();
+    let evidence_id = if restricts(&d.applied()) {
+        let evidence = NewEvidence {
+            user_id: content.author,
+            decision: d.applied_action.clone(),
+            content: Some(ContentSnapshot {
+                content_type: content_type.as_str().to_owned(),
+                content_id: content.content_id,
+                text: a.text.original().to_owned(),
+            }),
+            model_versions: json(&d.model_versions),
+            scores: scores.clone(),
+            rules: json(&d.matched_rules),
+            events: serde_json::json!([]),
+            decided_by: None,
+            decided_at: now,
+        };
+        Some(evidence::record_in_tx(conn, tenant, evidence).await?)
+    } else {
+        None
+    };
     let inserted = diesel::insert_into(moderation_results::table)
         .values((
             moderation_results::tenant_id.eq(tenant.as_uuid()),
@@ -126,24 +184,31 @@ pub async fn record_only(
             moderation_results::recommended_action.eq(&d.recommended_action),
             moderation_results::applied_action.eq(&d.applied_action),
             moderation_results::custom_actions.eq(&d.custom_actions),
+            moderation_results::evidence_id.eq(evidence_id),
+            moderation_results::created_at.eq(now),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    Ok((inserted == 1).then_some(id))
+    Ok((inserted == 1).then_some(Recorded {
+        result_id: id,
+        evidence_id,
+    }))
 }
 
 /// Records a write that moderation rejected, in its own transaction (the
-/// write itself rolled back or never began): the result row, and a request
-/// for a violation of the author ([`violation_requests`]), sourced from that
-/// result so it is recorded once. `content_id` is the content's id when it
-/// exists (an edit), the nil id when it was never created.
+/// write itself rolled back or never began): the result row with its
+/// evidence, and the author's violation, handed to `violations` in the same
+/// transaction so it is in force before the author hears of the refusal
+/// (sourced from the result, so it is recorded once). `content_id` is the
+/// content's id when it exists (an edit), `None` when it was never created.
 pub async fn record_rejection(
     db: &Db,
     author: &Actor,
     content_type: ContentType,
     content_id: Option<Uuid>,
     verdict: &Verdict,
+    violations: &dyn ViolationSink,
 ) -> Result<Uuid, ModerationError> {
     let tenant = author.tenant;
     let user_id = author.user_id;
@@ -154,52 +219,126 @@ pub async fn record_rejection(
     );
     db.tenant_tx(tenant, |conn| {
         async move {
-            let id = record_only(
-                conn,
-                tenant,
+            let content = Judged {
                 content_type,
-                content_id.unwrap_or(Uuid::nil()),
-                verdict,
-                Source::Write,
-            )
-            .await?
-            .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
-            violation_requests::enqueue(conn, tenant, user_id, id, reason).await?;
-            Ok(id)
+                content_id,
+                author: Some(user_id),
+            };
+            let recorded = record_only(conn, tenant, content, verdict, Source::Write)
+                .await?
+                .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
+            let (rule_name, rule_text) = ground(verdict);
+            let request = ViolationRequest {
+                author: user_id,
+                source: recorded.result_id,
+                reason,
+                evidence_id: recorded.evidence_id,
+                rule_name,
+                rule_text,
+                content_type: Some(content_type.as_str().to_owned()),
+                content_id,
+                automated: true,
+            };
+            violations.record(conn, tenant, request.bounded()).await?;
+            Ok(recorded.result_id)
         }
         .scope_boxed()
     })
     .await
 }
 
+/// The ground of a decision: the deciding rule's name and explanation (the
+/// first rule asking for the applied action), or the scores' when no rule
+/// decided.
+pub fn ground(verdict: &Verdict) -> (String, String) {
+    let d = &verdict.decision;
+    d.matched_rules
+        .iter()
+        .find(|m| m.action == d.applied_action)
+        .map(|m| (m.name.clone(), m.explanation.clone()))
+        .unwrap_or_else(|| {
+            (
+                "Content rules".to_owned(),
+                format!("the content scores call for {}", d.applied_action),
+            )
+        })
+}
+
 /// Records the decision about content being written, inside the transaction
-/// writing it: the result row, and a review item when the content must wait
-/// for a person (replacing any item open for earlier text). Returns the
+/// writing it: the result row (with evidence when it restricts), and, when
+/// the content must wait for a person, a review item (replacing any item open
+/// for earlier text) and a statement of reasons to its author. Returns the
 /// status the content takes.
 pub async fn record(
     conn: &mut DbConn,
     tenant: TenantId,
-    content_type: ContentType,
-    content_id: Uuid,
+    content: Judged,
     verdict: &Verdict,
 ) -> Result<ModerationStatus, ModerationError> {
-    let result_id = record_only(
-        conn,
-        tenant,
-        content_type,
-        content_id,
-        verdict,
-        Source::Write,
-    )
-    .await?
-    .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
+    let recorded = record_only(conn, tenant, content, verdict, Source::Write)
+        .await?
+        .ok_or_else(|| ModerationError::conflict("decision already recorded"))?;
     let status = status_for(&verdict.decision.applied());
-    reviews::supersede_open(conn, content_type, content_id).await?;
+    reviews::supersede_open(
+        conn,
+        content.content_type,
+        content.content_id.unwrap_or(Uuid::nil()),
+    )
+    .await?;
     if status == ModerationStatus::PendingReview {
-        let reason = verdict.decision.reasons().join("; ");
-        reviews::open(conn, tenant, content_type, content_id, result_id, &reason).await?;
+        hold(conn, tenant, content, verdict, recorded).await?;
     }
     Ok(status)
+}
+
+/// Puts content on hold: a review item, and a statement of reasons to its
+/// author (when it has one).
+pub(crate) async fn hold(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    content: Judged,
+    verdict: &Verdict,
+    recorded: Recorded,
+) -> Result<(), ModerationError> {
+    let content_id = content.content_id.unwrap_or(Uuid::nil());
+    let reason = verdict.decision.reasons().join("; ");
+    reviews::open(
+        conn,
+        tenant,
+        content.content_type,
+        content_id,
+        recorded.result_id,
+        &reason,
+    )
+    .await?;
+    let Some(author) = content.author else {
+        return Ok(());
+    };
+    let (name, text) = ground(verdict);
+    let statement = NewStatement {
+        user_id: author,
+        decision: DecisionKind::ContentHeld,
+        content: Some((content.content_type.as_str().to_owned(), Some(content_id))),
+        violation_id: None,
+        facts: format!(
+            "Your {} is hidden until a moderator reviews it: {}",
+            content.content_type.as_str().replace('_', " "),
+            if reason.is_empty() {
+                name.clone()
+            } else {
+                reason
+            }
+        ),
+        ground: Ground { name, text },
+        automated: true,
+        restricted_until: None,
+        appeal: None,
+        evidence_id: recorded.evidence_id,
+        at: Utc::now(),
+    };
+    let statement = statements::issue_in_tx(conn, tenant, statement).await?;
+    statements::notify_in_tx(conn, tenant, &statement).await?;
+    Ok(())
 }
 
 /// Filters of the result history.

@@ -3,7 +3,7 @@
 //! approves, rejects, requests changes or escalates it. Every step is kept in
 //! the item's history with who did it and their note.
 
-use crate::schema::{moderation_review_history, moderation_reviews};
+use crate::schema::{moderation_results, moderation_review_history, moderation_reviews};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -15,6 +15,8 @@ use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, Tena
 use crate::ModerationError;
 use crate::content::{ContentType, ModerationStatus};
 use crate::content_store::ContentStore;
+use crate::violation_requests::ViolationRequest;
+use warden_decisions::evidence::{self, ContentSnapshot, Evidence, NewEvidence};
 
 const STAFF_ONLY: &str = "only moderators and administrators may review content";
 
@@ -77,6 +79,10 @@ pub struct ReviewDetail {
     pub item: ReviewItem,
     /// Every step, oldest first.
     pub history: Vec<ReviewStep>,
+    /// What the decision that opened the item was made on: the text as
+    /// judged, scores, rules with their spans (absent once the retention has
+    /// deleted it).
+    pub evidence: Option<Evidence>,
 }
 
 /// What a reviewer decides.
@@ -263,7 +269,62 @@ pub async fn list(
     .await
 }
 
-async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationError> {
+/// The evidence of a reviewer's rejection: the content as the item showed
+/// it (the text, scores and rules of the decision that opened the item, when
+/// still kept), decided by the reviewer now.
+async fn reviewer_evidence(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    item: &ReviewItem,
+    author: Uuid,
+    reviewer: Uuid,
+) -> Result<Uuid, ModerationError> {
+    let opened_with = opening_evidence(conn, tenant, item).await?;
+    let mut evidence = NewEvidence {
+        user_id: Some(author),
+        decision: "reject".into(),
+        decided_by: Some(reviewer),
+        decided_at: Utc::now(),
+        ..NewEvidence::default()
+    };
+    if let Some(e) = opened_with {
+        evidence.content = e.text.map(|text| ContentSnapshot {
+            content_type: item.content_type.clone(),
+            content_id: Some(item.content_id),
+            text,
+        });
+        evidence.model_versions = e.model_versions;
+        evidence.scores = e.scores;
+        evidence.rules = e.rules;
+    }
+    Ok(evidence::record_in_tx(conn, tenant, evidence).await?)
+}
+
+/// The evidence of the decision that opened an item, while it is kept.
+async fn opening_evidence(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    item: &ReviewItem,
+) -> Result<Option<Evidence>, ModerationError> {
+    let evidence_id: Option<Uuid> = moderation_results::table
+        .filter(moderation_results::tenant_id.eq(tenant.as_uuid()))
+        .filter(moderation_results::id.eq(item.result_id))
+        .select(moderation_results::evidence_id)
+        .first::<Option<Uuid>>(conn)
+        .await
+        .optional()?
+        .flatten();
+    Ok(match evidence_id {
+        Some(id) => evidence::load(conn, tenant, id).await?,
+        None => None,
+    })
+}
+
+async fn detail(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<ReviewDetail, ModerationError> {
     let item = moderation_reviews::table
         .filter(moderation_reviews::id.eq(id))
         .select(ReviewItem::as_select())
@@ -277,14 +338,19 @@ async fn detail(conn: &mut DbConn, id: Uuid) -> Result<ReviewDetail, ModerationE
         .select(ReviewStep::as_select())
         .load(conn)
         .await?;
-    Ok(ReviewDetail { item, history })
+    let evidence = opening_evidence(conn, tenant, &item).await?;
+    Ok(ReviewDetail {
+        item,
+        history,
+        evidence,
+    })
 }
 
 /// Reads an item with its history.
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, ModerationError> {
     actor.require_staff(STAFF_ONLY)?;
     db.tenant_tx(actor.tenant, |conn| {
-        async move { detail(conn, id).await }.scope_boxed()
+        async move { detail(conn, actor.tenant, id).await }.scope_boxed()
     })
     .await
 }
@@ -323,7 +389,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Mod
             .execute(conn)
             .await?;
             if claimed == 0 {
-                let current = detail(conn, id).await?;
+                let current = detail(conn, actor.tenant, id).await?;
                 return Err(ModerationError::conflict(
                     match current.item.status.as_str() {
                         "pending" => "the item is claimed by another reviewer".into(),
@@ -333,7 +399,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Mod
                 ));
             }
             step(conn, actor.tenant, id, Some(actor.user_id), "claimed", "").await?;
-            detail(conn, id).await
+            detail(conn, actor.tenant, id).await
         }
         .scope_boxed()
     })
@@ -416,18 +482,29 @@ pub async fn decide(
                     // A person's rejection is a moderation reject decision like a
                     // rule's: a content violation of the author, once per item.
                     if body.decision == ReviewDecision::Reject {
-                        crate::violation_requests::enqueue(
-                            conn,
-                            actor.tenant,
+                        let evidence_id =
+                            reviewer_evidence(conn, actor.tenant, &item, author, actor.user_id)
+                                .await?;
+                        let request = ViolationRequest {
                             author,
-                            item.id,
-                            format!(
+                            source: item.id,
+                            reason: format!(
                                 "{} rejected by a reviewer: {}",
                                 t.as_str(),
                                 body.note.trim()
                             ),
-                        )
-                        .await?;
+                            evidence_id: Some(evidence_id),
+                            rule_name: "Content rules".into(),
+                            rule_text: if body.note.trim().is_empty() {
+                                item.reason.clone()
+                            } else {
+                                body.note.trim().to_owned()
+                            },
+                            content_type: Some(t.as_str().to_owned()),
+                            content_id: Some(item.content_id),
+                            automated: false,
+                        };
+                        crate::violation_requests::enqueue(conn, actor.tenant, request).await?;
                     }
                 }
             }
@@ -440,7 +517,7 @@ pub async fn decide(
                 &body.note,
             )
             .await?;
-            detail(conn, id).await
+            detail(conn, actor.tenant, id).await
         }
         .scope_boxed()
     })

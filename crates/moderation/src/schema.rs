@@ -36,6 +36,7 @@ diesel::table! {
         applied_action -> Text,
         custom_actions -> Array<Text>,
         created_at -> Timestamptz,
+        evidence_id -> Nullable<Uuid>,
     }
 }
 

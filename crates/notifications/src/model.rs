@@ -87,6 +87,9 @@ pub enum EventKind {
     /// The seller's trust score fell below its level's threshold: demotion
     /// follows unless it recovers by a date.
     TrustDemotionWarning,
+    /// A restrictive decision about the user's content or account, with its
+    /// reasons and how to appeal.
+    StatementOfReasons,
 }
 warden_tenancy::text_enum!(EventKind, NotificationError, {
     ViolationCreated => "violation_created",
@@ -100,6 +103,7 @@ warden_tenancy::text_enum!(EventKind, NotificationError, {
     VerificationCode => "verification_code",
     TrustLevelChanged => "trust_level_changed",
     TrustDemotionWarning => "trust_demotion_warning",
+    StatementOfReasons => "statement_of_reasons",
 });
 
 #[cfg(test)]

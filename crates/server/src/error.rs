@@ -10,6 +10,7 @@ use serde::Serialize;
 use warden_audit::AuditError;
 use warden_behavior::BehaviorError;
 use warden_commerce::{CommerceError, DelegatedError};
+use warden_decisions::DecisionError;
 use warden_enforcement::EnforcementError;
 use warden_identity::IdentityError;
 use warden_moderation::ModerationError;
@@ -325,6 +326,16 @@ impl From<NotificationError> for ApiError {
                 tracing::error!(error = %e, "notification provider failed");
                 Self::new(code, "a notification provider is unavailable; retry later")
             }
+        }
+    }
+}
+
+impl From<DecisionError> for ApiError {
+    fn from(e: DecisionError) -> Self {
+        match e {
+            DecisionError::Refused(r) => r.into(),
+            DecisionError::Tenancy(t) => t.into(),
+            DecisionError::Notification(n) => n.into(),
         }
     }
 }

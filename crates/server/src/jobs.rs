@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use warden_behavior::BehaviorError;
 use warden_behavior::violation_requests as detection_requests;
+use warden_decisions::DecisionError;
+use warden_decisions::retention;
 use warden_enforcement::EnforcementError;
 use warden_moderation::rescans;
 use warden_moderation::violation_requests as rejection_requests;
@@ -45,6 +47,8 @@ pub struct Runner {
     pub retry_base: Duration,
     /// Longest retry delay of a delivery.
     pub retry_max: Duration,
+    /// Days decisions' evidence is kept.
+    pub evidence_retention_days: u32,
 }
 
 /// How a job of any kind failed.
@@ -60,6 +64,8 @@ enum JobError {
     Trust(#[from] TrustError),
     #[error(transparent)]
     Behavior(#[from] BehaviorError),
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
 }
 
 /// Every job kind the runner takes.
@@ -69,6 +75,7 @@ fn kinds() -> Vec<&'static str> {
         delivery::JOB_KIND,
         rejection_requests::JOB_KIND,
         detection_requests::JOB_KIND,
+        retention::JOB_KIND,
     ];
     k.extend(warden_enforcement::jobs::KINDS);
     k.extend(trust_jobs::KINDS);
@@ -83,6 +90,17 @@ impl Runner {
         }
         if job.kind == delivery::JOB_KIND {
             return Ok(delivery::run_job(&self.db, &self.providers, job).await?);
+        }
+        if job.kind == retention::JOB_KIND {
+            let deleted = retention::run_job(
+                &self.db,
+                job,
+                self.clock.now(),
+                self.evidence_retention_days,
+            )
+            .await?;
+            tracing::info!(tenant = %job.tenant(), deleted, "evidence past its retention deleted");
+            return Ok(());
         }
         if trust_jobs::KINDS.contains(&job.kind.as_str()) {
             return Ok(trust_jobs::run_job(&self.db, job, self.clock.now()).await?);
@@ -131,7 +149,8 @@ impl Runner {
     ) -> Result<bool, TenancyError> {
         let lease = rescans::LEASE
             .max(warden_enforcement::jobs::LEASE)
-            .max(trust_jobs::LEASE);
+            .max(trust_jobs::LEASE)
+            .max(retention::LEASE);
         let Some(job) = queue::claim(&self.db, worker, &kinds(), only, lease).await? else {
             return Ok(false);
         };

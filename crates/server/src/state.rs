@@ -190,6 +190,7 @@ impl AppState {
                     providers: providers.clone(),
                     retry_base: config.notifications.retry_base,
                     retry_max: config.notifications.retry_max,
+                    evidence_retention_days: config.moderation.evidence_retention_days,
                 },
                 stopped,
                 None,
@@ -239,6 +240,7 @@ impl AppState {
             providers: self.providers.clone(),
             retry_base: self.config.notifications.retry_base,
             retry_max: self.config.notifications.retry_max,
+            evidence_retention_days: self.config.moderation.evidence_retention_days,
         }
     }
 

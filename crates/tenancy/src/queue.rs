@@ -126,6 +126,21 @@ pub async fn enqueue_unique(
     run_at: Option<chrono::DateTime<chrono::Utc>>,
     max_attempts: i32,
 ) -> Result<Option<Uuid>, TenancyError> {
+    // Most calls find one waiting: answer those without taking the lock,
+    // which would hold every other caller of the tenant until this
+    // transaction ends.
+    let waiting: bool = diesel::select(diesel::dsl::exists(
+        job_queue::table
+            .filter(job_queue::tenant_id.eq(tenant.as_uuid()))
+            .filter(job_queue::kind.eq(kind))
+            .filter(job_queue::payload.eq(&payload))
+            .filter(job_queue::status.eq("queued")),
+    ))
+    .get_result(conn)
+    .await?;
+    if waiting {
+        return Ok(None);
+    }
     diesel::sql_query(
         "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2 || '/' || $3::text, 0))",
     )

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
+use warden_decisions::statements::{self, DecisionKind, Ground, NewStatement};
 use warden_notifications::model::{EventKind, Priority};
 use warden_notifications::raise::{NotificationRequest, Recipients, raise};
 use warden_tenancy::{DbConn, TenantId};
@@ -113,24 +114,30 @@ pub(crate) async fn level_changed(
     )
     .await?;
     if notify {
-        notify_level(conn, tenant, seller, (from, to), reason).await?;
+        notify_level(conn, tenant, seller, (from, to), reason, actor).await?;
     }
     Ok(())
 }
 
-/// Tells the store's owner their level in force moved from `from` to `to`.
+/// Tells the store's owner their level in force moved from `from` to `to`
+/// (decided by `by`, or automatically); a demotion also gets its statement
+/// of reasons.
 pub(crate) async fn notify_level(
     conn: &mut DbConn,
     tenant: TenantId,
     seller: Uuid,
     (from, to): (u8, u8),
     reason: &str,
+    by: Option<Uuid>,
 ) -> Result<(), TrustError> {
     if from == to {
         return Ok(());
     }
     let user = crate::standing::profile(conn, seller).await?;
     let down = to < from;
+    if down {
+        demotion_statement(conn, tenant, user, (from, to), reason, by).await?;
+    }
     let request = NotificationRequest {
         recipients: Recipients::User(user),
         kind: EventKind::TrustLevelChanged,
@@ -154,6 +161,48 @@ pub(crate) async fn notify_level(
         channels: None,
     };
     raise(conn, tenant, &request).await?;
+    Ok(())
+}
+
+/// The statement of reasons of a demotion: the levels, why, and what the new
+/// level allows. No appeal route: the level follows the score, and rises
+/// again with it.
+async fn demotion_statement(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    user: Uuid,
+    (from, to): (u8, u8),
+    reason: &str,
+    by: Option<Uuid>,
+) -> Result<(), TrustError> {
+    let settings = crate::settings::load(conn).await?;
+    let limit = match settings.listing_limit(to) {
+        Some(n) => format!("at most {n} listings"),
+        None => "unlimited listings".to_owned(),
+    };
+    let statement = NewStatement {
+        user_id: user,
+        decision: DecisionKind::Demoted,
+        content: None,
+        violation_id: None,
+        facts: format!(
+            "Your store's trust level went from {from} to {to}: {reason}. Level {to} allows {limit}."
+        ),
+        ground: Ground {
+            name: "Seller trust levels".into(),
+            text: "A store's trust level follows its trust score (orders, reviews, verification \
+                   and violations); each level sets how many listings the store may hold and \
+                   which features it may use. The level rises again when the score does."
+                .into(),
+        },
+        automated: by.is_none(),
+        restricted_until: None,
+        appeal: None,
+        evidence_id: None,
+        at: chrono::Utc::now(),
+    };
+    let statement = statements::issue_in_tx(conn, tenant, statement).await?;
+    statements::notify_in_tx(conn, tenant, &statement).await?;
     Ok(())
 }
 

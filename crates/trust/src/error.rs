@@ -75,3 +75,14 @@ impl From<diesel::result::Error> for TrustError {
 }
 
 warden_tenancy::rejection_constructors!(TrustError);
+
+impl From<warden_decisions::DecisionError> for TrustError {
+    fn from(e: warden_decisions::DecisionError) -> Self {
+        use warden_decisions::DecisionError;
+        match e {
+            DecisionError::Refused(r) => Self::Refused(r),
+            DecisionError::Tenancy(t) => Self::Tenancy(t),
+            DecisionError::Notification(n) => Self::Notification(n),
+        }
+    }
+}

@@ -125,8 +125,15 @@ pub async fn set_override(
             event.metadata = serde_json::json!({ "event": "trust_override", "from": held.override_level, "to": body.level, "reason": reason });
             warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
             let after = body.level.unwrap_or(held.earned);
-            changes::notify_level(conn, actor.tenant, seller, (held.in_force(), after), &reason)
-                .await?;
+            changes::notify_level(
+                conn,
+                actor.tenant,
+                seller,
+                (held.in_force(), after),
+                &reason,
+                Some(actor.user_id),
+            )
+            .await?;
             crate::lifecycle::evaluate(conn, actor.tenant, seller, now).await
         }
         .scope_boxed()

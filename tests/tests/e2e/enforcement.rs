@@ -403,6 +403,10 @@ async fn a_moderation_rejection_becomes_one_violation_of_its_author() {
             id: Some(source),
         },
         reason: "again".into(),
+        evidence_id: None,
+        ground: None,
+        content: None,
+        automated: true,
     };
     let tenant = TenantId::new(c.tenant);
     app.state

@@ -15,6 +15,7 @@ mod catalog;
 mod commerce;
 mod crash;
 mod cross_tenant;
+mod decisions;
 mod docs;
 mod edge;
 mod enforcement;

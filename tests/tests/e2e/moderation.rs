@@ -25,6 +25,19 @@ fn reject_keywords(words: &[&str]) -> Value {
     })
 }
 
+/// A ladder of warnings only: a test that sends refused content again and
+/// again is not banned by its own refusals (each is a violation at once).
+async fn warnings_only(app: &TestApp, admin: &As) {
+    app.put(
+        "/api/v1/enforcement/ladder",
+        admin,
+        json!({"steps": [{"action": "warning"}], "window_days": 30,
+               "appeal_days": 20, "auto_violation_confidence": 0.9}),
+    )
+    .await
+    .assert_status(200);
+}
+
 #[tokio::test]
 async fn analyze_scores_texts_with_the_models_and_keeps_batch_order() {
     let app = TestApp::start().await;
@@ -300,6 +313,7 @@ async fn audit_actions(conn: &mut diesel_async::AsyncPgConnection, tenant: Uuid)
 async fn a_rejection_writes_nothing_and_evasions_are_caught() {
     let app = TestApp::start().await;
     let w = World::new(&app, "reject").await;
+    warnings_only(&app, &w.admin).await;
     rule(&app, &w.admin, reject_keywords(&["scam", "wire transfer"])).await;
     let products = count_rows("products", w.tenant).await;
     let messages = count_rows("messages", w.tenant).await;
@@ -366,6 +380,7 @@ async fn a_rejection_writes_nothing_and_evasions_are_caught() {
 async fn invisible_reordered_and_lookalike_words_in_bodies_are_caught() {
     let app = TestApp::start().await;
     let w = World::new(&app, "invisible-bodies").await;
+    warnings_only(&app, &w.admin).await;
     rule(&app, &w.admin, reject_keywords(&["scam"])).await;
     let mut regex = reject_keywords(&[]);
     regex["name"] = json!("no free money");

@@ -176,6 +176,10 @@ async fn automatic_enforcement_records_violations_of_staff_but_bans_no_staff() {
                 id: Some(Uuid::now_v7()),
             },
             reason: "detected".into(),
+            evidence_id: None,
+            ground: None,
+            content: None,
+            automated: true,
         };
         app.state
             .db

@@ -105,6 +105,7 @@ fn en(kind: EventKind) -> &'static Builtin {
         EventKind::VerificationCode => &EN_VERIFICATION_CODE,
         EventKind::TrustLevelChanged => &EN_TRUST_LEVEL_CHANGED,
         EventKind::TrustDemotionWarning => &EN_TRUST_DEMOTION_WARNING,
+        EventKind::StatementOfReasons => &EN_STATEMENT_OF_REASONS,
     }
 }
 
@@ -122,6 +123,7 @@ fn es(kind: EventKind) -> &'static Builtin {
         EventKind::VerificationCode => &ES_VERIFICATION_CODE,
         EventKind::TrustLevelChanged => &ES_TRUST_LEVEL_CHANGED,
         EventKind::TrustDemotionWarning => &ES_TRUST_DEMOTION_WARNING,
+        EventKind::StatementOfReasons => &ES_STATEMENT_OF_REASONS,
     }
 }
 
@@ -143,6 +145,12 @@ Action taken: {{ action }}
 {% if reason %}
 Reason: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -161,6 +169,12 @@ Reason: {{ reason }}
 {% if reason %}
 <p>Reason: {{ reason }}</p>
 {% endif %}
+{% if ground_name %}
+<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
 "#
     ),
 };
@@ -176,6 +190,12 @@ Your account has been suspended permanently.
 {% if reason %}
 Reason: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -189,6 +209,12 @@ Reason: {{ reason }}
 {% if reason %}
 <p>Reason: {{ reason }}</p>
 {% endif %}
+{% if ground_name %}
+<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
 "#
     ),
 };
@@ -200,6 +226,12 @@ static EN_BAN_LIFTED: Builtin = Builtin {
 {% if reason %}
 Reason: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -208,6 +240,12 @@ Reason: {{ reason }}
         r#"<p>The suspension of your account has ended: you can use it again.</p>
 {% if reason %}
 <p>Reason: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 "#
     ),
@@ -247,6 +285,12 @@ Decision: {{ decision }}
 {% if reason %}
 Reason: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -262,6 +306,12 @@ Reason: {{ reason }}
 {% endif %}
 {% if reason %}
 <p>Reason: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 "#
     ),
@@ -387,6 +437,12 @@ static EN_TRUST_LEVEL_CHANGED: Builtin = Builtin {
 {% if reason %}
 Reason: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 Your listing limit and the features you can use follow the new level.
 "#
     ),
@@ -396,6 +452,12 @@ Your listing limit and the features you can use follow the new level.
         r#"<p>Your seller trust level {% if direction == "down" %}was lowered{% else %}was raised{% endif %}{% if from %} from {{ from }}{% endif %} to <strong>{{ to }}</strong>.</p>
 {% if reason %}
 <p>Reason: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 <p>Your listing limit and the features you can use follow the new level.</p>
 "#
@@ -418,6 +480,38 @@ If it is still below on {{ due }}, your store will move down a level.
     ),
 };
 
+static EN_STATEMENT_OF_REASONS: Builtin = Builtin {
+    subject: "Why we {% if decision == \"content_removed\" %}removed your content{% elif decision == \"content_held\" %}are holding your content for review{% elif decision == \"warning\" %}warned your account{% elif decision == \"temporary_ban\" %}suspended your account{% elif decision == \"permanent_ban\" %}closed your account{% elif decision == \"listing_limited\" %}refused your listing{% else %}lowered your store's trust level{% endif %}",
+    text: text_en!(
+        r#"This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.
+Decision: {{ decision | replace("_", " ") }}{% if until %} (until {{ until }}){% endif %}
+Ground: {{ ground_name }}: {{ ground_text }}
+{% if automated %}
+This decision was taken by automated means.
+{% else %}
+This decision was taken by a person.
+{% endif %}
+{% if appeal_url %}
+You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
+The facts:
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.</p>
+<p><strong>Decision:</strong> {{ decision | replace("_", " ") }}{% if until %} (until {{ until }}){% endif %}</p>
+<p><strong>Ground:</strong> {{ ground_name }}: {{ ground_text }}</p>
+<p>{% if automated %}This decision was taken by automated means.{% else %}This decision was taken by a person.{% endif %}</p>
+{% if appeal_url %}
+<p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
+<p>The facts:</p>
+"#
+    ),
+};
+
 // ---------------------------------------------------------------- Spanish
 
 static ES_VIOLATION_CREATED: Builtin = Builtin {
@@ -435,6 +529,12 @@ Medida tomada: {{ action }}
 {% endif %}
 {% if reason %}
 Motivo: {{ reason }}
+{% endif %}
+{% if ground_name %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 {% endif %}
 "#
     ),
@@ -454,6 +554,12 @@ Motivo: {{ reason }}
 {% if reason %}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
+{% if ground_name %}
+<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
 "#
     ),
 };
@@ -469,6 +575,12 @@ Tu cuenta ha sido suspendida de forma permanente.
 {% if reason %}
 Motivo: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -482,6 +594,12 @@ Motivo: {{ reason }}
 {% if reason %}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
+{% if ground_name %}
+<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
 "#
     ),
 };
@@ -493,6 +611,12 @@ static ES_BAN_LIFTED: Builtin = Builtin {
 {% if reason %}
 Motivo: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -501,6 +625,12 @@ Motivo: {{ reason }}
         r#"<p>La suspensión de tu cuenta ha terminado: puedes volver a usarla.</p>
 {% if reason %}
 <p>Motivo: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 "#
     ),
@@ -540,6 +670,12 @@ Decisión: {{ decision }}
 {% if reason %}
 Motivo: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 "#
     ),
     html: html!(
@@ -555,6 +691,12 @@ Motivo: {{ reason }}
 {% endif %}
 {% if reason %}
 <p>Motivo: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 "#
     ),
@@ -680,6 +822,12 @@ static ES_TRUST_LEVEL_CHANGED: Builtin = Builtin {
 {% if reason %}
 Motivo: {{ reason }}
 {% endif %}
+{% if ground_name %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% endif %}
+{% if appeal_url %}
+Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
 Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.
 "#
     ),
@@ -689,6 +837,12 @@ Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.
         r#"<p>Tu nivel de confianza de vendedor {% if direction == "down" %}bajó{% else %}subió{% endif %}{% if from %} de {{ from }}{% endif %} a <strong>{{ to }}</strong>.</p>
 {% if reason %}
 <p>Motivo: {{ reason }}</p>
+{% endif %}
+{% if ground_name %}
+<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+{% endif %}
+{% if appeal_url %}
+<p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 <p>Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.</p>
 "#
@@ -707,6 +861,38 @@ Si sigue por debajo el {{ due }}, tu tienda bajará un nivel.
         "Hola",
         r#"<p>Tu puntuación de confianza{% if score %} ({{ score }}){% endif %} está por debajo del {{ threshold }} que necesita el nivel {{ level }}.</p>
 <p>Si sigue por debajo el <strong>{{ due }}</strong>, tu tienda bajará un nivel.</p>
+"#
+    ),
+};
+
+static ES_STATEMENT_OF_REASONS: Builtin = Builtin {
+    subject: "Por qué {% if decision == \"content_removed\" %}retiramos tu contenido{% elif decision == \"content_held\" %}retenemos tu contenido para revisión{% elif decision == \"warning\" %}advertimos a tu cuenta{% elif decision == \"temporary_ban\" %}suspendimos tu cuenta{% elif decision == \"permanent_ban\" %}cerramos tu cuenta{% elif decision == \"listing_limited\" %}rechazamos tu publicación{% else %}bajamos el nivel de confianza de tu tienda{% endif %}",
+    text: text_es!(
+        r#"Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.
+Decisión: {{ decision | replace("_", " ") }}{% if until %} (hasta {{ until }}){% endif %}
+Fundamento: {{ ground_name }}: {{ ground_text }}
+{% if automated %}
+Esta decisión se tomó por medios automatizados.
+{% else %}
+Esta decisión la tomó una persona.
+{% endif %}
+{% if appeal_url %}
+Puedes recurrirla hasta el {{ appeal_deadline }}: {{ appeal_url }}
+{% endif %}
+Los hechos:
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.</p>
+<p><strong>Decisión:</strong> {{ decision | replace("_", " ") }}{% if until %} (hasta {{ until }}){% endif %}</p>
+<p><strong>Fundamento:</strong> {{ ground_name }}: {{ ground_text }}</p>
+<p>{% if automated %}Esta decisión se tomó por medios automatizados.{% else %}Esta decisión la tomó una persona.{% endif %}</p>
+{% if appeal_url %}
+<p>Puedes recurrirla hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
+{% endif %}
+<p>Los hechos:</p>
 "#
     ),
 };

@@ -15,6 +15,9 @@ pub struct ModerationConfig {
     pub max_batch: usize,
     /// Whether this process runs background jobs (rescans).
     pub run_jobs: bool,
+    /// Days the evidence of a decision is kept before the daily retention
+    /// job deletes it.
+    pub evidence_retention_days: u32,
 }
 
 impl ModerationConfig {
@@ -61,6 +64,11 @@ pub struct ModerationArgs {
     /// `off`: this replica takes no jobs (rescans, violations, ban expiry) from the queue.
     #[arg(long, env = "BACKGROUND_JOBS", value_enum, default_value = "on")]
     pub background_jobs: Switch,
+    /// Days the evidence of a restrictive decision (the content as judged,
+    /// scores, rules) is kept, 1 to 3650; a daily job per tenant deletes older
+    /// evidence.
+    #[arg(long, env = "EVIDENCE_RETENTION_DAYS", default_value = "365", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub evidence_retention_days: u32,
 }
 
 impl ModerationArgs {
@@ -80,6 +88,7 @@ impl ModerationArgs {
             workers: workers_or_cpus(self.moderation_workers),
             max_batch: self.moderation_max_batch.clamp(1, 256),
             run_jobs: self.background_jobs.is_on(),
+            evidence_retention_days: self.evidence_retention_days,
         }
     }
 }

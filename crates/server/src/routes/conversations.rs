@@ -48,7 +48,7 @@ pub async fn create_conversation(
     Ok(HttpResponse::Created().json(
         conversations::create(
             &state.db,
-            &ModeratorScreen(&state.moderator),
+            &ModeratorScreen::of(&state),
             &caller.actor,
             body.into_inner(),
         )
@@ -105,7 +105,7 @@ pub async fn post_message(
     Ok(HttpResponse::Created().json(
         conversations::post_message(
             &state.db,
-            &ModeratorScreen(&state.moderator),
+            &ModeratorScreen::of(&state),
             &caller.actor,
             *id,
             body.into_inner(),

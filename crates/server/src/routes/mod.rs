@@ -14,6 +14,7 @@ pub mod orders;
 pub mod products;
 pub mod reviews;
 pub mod sellers;
+pub mod statements;
 pub mod tenants;
 pub mod trust;
 pub mod usage;

@@ -49,7 +49,7 @@ pub async fn create_product(
     Ok(HttpResponse::Created().json(
         products::create(
             &state.db,
-            &ModeratorScreen(&state.moderator),
+            &ModeratorScreen::of(&state),
             &TrustStanding,
             &caller.actor,
             body.into_inner(),
@@ -111,7 +111,7 @@ pub async fn update_product(
     Ok(HttpResponse::Ok().json(
         products::update(
             &state.db,
-            &ModeratorScreen(&state.moderator),
+            &ModeratorScreen::of(&state),
             &caller.actor,
             *id,
             body.into_inner(),

@@ -44,7 +44,7 @@ pub async fn create_review(
     Ok(HttpResponse::Created().json(
         reviews::create(
             &state.db,
-            &ModeratorScreen(&state.moderator),
+            &ModeratorScreen::of(&state),
             &TrustStanding,
             &caller.actor,
             body.into_inner(),

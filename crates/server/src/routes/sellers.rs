@@ -44,7 +44,7 @@ pub async fn put_my_seller(
 ) -> Result<HttpResponse, ApiError> {
     let (profile, created) = sellers::upsert_mine(
         &state.db,
-        &ModeratorScreen(&state.moderator),
+        &ModeratorScreen::of(&state),
         &TrustStanding,
         &caller.actor,
         body.into_inner(),

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use warden_enforcement::accounts::AccountChange;
 use warden_enforcement::appeals::{self, AppealDecision, NewAppeal};
 use warden_enforcement::ladder::{self, Ladder};
+use warden_enforcement::model::ViolationDetail;
 use warden_enforcement::stats::{self, Bucket, ViolationStats, ViolationTrend};
 use warden_enforcement::violations::{self, NewViolation, ViolationFilter};
 use warden_enforcement::{Action, Severity, Violation, ViolationStatus, ViolationType};
@@ -115,8 +116,9 @@ pub async fn list_violations(
         .json(violations::list(&state.db, &caller.actor, q.into_inner().filter(), page).await?))
 }
 
-/// Reads one violation (staff, or the user it is about).
-#[utoipa::path(tag = "enforcement", params(("id" = Uuid, Path, description = "Violation id")), responses((status = 200, body = Violation)))]
+/// Reads one violation with its evidence and statement of reasons (staff, or
+/// the user it is about).
+#[utoipa::path(tag = "enforcement", params(("id" = Uuid, Path, description = "Violation id")), responses((status = 200, body = ViolationDetail)))]
 #[get("/violations/{id}")]
 pub async fn get_violation(
     state: web::Data<AppState>,
@@ -181,8 +183,9 @@ pub async fn appeal_violation(
 }
 
 /// Upholds or overturns an appeal; overturning reverts the enforcement step
-/// the violation caused (moderators and administrators).
-#[utoipa::path(tag = "enforcement", params(("id" = Uuid, Path, description = "Violation id")), request_body = AppealDecision, responses((status = 200, body = Violation)))]
+/// the violation caused (moderators and administrators). The answer shows the
+/// violation's evidence and statement of reasons.
+#[utoipa::path(tag = "enforcement", params(("id" = Uuid, Path, description = "Violation id")), request_body = AppealDecision, responses((status = 200, body = ViolationDetail)))]
 #[post("/violations/{id}/appeal/decision")]
 pub async fn decide_appeal(
     state: web::Data<AppState>,

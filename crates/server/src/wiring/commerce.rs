@@ -15,11 +15,34 @@ use warden_moderation::moderator::Verdict;
 use warden_moderation::rules::RuleSet;
 use warden_moderation::{ModerationError, Moderator, results};
 use warden_tenancy::{Actor, Db, DbConn, TenantId};
+
+use super::rejection_violations::EnforcedAtOnce;
+use crate::state::{AppState, UserCache, forget_user};
 use warden_trust::TrustError;
 use warden_trust::settings::Feature;
 
-/// Commerce's content screen, answered by the moderator.
-pub struct ModeratorScreen<'a>(pub &'a Moderator);
+/// Commerce's content screen, answered by the moderator. A refused write's
+/// violation is recorded at once ([`EnforcedAtOnce`]), and its author's
+/// cached account row forgotten, so a ban it brings refuses their next
+/// request.
+pub struct ModeratorScreen<'a> {
+    moderator: &'a Moderator,
+    violations: EnforcedAtOnce,
+    users: &'a UserCache,
+}
+
+impl<'a> ModeratorScreen<'a> {
+    /// The screen of the server's moderator, clock and user cache.
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            moderator: &state.moderator,
+            violations: EnforcedAtOnce {
+                clock: Arc::clone(&state.clock),
+            },
+            users: &state.users,
+        }
+    }
+}
 
 /// A verdict that passed, with the kind of content it is about.
 struct Judged {
@@ -79,10 +102,16 @@ impl ContentScreen for ModeratorScreen<'_> {
     ) -> Result<Box<dyn Screened>, CommerceError> {
         let content_type = content_type(kind);
         let verdict = self
-            .0
-            .screen(db, author, content_type, content_id, text)
+            .moderator
+            .screen(db, author, content_type, content_id, text, &self.violations)
             .await
-            .map_err(moderation)?;
+            .map_err(|e| {
+                if matches!(e, ModerationError::Rejected { .. }) {
+                    // The refusal may have banned the author.
+                    forget_user(self.users, author.tenant, author.user_id);
+                }
+                moderation(e)
+            })?;
         Ok(Box::new(Judged {
             content_type,
             verdict,
@@ -94,9 +123,9 @@ impl ContentScreen for ModeratorScreen<'_> {
         db: &Db,
         tenant: TenantId,
     ) -> Result<Box<dyn ScreenRules>, CommerceError> {
-        let rules = self.0.rules(db, tenant).await.map_err(moderation)?;
+        let rules = self.moderator.rules(db, tenant).await.map_err(moderation)?;
         Ok(Box::new(RulesInHand {
-            moderator: self.0.clone(),
+            moderator: self.moderator.clone(),
             rules,
         }))
     }
@@ -129,8 +158,14 @@ impl Screened for Judged {
         conn: &mut DbConn,
         tenant: TenantId,
         content_id: Uuid,
+        author: Option<Uuid>,
     ) -> Result<content_screen::ModerationStatus, CommerceError> {
-        results::record(conn, tenant, self.content_type, content_id, &self.verdict)
+        let content = results::Judged {
+            content_type: self.content_type,
+            content_id: Some(content_id),
+            author,
+        };
+        results::record(conn, tenant, content, &self.verdict)
             .await
             .map(status)
             .map_err(moderation)

@@ -17,10 +17,13 @@
 //!   automatic violations and moves seller trust (behavior → enforcement, trust).
 //! - [`violation_requests`]: moderation's and behavior's requests for a
 //!   violation become enforcement's (moderation, behavior → enforcement).
+//! - [`rejection_violations`]: a refused write's violation is recorded by
+//!   enforcement in the refusal's transaction (moderation → enforcement).
 
 pub mod commerce;
 pub mod content_store;
 pub mod detection_effects;
+pub mod rejection_violations;
 pub mod violation_effects;
 pub mod violation_requests;
 

@@ -4,6 +4,7 @@
 
 use warden_behavior::pattern::Severity as PatternSeverity;
 use warden_behavior::violation_requests::ViolationRequest as DetectionRequest;
+use warden_decisions::statements::Ground;
 use warden_enforcement::model::Source;
 use warden_enforcement::violations::ViolationRequest;
 use warden_enforcement::{Severity, SourceKind, ViolationType};
@@ -13,6 +14,14 @@ use warden_moderation::violation_requests::ViolationRequest as RejectionRequest;
 /// violation of medium severity of its author, once per moderation result or
 /// review item.
 pub fn from_moderation(r: RejectionRequest) -> ViolationRequest {
+    let ground = (!r.rule_name.trim().is_empty()).then(|| Ground {
+        text: if r.rule_text.trim().is_empty() {
+            r.rule_name.clone()
+        } else {
+            r.rule_text.clone()
+        },
+        name: r.rule_name.clone(),
+    });
     ViolationRequest {
         user_id: r.author,
         violation_type: ViolationType::Content,
@@ -22,6 +31,10 @@ pub fn from_moderation(r: RejectionRequest) -> ViolationRequest {
             id: Some(r.source),
         },
         reason: r.reason,
+        evidence_id: r.evidence_id,
+        ground,
+        content: r.content_type.map(|t| (t, r.content_id)),
+        automated: r.automated,
     }
 }
 
@@ -41,7 +54,14 @@ pub fn from_behavior(r: DetectionRequest) -> ViolationRequest {
             kind: SourceKind::Detection,
             id: Some(r.detection_id),
         },
+        ground: Some(Ground {
+            name: r.pattern_name.clone(),
+            text: r.reason.clone(),
+        }),
         reason: r.reason,
+        evidence_id: r.evidence_id,
+        content: None,
+        automated: r.confirmed_by.is_none(),
     }
 }
 
@@ -55,11 +75,28 @@ mod tests {
     fn a_rejection_is_a_medium_content_violation_sourced_from_moderation() {
         let source = Uuid::now_v7();
         let author = Uuid::now_v7();
+        let evidence = Uuid::now_v7();
         let request = from_moderation(RejectionRequest {
             author,
             source,
             reason: "spam".into(),
+            evidence_id: Some(evidence),
+            rule_name: "links".into(),
+            rule_text: "no links to other sites".into(),
+            content_type: Some("message".into()),
+            content_id: None,
+            automated: true,
         });
+        assert_eq!(request.evidence_id, Some(evidence));
+        assert_eq!(
+            request.ground,
+            Some(Ground {
+                name: "links".into(),
+                text: "no links to other sites".into()
+            })
+        );
+        assert_eq!(request.content, Some(("message".into(), None)));
+        assert!(request.automated);
         assert_eq!(request.user_id, author);
         assert_eq!(request.violation_type, ViolationType::Content);
         assert_eq!(request.severity, Severity::Medium);
@@ -82,7 +119,15 @@ mod tests {
                 detection_id,
                 severity: pattern,
                 reason: "fired".into(),
+                pattern_name: "bursts".into(),
+                evidence_id: None,
+                confirmed_by: None,
             });
+            assert!(request.automated);
+            assert_eq!(
+                request.ground.as_ref().map(|g| g.name.as_str()),
+                Some("bursts")
+            );
             assert_eq!(request.severity, enforced);
             assert_eq!(request.violation_type, ViolationType::Behavior);
             assert_eq!(request.source.kind, SourceKind::Detection);
