@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::text::title_and_description;
-use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
+use warden_tenancy::{Db, DbConn, ErrorCode, Page, PageRequest, ScopedFutureExt};
 
 use warden_quotas::resources::{self, ResourceDelta};
 
@@ -177,40 +177,49 @@ pub async fn create(
             title_and_description(&title, &description),
         )
         .await?;
-    db.tenant_tx(tenant, |conn| {
-        async move {
-            let seller = sellers::of_user(conn, user_id)
-                .await?
-                .ok_or(CommerceError::SellerProfileRequired)?;
-            if seller.status != "active" {
-                return Err(CommerceError::forbidden("your store is suspended"));
+    let created = db
+        .tenant_tx(tenant, |conn| {
+            async move {
+                let seller = sellers::of_user(conn, user_id)
+                    .await?
+                    .ok_or(CommerceError::SellerProfileRequired)?;
+                if seller.status != "active" {
+                    return Err(CommerceError::forbidden("your store is suspended"));
+                }
+                seller_standing.check_listing(conn, seller.id).await?;
+                let bytes = storage_bytes(&title, &description);
+                let id = Uuid::now_v7();
+                let moderation = verdict.record(conn, tenant, id, Some(user_id)).await?;
+                let product = diesel::insert_into(products::table)
+                    .values((
+                        products::tenant_id.eq(tenant.as_uuid()),
+                        products::id.eq(id),
+                        products::moderation_status.eq(moderation.as_str()),
+                        products::seller_id.eq(seller.id),
+                        products::title.eq(title),
+                        products::description.eq(description),
+                        products::price_minor.eq(price),
+                        products::currency.eq(currency),
+                        products::status.eq(status.as_str()),
+                        products::storage_bytes.eq(bytes),
+                    ))
+                    .returning(Product::as_returning())
+                    .get_result(conn)
+                    .await?;
+                resources::charge(conn, tenant, ResourceDelta::product(bytes)).await?;
+                Ok(product)
             }
-            seller_standing.check_listing(conn, seller.id).await?;
-            let bytes = storage_bytes(&title, &description);
-            let id = Uuid::now_v7();
-            let moderation = verdict.record(conn, tenant, id, Some(user_id)).await?;
-            let product = diesel::insert_into(products::table)
-                .values((
-                    products::tenant_id.eq(tenant.as_uuid()),
-                    products::id.eq(id),
-                    products::moderation_status.eq(moderation.as_str()),
-                    products::seller_id.eq(seller.id),
-                    products::title.eq(title),
-                    products::description.eq(description),
-                    products::price_minor.eq(price),
-                    products::currency.eq(currency),
-                    products::status.eq(status.as_str()),
-                    products::storage_bytes.eq(bytes),
-                ))
-                .returning(Product::as_returning())
-                .get_result(conn)
-                .await?;
-            resources::charge(conn, tenant, ResourceDelta::product(bytes)).await?;
-            Ok(product)
-        }
-        .scope_boxed()
-    })
-    .await
+            .scope_boxed()
+        })
+        .await;
+    if let Err(e) = &created
+        && e.code() == ErrorCode::TrustLevelLimit
+        && let Err(notice) = seller_standing.listing_refused(db, tenant, user_id).await
+    {
+        // The seller still gets the refusal; the statement is what is lost.
+        tracing::error!(error = %notice, "the statement of a refused listing could not be issued");
+    }
+    created
 }
 
 /// Loads a listing the actor may see (inside a running tenant transaction).

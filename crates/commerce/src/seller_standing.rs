@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use uuid::Uuid;
-use warden_tenancy::{DbConn, TenantId};
+use warden_tenancy::{Db, DbConn, TenantId};
 
 use crate::CommerceError;
 
@@ -26,6 +26,16 @@ pub trait SellerStanding: Send + Sync {
     /// Refuses a new listing of store `seller` beyond what its standing
     /// allows, inside the transaction that would create it.
     async fn check_listing(&self, conn: &mut DbConn, seller: Uuid) -> Result<(), CommerceError>;
+
+    /// Tells store owner `user` why a listing was refused by the store's
+    /// standing (a statement of reasons), after the refusing transaction
+    /// rolled back, in a transaction of its own.
+    async fn listing_refused(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        user: Uuid,
+    ) -> Result<(), CommerceError>;
 
     /// The store of user `user` when it may use `feature`: not found without
     /// a store, refused below the standing the feature needs.

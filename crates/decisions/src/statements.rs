@@ -301,6 +301,26 @@ pub async fn load(
         .transpose()
 }
 
+/// Whether user `user` was given a statement of `decision` at or after
+/// `since` (to tell a user once about a repeated refusal).
+pub async fn issued_since(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    user: Uuid,
+    decision: DecisionKind,
+    since: DateTime<Utc>,
+) -> Result<bool, DecisionError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        statements_of_reasons::table
+            .filter(statements_of_reasons::tenant_id.eq(tenant.as_uuid()))
+            .filter(statements_of_reasons::user_id.eq(user))
+            .filter(statements_of_reasons::decision.eq(decision.as_str()))
+            .filter(statements_of_reasons::created_at.ge(since)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
 /// The statement of a violation, inside a running transaction.
 pub async fn for_violation(
     conn: &mut DbConn,

@@ -129,7 +129,7 @@ mod tests {
         for s in DeliveryStatus::ALL {
             assert_eq!(DeliveryStatus::parse(s.as_str()).ok(), Some(*s));
         }
-        assert_eq!(EventKind::ALL.len(), 11);
+        assert_eq!(EventKind::ALL.len(), 12);
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()).ok(), Some(*k));
             let json = serde_json::to_string(k).unwrap_or_default();

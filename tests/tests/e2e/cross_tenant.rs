@@ -53,6 +53,7 @@ enum Kind {
     Pattern,
     Detection,
     Violation,
+    Statement,
     Notification,
     Verification,
     Delivery,
@@ -81,6 +82,7 @@ const PATH_IDS: &[(&str, Kind)] = &[
     ("/api/v1/behavior/patterns/{id}", Kind::Pattern),
     ("/api/v1/behavior/detections/{id}", Kind::Detection),
     ("/api/v1/violations/{id}", Kind::Violation),
+    ("/api/v1/statements/{id}", Kind::Statement),
     ("/api/v1/notifications/{id}", Kind::Notification),
 ];
 
@@ -469,6 +471,20 @@ async fn world(app: &TestApp, side: &str) -> Side {
     .await
     .id();
     ids.insert(Kind::Violation, violation);
+    let statement: Uuid = ok(
+        app,
+        Method::GET,
+        &format!("/api/v1/violations/{violation}"),
+        &moderator,
+        None,
+    )
+    .await
+    .body["statement"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    ids.insert(Kind::Statement, statement);
     ok(
         app,
         Method::POST,

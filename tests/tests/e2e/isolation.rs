@@ -26,12 +26,13 @@ struct Targets {
     pattern: Uuid,
     detection: Uuid,
     violation: Uuid,
+    statement: Uuid,
     notification: Uuid,
     verification: Uuid,
 }
 
 impl Targets {
-    fn ids(&self) -> [Uuid; 15] {
+    fn ids(&self) -> [Uuid; 16] {
         [
             self.user,
             self.seller,
@@ -46,6 +47,7 @@ impl Targets {
             self.pattern,
             self.detection,
             self.violation,
+            self.statement,
             self.notification,
             self.verification,
         ]
@@ -85,6 +87,7 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             &format!("/behavior/detections/{}", a.detection),
         )
         .replace("/violations/{id}", &format!("/violations/{}", a.violation))
+        .replace("/statements/{id}", &format!("/statements/{}", a.statement))
         .replace(
             "/notifications/{id}",
             &format!("/notifications/{}", a.notification),
@@ -201,7 +204,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 32] = [
+const TABLES: [&str; 34] = [
     "users",
     "seller_profiles",
     "products",
@@ -224,6 +227,8 @@ const TABLES: [&str; 32] = [
     "enforcement_ladders",
     "violations",
     "violation_appeals",
+    "decision_evidence",
+    "statements_of_reasons",
     "notifications",
     "notification_deliveries",
     "notification_preferences",
@@ -323,6 +328,14 @@ async fn tenant_b_never_touches_tenant_a() {
     )
     .await
     .assert_status(201);
+    let statement: Uuid = app
+        .get(&format!("/api/v1/violations/{violation}"), &a.moderator)
+        .await
+        .body["statement"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let notification = app.get("/api/v1/notifications", &a.buyer).await.item_ids()[0];
     let verification = app
         .post(
@@ -346,6 +359,7 @@ async fn tenant_b_never_touches_tenant_a() {
         pattern,
         detection,
         violation,
+        statement,
         notification,
         verification,
     };

@@ -311,7 +311,12 @@ async fn each_background_job_runs_once_whichever_replica_takes_it() {
     let mut holders = BTreeSet::new();
     let started = Instant::now();
     loop {
-        let rows = jobs(&mut conn, tenant).await;
+        // The evidence retention's daily run waits for tomorrow.
+        let rows: Vec<_> = jobs(&mut conn, tenant)
+            .await
+            .into_iter()
+            .filter(|r| r.kind != "decisions.retention")
+            .collect();
         for r in rows.iter().filter(|r| r.status == "running") {
             if let Some(by) = &r.locked_by {
                 holders.insert(by.split('-').next().unwrap_or_default().to_owned());
@@ -337,7 +342,12 @@ async fn each_background_job_runs_once_whichever_replica_takes_it() {
     );
     // Each job was claimed once: a second claim would have counted an attempt.
     let rows = jobs(&mut conn, tenant).await;
-    assert!(rows.iter().all(|r| r.attempts == 1), "{rows:?}");
+    assert!(
+        rows.iter()
+            .filter(|r| r.kind != "decisions.retention")
+            .all(|r| r.attempts == 1),
+        "{rows:?}"
+    );
 
     // Exactly one email and one SMS per seller.
     let mail = mailbox.lock().unwrap().clone();

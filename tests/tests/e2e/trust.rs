@@ -56,6 +56,21 @@ async fn the_sixth_listing_at_level_zero_is_refused_until_the_limit_allows_it() 
     let standing = app.get("/api/v1/sellers/me/trust", &seller).await;
     assert_eq!(standing.body["listings"], 6);
     assert_eq!(standing.body["listing_limit"], 6);
+    // The refusals of the day got one statement of reasons, in the inbox.
+    assert_eq!(count_rows("statements_of_reasons", t).await, 1);
+    let inbox = app.get("/api/v1/notifications", &seller).await.items();
+    let notice = inbox
+        .iter()
+        .find(|n| n["kind"] == "statement_of_reasons")
+        .expect("the refusal's statement");
+    assert_eq!(notice["data"]["decision"], "listing_limited");
+    assert_eq!(notice["data"]["ground_name"], "Seller trust levels");
+    assert!(
+        notice["data"]["facts"]
+            .as_str()
+            .unwrap()
+            .contains("allows 5 listings")
+    );
 }
 
 #[tokio::test]

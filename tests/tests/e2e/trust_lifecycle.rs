@@ -246,6 +246,21 @@ async fn a_store_below_its_threshold_is_warned_and_demoted_after_the_grace_perio
     assert_eq!(notices[0].1["from"], "2");
     assert_eq!(notices[0].1["to"], "1");
     assert_eq!(notices[0].1["direction"], "down");
+    // One statement of reasons for the demotion, automated, naming the new limit.
+    let inbox = app.get("/api/v1/notifications", &w.seller).await.items();
+    let statements: Vec<&Value> = inbox
+        .iter()
+        .filter(|n| n["kind"] == "statement_of_reasons")
+        .collect();
+    assert_eq!(statements.len(), 1, "{inbox:?}");
+    assert_eq!(statements[0]["data"]["decision"], "demoted");
+    assert_eq!(statements[0]["data"]["automated"], true);
+    assert!(
+        statements[0]["data"]["facts"]
+            .as_str()
+            .unwrap()
+            .contains("allows at most 50 listings")
+    );
     let history = history_kinds(&app, &w).await;
     let kinds: Vec<(&str, &str)> = history
         .iter()

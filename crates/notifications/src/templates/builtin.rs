@@ -481,10 +481,10 @@ If it is still below on {{ due }}, your store will move down a level.
 };
 
 static EN_STATEMENT_OF_REASONS: Builtin = Builtin {
-    subject: "Why we {% if decision == \"content_removed\" %}removed your content{% elif decision == \"content_held\" %}are holding your content for review{% elif decision == \"warning\" %}warned your account{% elif decision == \"temporary_ban\" %}suspended your account{% elif decision == \"permanent_ban\" %}closed your account{% elif decision == \"listing_limited\" %}refused your listing{% else %}lowered your store's trust level{% endif %}",
+    subject: "Statement of reasons: {{ decision }}",
     text: text_en!(
         r#"This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.
-Decision: {{ decision | replace("_", " ") }}{% if until %} (until {{ until }}){% endif %}
+Decision: {{ decision }}{% if until %} (until {{ until }}){% endif %}
 Ground: {{ ground_name }}: {{ ground_text }}
 {% if automated %}
 This decision was taken by automated means.
@@ -501,7 +501,7 @@ The facts:
         "en",
         "Hello",
         r#"<p>This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.</p>
-<p><strong>Decision:</strong> {{ decision | replace("_", " ") }}{% if until %} (until {{ until }}){% endif %}</p>
+<p><strong>Decision:</strong> {{ decision }}{% if until %} (until {{ until }}){% endif %}</p>
 <p><strong>Ground:</strong> {{ ground_name }}: {{ ground_text }}</p>
 <p>{% if automated %}This decision was taken by automated means.{% else %}This decision was taken by a person.{% endif %}</p>
 {% if appeal_url %}
@@ -866,10 +866,10 @@ Si sigue por debajo el {{ due }}, tu tienda bajará un nivel.
 };
 
 static ES_STATEMENT_OF_REASONS: Builtin = Builtin {
-    subject: "Por qué {% if decision == \"content_removed\" %}retiramos tu contenido{% elif decision == \"content_held\" %}retenemos tu contenido para revisión{% elif decision == \"warning\" %}advertimos a tu cuenta{% elif decision == \"temporary_ban\" %}suspendimos tu cuenta{% elif decision == \"permanent_ban\" %}cerramos tu cuenta{% elif decision == \"listing_limited\" %}rechazamos tu publicación{% else %}bajamos el nivel de confianza de tu tienda{% endif %}",
+    subject: "Exposición de motivos de una decisión de moderación",
     text: text_es!(
         r#"Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.
-Decisión: {{ decision | replace("_", " ") }}{% if until %} (hasta {{ until }}){% endif %}
+Decisión: {% if decision == "content_removed" %}contenido retirado{% elif decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% else %}nivel de confianza rebajado{% endif %}{% if until %} (hasta {{ until }}){% endif %}
 Fundamento: {{ ground_name }}: {{ ground_text }}
 {% if automated %}
 Esta decisión se tomó por medios automatizados.
@@ -886,7 +886,7 @@ Los hechos:
         "es",
         "Hola",
         r#"<p>Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.</p>
-<p><strong>Decisión:</strong> {{ decision | replace("_", " ") }}{% if until %} (hasta {{ until }}){% endif %}</p>
+<p><strong>Decisión:</strong> {% if decision == "content_removed" %}contenido retirado{% elif decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% else %}nivel de confianza rebajado{% endif %}{% if until %} (hasta {{ until }}){% endif %}</p>
 <p><strong>Fundamento:</strong> {{ ground_name }}: {{ ground_text }}</p>
 <p>{% if automated %}Esta decisión se tomó por medios automatizados.{% else %}Esta decisión la tomó una persona.{% endif %}</p>
 {% if appeal_url %}

@@ -194,6 +194,17 @@ impl SellerStanding for TrustStanding {
             .map_err(trust)
     }
 
+    async fn listing_refused(
+        &self,
+        db: &Db,
+        tenant: TenantId,
+        user: Uuid,
+    ) -> Result<(), CommerceError> {
+        warden_trust::refusals::listing_refused(db, tenant, user)
+            .await
+            .map_err(trust)
+    }
+
     async fn require_own(
         &self,
         conn: &mut DbConn,
