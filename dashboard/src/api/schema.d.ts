@@ -986,6 +986,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/statements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reads a statement of reasons: the decision, the facts, the ground, whether
+         *     it was automated and how to appeal (the user it concerns, or staff).
+         */
+        get: operations["get_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -1216,7 +1236,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reads one violation (staff, or the user it is about). */
+        /**
+         * Reads one violation with its evidence and statement of reasons (staff, or
+         *     the user it is about).
+         */
         get: operations["get_violation"];
         put?: never;
         post?: never;
@@ -1257,7 +1280,8 @@ export interface paths {
         put?: never;
         /**
          * Upholds or overturns an appeal; overturning reverts the enforcement step
-         *     the violation caused (moderators and administrators).
+         *     the violation caused (moderators and administrators). The answer shows the
+         *     violation's evidence and statement of reasons.
          */
         post: operations["decide_appeal"];
         delete?: never;
@@ -1607,6 +1631,16 @@ export interface components {
          * @enum {string}
          */
         AppealOutcome: "uphold" | "overturn";
+        /** @description How to appeal. */
+        AppealRoute: {
+            /** @description Where to send the appeal (an API path of this service). */
+            url: string;
+            /**
+             * Format: date-time
+             * @description The last moment an appeal is taken.
+             */
+            deadline: string;
+        };
         /**
          * @description Who wrote a message.
          * @enum {string}
@@ -1884,6 +1918,11 @@ export interface components {
             /** @description Why, up to 2000 characters. */
             note?: string;
         };
+        /**
+         * @description What was decided.
+         * @enum {string}
+         */
+        DecisionKind: "content_removed" | "content_held" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
         /** @description A detection as the API shows it. */
         Detection: {
             /**
@@ -2043,7 +2082,54 @@ export interface components {
          * @description What happened that a user is told about.
          * @enum {string}
          */
-        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning";
+        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning" | "statement_of_reasons";
+        /** @description A decision's evidence. */
+        Evidence: {
+            /**
+             * Format: uuid
+             * @description Evidence id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The user the decision is about.
+             */
+            user_id?: string | null;
+            /** @description What was decided. */
+            decision: string;
+            /** @description Kind of content judged. */
+            content_type?: string | null;
+            /**
+             * Format: uuid
+             * @description The content's id; absent for a refused write, which was never stored.
+             */
+            content_id?: string | null;
+            /** @description The text as judged. */
+            text?: string | null;
+            /** @description SHA-256 of the text (UTF-8), hex. */
+            sha256?: string | null;
+            /** @description Versions of the models behind the scores. */
+            model_versions: Record<string, never>;
+            /** @description The models' scores. */
+            scores: Record<string, never>;
+            /**
+             * @description The rules or patterns that matched; a rule's `spans` are byte ranges
+             *     of `text` (`start`, `end`) with the text there.
+             */
+            rules: Record<string, never>[];
+            /** @description The behaviour events of a detection. */
+            events: Record<string, never>[];
+            /**
+             * Format: uuid
+             * @description The person who decided; absent when automated.
+             */
+            decided_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            decided_at: string;
+        };
         /**
          * @description Features a level unlocks (the seed's "Feature Access by Level").
          * @enum {string}
@@ -2054,6 +2140,16 @@ export interface components {
          * @enum {string}
          */
         Granularity: "minute" | "hour" | "day";
+        /**
+         * @description The ground of a decision: the tenant's rule or policy, by name, and its
+         *     public text.
+         */
+        Ground: {
+            /** @description The rule's or policy's name. */
+            name: string;
+            /** @description What it says, for the user. */
+            text: string;
+        };
         /**
          * @description What events of a window are grouped by.
          * @enum {string}
@@ -2311,6 +2407,12 @@ export interface components {
              * @description When.
              */
             created_at: string;
+            /**
+             * Format: uuid
+             * @description The decision's evidence (for flags, holds and rejections, until the
+             *     retention deletes it).
+             */
+            evidence_id?: string | null;
         };
         /** @description An appeal (`POST /violations/{id}/appeal`). */
         NewAppeal: {
@@ -2849,6 +2951,12 @@ export interface components {
                  * @description When.
                  */
                 created_at: string;
+                /**
+                 * Format: uuid
+                 * @description The decision's evidence (for flags, holds and rejections, until the
+                 *     retention deletes it).
+                 */
+                evidence_id?: string | null;
             }[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string | null;
@@ -3356,6 +3464,11 @@ export interface components {
                  */
                 updated_at: string;
                 appeal?: null | components["schemas"]["Appeal"];
+                /**
+                 * Format: uuid
+                 * @description What it was decided on (absent once the retention has deleted it).
+                 */
+                evidence_id?: string | null;
             }[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string | null;
@@ -3716,6 +3829,7 @@ export interface components {
         ReviewDetail: components["schemas"]["ReviewItem"] & {
             /** @description Every step, oldest first. */
             history: components["schemas"]["ReviewStep"][];
+            evidence?: null | components["schemas"]["Evidence"];
         };
         /** @description A review item. */
         ReviewItem: {
@@ -4190,6 +4304,55 @@ export interface components {
              */
             computed_at: string;
         };
+        /** @description A statement of reasons. */
+        Statement: {
+            /**
+             * Format: uuid
+             * @description Statement id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The user it concerns.
+             */
+            user_id: string;
+            /** @description What was decided. */
+            decision: components["schemas"]["DecisionKind"];
+            /** @description Kind of content it is about. */
+            content_type?: string | null;
+            /**
+             * Format: uuid
+             * @description The content (absent for a refused write, never stored).
+             */
+            content_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The violation it records.
+             */
+            violation_id?: string | null;
+            /** @description The facts, in words. */
+            facts: string;
+            /** @description The rule or policy applied. */
+            ground: components["schemas"]["Ground"];
+            /** @description Whether the decision was automated. */
+            automated: boolean;
+            /**
+             * Format: date-time
+             * @description Until when the restriction holds.
+             */
+            restricted_until?: string | null;
+            appeal?: null | components["schemas"]["AppealRoute"];
+            /**
+             * Format: uuid
+             * @description The evidence (absent once the retention has deleted it).
+             */
+            evidence_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+        };
         /** @description One step of the ladder. */
         Step: {
             /** @enum {string} */
@@ -4640,6 +4803,19 @@ export interface components {
              */
             updated_at: string;
             appeal?: null | components["schemas"]["Appeal"];
+            /**
+             * Format: uuid
+             * @description What it was decided on (absent once the retention has deleted it).
+             */
+            evidence_id?: string | null;
+        };
+        /**
+         * @description A violation with what it was decided on and what its user was told
+         *     (`GET /violations/{id}`, an appeal's decision).
+         */
+        ViolationDetail: components["schemas"]["Violation"] & {
+            evidence?: null | components["schemas"]["Evidence"];
+            statement?: null | components["schemas"]["Statement"];
         };
         /** @description Counts of violations recorded in `[from, to)`. */
         ViolationStats: {
@@ -12582,6 +12758,94 @@ export interface operations {
             };
         };
     };
+    get_statement: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description Statement id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_tenants: {
         parameters: {
             query?: {
@@ -14438,7 +14702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Violation"];
+                    "application/json": components["schemas"]["ViolationDetail"];
                 };
             };
             /** @description Malformed input (path, query, header or body) */
@@ -14658,7 +14922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Violation"];
+                    "application/json": components["schemas"]["ViolationDetail"];
                 };
             };
             /** @description Malformed input (path, query, header or body) */
