@@ -116,6 +116,8 @@ try {
   await page.getByRole("button", { name: "misleading photos" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Note").fill("photos replaced by the seller");
+  await dialog.getByRole("region", { name: "Statement of reasons" }).waitFor();
+  check(/^by /.test((await dialog.getByTestId("evidence-decided").textContent()) ?? ""), "a manual violation's evidence names who decided");
   await shot("violation-dialog");
   await dialog.getByRole("button", { name: "Resolve" }).click();
   await dialog.waitFor({ state: "detached" });
@@ -188,6 +190,42 @@ try {
   await page.getByTestId("backtest-report").waitFor();
   check(true, "the backtest reports what it scanned");
   await shot("pattern-backtest");
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+
+  console.log("the evidence of a refused listing, multibyte text highlighted");
+  await call("POST", "/api/v1/moderation/rules", admin, tenant, {
+    name: "No fakes",
+    kind: "pattern",
+    pattern: { keywords: ["подделка"] },
+    content_types: ["product"],
+    action: "reject",
+  });
+  const seller3 = token(["seller"], "seller-3", tenant);
+  const seller3User = (await call("GET", "/api/v1/users/me", seller3, tenant)).id;
+  await call("PUT", "/api/v1/sellers/me", seller3, tenant, { store_name: "Кафе ☕" });
+  const refused = await fetch(`${BASE}/api/v1/products`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${seller3}`, "X-Tenant-ID": tenant, "Content-Type": "application/json" },
+    body: JSON.stringify({ title: "Café 😀 Rolex — подделка", price_minor: 5000, currency: "EUR" }),
+  });
+  check(refused.status === 422, `the listing is refused (${refused.status})`);
+  await page.getByRole("link", { name: "Violations" }).click();
+  await page.getByLabel("user").fill(seller3User);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
+  await page.locator("tbody tr button.link").click();
+  const evidenceDialog = page.getByRole("dialog");
+  await evidenceDialog.locator("mark").first().waitFor();
+  const marks = await evidenceDialog.locator("mark").allTextContents();
+  check(marks.length === 1 && marks[0] === "подделка", `the matched word is marked: ${JSON.stringify(marks)}`);
+  check(
+    ((await evidenceDialog.getByTestId("evidence-text").textContent()) ?? "").includes("Café 😀 Rolex — подделка"),
+    "the evidence holds the text as judged",
+  );
+  const reasons = (await evidenceDialog.getByRole("region", { name: "Statement of reasons" }).textContent()) ?? "";
+  check(reasons.includes("No fakes"), "the statement of reasons names the rule");
+  await shot("violation-evidence");
+  await evidenceDialog.getByRole("button", { name: "Close" }).click();
 } catch (e) {
   await shot("failure").catch(() => {});
   console.error(e);

@@ -3,7 +3,8 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { makeApi } from "./api/client";
 import { ApiContext } from "./context";
 import { Violations } from "./pages/Violations";
-import { flatten } from "./pages/Reviews";
+import { Reviews } from "./pages/Reviews";
+import { flatten } from "./components/evidence";
 
 const session = { token: "a.b.c", tenantId: "0195f3a2-1b2c-7d3e-8f40-123456789abc" };
 
@@ -34,14 +35,31 @@ const violation = {
   updated_at: "2026-11-26T10:00:00Z",
 };
 
-function renderWith(fetchImpl: typeof fetch) {
+function renderWith(fetchImpl: typeof fetch, page = <Violations />) {
   const api = makeApi(session, "http://warden.test", fetchImpl);
-  return render(
-    <ApiContext.Provider value={{ session, api }}>
-      <Violations />
-    </ApiContext.Provider>,
-  );
+  return render(<ApiContext.Provider value={{ session, api }}>{page}</ApiContext.Provider>);
 }
+
+/** Evidence of a rejected text: "é" and "ж" are 2 bytes, "😀" 4, so byte offsets differ from string indices. */
+const evidenceText = "Café 😀 жулик: replica Rolex";
+const evidence = {
+  id: "0195f3a2-0000-7000-8000-0000000000e1",
+  decision: "reject",
+  content_type: "product",
+  content_id: "0195f3a2-0000-7000-8000-0000000000c1",
+  text: evidenceText,
+  sha256: "ab".repeat(32),
+  model_versions: { toxicity: "tox-block==0.1.2" },
+  scores: { offensive: 0.2 },
+  // "жулик" starts at byte 11 (C a f é=2 space 😀=4 space), "replica" at byte 23.
+  rules: [
+    { name: "Scam words", action: "reject", explanation: "calls someone a crook", spans: [{ start: 11, end: 21, text: "жулик" }] },
+    { name: "Replicas", action: "require_review", explanation: "replicas", spans: [{ start: 23, end: 30, text: "replica" }] },
+  ],
+  events: [],
+  decided_by: null,
+  decided_at: "2026-11-26T10:00:00Z",
+};
 
 describe("Violations page", () => {
   it("sends the token, the tenant and the chosen filters, and lists what comes back", async () => {
@@ -76,6 +94,82 @@ describe("Violations page", () => {
     const { impl } = fakeFetch(() => ({ status: 200, body: { items: [], next_cursor: null } }));
     renderWith(impl);
     expect(await screen.findByText("No violations match.")).toBeTruthy();
+  });
+});
+
+describe("Violation dialog", () => {
+  const statement = {
+    id: "0195f3a2-0000-7000-8000-0000000000f1",
+    user_id: violation.user_id,
+    decision: "warning",
+    facts: "A listing of yours was refused for scam words.",
+    ground: { name: "Scam words", text: "No calling people crooks." },
+    automated: true,
+    appeal: { url: `/api/v1/violations/${violation.id}/appeal`, deadline: "2026-12-10T10:00:00Z" },
+    created_at: "2026-11-26T10:00:00Z",
+  };
+
+  it("loads the violation with its evidence and statement, and marks the spans", async () => {
+    const appealed = { ...violation, status: "appealed", appeal: { id: "a1", violation_id: violation.id, user_id: violation.user_id, text: "it was a joke", status: "pending", created_at: "2026-11-27T10:00:00Z" } };
+    const { impl, seen } = fakeFetch((url) =>
+      url.pathname === `/api/v1/violations/${violation.id}`
+        ? { status: 200, body: { ...appealed, evidence, statement } }
+        : { status: 200, body: { items: [appealed], next_cursor: null } },
+    );
+    renderWith(impl);
+    fireEvent.click(await screen.findByRole("button", { name: "counterfeit" }));
+    const dialog = await screen.findByRole("dialog");
+    await waitFor(() => expect(dialog.querySelectorAll("mark").length).toBe(2));
+    expect(Array.from(dialog.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["жулик", "replica"]);
+    expect(screen.getByTestId("evidence-text").textContent).toBe(evidenceText);
+    const reasons = screen.getByRole("region", { name: "Statement of reasons" });
+    expect(reasons.textContent).toContain("A listing of yours was refused for scam words.");
+    expect(reasons.textContent).toContain("Scam words: No calling people crooks.");
+    expect(screen.getByRole("link").getAttribute("href")).toBe(statement.appeal.url);
+    expect(dialog.textContent).toContain("it was a joke");
+    expect(screen.getByRole("button", { name: "Overturn" })).toBeTruthy();
+    expect(seen.some((r) => new URL(r.url).pathname === `/api/v1/violations/${violation.id}`)).toBe(true);
+  });
+
+  it("says so when the evidence is gone", async () => {
+    const { impl } = fakeFetch((url) =>
+      url.pathname === `/api/v1/violations/${violation.id}`
+        ? { status: 200, body: { ...violation, evidence: null, statement: null } }
+        : { status: 200, body: { items: [violation], next_cursor: null } },
+    );
+    renderWith(impl);
+    fireEvent.click(await screen.findByRole("button", { name: "counterfeit" }));
+    expect(await screen.findByText(/deleted after the retention period/)).toBeTruthy();
+    expect(screen.getByText("No statement of reasons was issued for this decision.")).toBeTruthy();
+    expect(document.querySelector("mark")).toBeNull();
+  });
+});
+
+describe("Review item", () => {
+  const item = {
+    id: "0195f3a2-0000-7000-8000-0000000000d1",
+    content_type: "product",
+    content_id: "0195f3a2-0000-7000-8000-0000000000c1",
+    result_id: "0195f3a2-0000-7000-8000-0000000000b1",
+    reason: "Replicas",
+    status: "pending",
+    created_at: "2026-11-26T10:00:00Z",
+    updated_at: "2026-11-26T10:00:00Z",
+  };
+
+  it("shows the evidence the decision was made on", async () => {
+    const { impl, seen } = fakeFetch((url) =>
+      url.pathname === `/api/v1/moderation/reviews/${item.id}`
+        ? { status: 200, body: { ...item, history: [], evidence } }
+        : { status: 200, body: { items: [item], next_cursor: null } },
+    );
+    renderWith(impl, <Reviews />);
+    fireEvent.click(await screen.findByRole("button", { name: /Replicas/ }));
+    const panel = await screen.findByRole("article", { name: "Review item" });
+    await waitFor(() => expect(panel.querySelectorAll("mark").length).toBe(2));
+    expect(Array.from(panel.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["жулик", "replica"]);
+    expect(screen.getByRole("list", { name: "Rules matched" }).textContent).toContain("Replicas → require_review");
+    expect(seen.some((r) => new URL(r.url).pathname.includes("/moderation/results/"))).toBe(false);
   });
 });
 

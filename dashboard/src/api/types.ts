@@ -3,6 +3,9 @@ import type { components } from "./schema";
 
 type S = components["schemas"];
 export type Violation = S["Violation"];
+export type ViolationDetail = S["ViolationDetail"];
+export type Evidence = S["Evidence"];
+export type Statement = S["Statement"];
 export type ViolationStats = S["ViolationStats"];
 export type ViolationTrend = S["ViolationTrend"];
 export type ReviewItem = S["ReviewItem"];

@@ -5,6 +5,7 @@ import type { Session } from "../session";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
 import { Highlighted } from "../components/highlight";
+import { EvidenceView, flatten } from "../components/evidence";
 import { Badge, Empty, ErrorBox, Loading, when } from "../components/ui";
 
 type Decision = "approve" | "reject" | "request_changes" | "escalate";
@@ -76,27 +77,22 @@ export function Reviews() {
   );
 }
 
-/** Nested scores as `model.label` rows. */
-export function flatten(scores: Record<string, unknown>, prefix = ""): [string, unknown][] {
-  return Object.entries(scores).flatMap(([k, v]) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
-      : [[`${prefix}${k}`, v] as [string, unknown]],
-  );
-}
-
 function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void }) {
   const { api, session } = useApi();
   const header = th(session);
   const [claimed, setClaimed] = useState<ReviewItem>(item);
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
+  // The item with the evidence its decision was made on; without evidence
+  // (deleted after the retention period), the content as it is now.
   const detail = useLoad(async () => {
+    const review = await api.GET("/api/v1/moderation/reviews/{id}", { params: { header, path: { id: item.id } } }).then(unwrap);
+    if (review.evidence) return { review, current: null };
     const [result, text] = await Promise.all([
       api.GET("/api/v1/moderation/results/{id}", { params: { header, path: { id: item.result_id } } }).then(unwrap),
       contentText(api, session, item),
     ]);
-    return { result: result as ModerationResult, text };
+    return { review, current: { result: result as ModerationResult, text } };
   }, [api, session, item]);
   const claim = async () => {
     setError(null);
@@ -117,20 +113,23 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
       setError(e);
     }
   };
-  const spans = detail.data?.result.matches.flatMap((m) => m.spans) ?? [];
-  const scores = flatten((detail.data?.result.scores ?? {}) as Record<string, unknown>);
+  const current = detail.data?.current;
+  const spans = current?.result.matches.flatMap((m) => m.spans) ?? [];
+  const scores = flatten((current?.result.scores ?? {}) as Record<string, unknown>);
   return (
     <article className="panel" aria-label="Review item">
       <h2>
         {item.content_type} <span className="muted">{item.content_id.slice(0, 8)}</span>
       </h2>
       <ErrorBox error={detail.error} />
-      {detail.loading && !detail.data ? <Loading /> : detail.data && <Highlighted text={detail.data.text} spans={spans} />}
-      {detail.data && (
+      {detail.loading && !detail.data ? <Loading /> : detail.data && <EvidenceView evidence={detail.data.review.evidence} />}
+      {current && (
         <>
+          <h3>Content now</h3>
+          <Highlighted text={current.text} spans={spans} />
           <h3>Matched rules</h3>
           <ul className="list">
-            {detail.data.result.matches.map((m) => (
+            {current.result.matches.map((m) => (
               <li key={m.rule_id}>
                 <strong>{m.name}</strong> → {m.action}: {m.explanation}
               </li>

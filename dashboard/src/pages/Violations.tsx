@@ -3,6 +3,7 @@ import { th, unwrap } from "../api/client";
 import type { Violation } from "../api/types";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
+import { EvidenceView, StatementView } from "../components/evidence";
 import { Badge, Dialog, Empty, ErrorBox, Loading, severityTone, when } from "../components/ui";
 
 type Filters = {
@@ -153,7 +154,15 @@ function ViolationDialog({
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const v = violation;
+  // The row from the list, then the violation with its evidence and statement.
+  const detail = useLoad(
+    () =>
+      api
+        .GET("/api/v1/violations/{id}", { params: { header: th(session), path: { id: violation.id } } })
+        .then(unwrap),
+    [api, session, violation.id],
+  );
+  const v: Violation = detail.data ?? violation;
   const act = async (run: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
@@ -185,7 +194,7 @@ function ViolationDialog({
         <dd>{v.status}</dd>
         <dt>Reason</dt>
         <dd>{v.reason}</dd>
-        <dt>Evidence</dt>
+        <dt>Source</dt>
         <dd>
           {v.source.kind}
           {v.source.id ? ` ${v.source.id}` : ""}
@@ -208,6 +217,15 @@ function ViolationDialog({
           </ul>
         </dd>
       </dl>
+      <ErrorBox error={detail.error} />
+      {detail.loading && !detail.data ? (
+        <Loading what="Loading the evidence" />
+      ) : detail.data ? (
+        <>
+          <EvidenceView evidence={detail.data.evidence} />
+          <StatementView statement={detail.data.statement} />
+        </>
+      ) : null}
       <label>
         Note
         <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} name="note" />
