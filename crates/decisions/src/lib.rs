@@ -9,5 +9,6 @@ pub mod evidence;
 pub mod retention;
 mod schema;
 pub mod statements;
+pub mod transparency;
 
 pub use error::DecisionError;

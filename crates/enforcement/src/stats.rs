@@ -8,7 +8,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use warden_tenancy::{Actor, Db, ScopedFutureExt};
+use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId};
 
 use crate::EnforcementError;
 use crate::model::{Action, Severity, ViolationStatus, ViolationType};
@@ -269,4 +269,70 @@ pub async fn trends(
             })
             .collect(),
     })
+}
+
+/// Appeals of a period, for a transparency report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AppealCounts {
+    /// Appeals filed in the period.
+    pub received: i64,
+    /// Appeals decided in the period that upheld the violation.
+    pub upheld: i64,
+    /// Appeals decided in the period that overturned it.
+    pub overturned: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct AppealRow {
+    #[diesel(sql_type = BigInt)]
+    received: i64,
+    #[diesel(sql_type = BigInt)]
+    upheld: i64,
+    #[diesel(sql_type = BigInt)]
+    overturned: i64,
+}
+
+/// The appeals of `[from, to)` in the tenant and the seconds each decided one
+/// took, inside a running transaction.
+pub async fn appeal_counts(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(AppealCounts, Vec<f64>), EnforcementError> {
+    let row: AppealRow = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE created_at >= $2 AND created_at < $3) AS received,
+                count(*) FILTER (WHERE status = 'upheld' AND decided_at >= $2 AND decided_at < $3) AS upheld,
+                count(*) FILTER (WHERE status = 'overturned' AND decided_at >= $2 AND decided_at < $3) AS overturned
+           FROM violation_appeals WHERE tenant_id = $1",
+    )
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .get_result(conn)
+    .await?;
+    let waits: Vec<Seconds> = diesel::sql_query(
+        "SELECT extract(epoch FROM decided_at - created_at)::float8 AS seconds
+           FROM violation_appeals
+          WHERE tenant_id = $1 AND decided_at >= $2 AND decided_at < $3",
+    )
+    .bind::<SqlUuid, _>(tenant.as_uuid())
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .load(conn)
+    .await?;
+    Ok((
+        AppealCounts {
+            received: row.received,
+            upheld: row.upheld,
+            overturned: row.overturned,
+        },
+        waits.into_iter().map(|w| w.seconds).collect(),
+    ))
+}
+
+#[derive(diesel::QueryableByName)]
+struct Seconds {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    seconds: f64,
 }

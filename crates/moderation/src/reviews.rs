@@ -523,3 +523,32 @@ pub async fn decide(
     })
     .await
 }
+
+#[derive(diesel::QueryableByName)]
+struct Waited {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    seconds: f64,
+}
+
+/// The seconds each review item decided in `[from, to)` waited for its
+/// decision (from opening), inside a running transaction: for a
+/// transparency report's time to decision.
+pub async fn decision_waits(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<f64>, ModerationError> {
+    let rows: Vec<Waited> = diesel::sql_query(
+        "SELECT extract(epoch FROM decided_at - created_at)::float8 AS seconds
+           FROM moderation_reviews
+          WHERE tenant_id = $1 AND decided_at >= $2 AND decided_at < $3
+            AND status IN ('approved', 'rejected', 'changes_requested')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(tenant.as_uuid())
+    .bind::<diesel::sql_types::Timestamptz, _>(from)
+    .bind::<diesel::sql_types::Timestamptz, _>(to)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.seconds).collect())
+}

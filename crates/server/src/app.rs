@@ -13,8 +13,8 @@ use crate::known_paths::{KnownPaths, method_not_allowed};
 use crate::openapi::ApiDoc;
 use crate::routes::{
     ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
-    notifications, orders, products, reviews, sellers, statements, tenants, trust, usage, users,
-    violations, webhooks,
+    notifications, orders, products, reviews, sellers, statements, tenants, transparency, trust,
+    usage, users, violations, webhooks,
 };
 use crate::state::AppState;
 use crate::{activity, body_deadline, extract, pre_auth, rate_limit, request_id, tenant_context};
@@ -65,6 +65,7 @@ fn api(
         .service(
             scope::scope("/api/v1")
                 .configure(tenants::register)
+                .configure(transparency::register_platform)
                 // Before the tenant scope: the tenant comes from the token, not a header.
                 .configure(live::register)
                 // Signed by Twilio, not by a user: outside the tenant scope.
@@ -99,6 +100,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     moderation::register(cfg);
     violations::register(cfg);
     statements::register(cfg);
+    transparency::register(cfg);
     behavior::register(cfg);
     notifications::register(cfg);
 }

@@ -63,7 +63,7 @@ async fn statements_of(tenant: Uuid, user: Uuid) -> Vec<(String, Option<Uuid>)> 
 /// The only violation of `user`, as staff see it in the list.
 async fn only_violation(app: &TestApp, staff: &As, user: Uuid) -> Value {
     let list = app
-        .get(&format!("/api/v1/violations?user_id={user}"), staff)
+        .get(&format!("/api/v1/violations?user={user}"), staff)
         .await
         .assert_status(200)
         .items();
@@ -426,4 +426,208 @@ async fn evidence_is_deleted_by_the_retention_job_after_its_period() {
         .clone();
     assert!(detail["evidence"].is_null(), "{detail}");
     assert!(!detail["statement"].is_null());
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// `SELECT key, count(*)` rows of one SQL statement over the tenant and period.
+async fn counted(sql: &str, tenant: Uuid, from: &str, to: &str) -> Vec<(String, i64)> {
+    let mut conn = admin_conn().await;
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(tenant)
+        .bind::<diesel::sql_types::Timestamptz, _>(from.parse::<chrono::DateTime<Utc>>().unwrap())
+        .bind::<diesel::sql_types::Timestamptz, _>(to.parse::<chrono::DateTime<Utc>>().unwrap())
+        .load::<Count>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.key, c.n))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_transparency_report_counts_what_sql_counts() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "transparency").await;
+    let from = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    rule(&app, &w.admin, "threats", "reject", &["kill you"]).await;
+    rule(&app, &w.admin, "links", "require_review", &["telegram"]).await;
+    let messages = format!("/api/v1/conversations/{}/messages", w.conversation_id);
+    app.post(&messages, &w.buyer, json!({"body": "I will kill you"}))
+        .await
+        .assert_problem(422, "content_rejected");
+    app.post(&messages, &w.buyer, json!({"body": "telegram me"}))
+        .await
+        .assert_status(201);
+    let seller = user_id(&app, &w.other_seller).await;
+    let manual = app
+        .post(
+            "/api/v1/violations",
+            &w.moderator,
+            json!({"user_id": seller, "type": "content", "severity": "low", "reason": "fake reviews"}),
+        )
+        .await
+        .assert_status(201)
+        .id();
+    let buyer = user_id(&app, &w.buyer).await;
+    let automatic = only_violation(&app, &w.moderator, buyer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (id, who, decision) in [
+        (manual.to_string(), &w.other_seller, "overturn"),
+        (automatic, &w.buyer, "uphold"),
+    ] {
+        app.post(
+            &format!("/api/v1/violations/{id}/appeal"),
+            who,
+            json!({"text": "please look again"}),
+        )
+        .await
+        .assert_status(201);
+        app.post(
+            &format!("/api/v1/violations/{id}/appeal/decision"),
+            &w.admin,
+            json!({"decision": decision}),
+        )
+        .await
+        .assert_status(200);
+    }
+    let to = (Utc::now() + Duration::minutes(5)).to_rfc3339();
+    let q = format!("from={}&to={}", urlencoding(&from), urlencoding(&to));
+    let report = app
+        .get(&format!("/api/v1/transparency?{q}"), &w.admin)
+        .await
+        .assert_status(200)
+        .body
+        .clone();
+
+    let by_decision = counted(
+        "SELECT decision AS key, count(*) AS n FROM statements_of_reasons
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+        w.tenant,
+        &from,
+        &to,
+    )
+    .await;
+    assert!(!by_decision.is_empty());
+    let mut total = 0;
+    for (decision, n) in &by_decision {
+        assert_eq!(
+            report["decisions"]["by_decision"][decision], *n,
+            "{decision}: {report}"
+        );
+        total += n;
+    }
+    assert_eq!(report["decisions"]["total"], total);
+    for (ground, n) in counted(
+        "SELECT ground_name AS key, count(*) AS n FROM statements_of_reasons
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+        w.tenant,
+        &from,
+        &to,
+    )
+    .await
+    {
+        assert_eq!(
+            report["decisions"]["by_ground"][&ground], n,
+            "{ground}: {report}"
+        );
+    }
+    for (automated, n) in counted(
+        "SELECT automated::text AS key, count(*) AS n FROM statements_of_reasons
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+        w.tenant,
+        &from,
+        &to,
+    )
+    .await
+    {
+        let key = if automated == "true" {
+            "automated"
+        } else {
+            "manual"
+        };
+        assert_eq!(report["decisions"][key], n, "{report}");
+    }
+    let appeals = counted(
+        "SELECT status AS key, count(*) AS n FROM violation_appeals
+          WHERE tenant_id = $1 AND decided_at >= $2 AND decided_at < $3 GROUP BY 1",
+        w.tenant,
+        &from,
+        &to,
+    )
+    .await;
+    assert_eq!(report["appeals"]["upheld"], 1);
+    assert_eq!(report["appeals"]["overturned"], 1);
+    assert_eq!(
+        appeals.iter().map(|(_, n)| n).sum::<i64>(),
+        report["appeals"]["time_to_decision"]["decided"]
+            .as_i64()
+            .unwrap()
+    );
+    assert_eq!(report["appeals"]["received"], 2);
+    assert!(
+        report["appeals"]["time_to_decision"]["median_seconds"]
+            .as_f64()
+            .unwrap()
+            >= 0.0
+    );
+
+    // CSV: the same numbers, one row each.
+    let csv = app
+        .get(&format!("/api/v1/transparency?{q}&format=csv"), &w.admin)
+        .await;
+    csv.assert_status(200);
+    assert!(
+        csv.text.starts_with("section,key,value\r\n"),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.contains("appeals,received,2\r\n"), "{}", csv.text);
+    assert!(
+        csv.text.contains(&format!("decisions,total,{total}\r\n")),
+        "{}",
+        csv.text
+    );
+
+    // Only tenant administrators; a period is at most 400 days.
+    app.get(&format!("/api/v1/transparency?{q}"), &w.moderator)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(
+        "/api/v1/transparency?from=2020-01-01T00:00:00Z&to=2022-01-01T00:00:00Z",
+        &w.admin,
+    )
+    .await
+    .assert_problem(400, "invalid_input");
+    app.get("/api/v1/transparency?format=xml", &w.admin)
+        .await
+        .assert_problem(400, "invalid_query_parameter");
+
+    // The platform's report adds every tenant's; tenant tokens may not read it.
+    let platform = app
+        .get(
+            &format!("/api/v1/platform/transparency?{q}"),
+            &app.platform_admin(),
+        )
+        .await
+        .assert_status(200)
+        .body
+        .clone();
+    assert!(platform["tenants"].as_u64().unwrap() >= 1);
+    assert!(platform["decisions"]["total"].as_i64().unwrap() >= total);
+    app.get(&format!("/api/v1/platform/transparency?{q}"), &w.admin)
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+fn urlencoding(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
 }

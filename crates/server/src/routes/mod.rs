@@ -16,6 +16,7 @@ pub mod reviews;
 pub mod sellers;
 pub mod statements;
 pub mod tenants;
+pub mod transparency;
 pub mod trust;
 pub mod usage;
 pub mod users;

@@ -24,6 +24,7 @@ pub mod commerce;
 pub mod content_store;
 pub mod detection_effects;
 pub mod rejection_violations;
+pub mod transparency;
 pub mod violation_effects;
 pub mod violation_requests;
 
