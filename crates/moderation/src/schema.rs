@@ -57,7 +57,7 @@ diesel::table! {
         id -> Uuid,
         content_type -> Text,
         content_id -> Uuid,
-        result_id -> Uuid,
+        result_id -> Nullable<Uuid>,
         reason -> Text,
         status -> Text,
         claimed_by -> Nullable<Uuid>,
@@ -66,6 +66,8 @@ diesel::table! {
         decided_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        source -> Text,
+        priority -> Int4,
     }
 }
 

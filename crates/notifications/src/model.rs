@@ -87,6 +87,8 @@ pub enum EventKind {
     /// The seller's trust score fell below its level's threshold: demotion
     /// follows unless it recovers by a date.
     TrustDemotionWarning,
+    /// The user's report was decided (upheld or dismissed).
+    ReportDecided,
 }
 warden_tenancy::text_enum!(EventKind, NotificationError, {
     ViolationCreated => "violation_created",
@@ -100,6 +102,7 @@ warden_tenancy::text_enum!(EventKind, NotificationError, {
     VerificationCode => "verification_code",
     TrustLevelChanged => "trust_level_changed",
     TrustDemotionWarning => "trust_demotion_warning",
+    ReportDecided => "report_decided",
 });
 
 #[cfg(test)]
@@ -125,7 +128,7 @@ mod tests {
         for s in DeliveryStatus::ALL {
             assert_eq!(DeliveryStatus::parse(s.as_str()).ok(), Some(*s));
         }
-        assert_eq!(EventKind::ALL.len(), 11);
+        assert_eq!(EventKind::ALL.len(), 12);
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()).ok(), Some(*k));
             let json = serde_json::to_string(k).unwrap_or_default();

@@ -13,7 +13,7 @@ use crate::known_paths::{KnownPaths, method_not_allowed};
 use crate::openapi::ApiDoc;
 use crate::routes::{
     ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
-    notifications, orders, products, reviews, sellers, tenants, trust, usage, users, violations,
+    notifications, orders, products, reports, reviews, sellers, tenants, trust, usage, users, violations,
     webhooks,
 };
 use crate::state::AppState;
@@ -97,6 +97,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     usage::register(cfg);
     audit::register(cfg);
     moderation::register(cfg);
+    reports::register(cfg);
     violations::register(cfg);
     behavior::register(cfg);
     notifications::register(cfg);

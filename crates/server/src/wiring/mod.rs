@@ -17,10 +17,13 @@
 //!   automatic violations and moves seller trust (behavior → enforcement, trust).
 //! - [`violation_requests`]: moderation's and behavior's requests for a
 //!   violation become enforcement's (moderation, behavior → enforcement).
+//! - [`reports`]: reports open and rank items in moderation's review queue,
+//!   and a decided report item closes its reports (reports ↔ moderation).
 
 pub mod commerce;
 pub mod content_store;
 pub mod detection_effects;
+pub mod reports;
 pub mod violation_effects;
 pub mod violation_requests;
 
