@@ -289,18 +289,26 @@ pub async fn list(
                     .first(conn)
                     .await
                     .optional()?
-                    .ok_or(ModerationError::invalid("cursor is not one this server issued"))?;
+                    .ok_or(ModerationError::invalid(
+                        "cursor is not one this server issued",
+                    ))?;
                 q = q.filter(
-                    moderation_reviews::priority.lt(at).or(moderation_reviews::priority
-                        .eq(at)
-                        .and(moderation_reviews::id.gt(after))),
+                    moderation_reviews::priority
+                        .lt(at)
+                        .or(moderation_reviews::priority
+                            .eq(at)
+                            .and(moderation_reviews::id.gt(after))),
                 );
             }
             q = match filter.source {
                 None => q,
-                Some(QueueSource::Automated) => q.filter(moderation_reviews::source.eq("automated")),
+                Some(QueueSource::Automated) => {
+                    q.filter(moderation_reviews::source.eq("automated"))
+                }
                 Some(QueueSource::Report) => q.filter(moderation_reviews::source.eq("report")),
-                Some(QueueSource::Escalation) => q.filter(moderation_reviews::status.eq("escalated")),
+                Some(QueueSource::Escalation) => {
+                    q.filter(moderation_reviews::status.eq("escalated"))
+                }
             };
             q = match filter.status {
                 Some(s) => q.filter(moderation_reviews::status.eq(s)),

@@ -39,4 +39,3 @@ pub(crate) async fn report_decided(
     raise(conn, tenant, &request).await?;
     Ok(())
 }
-

@@ -26,7 +26,9 @@ use warden_audit::{ActivityEvent, Kind};
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, is_unique_violation};
 
 use crate::schema::reports;
-use crate::{Report, ReportError, ReportThrottle, ReviewQueue, TargetType, priority, settings, targets};
+use crate::{
+    Report, ReportError, ReportThrottle, ReviewQueue, TargetType, priority, settings, targets,
+};
 
 /// Longest report text, in characters.
 pub const TEXT_MAX_CHARS: usize = 2000;

@@ -13,8 +13,8 @@ use crate::known_paths::{KnownPaths, method_not_allowed};
 use crate::openapi::ApiDoc;
 use crate::routes::{
     ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
-    notifications, orders, products, reports, reviews, sellers, tenants, trust, usage, users, violations,
-    webhooks,
+    notifications, orders, products, reports, reviews, sellers, tenants, trust, usage, users,
+    violations, webhooks,
 };
 use crate::state::AppState;
 use crate::{activity, body_deadline, extract, pre_auth, rate_limit, request_id, tenant_context};

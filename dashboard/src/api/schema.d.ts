@@ -362,7 +362,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The review queue, oldest first (moderators and administrators). */
+        /**
+         * The review queue, higher priority first, then oldest first (moderators and
+         *     administrators). Report items rank by their distinct reporters' accuracy,
+         *     trusted flaggers' first (README, "User reports").
+         */
         get: operations["list_review_items"];
         put?: never;
         post?: never;
@@ -415,7 +419,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decides a claimed item: approve, reject, request_changes or escalate, with a note. */
+        /**
+         * Decides a claimed item: approve, reject, request_changes or escalate, with a note.
+         *     On a report item, approve dismisses the reports and leaves the content as
+         *     it is; reject removes the content (or records a violation of a reported
+         *     user) and upholds them; each reporter is told.
+         */
         post: operations["decide_review"];
         delete?: never;
         options?: never;
@@ -727,6 +736,105 @@ export interface paths {
         head?: never;
         /** Changes a listing (its seller or a tenant administrator). */
         patch: operations["update_product"];
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's reports, newest first (moderators and administrators); with
+         *     `review_id`, the reports a review item groups.
+         */
+        get: operations["list_reports"];
+        put?: never;
+        /**
+         * Reports a listing, review, message, store or user (any member). A repeat
+         *     of the reporter's open report of the same target is merged into it (200,
+         *     `merged: true`): the latest category and non-empty text are kept, message
+         *     ids are added. The target's open reports share one review item.
+         */
+        post: operations["create_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's reports with their status and outcome, newest first. */
+        get: operations["my_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's report categories and per-reporter hourly rate (any member). */
+        get: operations["get_report_settings"];
+        /** Replaces the tenant's report categories and rate (tenant administrators). */
+        put: operations["put_report_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/trusted-flaggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's trusted flaggers with their accuracy (tenant administrators). */
+        get: operations["list_trusted_flaggers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/trusted-flaggers/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Marks a user of the tenant as a trusted flagger: their reports go to the
+         *     front of the review queue (tenant administrators).
+         */
+        put: operations["add_trusted_flagger"];
+        post?: never;
+        /** Unmarks a trusted flagger (tenant administrators). */
+        delete: operations["remove_trusted_flagger"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/reviews": {
@@ -2043,7 +2151,7 @@ export interface components {
          * @description What happened that a user is told about.
          * @enum {string}
          */
-        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning";
+        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning" | "report_decided";
         /**
          * @description Features a level unlocks (the seed's "Feature Access by Level").
          * @enum {string}
@@ -2559,6 +2667,11 @@ export interface components {
             /** @description The status to move to. */
             status: components["schemas"]["OrderStatus"];
         };
+        /**
+         * @description How a decided report ended.
+         * @enum {string}
+         */
+        Outcome: "upheld" | "dismissed";
         /** @description `PUT /sellers/{id}/trust/override`. */
         OverrideBody: {
             /**
@@ -3026,6 +3139,83 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Report: {
+            /** @description The items, newest first. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Report id.
+                 */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description Who reported.
+                 */
+                reporter_id: string;
+                /** @description `listing`, `review`, `message`, `store` or `user`. */
+                target_type: components["schemas"]["TargetType"];
+                /**
+                 * Format: uuid
+                 * @description The reported listing, review, message, store or user.
+                 */
+                target_id: string;
+                /** @description A category of the tenant's list (the latest given when merged). */
+                category: string;
+                /** @description The reporter's words (the latest non-empty text when merged). */
+                text: string;
+                /** @description Messages the reporter points to (every id given, merged). */
+                message_ids: string[];
+                /**
+                 * Format: int32
+                 * @description How often the reporter reported the target while this report was open.
+                 */
+                times_reported: number;
+                /**
+                 * Format: uuid
+                 * @description The review item the target's open reports share.
+                 */
+                review_id: string;
+                /** @description `open` or `closed`. */
+                status: string;
+                outcome?: null | components["schemas"]["Outcome"];
+                /**
+                 * Format: date-time
+                 * @description When it was decided.
+                 */
+                decided_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description First reported at.
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last reported or decided at.
+                 */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ReporterStanding: {
+            /** @description The items, newest first. */
+            items: (components["schemas"]["Reporter"] & {
+                /**
+                 * Format: double
+                 * @description `(upheld + 1) / (upheld + dismissed + 2)`.
+                 */
+                accuracy: number;
+                /**
+                 * Format: int32
+                 * @description What one report of theirs adds to an item's priority.
+                 */
+                weight: number;
+            })[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Review: {
             /** @description The items, newest first. */
             items: {
@@ -3093,9 +3283,16 @@ export interface components {
                 content_id: string;
                 /**
                  * Format: uuid
-                 * @description The decision that opened the item.
+                 * @description The decision that opened an automated item (none for report items).
                  */
-                result_id: string;
+                result_id?: string | null;
+                /** @description `automated` (held by the tenant's rules) or `report` (reported by users). */
+                source: string;
+                /**
+                 * Format: int32
+                 * @description Higher comes first in the queue (see `warden_reports::priority`).
+                 */
+                priority: number;
                 /** @description Why it needs a person. */
                 reason: string;
                 /** @description `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`. */
@@ -3559,6 +3756,138 @@ export interface components {
             /** @description HTML body. */
             html: string;
         };
+        /** @description A report. */
+        Report: {
+            /**
+             * Format: uuid
+             * @description Report id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who reported.
+             */
+            reporter_id: string;
+            /** @description `listing`, `review`, `message`, `store` or `user`. */
+            target_type: components["schemas"]["TargetType"];
+            /**
+             * Format: uuid
+             * @description The reported listing, review, message, store or user.
+             */
+            target_id: string;
+            /** @description A category of the tenant's list (the latest given when merged). */
+            category: string;
+            /** @description The reporter's words (the latest non-empty text when merged). */
+            text: string;
+            /** @description Messages the reporter points to (every id given, merged). */
+            message_ids: string[];
+            /**
+             * Format: int32
+             * @description How often the reporter reported the target while this report was open.
+             */
+            times_reported: number;
+            /**
+             * Format: uuid
+             * @description The review item the target's open reports share.
+             */
+            review_id: string;
+            /** @description `open` or `closed`. */
+            status: string;
+            outcome?: null | components["schemas"]["Outcome"];
+            /**
+             * Format: date-time
+             * @description When it was decided.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: date-time
+             * @description First reported at.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last reported or decided at.
+             */
+            updated_at: string;
+        };
+        /** @description `POST /reports`. */
+        ReportBody: {
+            /** @description What is reported. */
+            target_type: components["schemas"]["TargetType"];
+            /**
+             * Format: uuid
+             * @description The listing, review, message, store (seller profile) or user id.
+             */
+            target_id: string;
+            /** @description One of the tenant's categories (`GET /reports/settings`). */
+            category: string;
+            /** @description What is wrong, up to 2,000 characters. */
+            text?: string;
+            /** @description Messages of the tenant that show it, up to 20. */
+            message_ids?: string[];
+        };
+        /** @description A tenant's report settings. */
+        ReportSettings: {
+            /**
+             * @description The categories a report may name: 1 to 50 distinct names of lowercase
+             *     letters, digits and `_`, starting with a letter (at most 63 characters).
+             */
+            categories: string[];
+            /**
+             * Format: int32
+             * @description Reports (new or merged) one reporter may send an hour, 1 to 10,000;
+             *     one more is refused with 429 `report_rate_limited`.
+             */
+            reports_per_hour?: number;
+        };
+        /** @description A reporter's standing. */
+        Reporter: {
+            /**
+             * Format: uuid
+             * @description The user.
+             */
+            user_id: string;
+            /** @description A trusted flagger. */
+            trusted: boolean;
+            /**
+             * Format: uuid
+             * @description Who marked them.
+             */
+            trusted_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            trusted_at?: string | null;
+            /**
+             * Format: int32
+             * @description Their reports upheld so far.
+             */
+            upheld: number;
+            /**
+             * Format: int32
+             * @description Their reports dismissed so far.
+             */
+            dismissed: number;
+            /**
+             * Format: date-time
+             * @description Last changed at.
+             */
+            updated_at: string;
+        };
+        /** @description A reporter with the weight their reports carry. */
+        ReporterStanding: components["schemas"]["Reporter"] & {
+            /**
+             * Format: double
+             * @description `(upheld + 1) / (upheld + dismissed + 2)`.
+             */
+            accuracy: number;
+            /**
+             * Format: int32
+             * @description What one report of theirs adds to an item's priority.
+             */
+            weight: number;
+        };
         /** @description One requirement of the next level. */
         Requirement: {
             /** @description What: a verification step, or `score`. */
@@ -3708,7 +4037,11 @@ export interface components {
             note?: string;
         };
         /**
-         * @description What a reviewer decides.
+         * @description What a reviewer decides. On a report item, `approve` takes no action
+         *     (the reports are dismissed and the content keeps its state); `reject`
+         *     removes reported content as on an automated item, and on a reported user
+         *     records a violation of the user; `request_changes` is for content only.
+         *     Both uphold the reports.
          * @enum {string}
          */
         ReviewDecision: "approve" | "reject" | "request_changes" | "escalate";
@@ -3733,9 +4066,16 @@ export interface components {
             content_id: string;
             /**
              * Format: uuid
-             * @description The decision that opened the item.
+             * @description The decision that opened an automated item (none for report items).
              */
-            result_id: string;
+            result_id?: string | null;
+            /** @description `automated` (held by the tenant's rules) or `report` (reported by users). */
+            source: string;
+            /**
+             * Format: int32
+             * @description Higher comes first in the queue (see `warden_reports::priority`).
+             */
+            priority: number;
             /** @description Why it needs a person. */
             reason: string;
             /** @description `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`. */
@@ -4200,6 +4540,19 @@ export interface components {
             action: "temporary_ban";
             duration_seconds: number;
         };
+        /** @description A submitted report. */
+        Submitted: components["schemas"]["Report"] & {
+            /**
+             * @description Whether the submission was merged into the reporter's open report of
+             *     the same target.
+             */
+            merged: boolean;
+        };
+        /**
+         * @description What a report is about.
+         * @enum {string}
+         */
+        TargetType: "listing" | "review" | "message" | "store" | "user";
         /** @description A template in effect for one kind and language. */
         TemplateEntry: {
             /** @description Event kind. */
@@ -7600,6 +7953,11 @@ export interface operations {
                 status?: string;
                 /** @description Only this kind of content. */
                 content_type?: components["schemas"]["ContentType"];
+                /**
+                 * @description Only `automated` items (held by the rules), `report` items (reported
+                 *     by users) or `escalation` (escalated items of either source).
+                 */
+                source?: "automated" | "report" | "escalation";
             };
             header: {
                 /** @description The tenant to act in (a UUID). */
@@ -10895,6 +11253,826 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+                /** @description Only the reports of this review item. */
+                review_id?: string;
+                /** @description Only `open` or `closed` reports. */
+                status?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Report"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_report: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportBody"];
+            };
+        };
+        responses: {
+            /** @description Merged into the caller's open report of the target */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Submitted"];
+                };
+            };
+            /** @description A new report */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Submitted"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such target in this tenant (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent the tenant's `reports_per_hour` within the hour (`report_rate_limited`), or a rate limit is used up (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_reports: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Report"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_report_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_trusted_flaggers: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReporterStanding"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_trusted_flagger: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description User id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReporterStanding"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_trusted_flagger: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description User id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

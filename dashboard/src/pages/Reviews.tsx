@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { th, unwrap, type Api } from "../api/client";
-import type { ModerationResult, ReviewItem } from "../api/types";
+import type { ModerationResult, Report, ReviewItem } from "../api/types";
 import type { Session } from "../session";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
@@ -26,6 +26,8 @@ async function contentText(api: Api, session: Session, item: ReviewItem): Promis
       const s = await api.GET("/api/v1/sellers/{id}", { params: { header, path } }).then(unwrap);
       return `${s.store_name}\n\n${s.description}`;
     }
+    case "user":
+      return "(a reported user account: see the reports below)";
     default:
       return "(message text is shown in its conversation)";
   }
@@ -54,6 +56,7 @@ export function Reviews() {
                 <li key={item.id}>
                   <button type="button" className="link" onClick={() => setCurrent(item)} aria-current={current?.id === item.id}>
                     <Badge>{item.content_type}</Badge> {item.reason} <Badge tone={item.status === "escalated" ? "warn" : ""}>{item.status}</Badge>
+                    {item.source === "report" && <Badge>reports · priority {item.priority}</Badge>}
                   </button>
                   <span className="muted"> {when(item.created_at)}</span>
                 </li>
@@ -92,11 +95,20 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
   const detail = useLoad(async () => {
-    const [result, text] = await Promise.all([
-      api.GET("/api/v1/moderation/results/{id}", { params: { header, path: { id: item.result_id } } }).then(unwrap),
+    // Report items have no moderation result: their reports say why.
+    const [result, text, reports] = await Promise.all([
+      item.result_id
+        ? api.GET("/api/v1/moderation/results/{id}", { params: { header, path: { id: item.result_id } } }).then(unwrap)
+        : Promise.resolve(null),
       contentText(api, session, item),
+      item.source === "report"
+        ? api
+            .GET("/api/v1/reports", { params: { header, query: { review_id: item.id, limit: 100 } } })
+            .then(unwrap)
+            .then((page) => page.items)
+        : Promise.resolve([] as Report[]),
     ]);
-    return { result: result as ModerationResult, text };
+    return { result: result as ModerationResult | null, text, reports };
   }, [api, session, item]);
   const claim = async () => {
     setError(null);
@@ -117,8 +129,8 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
       setError(e);
     }
   };
-  const spans = detail.data?.result.matches.flatMap((m) => m.spans) ?? [];
-  const scores = flatten((detail.data?.result.scores ?? {}) as Record<string, unknown>);
+  const spans = detail.data?.result?.matches.flatMap((m) => m.spans) ?? [];
+  const scores = flatten((detail.data?.result?.scores ?? {}) as Record<string, unknown>);
   return (
     <article className="panel" aria-label="Review item">
       <h2>
@@ -126,7 +138,19 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
       </h2>
       <ErrorBox error={detail.error} />
       {detail.loading && !detail.data ? <Loading /> : detail.data && <Highlighted text={detail.data.text} spans={spans} />}
-      {detail.data && (
+      {detail.data && detail.data.reports.length > 0 && (
+        <>
+          <h3>Reports</h3>
+          <ul className="list">
+            {detail.data.reports.map((r) => (
+              <li key={r.id}>
+                <Badge>{r.category}</Badge> {r.text} <span className="muted">×{r.times_reported} {when(r.created_at)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {detail.data?.result && (
         <>
           <h3>Matched rules</h3>
           <ul className="list">

@@ -288,6 +288,7 @@ pub struct ReviewQuery {
     pub content_type: Option<ContentType>,
     /// Only `automated` items (held by the rules), `report` items (reported
     /// by users) or `escalation` (escalated items of either source).
+    #[param(inline)]
     pub source: Option<QueueSource>,
 }
 

@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use warden_reports::Report;
 use warden_reports::flaggers::{self, ReporterStanding};
 use warden_reports::list::{self, ReportFilter};
 use warden_reports::settings::{self, ReportSettings};
 use warden_reports::submit::{self, ReportBody, Submitted};
-use warden_reports::Report;
 use warden_tenancy::Page;
 
 use super::PageQuery;
@@ -26,11 +26,11 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_report)
         .service(my_reports)
         .service(list_reports)
-        .service(get_settings)
-        .service(put_settings)
-        .service(list_flaggers)
-        .service(add_flagger)
-        .service(remove_flagger);
+        .service(get_report_settings)
+        .service(put_report_settings)
+        .service(list_trusted_flaggers)
+        .service(add_trusted_flagger)
+        .service(remove_trusted_flagger);
 }
 
 /// Reports a listing, review, message, store or user (any member). A repeat
@@ -112,7 +112,7 @@ pub async fn list_reports(
 /// The tenant's report categories and per-reporter hourly rate (any member).
 #[utoipa::path(tag = "reports", responses((status = 200, body = ReportSettings)))]
 #[get("/reports/settings")]
-pub async fn get_settings(
+pub async fn get_report_settings(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
@@ -122,7 +122,7 @@ pub async fn get_settings(
 /// Replaces the tenant's report categories and rate (tenant administrators).
 #[utoipa::path(tag = "reports", request_body = ReportSettings, responses((status = 200, body = ReportSettings)))]
 #[put("/reports/settings")]
-pub async fn put_settings(
+pub async fn put_report_settings(
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<ReportSettings>,
@@ -133,7 +133,7 @@ pub async fn put_settings(
 /// The tenant's trusted flaggers with their accuracy (tenant administrators).
 #[utoipa::path(tag = "reports", params(PageQuery), responses((status = 200, body = Page<ReporterStanding>)))]
 #[get("/reports/trusted-flaggers")]
-pub async fn list_flaggers(
+pub async fn list_trusted_flaggers(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageQuery>,
@@ -145,23 +145,37 @@ pub async fn list_flaggers(
 /// front of the review queue (tenant administrators).
 #[utoipa::path(tag = "reports", params(("user_id" = Uuid, Path, description = "User id")), responses((status = 200, body = ReporterStanding)))]
 #[put("/reports/trusted-flaggers/{user_id}")]
-pub async fn add_flagger(
+pub async fn add_trusted_flagger(
     state: web::Data<AppState>,
     caller: Caller,
     user_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let standing = flaggers::set(&state.db, &CrossDomainEffects, &caller.actor, *user_id, true).await?;
+    let standing = flaggers::set(
+        &state.db,
+        &CrossDomainEffects,
+        &caller.actor,
+        *user_id,
+        true,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(standing))
 }
 
 /// Unmarks a trusted flagger (tenant administrators).
 #[utoipa::path(tag = "reports", params(("user_id" = Uuid, Path, description = "User id")), responses((status = 204)))]
 #[delete("/reports/trusted-flaggers/{user_id}")]
-pub async fn remove_flagger(
+pub async fn remove_trusted_flagger(
     state: web::Data<AppState>,
     caller: Caller,
     user_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    flaggers::set(&state.db, &CrossDomainEffects, &caller.actor, *user_id, false).await?;
+    flaggers::set(
+        &state.db,
+        &CrossDomainEffects,
+        &caller.actor,
+        *user_id,
+        false,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
