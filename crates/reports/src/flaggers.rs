@@ -8,12 +8,12 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use warden_audit::{ActivityEvent, Kind};
+use warden_audit::Kind;
 use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use crate::priority::Standing;
 use crate::schema::reporters;
-use crate::{ReportError, ReviewQueue, priority, targets};
+use crate::{ReportError, ReviewQueue, activity, priority, targets};
 
 const ADMINS_ONLY: &str = "only tenant administrators may manage trusted flaggers";
 
@@ -128,13 +128,15 @@ async fn set_trusted(
     } else {
         "trusted_flagger_removed"
     };
-    let mut event = ActivityEvent::new(Kind::ResourceUpdate, action);
-    event.actor_id = Some(actor.user_id);
-    event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
-    event.resource_type = Some("reports".into());
-    event.resource_id = Some(user.to_string());
-    event.metadata = serde_json::json!({ "event": action, "user_id": user });
-    warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+    activity::record(
+        conn,
+        actor,
+        Kind::ResourceUpdate,
+        action,
+        Some(user.to_string()),
+        serde_json::json!({ "user_id": user }),
+    )
+    .await?;
     Ok(row.into())
 }
 

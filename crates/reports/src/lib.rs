@@ -16,6 +16,7 @@
 //!   (enforced through the [`ReportThrottle`] the server implements).
 //! - [`list`]: a reporter's own reports, and staff's view of an item's reports.
 
+mod activity;
 mod error;
 pub mod flaggers;
 pub mod list;

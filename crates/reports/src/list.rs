@@ -8,19 +8,41 @@ use warden_tenancy::{Actor, Db, Page, PageRequest, ScopedFutureExt};
 use crate::schema::reports;
 use crate::{Report, ReportError};
 
-/// The caller's reports with their status and outcome, newest first.
-pub async fn mine(db: &Db, actor: &Actor, page: PageRequest) -> Result<Page<Report>, ReportError> {
-    let reporter = actor.user_id;
+/// Filters of the staff list.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    /// Only the reports of this review item.
+    pub review_id: Option<Uuid>,
+    /// Only `open` or `closed` reports.
+    pub status: Option<String>,
+}
+
+/// One page of the tenant's reports matching the filters, newest first.
+async fn page_of(
+    db: &Db,
+    actor: &Actor,
+    reporter: Option<Uuid>,
+    filter: ReportFilter,
+    page: PageRequest,
+) -> Result<Page<Report>, ReportError> {
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let mut q = reports::table
-                .filter(reports::reporter_id.eq(reporter))
                 .select(Report::as_select())
                 .order(reports::id.desc())
                 .limit(page.fetch())
                 .into_boxed();
             if let Some(after) = page.after {
                 q = q.filter(reports::id.lt(after));
+            }
+            if let Some(reporter) = reporter {
+                q = q.filter(reports::reporter_id.eq(reporter));
+            }
+            if let Some(review) = filter.review_id {
+                q = q.filter(reports::review_id.eq(review));
+            }
+            if let Some(status) = filter.status {
+                q = q.filter(reports::status.eq(status));
             }
             let rows = q.load(conn).await?;
             Ok(page.page(rows, |r| r.id))
@@ -30,13 +52,16 @@ pub async fn mine(db: &Db, actor: &Actor, page: PageRequest) -> Result<Page<Repo
     .await
 }
 
-/// Filters of the staff list.
-#[derive(Clone, Debug, Default)]
-pub struct ReportFilter {
-    /// Only the reports of this review item.
-    pub review_id: Option<Uuid>,
-    /// Only `open` or `closed` reports.
-    pub status: Option<String>,
+/// The caller's reports with their status and outcome, newest first.
+pub async fn mine(db: &Db, actor: &Actor, page: PageRequest) -> Result<Page<Report>, ReportError> {
+    page_of(
+        db,
+        actor,
+        Some(actor.user_id),
+        ReportFilter::default(),
+        page,
+    )
+    .await
 }
 
 /// The tenant's reports, newest first (moderators and administrators).
@@ -52,26 +77,5 @@ pub async fn list(
     {
         return Err(ReportError::invalid("status: open or closed"));
     }
-    db.tenant_tx(actor.tenant, |conn| {
-        async move {
-            let mut q = reports::table
-                .select(Report::as_select())
-                .order(reports::id.desc())
-                .limit(page.fetch())
-                .into_boxed();
-            if let Some(after) = page.after {
-                q = q.filter(reports::id.lt(after));
-            }
-            if let Some(review) = filter.review_id {
-                q = q.filter(reports::review_id.eq(review));
-            }
-            if let Some(status) = filter.status {
-                q = q.filter(reports::status.eq(status));
-            }
-            let rows = q.load(conn).await?;
-            Ok(page.page(rows, |r| r.id))
-        }
-        .scope_boxed()
-    })
-    .await
+    page_of(db, actor, None, filter, page).await
 }

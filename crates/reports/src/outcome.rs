@@ -69,9 +69,7 @@ pub async fn close(
     if closed.is_empty() {
         return Ok(0);
     }
-    let mut reporters: Vec<Uuid> = closed.iter().map(|r| r.reporter_id).collect();
-    reporters.sort_unstable();
-    reporters.dedup();
+    let reporters = priority::distinct(closed.iter().map(|r| r.reporter_id).collect());
     for reporter in &reporters {
         count(conn, tenant, *reporter, outcome).await?;
     }

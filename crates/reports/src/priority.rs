@@ -80,6 +80,13 @@ pub fn item_priority(reporters: &[Standing]) -> i32 {
     i32::try_from(sum + boost).unwrap_or(i32::MAX)
 }
 
+/// The ids, each once, in order.
+pub(crate) fn distinct(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The standings of these users (a user with no row: first-time, untrusted).
 pub(crate) async fn standings(
     conn: &mut DbConn,
@@ -117,14 +124,14 @@ pub(crate) async fn refresh(
     queue: &dyn ReviewQueue,
     review_id: Uuid,
 ) -> Result<i32, ReportError> {
-    let mut users: Vec<Uuid> = reports::table
-        .filter(reports::review_id.eq(review_id))
-        .filter(reports::status.eq("open"))
-        .select(reports::reporter_id)
-        .load(conn)
-        .await?;
-    users.sort_unstable();
-    users.dedup();
+    let users = distinct(
+        reports::table
+            .filter(reports::review_id.eq(review_id))
+            .filter(reports::status.eq("open"))
+            .select(reports::reporter_id)
+            .load(conn)
+            .await?,
+    );
     let priority = item_priority(&standings(conn, &users).await?);
     queue.set_priority(conn, review_id, priority).await?;
     Ok(priority)
@@ -137,14 +144,14 @@ pub(crate) async fn refresh_for(
     queue: &dyn ReviewQueue,
     users: &[Uuid],
 ) -> Result<(), ReportError> {
-    let mut items: Vec<Uuid> = reports::table
-        .filter(reports::reporter_id.eq_any(users))
-        .filter(reports::status.eq("open"))
-        .select(reports::review_id)
-        .load(conn)
-        .await?;
-    items.sort_unstable();
-    items.dedup();
+    let items = distinct(
+        reports::table
+            .filter(reports::reporter_id.eq_any(users))
+            .filter(reports::status.eq("open"))
+            .select(reports::review_id)
+            .load(conn)
+            .await?,
+    );
     for item in items {
         refresh(conn, queue, item).await?;
     }

@@ -5,11 +5,11 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use warden_audit::{ActivityEvent, Kind};
+use warden_audit::Kind;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt};
 
-use crate::ReportError;
 use crate::schema::report_settings;
+use crate::{ReportError, activity};
 
 /// The categories of a tenant that saved none.
 pub const DEFAULT_CATEGORIES: [&str; 7] = [
@@ -148,14 +148,15 @@ pub async fn put(
                 ))
                 .execute(conn)
                 .await?;
-            let mut event = ActivityEvent::new(Kind::ResourceUpdate, "report_settings_change");
-            event.actor_id = Some(actor.user_id);
-            event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
-            event.resource_type = Some("reports".into());
-            event.metadata = serde_json::json!({
-                "event": "report_settings_change", "from": before, "to": &settings,
-            });
-            warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
+            activity::record(
+                conn,
+                &actor,
+                Kind::ResourceUpdate,
+                "report_settings_change",
+                None,
+                serde_json::json!({ "from": before, "to": &settings }),
+            )
+            .await?;
             Ok(settings)
         }
         .scope_boxed()

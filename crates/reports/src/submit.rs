@@ -22,12 +22,13 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use warden_audit::{ActivityEvent, Kind};
+use warden_audit::Kind;
 use warden_tenancy::{Actor, Db, DbConn, ScopedFutureExt, TenantId, is_unique_violation};
 
 use crate::schema::reports;
 use crate::{
-    Report, ReportError, ReportThrottle, ReviewQueue, TargetType, priority, settings, targets,
+    Report, ReportError, ReportThrottle, ReviewQueue, TargetType, activity, priority, settings,
+    targets,
 };
 
 /// Longest report text, in characters.
@@ -120,21 +121,22 @@ async fn audit(
     } else {
         (Kind::ResourceCreate, "report_created")
     };
-    let mut event = ActivityEvent::new(kind, action);
-    event.actor_id = Some(actor.user_id);
-    event.actor_roles = actor.roles.iter().map(|r| r.as_str().to_owned()).collect();
-    event.resource_type = Some("reports".into());
-    event.resource_id = Some(report.id.to_string());
-    event.metadata = serde_json::json!({
-        "event": action,
+    let metadata = serde_json::json!({
         "target_type": report.target_type,
         "target_id": report.target_id,
         "category": report.category,
         "review_id": report.review_id,
         "times_reported": report.times_reported,
     });
-    warden_audit::store::record_in_tx(conn, actor.tenant, event).await?;
-    Ok(())
+    activity::record(
+        conn,
+        actor,
+        kind,
+        action,
+        Some(report.id.to_string()),
+        metadata,
+    )
+    .await
 }
 
 /// Adds a new report, in the target's open review item.

@@ -193,8 +193,7 @@ async fn the_queue_ranks_reporters_by_number_and_accuracy_and_trusted_flaggers_f
     report(&app, &fresh2, "user", target_user, "harassment")
         .await
         .assert_status(201);
-    let [two, acc, dis, msg] =
-        [&by_two, &by_accurate, &by_dismissed, &pending].map(|r| review_of(r));
+    let [two, acc, dis, msg] = [&by_two, &by_accurate, &by_dismissed, &pending].map(review_of);
     // Two first-time reporters (50 + 50) > one accurate (67) > one fresh
     // with a dismissal behind them (33), which ties with the older item.
     let order = ids(&queue(&app, &w.moderator, "&source=report", 20).await);
