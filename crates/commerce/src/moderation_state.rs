@@ -105,6 +105,39 @@ pub async fn count(conn: &mut DbConn, kind: ContentKind) -> QueryResult<i64> {
     }
 }
 
+/// The moderated text of one piece of content, as a rescan reads it; `None`
+/// when it is gone.
+pub async fn text(conn: &mut DbConn, kind: ContentKind, id: Uuid) -> QueryResult<Option<String>> {
+    Ok(match kind {
+        ContentKind::Product => products::table
+            .filter(products::id.eq(id))
+            .select((products::title, products::description))
+            .first::<(String, String)>(conn)
+            .await
+            .optional()?
+            .map(|(title, description)| title_and_description(&title, &description)),
+        ContentKind::Review => reviews::table
+            .filter(reviews::id.eq(id))
+            .select(reviews::body)
+            .first(conn)
+            .await
+            .optional()?,
+        ContentKind::Message => messages::table
+            .filter(messages::id.eq(id))
+            .select(messages::body)
+            .first(conn)
+            .await
+            .optional()?,
+        ContentKind::SellerProfile => seller_profiles::table
+            .filter(seller_profiles::id.eq(id))
+            .select((seller_profiles::store_name, seller_profiles::description))
+            .first::<(String, String)>(conn)
+            .await
+            .optional()?
+            .map(|(name, description)| title_and_description(&name, &description)),
+    })
+}
+
 /// Up to `limit` items of a type with ids after `after`, in id order:
 /// (id, moderated text, current moderation status).
 pub async fn page(

@@ -44,6 +44,15 @@ pub trait ContentStore: Send + Sync {
         id: Uuid,
     ) -> Result<Option<Uuid>, ModerationError>;
 
+    /// The moderated text of a piece of content (what a rescan judges);
+    /// `None` when it is gone.
+    async fn text(
+        &self,
+        conn: &mut DbConn,
+        content_type: ContentType,
+        id: Uuid,
+    ) -> Result<Option<String>, ModerationError>;
+
     /// How many items of a type a rescan looks at.
     async fn count(
         &self,

@@ -1,7 +1,8 @@
 //! Content moderation: text analysis with evasion handling, entities and
 //! language; toxicity, offensive-language and sentiment models run with ONNX
 //! Runtime; tenant filter rules and the decisions they make; the review queue
-//! and rescans of existing content; the violations rejections ask for.
+//! and rescans of existing content (and the items of user reports); the
+//! violations rejections ask for.
 
 pub mod analysis;
 pub mod content;
@@ -11,6 +12,7 @@ pub mod inference;
 pub mod models;
 pub mod moderator;
 mod notify;
+pub mod report_items;
 pub mod rescans;
 pub mod results;
 pub mod reviews;

@@ -21,11 +21,12 @@ pub(crate) fn moderation_error(e: NotificationError) -> ModerationError {
 }
 
 /// Tells staff an item waits for review (once per piece of content within
-/// the tenant's de-duplication window).
+/// the tenant's de-duplication window); `content_type` as stored: a content
+/// type, or `user` for a reported user.
 pub(crate) async fn review_requested(
     conn: &mut DbConn,
     tenant: TenantId,
-    content_type: ContentType,
+    content_type: &str,
     content_id: Uuid,
     review_id: Uuid,
     reason: &str,
@@ -35,15 +36,15 @@ pub(crate) async fn review_requested(
         kind: EventKind::ReviewRequested,
         priority: Priority::Medium,
         category: CATEGORY.into(),
-        title: format!("A {} waits for review", content_type.as_str()),
+        title: format!("A {content_type} waits for review"),
         body: reason.chars().take(500).collect(),
         data: serde_json::json!({
             "review_id": review_id,
-            "content_type": content_type.as_str(),
+            "content_type": content_type,
             "content_id": content_id,
             "reason": reason.chars().take(500).collect::<String>(),
         }),
-        event_key: Some(format!("review:{}:{content_id}", content_type.as_str())),
+        event_key: Some(format!("review:{content_type}:{content_id}")),
         security: false,
         channels: None,
     };

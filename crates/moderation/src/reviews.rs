@@ -2,6 +2,11 @@
 //! item; a reviewer claims it (a claim is exclusive and expires), then
 //! approves, rejects, requests changes or escalates it. Every step is kept in
 //! the item's history with who did it and their note.
+//!
+//! Items come from two sources: `automated` (the tenant's rules held content
+//! for review) and `report` (users reported a listing, review, message, store
+//! or user; see [`crate::report_items`]). The queue lists the higher
+//! `priority` first, then the oldest.
 
 use crate::schema::{moderation_results, moderation_review_history, moderation_reviews};
 use chrono::{DateTime, Utc};
@@ -15,6 +20,7 @@ use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt, Tena
 use crate::ModerationError;
 use crate::content::{ContentType, ModerationStatus};
 use crate::content_store::ContentStore;
+use crate::report_items::ReportOutcomes;
 use crate::violation_requests::ViolationRequest;
 use warden_decisions::evidence::{self, ContentSnapshot, Evidence, NewEvidence};
 
@@ -34,8 +40,12 @@ pub struct ReviewItem {
     pub content_type: String,
     /// The content.
     pub content_id: Uuid,
-    /// The decision that opened the item.
-    pub result_id: Uuid,
+    /// The decision that opened an automated item (none for report items).
+    pub result_id: Option<Uuid>,
+    /// `automated` (held by the tenant's rules) or `report` (reported by users).
+    pub source: String,
+    /// Higher comes first in the queue (see `warden_reports::priority`).
+    pub priority: i32,
     /// Why it needs a person.
     pub reason: String,
     /// `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`.
@@ -85,7 +95,11 @@ pub struct ReviewDetail {
     pub evidence: Option<Evidence>,
 }
 
-/// What a reviewer decides.
+/// What a reviewer decides. On a report item, `approve` takes no action
+/// (the reports are dismissed and the content keeps its state); `reject`
+/// removes reported content as on an automated item, and on a reported user
+/// records a violation of the user; `request_changes` is for content only.
+/// Both uphold the reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
@@ -136,7 +150,7 @@ const STATUSES: [&str; 6] = [
     "superseded",
 ];
 
-async fn step(
+pub(crate) async fn step(
     conn: &mut DbConn,
     tenant: TenantId,
     review: Uuid,
@@ -175,16 +189,18 @@ pub(crate) async fn open(
             moderation_reviews::id.eq(id),
             moderation_reviews::content_type.eq(content_type.as_str()),
             moderation_reviews::content_id.eq(content_id),
-            moderation_reviews::result_id.eq(result_id),
+            moderation_reviews::result_id.eq(Some(result_id)),
             moderation_reviews::reason.eq(&reason),
         ))
         .execute(conn)
         .await?;
     step(conn, tenant, id, None, "created", &reason).await?;
-    crate::notify::review_requested(conn, tenant, content_type, content_id, id, &reason).await
+    crate::notify::review_requested(conn, tenant, content_type.as_str(), content_id, id, &reason)
+        .await
 }
 
-/// Closes the content's open item, if any: a newer decision replaces it.
+/// Closes the content's open automated item, if any: a newer decision
+/// replaces it. Report items stay open: the reports concern what was reported.
 pub(crate) async fn supersede_open(
     conn: &mut DbConn,
     content_type: ContentType,
@@ -194,6 +210,7 @@ pub(crate) async fn supersede_open(
         moderation_reviews::table
             .filter(moderation_reviews::content_type.eq(content_type.as_str()))
             .filter(moderation_reviews::content_id.eq(content_id))
+            .filter(moderation_reviews::source.eq("automated"))
             .filter(moderation_reviews::status.eq_any(OPEN)),
     )
     .set((
@@ -219,6 +236,18 @@ pub(crate) async fn supersede_open(
     Ok(())
 }
 
+/// Where queue items come from, as the queue filters them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueSource {
+    /// Held by the tenant's rules.
+    Automated,
+    /// Reported by users.
+    Report,
+    /// Escalated to administrators (from either source).
+    Escalation,
+}
+
 /// Filters of the queue.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -226,9 +255,14 @@ pub struct QueueFilter {
     pub status: Option<String>,
     /// Only this kind of content.
     pub content_type: Option<ContentType>,
+    /// Only items of this source (`escalation`: escalated items).
+    pub source: Option<QueueSource>,
 }
 
-/// Lists review items, oldest first (the queue order).
+/// Lists review items in the queue order: higher priority first, then oldest
+/// first. The cursor is the last item's id; the next page starts after that
+/// item's current place (an item whose priority changed in between may be
+/// skipped or listed again).
 pub async fn list(
     db: &Db,
     actor: &Actor,
@@ -248,12 +282,40 @@ pub async fn list(
         async move {
             let mut q = moderation_reviews::table
                 .select(ReviewItem::as_select())
-                .order(moderation_reviews::id.asc())
+                .order((
+                    moderation_reviews::priority.desc(),
+                    moderation_reviews::id.asc(),
+                ))
                 .limit(page.fetch())
                 .into_boxed();
             if let Some(after) = page.after {
-                q = q.filter(moderation_reviews::id.gt(after));
+                let at: i32 = moderation_reviews::table
+                    .filter(moderation_reviews::id.eq(after))
+                    .select(moderation_reviews::priority)
+                    .first(conn)
+                    .await
+                    .optional()?
+                    .ok_or(ModerationError::invalid(
+                        "cursor is not one this server issued",
+                    ))?;
+                q = q.filter(
+                    moderation_reviews::priority
+                        .lt(at)
+                        .or(moderation_reviews::priority
+                            .eq(at)
+                            .and(moderation_reviews::id.gt(after))),
+                );
             }
+            q = match filter.source {
+                None => q,
+                Some(QueueSource::Automated) => {
+                    q.filter(moderation_reviews::source.eq("automated"))
+                }
+                Some(QueueSource::Report) => q.filter(moderation_reviews::source.eq("report")),
+                Some(QueueSource::Escalation) => {
+                    q.filter(moderation_reviews::status.eq("escalated"))
+                }
+            };
             q = match filter.status {
                 Some(s) => q.filter(moderation_reviews::status.eq(s)),
                 None => q.filter(moderation_reviews::status.eq_any(OPEN)),
@@ -272,8 +334,9 @@ pub async fn list(
 /// The evidence of a reviewer's rejection: the content as the item showed
 /// it (the text, scores and rules of the decision that opened the item, when
 /// still kept), decided by the reviewer now.
-async fn reviewer_evidence(
+pub(crate) async fn reviewer_evidence(
     conn: &mut DbConn,
+    store: &dyn ContentStore,
     tenant: TenantId,
     item: &ReviewItem,
     author: Uuid,
@@ -296,6 +359,20 @@ async fn reviewer_evidence(
         evidence.model_versions = e.model_versions;
         evidence.scores = e.scores;
         evidence.rules = e.rules;
+    } else {
+        // An item users reported: the content as the reviewer saw it, and
+        // why it was reported.
+        if let Some(t) = ContentType::parse(&item.content_type)
+            && let Some(text) = store.text(conn, t, item.content_id).await?
+        {
+            evidence.content = Some(ContentSnapshot {
+                content_type: item.content_type.clone(),
+                content_id: Some(item.content_id),
+                text,
+            });
+        }
+        evidence.rules =
+            serde_json::json!([{ "name": "user reports", "explanation": item.reason }]);
     }
     Ok(evidence::record_in_tx(conn, tenant, evidence).await?)
 }
@@ -306,9 +383,13 @@ async fn opening_evidence(
     tenant: TenantId,
     item: &ReviewItem,
 ) -> Result<Option<Evidence>, ModerationError> {
+    // Report items open without a decision of moderation's.
+    let Some(result_id) = item.result_id else {
+        return Ok(None);
+    };
     let evidence_id: Option<Uuid> = moderation_results::table
         .filter(moderation_results::tenant_id.eq(tenant.as_uuid()))
-        .filter(moderation_results::id.eq(item.result_id))
+        .filter(moderation_results::id.eq(result_id))
         .select(moderation_results::evidence_id)
         .first::<Option<Uuid>>(conn)
         .await
@@ -411,6 +492,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: Uuid) -> Result<ReviewDetail, Mod
 pub async fn decide(
     db: &Db,
     store: &dyn ContentStore,
+    outcomes: &dyn ReportOutcomes,
     actor: &Actor,
     id: Uuid,
     body: DecisionBody,
@@ -445,7 +527,16 @@ pub async fn decide(
                     "claim the item first (your claim may have expired)",
                 ));
             }
+            let report = item.source == "report";
+            let content_type = ContentType::parse(&item.content_type);
+            if report && content_type.is_none() && body.decision == ReviewDecision::RequestChanges {
+                return Err(ModerationError::invalid(
+                    "a reported user cannot be asked for changes: reject (a violation of the user) or approve (no action)",
+                ));
+            }
             let (status, content_status) = match body.decision {
+                // Dismissing reports leaves the content as it stands.
+                ReviewDecision::Approve if report => ("approved", None),
                 ReviewDecision::Approve => ("approved", Some(ModerationStatus::Approved)),
                 ReviewDecision::Reject => ("rejected", Some(ModerationStatus::Rejected)),
                 ReviewDecision::RequestChanges => (
@@ -454,7 +545,7 @@ pub async fn decide(
                 ),
                 ReviewDecision::Escalate => ("escalated", None),
             };
-            let closes = content_status.is_some();
+            let closes = body.decision != ReviewDecision::Escalate;
             diesel::update(moderation_reviews::table.filter(moderation_reviews::id.eq(id)))
                 .set((
                     moderation_reviews::status.eq(status),
@@ -466,7 +557,7 @@ pub async fn decide(
                 ))
                 .execute(conn)
                 .await?;
-            if let (Some(s), Some(t)) = (content_status, ContentType::parse(&item.content_type)) {
+            if let (Some(s), Some(t)) = (content_status, content_type) {
                 store.set_status(conn, t, item.content_id, s).await?;
                 if let Some(author) = store.author(conn, t, item.content_id).await? {
                     crate::notify::review_decided(
@@ -483,7 +574,7 @@ pub async fn decide(
                     // rule's: a content violation of the author, once per item.
                     if body.decision == ReviewDecision::Reject {
                         let evidence_id =
-                            reviewer_evidence(conn, actor.tenant, &item, author, actor.user_id)
+                            reviewer_evidence(conn, store, actor.tenant, &item, author, actor.user_id)
                                 .await?;
                         let request = ViolationRequest {
                             author,
@@ -507,6 +598,18 @@ pub async fn decide(
                         crate::violation_requests::enqueue(conn, actor.tenant, request).await?;
                     }
                 }
+            }
+            if report && closes {
+                crate::report_items::decided(
+                    conn,
+                    store,
+                    outcomes,
+                    &actor,
+                    &item,
+                    body.decision,
+                    body.note.trim(),
+                )
+                .await?;
             }
             step(
                 conn,

@@ -58,7 +58,7 @@ diesel::table! {
         id -> Uuid,
         content_type -> Text,
         content_id -> Uuid,
-        result_id -> Uuid,
+        result_id -> Nullable<Uuid>,
         reason -> Text,
         status -> Text,
         claimed_by -> Nullable<Uuid>,
@@ -67,6 +67,8 @@ diesel::table! {
         decided_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        source -> Text,
+        priority -> Int4,
     }
 }
 

@@ -90,6 +90,8 @@ pub enum EventKind {
     /// A restrictive decision about the user's content or account, with its
     /// reasons and how to appeal.
     StatementOfReasons,
+    /// The user's report was decided (upheld or dismissed).
+    ReportDecided,
 }
 warden_tenancy::text_enum!(EventKind, NotificationError, {
     ViolationCreated => "violation_created",
@@ -104,6 +106,7 @@ warden_tenancy::text_enum!(EventKind, NotificationError, {
     TrustLevelChanged => "trust_level_changed",
     TrustDemotionWarning => "trust_demotion_warning",
     StatementOfReasons => "statement_of_reasons",
+    ReportDecided => "report_decided",
 });
 
 #[cfg(test)]
@@ -129,7 +132,7 @@ mod tests {
         for s in DeliveryStatus::ALL {
             assert_eq!(DeliveryStatus::parse(s.as_str()).ok(), Some(*s));
         }
-        assert_eq!(EventKind::ALL.len(), 12);
+        assert_eq!(EventKind::ALL.len(), 13);
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()).ok(), Some(*k));
             let json = serde_json::to_string(k).unwrap_or_default();

@@ -13,8 +13,8 @@ use crate::known_paths::{KnownPaths, method_not_allowed};
 use crate::openapi::ApiDoc;
 use crate::routes::{
     ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
-    notifications, orders, products, reviews, sellers, statements, tenants, transparency, trust,
-    usage, users, violations, webhooks,
+    notifications, orders, products, reports, reviews, sellers, statements, tenants, transparency,
+    trust, usage, users, violations, webhooks,
 };
 use crate::state::AppState;
 use crate::{activity, body_deadline, extract, pre_auth, rate_limit, request_id, tenant_context};
@@ -98,6 +98,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     usage::register(cfg);
     audit::register(cfg);
     moderation::register(cfg);
+    reports::register(cfg);
     violations::register(cfg);
     statements::register(cfg);
     transparency::register(cfg);

@@ -16,6 +16,7 @@ use warden_identity::IdentityError;
 use warden_moderation::ModerationError;
 use warden_notifications::NotificationError;
 use warden_quotas::QuotaError;
+use warden_reports::ReportError;
 use warden_tenancy::{Rejection, TenancyError};
 use warden_trust::TrustError;
 
@@ -311,6 +312,35 @@ impl From<TrustError> for ApiError {
             TrustError::Tenancy(t) => t.into(),
             TrustError::Audit(a) => a.into(),
             TrustError::Notification(n) => n.into(),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        let code = e.code();
+        match e {
+            ReportError::Refused(r) => r.into(),
+            ReportError::InvalidReport(detail) => Self::new(code, detail),
+            ReportError::Throttled {
+                per_hour,
+                retry_after_secs,
+            } => Self::new(
+                code,
+                format!(
+                    "at most {per_hour} reports an hour; retry in {retry_after_secs} s (nothing was written)"
+                ),
+            )
+            .with_member("limit", per_hour)
+            .with_member("retry_after", retry_after_secs)
+            .with_header(header::RETRY_AFTER, retry_after_secs.to_string()),
+            ReportError::LimiterUnavailable => {
+                Self::new(code, "the rate limiter is unavailable; retry later")
+            }
+            e @ ReportError::Queue(_) => Self::internal(e),
+            ReportError::Tenancy(t) => t.into(),
+            ReportError::Audit(a) => a.into(),
+            ReportError::Notification(n) => n.into(),
         }
     }
 }

@@ -37,6 +37,7 @@ use crate::tenant_context::TENANT_HEADER;
                 (name = "usage", description = "Usage against quotas and rate limits"),
         (name = "audit", description = "Activity and audit log"),
         (name = "moderation", description = "Content moderation: analysis, filter rules, decisions, review queue, rescans"),
+        (name = "reports", description = "User reports (notice and action): reporting, outcomes, categories, trusted flaggers"),
         (name = "live", description = "Live events over WebSocket; message format in the README, section \"Live events\""),
     )
 )]

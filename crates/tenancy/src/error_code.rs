@@ -109,6 +109,13 @@ error_codes! {
     /// hourly cap; nothing was written or sent. `reason` names the limit; see
     /// `Retry-After`.
     VerificationThrottled => (429, "verification_throttled", "Verification code throttled"),
+    /// A user report breaks a rule of reports (a category not in the tenant's
+    /// list, text over 2,000 characters, message ids that are not messages of
+    /// the tenant); nothing was written.
+    InvalidReport => (422, "invalid_report", "Invalid report"),
+    /// The reporter sent more reports than the tenant's `reports_per_hour`;
+    /// nothing was written. See `Retry-After`.
+    ReportRateLimited => (429, "report_rate_limited", "Too many reports"),
     /// Anything else; details go to the log only.
     Internal => (500, "internal", "Internal server error"),
     /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS`.

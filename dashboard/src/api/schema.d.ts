@@ -362,7 +362,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The review queue, oldest first (moderators and administrators). */
+        /**
+         * The review queue, higher priority first, then oldest first (moderators and
+         *     administrators). Report items rank by their distinct reporters' accuracy,
+         *     trusted flaggers' first (README, "User reports").
+         */
         get: operations["list_review_items"];
         put?: never;
         post?: never;
@@ -415,7 +419,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decides a claimed item: approve, reject, request_changes or escalate, with a note. */
+        /**
+         * Decides a claimed item: approve, reject, request_changes or escalate, with a note.
+         *     On a report item, approve dismisses the reports and leaves the content as
+         *     it is; reject removes the content (or records a violation of a reported
+         *     user) and upholds them; each reporter is told.
+         */
         post: operations["decide_review"];
         delete?: never;
         options?: never;
@@ -672,6 +681,23 @@ export interface paths {
         patch: operations["update_order"];
         trace?: never;
     };
+    "/api/v1/platform/transparency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transparency report of every tenant together (platform administrators). */
+        get: operations["platform_transparency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -727,6 +753,105 @@ export interface paths {
         head?: never;
         /** Changes a listing (its seller or a tenant administrator). */
         patch: operations["update_product"];
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's reports, newest first (moderators and administrators); with
+         *     `review_id`, the reports a review item groups.
+         */
+        get: operations["list_reports"];
+        put?: never;
+        /**
+         * Reports a listing, review, message, store or user (any member). A repeat
+         *     of the reporter's open report of the same target is merged into it (200,
+         *     `merged: true`): the latest category and non-empty text are kept, message
+         *     ids are added. The target's open reports share one review item.
+         */
+        post: operations["create_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's reports with their status and outcome, newest first. */
+        get: operations["my_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's report categories and per-reporter hourly rate (any member). */
+        get: operations["get_report_settings"];
+        /** Replaces the tenant's report categories and rate (tenant administrators). */
+        put: operations["put_report_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/trusted-flaggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's trusted flaggers with their accuracy (tenant administrators). */
+        get: operations["list_trusted_flaggers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/trusted-flaggers/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Marks a user of the tenant as a trusted flagger: their reports go to the
+         *     front of the review queue (tenant administrators).
+         */
+        put: operations["add_trusted_flagger"];
+        post?: never;
+        /** Unmarks a trusted flagger (tenant administrators). */
+        delete: operations["remove_trusted_flagger"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/reviews": {
@@ -1053,6 +1178,27 @@ export interface paths {
         get: operations["get_tenant_limits"];
         /** Sets a tenant's rate limits and quotas; every replica applies them within seconds. */
         put: operations["put_tenant_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transparency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's transparency report (tenant administrators): restrictive
+         *     decisions by decision, ground and automation, review time to decision,
+         *     appeals received, upheld and overturned.
+         */
+        get: operations["tenant_transparency"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1619,6 +1765,24 @@ export interface components {
              */
             decided_at?: string | null;
         };
+        /** @description Appeals of a period, for a transparency report. */
+        AppealCounts: {
+            /**
+             * Format: int64
+             * @description Appeals filed in the period.
+             */
+            received: number;
+            /**
+             * Format: int64
+             * @description Appeals decided in the period that upheld the violation.
+             */
+            upheld: number;
+            /**
+             * Format: int64
+             * @description Appeals decided in the period that overturned it.
+             */
+            overturned: number;
+        };
         /** @description `POST /violations/{id}/appeal/decision`. */
         AppealDecision: {
             /** @description Uphold or overturn. */
@@ -1640,6 +1804,11 @@ export interface components {
              * @description The last moment an appeal is taken.
              */
             deadline: string;
+        };
+        /** @description Appeals of the period. */
+        AppealSummary: components["schemas"]["AppealCounts"] & {
+            /** @description How long decided appeals took. */
+            time_to_decision: components["schemas"]["TimeToDecision"];
         };
         /**
          * @description Who wrote a message.
@@ -1918,6 +2087,32 @@ export interface components {
             /** @description Why, up to 2000 characters. */
             note?: string;
         };
+        /** @description Restrictive decisions of a period, counted from their statements. */
+        DecisionCounts: {
+            /**
+             * Format: int64
+             * @description Every decision.
+             */
+            total: number;
+            /** @description By what was decided (every kind present, 0 when none). */
+            by_decision: {
+                [key: string]: number;
+            };
+            /** @description By ground: the rule or policy name. */
+            by_ground: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Taken by automated means.
+             */
+            automated: number;
+            /**
+             * Format: int64
+             * @description Taken by a person.
+             */
+            manual: number;
+        };
         /**
          * @description What was decided.
          * @enum {string}
@@ -2082,7 +2277,7 @@ export interface components {
          * @description What happened that a user is told about.
          * @enum {string}
          */
-        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning" | "statement_of_reasons";
+        EventKind: "violation_created" | "ban" | "ban_lifted" | "review_requested" | "review_decided" | "detection" | "appeal_decided" | "rate_limit_abuse" | "verification_code" | "trust_level_changed" | "trust_demotion_warning" | "statement_of_reasons" | "report_decided";
         /** @description A decision's evidence. */
         Evidence: {
             /**
@@ -2661,6 +2856,11 @@ export interface components {
             /** @description The status to move to. */
             status: components["schemas"]["OrderStatus"];
         };
+        /**
+         * @description How a decided report ended.
+         * @enum {string}
+         */
+        Outcome: "upheld" | "dismissed";
         /** @description `PUT /sellers/{id}/trust/override`. */
         OverrideBody: {
             /**
@@ -3134,6 +3334,83 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Report: {
+            /** @description The items, newest first. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Report id.
+                 */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description Who reported.
+                 */
+                reporter_id: string;
+                /** @description `listing`, `review`, `message`, `store` or `user`. */
+                target_type: components["schemas"]["TargetType"];
+                /**
+                 * Format: uuid
+                 * @description The reported listing, review, message, store or user.
+                 */
+                target_id: string;
+                /** @description A category of the tenant's list (the latest given when merged). */
+                category: string;
+                /** @description The reporter's words (the latest non-empty text when merged). */
+                text: string;
+                /** @description Messages the reporter points to (every id given, merged). */
+                message_ids: string[];
+                /**
+                 * Format: int32
+                 * @description How often the reporter reported the target while this report was open.
+                 */
+                times_reported: number;
+                /**
+                 * Format: uuid
+                 * @description The review item the target's open reports share.
+                 */
+                review_id: string;
+                /** @description `open` or `closed`. */
+                status: string;
+                outcome?: null | components["schemas"]["Outcome"];
+                /**
+                 * Format: date-time
+                 * @description When it was decided.
+                 */
+                decided_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description First reported at.
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last reported or decided at.
+                 */
+                updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ReporterStanding: {
+            /** @description The items, newest first. */
+            items: (components["schemas"]["Reporter"] & {
+                /**
+                 * Format: double
+                 * @description `(upheld + 1) / (upheld + dismissed + 2)`.
+                 */
+                accuracy: number;
+                /**
+                 * Format: int32
+                 * @description What one report of theirs adds to an item's priority.
+                 */
+                weight: number;
+            })[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Review: {
             /** @description The items, newest first. */
             items: {
@@ -3201,9 +3478,16 @@ export interface components {
                 content_id: string;
                 /**
                  * Format: uuid
-                 * @description The decision that opened the item.
+                 * @description The decision that opened an automated item (none for report items).
                  */
-                result_id: string;
+                result_id?: string | null;
+                /** @description `automated` (held by the tenant's rules) or `report` (reported by users). */
+                source: string;
+                /**
+                 * Format: int32
+                 * @description Higher comes first in the queue (see `warden_reports::priority`).
+                 */
+                priority: number;
                 /** @description Why it needs a person. */
                 reason: string;
                 /** @description `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`. */
@@ -3672,6 +3956,138 @@ export interface components {
             /** @description HTML body. */
             html: string;
         };
+        /** @description A report. */
+        Report: {
+            /**
+             * Format: uuid
+             * @description Report id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who reported.
+             */
+            reporter_id: string;
+            /** @description `listing`, `review`, `message`, `store` or `user`. */
+            target_type: components["schemas"]["TargetType"];
+            /**
+             * Format: uuid
+             * @description The reported listing, review, message, store or user.
+             */
+            target_id: string;
+            /** @description A category of the tenant's list (the latest given when merged). */
+            category: string;
+            /** @description The reporter's words (the latest non-empty text when merged). */
+            text: string;
+            /** @description Messages the reporter points to (every id given, merged). */
+            message_ids: string[];
+            /**
+             * Format: int32
+             * @description How often the reporter reported the target while this report was open.
+             */
+            times_reported: number;
+            /**
+             * Format: uuid
+             * @description The review item the target's open reports share.
+             */
+            review_id: string;
+            /** @description `open` or `closed`. */
+            status: string;
+            outcome?: null | components["schemas"]["Outcome"];
+            /**
+             * Format: date-time
+             * @description When it was decided.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: date-time
+             * @description First reported at.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last reported or decided at.
+             */
+            updated_at: string;
+        };
+        /** @description `POST /reports`. */
+        ReportBody: {
+            /** @description What is reported. */
+            target_type: components["schemas"]["TargetType"];
+            /**
+             * Format: uuid
+             * @description The listing, review, message, store (seller profile) or user id.
+             */
+            target_id: string;
+            /** @description One of the tenant's categories (`GET /reports/settings`). */
+            category: string;
+            /** @description What is wrong, up to 2,000 characters. */
+            text?: string;
+            /** @description Messages of the tenant that show it, up to 20. */
+            message_ids?: string[];
+        };
+        /** @description A tenant's report settings. */
+        ReportSettings: {
+            /**
+             * @description The categories a report may name: 1 to 50 distinct names of lowercase
+             *     letters, digits and `_`, starting with a letter (at most 63 characters).
+             */
+            categories: string[];
+            /**
+             * Format: int32
+             * @description Reports (new or merged) one reporter may send an hour, 1 to 10,000;
+             *     one more is refused with 429 `report_rate_limited`.
+             */
+            reports_per_hour?: number;
+        };
+        /** @description A reporter's standing. */
+        Reporter: {
+            /**
+             * Format: uuid
+             * @description The user.
+             */
+            user_id: string;
+            /** @description A trusted flagger. */
+            trusted: boolean;
+            /**
+             * Format: uuid
+             * @description Who marked them.
+             */
+            trusted_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            trusted_at?: string | null;
+            /**
+             * Format: int32
+             * @description Their reports upheld so far.
+             */
+            upheld: number;
+            /**
+             * Format: int32
+             * @description Their reports dismissed so far.
+             */
+            dismissed: number;
+            /**
+             * Format: date-time
+             * @description Last changed at.
+             */
+            updated_at: string;
+        };
+        /** @description A reporter with the weight their reports carry. */
+        ReporterStanding: components["schemas"]["Reporter"] & {
+            /**
+             * Format: double
+             * @description `(upheld + 1) / (upheld + dismissed + 2)`.
+             */
+            accuracy: number;
+            /**
+             * Format: int32
+             * @description What one report of theirs adds to an item's priority.
+             */
+            weight: number;
+        };
         /** @description One requirement of the next level. */
         Requirement: {
             /** @description What: a verification step, or `score`. */
@@ -3821,7 +4237,11 @@ export interface components {
             note?: string;
         };
         /**
-         * @description What a reviewer decides.
+         * @description What a reviewer decides. On a report item, `approve` takes no action
+         *     (the reports are dismissed and the content keeps its state); `reject`
+         *     removes reported content as on an automated item, and on a reported user
+         *     records a violation of the user; `request_changes` is for content only.
+         *     Both uphold the reports.
          * @enum {string}
          */
         ReviewDecision: "approve" | "reject" | "request_changes" | "escalate";
@@ -3847,9 +4267,16 @@ export interface components {
             content_id: string;
             /**
              * Format: uuid
-             * @description The decision that opened the item.
+             * @description The decision that opened an automated item (none for report items).
              */
-            result_id: string;
+            result_id?: string | null;
+            /** @description `automated` (held by the tenant's rules) or `report` (reported by users). */
+            source: string;
+            /**
+             * Format: int32
+             * @description Higher comes first in the queue (see `warden_reports::priority`).
+             */
+            priority: number;
             /** @description Why it needs a person. */
             reason: string;
             /** @description `pending`, `escalated`, `approved`, `rejected`, `changes_requested` or `superseded`. */
@@ -4363,6 +4790,19 @@ export interface components {
             action: "temporary_ban";
             duration_seconds: number;
         };
+        /** @description A submitted report. */
+        Submitted: components["schemas"]["Report"] & {
+            /**
+             * @description Whether the submission was merged into the reporter's open report of
+             *     the same target.
+             */
+            merged: boolean;
+        };
+        /**
+         * @description What a report is about.
+         * @enum {string}
+         */
+        TargetType: "listing" | "review" | "message" | "store" | "user";
         /** @description A template in effect for one kind and language. */
         TemplateEntry: {
             /** @description Event kind. */
@@ -4494,6 +4934,22 @@ export interface components {
          *     `texts` (a batch).
          */
         TextAnalyzeRequest: components["schemas"]["TextAnalyzeOne"] | components["schemas"]["TextAnalyzeMany"];
+        /**
+         * @description Time to decision: how many were decided in the period and the median
+         *     wait, in seconds (absent when none).
+         */
+        TimeToDecision: {
+            /**
+             * Format: int64
+             * @description Decided in the period.
+             */
+            decided: number;
+            /**
+             * Format: double
+             * @description Median seconds from opening to decision.
+             */
+            median_seconds?: number | null;
+        };
         /** @description The six toxicity categories, each 0..1. */
         Toxicity: {
             /**
@@ -4541,6 +4997,27 @@ export interface components {
              * @description 0..1.
              */
             threshold: number;
+        };
+        /** @description What was decided in a period. */
+        TransparencyReport: {
+            /**
+             * Format: date-time
+             * @description Start (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End (exclusive).
+             */
+            to: string;
+            /** @description Tenants covered (1 for a tenant's own report). */
+            tenants: number;
+            /** @description Restrictive decisions, by decision, ground and automation. */
+            decisions: components["schemas"]["DecisionCounts"];
+            /** @description Review items decided by a person, and how long they waited. */
+            reviews: components["schemas"]["TimeToDecision"];
+            /** @description Appeals received, upheld and overturned. */
+            appeals: components["schemas"]["AppealSummary"];
         };
         /** @description One point of a trend. */
         TrendPoint: {
@@ -7776,6 +8253,11 @@ export interface operations {
                 status?: string;
                 /** @description Only this kind of content. */
                 content_type?: components["schemas"]["ContentType"];
+                /**
+                 * @description Only `automated` items (held by the rules), `report` items (reported
+                 *     by users) or `escalation` (escalated items of either source).
+                 */
+                source?: "automated" | "report" | "escalation";
             };
             header: {
                 /** @description The tenant to act in (a UUID). */
@@ -10453,6 +10935,102 @@ export interface operations {
             };
         };
     };
+    platform_transparency: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive, RFC 3339); default 30 days before `to`. */
+                from?: string;
+                /**
+                 * @description End (exclusive, RFC 3339); default now. A `from` at or after `to` is
+                 *     an empty period (every count 0); at most 400 days.
+                 */
+                to?: string;
+                /** @description `json` (default) or `csv`. */
+                format?: "json" | "csv";
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or `text/csv` with `format=csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransparencyReport"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_products: {
         parameters: {
             query?: {
@@ -11071,6 +11649,826 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+                /** @description Only the reports of this review item. */
+                review_id?: string;
+                /** @description Only `open` or `closed` reports. */
+                status?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Report"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_report: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportBody"];
+            };
+        };
+        responses: {
+            /** @description Merged into the caller's open report of the target */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Submitted"];
+                };
+            };
+            /** @description A new report */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Submitted"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such target in this tenant (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller sent the tenant's `reports_per_hour` within the hour (`report_rate_limited`), or a rate limit is used up (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_reports: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Report"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_report_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_trusted_flaggers: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReporterStanding"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_trusted_flagger: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description User id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReporterStanding"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_trusted_flagger: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description User id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13447,6 +14845,102 @@ export interface operations {
                 };
             };
             /** @description Too many requests or failed authentications from this client; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tenant_transparency: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive, RFC 3339); default 30 days before `to`. */
+                from?: string;
+                /**
+                 * @description End (exclusive, RFC 3339); default now. A `from` at or after `to` is
+                 *     an empty period (every count 0); at most 400 days.
+                 */
+                to?: string;
+                /** @description `json` (default) or `csv`. */
+                format?: "json" | "csv";
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or `text/csv` with `format=csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransparencyReport"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -11,6 +11,7 @@ export type ViolationTrend = S["ViolationTrend"];
 export type ReviewItem = S["ReviewItem"];
 export type ReviewDetail = S["ReviewDetail"];
 export type ModerationResult = S["ModerationResult"];
+export type Report = S["Report"];
 export type Detection = S["Detection"];
 export type Pattern = S["Pattern"];
 export type Rule = S["Rule"];

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { th, unwrap, type Api } from "../api/client";
-import type { ModerationResult, ReviewItem } from "../api/types";
+import type { ModerationResult, Report, ReviewItem } from "../api/types";
 import type { Session } from "../session";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
@@ -27,6 +27,8 @@ async function contentText(api: Api, session: Session, item: ReviewItem): Promis
       const s = await api.GET("/api/v1/sellers/{id}", { params: { header, path } }).then(unwrap);
       return `${s.store_name}\n\n${s.description}`;
     }
+    case "user":
+      return "(a reported user account: see the reports below)";
     default:
       return "(message text is shown in its conversation)";
   }
@@ -55,6 +57,7 @@ export function Reviews() {
                 <li key={item.id}>
                   <button type="button" className="link" onClick={() => setCurrent(item)} aria-current={current?.id === item.id}>
                     <Badge>{item.content_type}</Badge> {item.reason} <Badge tone={item.status === "escalated" ? "warn" : ""}>{item.status}</Badge>
+                    {item.source === "report" && <Badge>reports · priority {item.priority}</Badge>}
                   </button>
                   <span className="muted"> {when(item.created_at)}</span>
                 </li>
@@ -87,12 +90,23 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
   // (deleted after the retention period), the content as it is now.
   const detail = useLoad(async () => {
     const review = await api.GET("/api/v1/moderation/reviews/{id}", { params: { header, path: { id: item.id } } }).then(unwrap);
-    if (review.evidence) return { review, current: null };
-    const [result, text] = await Promise.all([
-      api.GET("/api/v1/moderation/results/{id}", { params: { header, path: { id: item.result_id } } }).then(unwrap),
+    // Report items have no moderation result: their reports say why.
+    const reportsOf =
+      item.source === "report"
+        ? api
+            .GET("/api/v1/reports", { params: { header, query: { review_id: item.id, limit: 100 } } })
+            .then(unwrap)
+            .then((page) => page.items)
+        : Promise.resolve([] as Report[]);
+    if (review.evidence) return { review, current: null, reports: await reportsOf };
+    const [result, text, reports] = await Promise.all([
+      item.result_id
+        ? api.GET("/api/v1/moderation/results/{id}", { params: { header, path: { id: item.result_id } } }).then(unwrap)
+        : Promise.resolve(null),
       contentText(api, session, item),
+      reportsOf,
     ]);
-    return { review, current: { result: result as ModerationResult, text } };
+    return { review, current: { result: result as ModerationResult | null, text }, reports };
   }, [api, session, item]);
   const claim = async () => {
     setError(null);
@@ -114,8 +128,8 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
     }
   };
   const current = detail.data?.current;
-  const spans = current?.result.matches.flatMap((m) => m.spans) ?? [];
-  const scores = flatten((current?.result.scores ?? {}) as Record<string, unknown>);
+  const spans = current?.result?.matches.flatMap((m) => m.spans) ?? [];
+  const scores = flatten((current?.result?.scores ?? {}) as Record<string, unknown>);
   return (
     <article className="panel" aria-label="Review item">
       <h2>
@@ -123,13 +137,25 @@ function ReviewPanel({ item, onDone }: { item: ReviewItem; onDone: () => void })
       </h2>
       <ErrorBox error={detail.error} />
       {detail.loading && !detail.data ? <Loading /> : detail.data && <EvidenceView evidence={detail.data.review.evidence} />}
+      {detail.data && detail.data.reports.length > 0 && (
+        <>
+          <h3>Reports</h3>
+          <ul className="list">
+            {detail.data.reports.map((r) => (
+              <li key={r.id}>
+                <Badge>{r.category}</Badge> {r.text} <span className="muted">×{r.times_reported} {when(r.created_at)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {current && (
         <>
           <h3>Content now</h3>
           <Highlighted text={current.text} spans={spans} />
           <h3>Matched rules</h3>
           <ul className="list">
-            {current.result.matches.map((m) => (
+            {(current.result?.matches ?? []).map((m) => (
               <li key={m.rule_id}>
                 <strong>{m.name}</strong> → {m.action}: {m.explanation}
               </li>

@@ -45,10 +45,13 @@ enum Kind {
     Product,
     Order,
     Conversation,
+    Message,
     Review,
     Rule,
     ModerationResult,
     ReviewItem,
+    /// A review item of user reports (the reports of one target).
+    ReportItem,
     Rescan,
     Pattern,
     Detection,
@@ -84,6 +87,7 @@ const PATH_IDS: &[(&str, Kind)] = &[
     ("/api/v1/violations/{id}", Kind::Violation),
     ("/api/v1/statements/{id}", Kind::Statement),
     ("/api/v1/notifications/{id}", Kind::Notification),
+    ("/api/v1/reports/trusted-flaggers/{user_id}", Kind::User),
 ];
 
 /// Query parameters and body fields that carry ids, by name. A name is an id
@@ -108,6 +112,11 @@ const NAMED_IDS: &[(&str, Kind)] = &[
     ("resource_id", Kind::Order),
     ("pattern_id", Kind::Pattern),
     ("delivery", Kind::Delivery),
+    // A report's target (`target_type` is generated as `listing`), its
+    // messages, and the review item that groups a target's reports.
+    ("target_id", Kind::Product),
+    ("message_ids", Kind::Message),
+    ("review_id", Kind::ReportItem),
 ];
 
 /// Operations that may answer 2xx to A's ids: lists and statistics filtered
@@ -150,6 +159,11 @@ const REFUSALS: &[(u16, &str, &str)] = &[
         "the role may not do this at all; refused before any lookup",
     ),
     (
+        422,
+        "invalid_report",
+        "a report's message ids must be messages of the tenant; A's message is not one of B's",
+    ),
+    (
         400,
         "invalid_input",
         "a body id checked against another body id of the same request: a conversation's \
@@ -187,6 +201,7 @@ fn field_override(method: &str, template: &str, name: &str, now: DateTime<Utc>) 
         (_, _, "currency") => Some(json!("USD")),
         (_, _, "code") => Some(json!("123456")),
         (_, _, "phone") => Some(json!("+15005550006")),
+        ("POST", "/api/v1/reports", "category") => Some(json!("spam")),
         _ => None,
     }
 }
@@ -530,6 +545,33 @@ async fn world(app: &TestApp, side: &str) -> Side {
     )
     .await;
     ids.insert(Kind::Delivery, a_delivery(tenant).await);
+    // A report of the listing pointing at the buyer's message: a report item
+    // in the queue (below the held listing's automated item).
+    let message = ok(
+        app,
+        Method::GET,
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        &buyer,
+        None,
+    )
+    .await
+    .item_ids()[0];
+    ids.insert(Kind::Message, message);
+    let report = ok(
+        app,
+        Method::POST,
+        "/api/v1/reports",
+        &buyer,
+        Some(
+            json!({"target_type": "listing", "target_id": product, "category": "counterfeit",
+                    "text": format!("{m} fake"), "message_ids": [message]}),
+        ),
+    )
+    .await;
+    ids.insert(
+        Kind::ReportItem,
+        report.body["review_id"].as_str().unwrap().parse().unwrap(),
+    );
     Side {
         marker,
         tenant,

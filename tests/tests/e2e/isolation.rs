@@ -100,7 +100,8 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             "/conversations/{id}",
             &format!("/conversations/{}", a.conversation),
         )
-        .replace("/reviews/{id}", &format!("/reviews/{}", a.review));
+        .replace("/reviews/{id}", &format!("/reviews/{}", a.review))
+        .replace("{user_id}", &a.user.to_string());
     let body = match (method.as_str(), template) {
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"status": "disabled"})),
         ("PUT", "/api/v1/sellers/me") => Some(json!({"store_name": "B store"})),
@@ -176,6 +177,13 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             "routing": {"urgent": ["in_app"], "high": ["in_app"], "medium": ["in_app"], "low": ["in_app"]},
             "email_per_hour": 10, "sms_per_hour": 10, "dedup_seconds": 60
         })),
+        // A report of A's listing, filed from B.
+        ("POST", "/api/v1/reports") => {
+            Some(json!({"target_type": "listing", "target_id": a.product, "category": "spam"}))
+        }
+        ("PUT", "/api/v1/reports/settings") => {
+            Some(json!({"categories": ["spam"], "reports_per_hour": 5}))
+        }
         ("PUT", "/api/v1/enforcement/ladder") => Some(json!({
             "steps": [{"action": "warning"}], "window_days": 30, "appeal_days": 5,
             "auto_violation_confidence": 0.9
@@ -204,7 +212,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 34] = [
+const TABLES: [&str; 37] = [
     "users",
     "seller_profiles",
     "products",
@@ -239,6 +247,9 @@ const TABLES: [&str; 34] = [
     "trust_history",
     "seller_verifications",
     "trust_settings",
+    "reports",
+    "reporters",
+    "report_settings",
 ];
 
 async fn row_counts(tenant: Uuid) -> Vec<i64> {

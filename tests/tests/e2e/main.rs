@@ -33,6 +33,7 @@ mod notifications;
 mod query_controls;
 mod quotas;
 mod replicas;
+mod reports;
 mod roles;
 mod sanctions;
 mod schema_drift;

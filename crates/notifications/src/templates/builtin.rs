@@ -106,6 +106,7 @@ fn en(kind: EventKind) -> &'static Builtin {
         EventKind::TrustLevelChanged => &EN_TRUST_LEVEL_CHANGED,
         EventKind::TrustDemotionWarning => &EN_TRUST_DEMOTION_WARNING,
         EventKind::StatementOfReasons => &EN_STATEMENT_OF_REASONS,
+        EventKind::ReportDecided => &EN_REPORT_DECIDED,
     }
 }
 
@@ -124,6 +125,7 @@ fn es(kind: EventKind) -> &'static Builtin {
         EventKind::TrustLevelChanged => &ES_TRUST_LEVEL_CHANGED,
         EventKind::TrustDemotionWarning => &ES_TRUST_DEMOTION_WARNING,
         EventKind::StatementOfReasons => &ES_STATEMENT_OF_REASONS,
+        EventKind::ReportDecided => &ES_REPORT_DECIDED,
     }
 }
 
@@ -512,6 +514,34 @@ The facts:
     ),
 };
 
+static EN_REPORT_DECIDED: Builtin = Builtin {
+    subject: "Your report was {% if outcome == \"upheld\" %}upheld{% elif outcome == \"dismissed\" %}dismissed{% else %}decided{% endif %}",
+    text: text_en!(
+        r#"Thank you for your report{% if target_type %} of a {{ target_type }}{% endif %}{% if category %} ({{ category }}){% endif %}.
+{% if outcome == "upheld" %}
+A moderator reviewed it and took action.
+{% elif outcome == "dismissed" %}
+A moderator reviewed it and found no breach of the rules, so no action was taken.
+{% else %}
+A moderator reviewed it.
+{% endif %}
+"#
+    ),
+    html: html!(
+        "en",
+        "Hello",
+        r#"<p>Thank you for your report{% if target_type %} of a {{ target_type }}{% endif %}{% if category %} ({{ category }}){% endif %}.</p>
+{% if outcome == "upheld" %}
+<p>A moderator reviewed it and <strong>took action</strong>.</p>
+{% elif outcome == "dismissed" %}
+<p>A moderator reviewed it and found no breach of the rules, so <strong>no action</strong> was taken.</p>
+{% else %}
+<p>A moderator reviewed it.</p>
+{% endif %}
+"#
+    ),
+};
+
 // ---------------------------------------------------------------- Spanish
 
 static ES_VIOLATION_CREATED: Builtin = Builtin {
@@ -893,6 +923,34 @@ Los hechos:
 <p>Puedes recurrirla hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
 {% endif %}
 <p>Los hechos:</p>
+"#
+    ),
+};
+
+static ES_REPORT_DECIDED: Builtin = Builtin {
+    subject: "Tu denuncia fue {% if outcome == \"upheld\" %}aceptada{% elif outcome == \"dismissed\" %}desestimada{% else %}resuelta{% endif %}",
+    text: text_es!(
+        r#"Gracias por tu denuncia{% if target_type %} ({{ target_type }}){% endif %}{% if category %}, motivo: {{ category }}{% endif %}.
+{% if outcome == "upheld" %}
+Un moderador la revisó y tomó medidas.
+{% elif outcome == "dismissed" %}
+Un moderador la revisó y no encontró ninguna infracción de las normas, así que no se tomaron medidas.
+{% else %}
+Un moderador la revisó.
+{% endif %}
+"#
+    ),
+    html: html!(
+        "es",
+        "Hola",
+        r#"<p>Gracias por tu denuncia{% if target_type %} ({{ target_type }}){% endif %}{% if category %}, motivo: {{ category }}{% endif %}.</p>
+{% if outcome == "upheld" %}
+<p>Un moderador la revisó y <strong>tomó medidas</strong>.</p>
+{% elif outcome == "dismissed" %}
+<p>Un moderador la revisó y no encontró ninguna infracción de las normas, así que <strong>no se tomaron medidas</strong>.</p>
+{% else %}
+<p>Un moderador la revisó.</p>
+{% endif %}
 "#
     ),
 };

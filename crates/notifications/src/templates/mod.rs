@@ -41,6 +41,7 @@
 //! | `verification_code` | `code`, `expires_minutes` |
 //! | `trust_level_changed` | `from`, `to`, `direction` (`up`, `down`), `reason` |
 //! | `trust_demotion_warning` | `level`, `score`, `threshold`, `due` |
+//! | `report_decided` | `target_type`, `category`, `outcome` (`upheld`, `dismissed`) |
 
 mod builtin;
 
@@ -168,6 +169,12 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "due",
         "Date a pending demotion takes effect, already formatted",
     ),
+    (
+        "target_type",
+        "What a report was about: listing, review, message, store or user",
+    ),
+    ("category", "The category a report named (e.g. scam_fraud)"),
+    ("outcome", "How a report was decided: upheld or dismissed"),
 ];
 
 /// The three parts of a template, in minijinja syntax.

@@ -28,13 +28,25 @@ pub enum LimitKey {
         /// User.
         user: Uuid,
     },
+    /// One kind of action of one user inside a tenant (e.g. `reports`), with
+    /// a budget of its own beside the user's requests.
+    UserAction {
+        /// Tenant.
+        tenant: Uuid,
+        /// User.
+        user: Uuid,
+        /// The action's name.
+        action: &'static str,
+    },
 }
 
 impl LimitKey {
     /// The tenant the key belongs to.
     pub fn tenant(&self) -> Uuid {
         match self {
-            Self::Tenant(t) | Self::User { tenant: t, .. } => *t,
+            Self::Tenant(t) | Self::User { tenant: t, .. } | Self::UserAction { tenant: t, .. } => {
+                *t
+            }
         }
     }
 }

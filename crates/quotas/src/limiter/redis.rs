@@ -94,6 +94,11 @@ impl RedisStore {
         match key {
             LimitKey::Tenant(t) => format!("{}:{{{t}}}:t", self.prefix),
             LimitKey::User { tenant, user } => format!("{}:{{{tenant}}}:u:{user}", self.prefix),
+            LimitKey::UserAction {
+                tenant,
+                user,
+                action,
+            } => format!("{}:{{{tenant}}}:a:{action}:{user}", self.prefix),
         }
     }
 

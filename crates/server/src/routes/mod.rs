@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod orders;
 pub mod products;
+pub mod reports;
 pub mod reviews;
 pub mod sellers;
 pub mod statements;

@@ -10,7 +10,9 @@ use warden_moderation::analysis::Analysis;
 use warden_moderation::content::ContentType;
 use warden_moderation::rescans::{self, Rescan, RescanBody};
 use warden_moderation::results::{self, ModerationResult, ResultFilter};
-use warden_moderation::reviews::{self, DecisionBody, QueueFilter, ReviewDetail, ReviewItem};
+use warden_moderation::reviews::{
+    self, DecisionBody, QueueFilter, QueueSource, ReviewDetail, ReviewItem,
+};
 use warden_moderation::rules::{Decision, Rule, RuleBody, store as rules};
 use warden_tenancy::Page;
 
@@ -20,6 +22,7 @@ use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::CrossDomainEffects;
 use crate::wiring::content_store::CommerceContent;
 
 /// Registers the moderation routes.
@@ -283,9 +286,15 @@ pub struct ReviewQuery {
     pub status: Option<String>,
     /// Only this kind of content.
     pub content_type: Option<ContentType>,
+    /// Only `automated` items (held by the rules), `report` items (reported
+    /// by users) or `escalation` (escalated items of either source).
+    #[param(inline)]
+    pub source: Option<QueueSource>,
 }
 
-/// The review queue, oldest first (moderators and administrators).
+/// The review queue, higher priority first, then oldest first (moderators and
+/// administrators). Report items rank by their distinct reporters' accuracy,
+/// trusted flaggers' first (README, "User reports").
 #[utoipa::path(tag = "moderation", params(PageQuery, ReviewQuery), responses((status = 200, body = Page<ReviewItem>)))]
 #[get("/moderation/reviews")]
 pub async fn list_review_items(
@@ -298,6 +307,7 @@ pub async fn list_review_items(
     let filter = QueueFilter {
         status: q.status,
         content_type: q.content_type,
+        source: q.source,
     };
     Ok(HttpResponse::Ok()
         .json(reviews::list(&state.db, &caller.actor, filter, page.page()?).await?))
@@ -326,6 +336,9 @@ pub async fn claim_review(
 }
 
 /// Decides a claimed item: approve, reject, request_changes or escalate, with a note.
+/// On a report item, approve dismisses the reports and leaves the content as
+/// it is; reject removes the content (or records a violation of a reported
+/// user) and upholds them; each reporter is told.
 #[utoipa::path(tag = "moderation", params(("id" = Uuid, Path, description = "Review item id")), request_body = DecisionBody, responses((status = 200, body = ReviewDetail)))]
 #[post("/moderation/reviews/{id}/decision")]
 pub async fn decide_review(
@@ -338,6 +351,7 @@ pub async fn decide_review(
         reviews::decide(
             &state.db,
             &CommerceContent,
+            &CrossDomainEffects,
             &caller.actor,
             *id,
             body.into_inner(),

@@ -45,6 +45,7 @@ pub struct TransparencyQuery {
     /// an empty period (every count 0); at most 400 days.
     pub to: Option<DateTime<Utc>>,
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<ReportFormat>,
 }
 

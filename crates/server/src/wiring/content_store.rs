@@ -38,6 +38,15 @@ impl ContentStore for CommerceContent {
         Ok(moderation_state::author(conn, content_kind(content_type), id).await?)
     }
 
+    async fn text(
+        &self,
+        conn: &mut DbConn,
+        content_type: ContentType,
+        id: Uuid,
+    ) -> Result<Option<String>, ModerationError> {
+        Ok(moderation_state::text(conn, content_kind(content_type), id).await?)
+    }
+
     async fn count(
         &self,
         conn: &mut DbConn,

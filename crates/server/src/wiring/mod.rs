@@ -19,11 +19,14 @@
 //!   violation become enforcement's (moderation, behavior → enforcement).
 //! - [`rejection_violations`]: a refused write's violation is recorded by
 //!   enforcement in the refusal's transaction (moderation → enforcement).
+//! - [`reports`]: reports open and rank items in moderation's review queue,
+//!   and a decided report item closes its reports (reports ↔ moderation).
 
 pub mod commerce;
 pub mod content_store;
 pub mod detection_effects;
 pub mod rejection_violations;
+pub mod reports;
 pub mod transparency;
 pub mod violation_effects;
 pub mod violation_requests;
