@@ -1048,6 +1048,8 @@ const VOLATILE_READS: &[&str] = &[
     // Ranges that default to "the last 30 days" echo their ends.
     "/api/v1/violations/stats",
     "/api/v1/violations/trends",
+    "/api/v1/transparency",
+    "/api/v1/platform/transparency",
     // Scores include the store's age, computed at read time.
     "/api/v1/sellers/me/trust",
     "/api/v1/sellers/{id}/trust",

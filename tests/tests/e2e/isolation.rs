@@ -199,6 +199,8 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
         // The live endpoint has its own isolation test (live.rs).
         if path.starts_with("/health")
             || path.starts_with("/api/v1/tenants")
+            // Platform administrators' reports across tenants, not a tenant route.
+            || path.starts_with("/api/v1/platform")
             || path == "/api/v1/ws"
             // Signed by the provider, not a tenant route (notifications.rs tests it).
             || path.starts_with("/api/v1/webhooks")
