@@ -30,6 +30,7 @@ mod schema;
 pub mod settings;
 pub mod submit;
 mod targets;
+pub mod transparency;
 
 pub use error::ReportError;
 pub use model::{Outcome, Report, TargetType};

@@ -499,6 +499,20 @@ async fn the_transparency_report_counts_what_sql_counts() {
         .await
         .assert_status(200);
     }
+    // Two notices of the listing, one of the store.
+    for (who, target_type, target, category) in [
+        (&w.buyer, "listing", w.product_id, "counterfeit"),
+        (&w.other_buyer, "listing", w.product_id, "counterfeit"),
+        (&w.other_buyer, "store", w.seller_id, "scam_fraud"),
+    ] {
+        app.post(
+            "/api/v1/reports",
+            who,
+            json!({"target_type": target_type, "target_id": target, "category": category}),
+        )
+        .await
+        .assert_status(201);
+    }
     let to = (Utc::now() + Duration::minutes(5)).to_rfc3339();
     let q = format!("from={}&to={}", urlencoding(&from), urlencoding(&to));
     let report = app
@@ -508,6 +522,20 @@ async fn the_transparency_report_counts_what_sql_counts() {
         .body
         .clone();
 
+    let by_category = counted(
+        "SELECT category AS key, count(*) AS n FROM reports
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
+        w.tenant,
+        &from,
+        &to,
+    )
+    .await;
+    assert_eq!(by_category.len(), 2, "{by_category:?}");
+    for (category, n) in &by_category {
+        assert_eq!(report["reports"]["by_category"][category], *n, "{report}");
+    }
+    assert_eq!(report["reports"]["received"], 3);
+    assert_eq!(report["reports"]["by_target"]["listing"], 2);
     let by_decision = counted(
         "SELECT decision AS key, count(*) AS n FROM statements_of_reasons
           WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1",
@@ -591,6 +619,11 @@ async fn the_transparency_report_counts_what_sql_counts() {
         csv.text
     );
     assert!(csv.text.contains("appeals,received,2\r\n"), "{}", csv.text);
+    assert!(
+        csv.text.contains("report_category,counterfeit,2\r\n"),
+        "{}",
+        csv.text
+    );
     assert!(
         csv.text.contains(&format!("decisions,total,{total}\r\n")),
         "{}",

@@ -1,6 +1,7 @@
 //! The transparency report (EU Digital Services Act, article 24): what a
 //! tenant (or, for a platform administrator, every tenant) decided in a
-//! period, put together from the domains that decide: decisions (statements
+//! period, put together from the domains that decide: reports (notices
+//! received by category, and how they were decided), decisions (statements
 //! of reasons by decision, ground and automation), moderation (time review
 //! items waited for a person) and enforcement (appeals). Each tenant's part
 //! is read in one tenant transaction, so it is consistent.
@@ -10,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use warden_decisions::transparency::{DecisionCounts, decision_counts};
 use warden_enforcement::stats::{AppealCounts, appeal_counts};
+use warden_reports::transparency::{ReportCounts, report_counts};
 use warden_tenancy::{Db, PageRequest, ScopedFutureExt, TenantId, TenantRegistry};
 
 use crate::error::ApiError;
@@ -43,6 +45,16 @@ impl TimeToDecision {
     }
 }
 
+/// User reports of the period.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct ReportSummary {
+    /// Received by category and target; upheld and dismissed.
+    #[serde(flatten)]
+    pub counts: ReportCounts,
+    /// How long decided reports took, from filing.
+    pub time_to_decision: TimeToDecision,
+}
+
 /// Appeals of the period.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct AppealSummary {
@@ -62,6 +74,8 @@ pub struct TransparencyReport {
     pub to: DateTime<Utc>,
     /// Tenants covered (1 for a tenant's own report).
     pub tenants: usize,
+    /// Notices from users.
+    pub reports: ReportSummary,
     /// Restrictive decisions, by decision, ground and automation.
     pub decisions: DecisionCounts,
     /// Review items decided by a person, and how long they waited.
@@ -72,6 +86,8 @@ pub struct TransparencyReport {
 
 /// One tenant's raw part: counts, and the waits medians are taken over.
 struct Part {
+    reports: ReportCounts,
+    report_waits: Vec<f64>,
     decisions: DecisionCounts,
     review_waits: Vec<f64>,
     appeals: AppealCounts,
@@ -86,11 +102,14 @@ async fn part(
 ) -> Result<Part, ApiError> {
     db.tenant_tx(tenant, |conn| {
         async move {
+            let (reports, report_waits) = report_counts(conn, tenant, from, to).await?;
             let decisions = decision_counts(conn, tenant, from, to).await?;
             let review_waits =
                 warden_moderation::reviews::decision_waits(conn, tenant, from, to).await?;
             let (appeals, appeal_waits) = appeal_counts(conn, tenant, from, to).await?;
             Ok::<_, ApiError>(Part {
+                reports,
+                report_waits,
                 decisions,
                 review_waits,
                 appeals,
@@ -105,9 +124,13 @@ async fn part(
 fn report(from: DateTime<Utc>, to: DateTime<Utc>, parts: Vec<Part>) -> TransparencyReport {
     let tenants = parts.len();
     let mut decisions = DecisionCounts::empty();
+    let mut reports = ReportCounts::default();
     let mut appeals = AppealCounts::default();
-    let (mut review_waits, mut appeal_waits) = (Vec::new(), Vec::new());
+    let (mut review_waits, mut appeal_waits, mut report_waits) =
+        (Vec::new(), Vec::new(), Vec::new());
     for p in parts {
+        reports.add(&p.reports);
+        report_waits.extend(p.report_waits);
         decisions.add(&p.decisions);
         appeals.received += p.appeals.received;
         appeals.upheld += p.appeals.upheld;
@@ -119,6 +142,10 @@ fn report(from: DateTime<Utc>, to: DateTime<Utc>, parts: Vec<Part>) -> Transpare
         from,
         to,
         tenants,
+        reports: ReportSummary {
+            counts: reports,
+            time_to_decision: TimeToDecision::of(report_waits),
+        },
         decisions,
         reviews: TimeToDecision::of(review_waits),
         appeals: AppealSummary {
@@ -187,6 +214,29 @@ pub fn to_csv(r: &TransparencyReport) -> String {
             r.decisions.manual.to_string(),
         ),
     ];
+    rows.extend([
+        (
+            "reports".to_owned(),
+            "received".to_owned(),
+            r.reports.counts.received.to_string(),
+        ),
+        (
+            "reports".to_owned(),
+            "upheld".to_owned(),
+            r.reports.counts.upheld.to_string(),
+        ),
+        (
+            "reports".to_owned(),
+            "dismissed".to_owned(),
+            r.reports.counts.dismissed.to_string(),
+        ),
+    ]);
+    for (k, v) in &r.reports.counts.by_category {
+        rows.push(("report_category".to_owned(), k.clone(), v.to_string()));
+    }
+    for (k, v) in &r.reports.counts.by_target {
+        rows.push(("report_target".to_owned(), k.clone(), v.to_string()));
+    }
     for (k, v) in &r.decisions.by_decision {
         rows.push(("decision".to_owned(), k.clone(), v.to_string()));
     }
