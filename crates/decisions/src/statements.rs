@@ -31,6 +31,8 @@ pub enum DecisionKind {
     ContentRemoved,
     /// Content is hidden until a person reviews it.
     ContentHeld,
+    /// Content is hidden until its author changes it, as a reviewer asked.
+    ChangesRequested,
     /// A warning was recorded on the account.
     Warning,
     /// The account is suspended until a date.
@@ -45,6 +47,7 @@ pub enum DecisionKind {
 warden_tenancy::text_enum!(DecisionKind, DecisionError, {
     ContentRemoved => "content_removed",
     ContentHeld => "content_held",
+    ChangesRequested => "changes_requested",
     Warning => "warning",
     TemporaryBan => "temporary_ban",
     PermanentBan => "permanent_ban",
@@ -370,6 +373,7 @@ mod tests {
         for kind in [
             DecisionKind::ContentRemoved,
             DecisionKind::ContentHeld,
+            DecisionKind::ChangesRequested,
             DecisionKind::Warning,
             DecisionKind::TemporaryBan,
             DecisionKind::PermanentBan,

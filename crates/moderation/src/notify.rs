@@ -3,6 +3,7 @@
 //! review, authors of the decision on their content.
 
 use uuid::Uuid;
+use warden_decisions::statements::{self, Statement};
 use warden_notifications::NotificationError;
 use warden_notifications::model::{EventKind, Priority};
 use warden_notifications::raise::{NotificationRequest, Recipients, raise};
@@ -63,7 +64,17 @@ pub(crate) async fn review_decided(
     content_id: Uuid,
     decision: &str,
     note: &str,
+    statement: Option<&Statement>,
 ) -> Result<(), ModerationError> {
+    let mut data = statement.map(statements::notice_data).unwrap_or_default();
+    if !data.is_object() {
+        data = serde_json::json!({});
+    }
+    if let Some(d) = data.as_object_mut() {
+        d.insert("content_type".into(), content_type.as_str().into());
+        d.insert("content_id".into(), serde_json::json!(content_id));
+        d.insert("decision".into(), decision.into());
+    }
     let request = NotificationRequest {
         recipients: Recipients::User(author),
         kind: EventKind::ReviewDecided,
@@ -71,11 +82,7 @@ pub(crate) async fn review_decided(
         category: CATEGORY.into(),
         title: format!("Your {} was reviewed: {decision}", content_type.as_str()),
         body: note.chars().take(2000).collect(),
-        data: serde_json::json!({
-            "content_type": content_type.as_str(),
-            "content_id": content_id,
-            "decision": decision,
-        }),
+        data,
         event_key: None,
         security: false,
         channels: None,

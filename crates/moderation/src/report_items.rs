@@ -135,7 +135,7 @@ pub(crate) async fn decided(
             actor.tenant,
             item,
             item.content_id,
-            actor.user_id,
+            (actor.user_id, ReviewDecision::Reject),
         )
         .await?;
         let request = ViolationRequest {

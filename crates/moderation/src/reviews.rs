@@ -23,6 +23,7 @@ use crate::content_store::ContentStore;
 use crate::report_items::ReportOutcomes;
 use crate::violation_requests::ViolationRequest;
 use warden_decisions::evidence::{self, ContentSnapshot, Evidence, NewEvidence};
+use warden_decisions::statements::{self, DecisionKind, Ground, NewStatement, Statement};
 
 const STAFF_ONLY: &str = "only moderators and administrators may review content";
 
@@ -340,12 +341,12 @@ pub(crate) async fn reviewer_evidence(
     tenant: TenantId,
     item: &ReviewItem,
     author: Uuid,
-    reviewer: Uuid,
+    (reviewer, decision): (Uuid, ReviewDecision),
 ) -> Result<Uuid, ModerationError> {
     let opened_with = opening_evidence(conn, tenant, item).await?;
     let mut evidence = NewEvidence {
         user_id: Some(author),
-        decision: "reject".into(),
+        decision: decision.as_str().into(),
         decided_by: Some(reviewer),
         decided_at: Utc::now(),
         ..NewEvidence::default()
@@ -375,6 +376,51 @@ pub(crate) async fn reviewer_evidence(
             serde_json::json!([{ "name": "user reports", "explanation": item.reason }]);
     }
     Ok(evidence::record_in_tx(conn, tenant, evidence).await?)
+}
+
+/// The statement of a reviewer's request for changes: the content stays
+/// hidden until its author edits it (which moderates it again).
+async fn changes_statement(
+    conn: &mut DbConn,
+    store: &dyn ContentStore,
+    actor: &Actor,
+    item: &ReviewItem,
+    author: Uuid,
+    note: &str,
+) -> Result<Statement, ModerationError> {
+    let evidence_id = reviewer_evidence(
+        conn,
+        store,
+        actor.tenant,
+        item,
+        author,
+        (actor.user_id, ReviewDecision::RequestChanges),
+    )
+    .await?;
+    let kind = item.content_type.replace('_', " ");
+    let statement = NewStatement {
+        user_id: author,
+        decision: DecisionKind::ChangesRequested,
+        content: Some((item.content_type.clone(), Some(item.content_id))),
+        violation_id: None,
+        facts: format!(
+            "A moderator reviewed your {kind} and asked for changes; it stays hidden until you edit it. {note}"
+        ),
+        ground: Ground {
+            name: "Content rules".into(),
+            text: if note.is_empty() {
+                item.reason.clone()
+            } else {
+                note.to_owned()
+            },
+        },
+        automated: false,
+        restricted_until: None,
+        appeal: None,
+        evidence_id: Some(evidence_id),
+        at: Utc::now(),
+    };
+    Ok(statements::issue_in_tx(conn, actor.tenant, statement).await?)
 }
 
 /// The evidence of the decision that opened an item, while it is kept.
@@ -560,6 +606,23 @@ pub async fn decide(
             if let (Some(s), Some(t)) = (content_status, content_type) {
                 store.set_status(conn, t, item.content_id, s).await?;
                 if let Some(author) = store.author(conn, t, item.content_id).await? {
+                    // Hidden until the author edits it: a restriction with its
+                    // statement, carried by the decision's notice.
+                    let statement = if body.decision == ReviewDecision::RequestChanges {
+                        Some(
+                            changes_statement(
+                                conn,
+                                store,
+                                &actor,
+                                &item,
+                                author,
+                                body.note.trim(),
+                            )
+                            .await?,
+                        )
+                    } else {
+                        None
+                    };
                     crate::notify::review_decided(
                         conn,
                         actor.tenant,
@@ -568,13 +631,21 @@ pub async fn decide(
                         item.content_id,
                         status,
                         body.note.trim(),
+                        statement.as_ref(),
                     )
                     .await?;
                     // A person's rejection is a moderation reject decision like a
                     // rule's: a content violation of the author, once per item.
                     if body.decision == ReviewDecision::Reject {
                         let evidence_id =
-                            reviewer_evidence(conn, store, actor.tenant, &item, author, actor.user_id)
+                            reviewer_evidence(
+                                conn,
+                                store,
+                                actor.tenant,
+                                &item,
+                                author,
+                                (actor.user_id, ReviewDecision::Reject),
+                            )
                                 .await?;
                         let request = ViolationRequest {
                             author,

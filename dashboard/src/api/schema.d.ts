@@ -2117,7 +2117,7 @@ export interface components {
          * @description What was decided.
          * @enum {string}
          */
-        DecisionKind: "content_removed" | "content_held" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
+        DecisionKind: "content_removed" | "content_held" | "changes_requested" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
         /** @description A detection as the API shows it. */
         Detection: {
             /**
@@ -4026,6 +4026,32 @@ export interface components {
             /** @description Messages of the tenant that show it, up to 20. */
             message_ids?: string[];
         };
+        /** @description Reports of a period. */
+        ReportCounts: {
+            /**
+             * Format: int64
+             * @description Received (first filed) in the period.
+             */
+            received: number;
+            /** @description Received, by category. */
+            by_category: {
+                [key: string]: number;
+            };
+            /** @description Received, by kind of target. */
+            by_target: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Decided in the period with action taken.
+             */
+            upheld: number;
+            /**
+             * Format: int64
+             * @description Decided in the period without action.
+             */
+            dismissed: number;
+        };
         /** @description A tenant's report settings. */
         ReportSettings: {
             /**
@@ -4039,6 +4065,11 @@ export interface components {
              *     one more is refused with 429 `report_rate_limited`.
              */
             reports_per_hour?: number;
+        };
+        /** @description User reports of the period. */
+        ReportSummary: components["schemas"]["ReportCounts"] & {
+            /** @description How long decided reports took, from filing. */
+            time_to_decision: components["schemas"]["TimeToDecision"];
         };
         /** @description A reporter's standing. */
         Reporter: {
@@ -5012,6 +5043,8 @@ export interface components {
             to: string;
             /** @description Tenants covered (1 for a tenant's own report). */
             tenants: number;
+            /** @description Notices from users. */
+            reports: components["schemas"]["ReportSummary"];
             /** @description Restrictive decisions, by decision, ground and automation. */
             decisions: components["schemas"]["DecisionCounts"];
             /** @description Review items decided by a person, and how long they waited. */

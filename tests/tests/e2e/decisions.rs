@@ -664,3 +664,72 @@ async fn the_transparency_report_counts_what_sql_counts() {
 fn urlencoding(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn a_request_for_changes_has_one_statement_in_the_decision_notice() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "changes").await;
+    rule(&app, &w.admin, "links", "require_review", &["telegram"]).await;
+    app.patch(
+        &format!("/api/v1/products/{}", w.product_id),
+        &w.seller,
+        json!({"description": "ask me on telegram"}),
+    )
+    .await
+    .assert_status(200);
+    let item = app
+        .get("/api/v1/moderation/reviews", &w.moderator)
+        .await
+        .assert_status(200)
+        .items()
+        .into_iter()
+        .find(|i| i["content_id"] == json!(w.product_id))
+        .expect("the listing waits for review");
+    let path = format!(
+        "/api/v1/moderation/reviews/{}",
+        item["id"].as_str().unwrap()
+    );
+    app.post(&format!("{path}/claim"), &w.moderator, json!({}))
+        .await
+        .assert_status(200);
+    app.post(
+        &format!("{path}/decision"),
+        &w.moderator,
+        json!({"decision": "request_changes", "note": "no contact details in listings"}),
+    )
+    .await
+    .assert_status(200);
+    let seller = user_id(&app, &w.seller).await;
+    let decisions: Vec<String> = statements_of(w.tenant, seller)
+        .await
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(decisions, ["content_held", "changes_requested"]);
+    let inbox = app.get("/api/v1/notifications", &w.seller).await.items();
+    let notice = inbox
+        .iter()
+        .find(|n| n["kind"] == "review_decided")
+        .expect("the decision's notice");
+    assert_eq!(notice["data"]["decision"], "changes_requested");
+    assert_eq!(
+        notice["data"]["ground_text"],
+        "no contact details in listings"
+    );
+    assert_eq!(notice["data"]["automated"], false);
+    let statement = app
+        .get(
+            &format!(
+                "/api/v1/statements/{}",
+                notice["data"]["statement_id"].as_str().unwrap()
+            ),
+            &w.seller,
+        )
+        .await
+        .assert_status(200)
+        .body
+        .clone();
+    assert_full_statement(&statement);
+    assert!(statement["appeal"].is_null());
+    assert_eq!(statement["content_id"], json!(w.product_id));
+}
