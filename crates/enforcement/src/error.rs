@@ -75,6 +75,17 @@ impl From<diesel::result::Error> for EnforcementError {
 
 warden_tenancy::rejection_constructors!(EnforcementError);
 
+impl From<warden_decisions::DecisionError> for EnforcementError {
+    fn from(e: warden_decisions::DecisionError) -> Self {
+        use warden_decisions::DecisionError;
+        match e {
+            DecisionError::Refused(r) => Self::Refused(r),
+            DecisionError::Tenancy(t) => Self::Tenancy(t),
+            DecisionError::Notification(n) => Self::Notification(n),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,16 +118,5 @@ mod tests {
         ));
         assert_eq!(e.code(), ErrorCode::Conflict);
         assert_eq!(e.to_string(), "no channel");
-    }
-}
-
-impl From<warden_decisions::DecisionError> for EnforcementError {
-    fn from(e: warden_decisions::DecisionError) -> Self {
-        use warden_decisions::DecisionError;
-        match e {
-            DecisionError::Refused(r) => Self::Refused(r),
-            DecisionError::Tenancy(t) => Self::Tenancy(t),
-            DecisionError::Notification(n) => Self::Notification(n),
-        }
     }
 }

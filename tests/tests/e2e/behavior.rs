@@ -233,6 +233,26 @@ async fn shadow_mode_records_and_enforces_nothing_live_mode_enforces_once() {
     assert_eq!(items[0]["type"], "behavior");
     assert_eq!(items[0]["source"]["kind"], "detection");
     assert_eq!(items[0]["source"]["id"], live[0]["id"]);
+    // Decided on the detection's events, under the pattern, automatically.
+    let detail = app
+        .get(
+            &format!("/api/v1/violations/{}", items[0]["id"].as_str().unwrap()),
+            &seller,
+        )
+        .await;
+    detail.assert_status(200);
+    let evidence = &detail.body["evidence"];
+    assert_eq!(
+        evidence["rules"][0]["name"], "store churn",
+        "{}",
+        detail.text
+    );
+    assert!(evidence["decided_by"].is_null());
+    assert!(!evidence["events"].is_null(), "{}", detail.text);
+    let statement = &detail.body["statement"];
+    assert_eq!(statement["ground"]["name"], "store churn");
+    assert_eq!(statement["automated"], true);
+    assert_eq!(statement["decision"], "warning");
     // Confirming it afterwards does not make a second violation.
     app.post(
         &format!(
