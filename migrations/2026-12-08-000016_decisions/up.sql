@@ -40,7 +40,7 @@ CREATE TABLE statements_of_reasons (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     user_id uuid NOT NULL,
-    decision text NOT NULL CHECK (decision IN ('content_removed', 'content_held', 'changes_requested', 'warning',
+    decision text NOT NULL CHECK (decision IN ('content_held', 'changes_requested', 'warning',
                                                'temporary_ban', 'permanent_ban',
                                                'listing_limited', 'demoted')),
     content_type text CHECK (content_type IN ('product', 'review', 'message', 'seller_profile')),

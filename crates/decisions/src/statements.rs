@@ -23,12 +23,11 @@ const MAX_TEXT: usize = 4000;
 /// Longest ground name, in characters.
 const MAX_NAME: usize = 200;
 
-/// What was decided.
+/// What was decided. Content a rule refused or a reviewer removed is told
+/// in the statement of the violation it earns its author (`warning` or a ban).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
-    /// Content was removed (refused before publication, or taken down).
-    ContentRemoved,
     /// Content is hidden until a person reviews it.
     ContentHeld,
     /// Content is hidden until its author changes it, as a reviewer asked.
@@ -45,7 +44,6 @@ pub enum DecisionKind {
     Demoted,
 }
 warden_tenancy::text_enum!(DecisionKind, DecisionError, {
-    ContentRemoved => "content_removed",
     ContentHeld => "content_held",
     ChangesRequested => "changes_requested",
     Warning => "warning",
@@ -371,7 +369,6 @@ mod tests {
     #[test]
     fn decision_names_round_trip() {
         for kind in [
-            DecisionKind::ContentRemoved,
             DecisionKind::ContentHeld,
             DecisionKind::ChangesRequested,
             DecisionKind::Warning,

@@ -104,7 +104,12 @@ pub(crate) async fn appeal_decided(
         kind: EventKind::AppealDecided,
         priority: Priority::High,
         category: CATEGORY.into(),
-        title: format!("Your appeal was {decision}"),
+        // `decision` is the violation's fate: upheld means the appeal failed.
+        title: match decision {
+            "overturned" => "Your appeal succeeded: the violation was overturned".to_owned(),
+            "upheld" => "Your appeal was refused: the violation stands".to_owned(),
+            other => format!("Your appeal was decided: {other}"),
+        },
         body: v.resolution_note.clone().unwrap_or_default(),
         data: serde_json::json!({ "violation_id": v.id, "decision": decision }),
         event_key: Some(format!("appeal:{}", v.id)),

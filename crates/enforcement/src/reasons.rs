@@ -66,13 +66,22 @@ fn decision_of(action: Action) -> DecisionKind {
 /// content it removed, and what it does to the account.
 fn facts_of(request: &ViolationRequest, v: &Violation) -> String {
     let mut facts = Vec::new();
-    if let Some((kind, _)) = &request.content {
-        facts.push(format!(
-            "Your {} was removed (not published).",
+    match &request.content {
+        Some((kind, None)) => facts.push(format!(
+            "Your {} was refused and not published.",
             kind.replace('_', " ")
-        ));
+        )),
+        Some((kind, Some(_))) => {
+            facts.push(format!("Your {} was removed.", kind.replace('_', " ")));
+        }
+        None => {}
     }
-    facts.push(v.reason.clone());
+    let reason = v.reason.trim_end();
+    facts.push(if reason.ends_with(['.', '!', '?']) {
+        reason.to_owned()
+    } else {
+        format!("{reason}.")
+    });
     facts.push(match v.action {
         Action::Warning => format!(
             "This is step {} on the tenant's ladder: a warning; your account stays usable.",

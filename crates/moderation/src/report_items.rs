@@ -51,6 +51,16 @@ pub trait ReportOutcomes: Send + Sync {
         upheld: bool,
         decided_by: Uuid,
     ) -> Result<(), ModerationError>;
+
+    /// Records the violation of a reported user that `reviewer` upheld, as
+    /// that reviewer's own decision: refused unless they outrank the user,
+    /// as a violation they recorded by hand would be.
+    async fn sanction_user(
+        &self,
+        conn: &mut DbConn,
+        reviewer: &Actor,
+        request: ViolationRequest,
+    ) -> Result<(), ModerationError>;
 }
 
 /// The open report item of a target, opened (with its `created` step, and
@@ -63,35 +73,50 @@ pub async fn open(
     target: Uuid,
     reason: &str,
 ) -> Result<Uuid, ModerationError> {
-    let id = Uuid::now_v7();
     let reason: String = reason.chars().take(2000).collect();
-    let inserted = diesel::sql_query(
-        "INSERT INTO moderation_reviews (tenant_id, id, content_type, content_id, reason, source, priority) \
-         VALUES ($1, $2, $3, $4, $5, 'report', $6) \
-         ON CONFLICT (tenant_id, content_type, content_id, source) \
-         WHERE status IN ('pending', 'escalated') DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(tenant.as_uuid())
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(kind.as_str())
-    .bind::<SqlUuid, _>(target)
-    .bind::<Text, _>(&reason)
-    .bind::<Integer, _>(0)
-    .execute(conn)
-    .await?;
-    if inserted == 1 {
-        step(conn, tenant, id, None, "created", &reason).await?;
-        crate::notify::review_requested(conn, tenant, kind.as_str(), target, id, &reason).await?;
-        return Ok(id);
+    // The open item is locked (shared) until the report joins it, so a
+    // decision being taken on it either waits and closes this report too, or
+    // has closed the item, which is then not found: the loop opens a new one.
+    for _ in 0..3 {
+        let id = Uuid::now_v7();
+        let inserted = diesel::sql_query(
+            "INSERT INTO moderation_reviews (tenant_id, id, content_type, content_id, reason, source, priority) \
+             VALUES ($1, $2, $3, $4, $5, 'report', $6) \
+             ON CONFLICT (tenant_id, content_type, content_id, source) \
+             WHERE status IN ('pending', 'escalated') DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(tenant.as_uuid())
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(kind.as_str())
+        .bind::<SqlUuid, _>(target)
+        .bind::<Text, _>(&reason)
+        .bind::<Integer, _>(0)
+        .execute(conn)
+        .await?;
+        if inserted == 1 {
+            step(conn, tenant, id, None, "created", &reason).await?;
+            crate::notify::review_requested(conn, tenant, kind.as_str(), target, id, &reason)
+                .await?;
+            return Ok(id);
+        }
+        let open: Option<Uuid> = moderation_reviews::table
+            .filter(moderation_reviews::tenant_id.eq(tenant.as_uuid()))
+            .filter(moderation_reviews::content_type.eq(kind.as_str()))
+            .filter(moderation_reviews::content_id.eq(target))
+            .filter(moderation_reviews::source.eq("report"))
+            .filter(moderation_reviews::status.eq_any(["pending", "escalated"]))
+            .select(moderation_reviews::id)
+            .for_share()
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(open) = open {
+            return Ok(open);
+        }
     }
-    Ok(moderation_reviews::table
-        .filter(moderation_reviews::content_type.eq(kind.as_str()))
-        .filter(moderation_reviews::content_id.eq(target))
-        .filter(moderation_reviews::source.eq("report"))
-        .filter(moderation_reviews::status.eq_any(["pending", "escalated"]))
-        .select(moderation_reviews::id)
-        .first(conn)
-        .await?)
+    Err(ModerationError::conflict(
+        "the report's review item changed while it was filed; retry",
+    ))
 }
 
 /// Sets the priority of an open report item (closed and automated items
@@ -117,8 +142,9 @@ pub async fn set_priority(
 }
 
 /// The effects of a decision on a report item beyond the content's state:
-/// a rejected user gets a violation (through enforcement's job, as a
-/// rejected author does), and the reports are closed.
+/// a rejected user gets a violation, recorded with enforcement in the
+/// decision's transaction as the reviewer's own (who must outrank them), and
+/// the reports are closed.
 pub(crate) async fn decided(
     conn: &mut DbConn,
     store: &dyn ContentStore,
@@ -153,7 +179,9 @@ pub(crate) async fn decided(
             content_id: None,
             automated: false,
         };
-        crate::violation_requests::enqueue(conn, actor.tenant, request).await?;
+        outcomes
+            .sanction_user(conn, actor, request.bounded())
+            .await?;
     }
     let upheld = decision != ReviewDecision::Approve;
     outcomes

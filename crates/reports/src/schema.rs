@@ -1,6 +1,20 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    conversations (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        buyer_id -> Uuid,
+        seller_id -> Uuid,
+        product_id -> Nullable<Uuid>,
+        subject -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     messages (tenant_id, id) {
         tenant_id -> Uuid,
         id -> Uuid,
@@ -122,6 +136,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    conversations,
     messages,
     products,
     report_settings,

@@ -223,13 +223,13 @@ pub async fn submit(
                     settings.categories.join(", ")
                 )));
             }
-            if !targets::exists(conn, body.target_type, body.target_id).await? {
+            if !targets::reportable(conn, &actor, body.target_type, body.target_id).await? {
                 return Err(ReportError::not_found("report target"));
             }
-            let found = targets::messages_found(conn, &message_ids).await?;
+            let found = targets::visible_messages(conn, &actor, &message_ids).await?;
             if usize::try_from(found).ok() != Some(message_ids.len()) {
                 return Err(ReportError::invalid_report(
-                    "message_ids: every id must be a message of this tenant",
+                    "message_ids: every id must be a message of one of your conversations",
                 ));
             }
             let open = open_report(conn, actor.user_id, body.target_type, body.target_id).await?;

@@ -350,11 +350,15 @@ async fn risk_limit(
 
 /// `GET /violations`, `GET /violations/{id}`, `POST /violations/{id}/appeal`.
 fn is_appeal_route(req: &ServiceRequest) -> bool {
+    let is_id = |s: &str| s.parse::<uuid::Uuid>().is_ok();
+    // A banned user also reads the statements of reasons given to them.
+    if let Some(rest) = req.path().strip_prefix("/api/v1/statements/") {
+        return req.method().as_str() == "GET" && is_id(rest);
+    }
     let Some(rest) = req.path().strip_prefix("/api/v1/violations") else {
         return false;
     };
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let is_id = |s: &str| s.parse::<uuid::Uuid>().is_ok();
     match (req.method().as_str(), segments.as_slice()) {
         ("GET", []) => true,
         ("GET", [id]) => is_id(id),

@@ -170,10 +170,10 @@ async fn the_queue_ranks_reporters_by_number_and_accuracy_and_trusted_flaggers_f
     let (fresh1, _) = member(&app, &w, "fresh-1").await;
     let (fresh2, _) = member(&app, &w, "fresh-2").await;
     let (_, target_user) = member(&app, &w, "target").await;
-    let message = first_message(&app, &w).await;
+    let (_, other_target) = member(&app, &w, "target-2").await;
 
     // The dismissed reporter has another open report meanwhile.
-    let pending = report(&app, &dismissed, "message", message, "harassment").await;
+    let pending = report(&app, &dismissed, "user", other_target, "harassment").await;
     assert_eq!(priority_of(&app, &w, &review_of(&pending)).await, 50);
     // History: one report upheld, one dismissed.
     let upheld = report(&app, &accurate, "listing", w.product_id, "counterfeit").await;
@@ -300,8 +300,12 @@ async fn a_decision_closes_the_reports_and_tells_each_reporter() {
         assert_eq!(told[0]["data"]["target_type"], "listing");
     }
     assert_eq!(audit_count(w.tenant, "report_decided").await, 1);
-    // A new report of the decided target starts a new report and item.
-    let later = report(&app, &w.buyer, "listing", w.product_id, "counterfeit").await;
+    // The listing is removed now: no longer there to report (staff still
+    // may, which starts a new report and item).
+    report(&app, &w.buyer, "listing", w.product_id, "counterfeit")
+        .await
+        .assert_problem(404, "not_found");
+    let later = report(&app, &w.moderator, "listing", w.product_id, "counterfeit").await;
     later.assert_status(201);
     assert_ne!(review_of(&later), item);
 
@@ -504,7 +508,8 @@ async fn the_queue_filters_by_source() {
         )
         .await
         .id();
-    let reported = report(&app, &w.buyer, "listing", held, "counterfeit").await;
+    // A held listing is hidden from members; staff report it.
+    let reported = report(&app, &w.moderator, "listing", held, "counterfeit").await;
     reported.assert_status(201);
     let escalated = report(&app, &w.buyer, "review", w.review_id, "spam").await;
     decide(&app, &w.moderator, &review_of(&escalated), "escalate")
@@ -540,4 +545,131 @@ async fn the_queue_filters_by_source() {
     .assert_status(200);
     let reports_now = ids(&queue(&app, &w.moderator, "&source=report", 20).await);
     assert!(reports_now.contains(&review_of(&reported)));
+}
+
+/// Found by the outside probe: reporters point only at what they can see,
+/// and a report of staff decided by a moderator who does not outrank them
+/// sanctions no one.
+#[tokio::test]
+async fn reports_reach_only_what_the_reporter_sees_and_sanction_only_the_outranked() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "report-reach").await;
+    // The world's conversation is the buyer's with the seller: another buyer
+    // may not report its messages nor attach them.
+    let message = first_message(&app, &w).await;
+    report(&app, &w.other_buyer, "message", message, "spam")
+        .await
+        .assert_problem(404, "not_found");
+    let attach = app
+        .post(
+            REPORTS,
+            &w.other_buyer,
+            json!({"target_type": "listing", "target_id": w.product_id,
+                   "category": "spam", "message_ids": [message]}),
+        )
+        .await;
+    attach.assert_problem(422, "invalid_report");
+    report(&app, &w.buyer, "message", message, "spam")
+        .await
+        .assert_status(201);
+    // A listing moderation holds is hidden: as unknown as one that never was.
+    app.post(
+        "/api/v1/moderation/rules",
+        &w.admin,
+        json!({"name": "hold", "kind": "pattern", "pattern": {"keywords": ["replica"]},
+               "content_types": ["product"], "action": "require_review"}),
+    )
+    .await
+    .assert_status(201);
+    let held = app
+        .post(
+            "/api/v1/products",
+            &w.other_seller,
+            json!({"title": "replica watch", "price_minor": 100, "currency": "USD"}),
+        )
+        .await
+        .assert_status(201)
+        .id();
+    report(&app, &w.buyer, "listing", held, "counterfeit")
+        .await
+        .assert_problem(404, "not_found");
+    // Staff see it, and may report it.
+    report(&app, &w.moderator, "listing", held, "counterfeit")
+        .await
+        .assert_status(201);
+
+    // A report of the tenant administrator: the moderator cannot sanction them.
+    let admin_id = app
+        .get("/api/v1/users/me", &w.admin)
+        .await
+        .assert_status(200)
+        .id();
+    let item = review_of(
+        report(&app, &w.buyer, "user", admin_id, "harassment")
+            .await
+            .assert_status(201),
+    );
+    let violations = count_rows("violations", w.tenant).await;
+    decide(&app, &w.moderator, &item, "reject")
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(count_rows("violations", w.tenant).await, violations);
+    // An administrator outranks a buyer: their rejection is their own violation.
+    let buyer_id = app
+        .get("/api/v1/users/me", &w.other_buyer)
+        .await
+        .assert_status(200)
+        .id();
+    let item = review_of(
+        report(&app, &w.buyer, "user", buyer_id, "harassment")
+            .await
+            .assert_status(201),
+    );
+    decide(&app, &w.admin, &item, "reject")
+        .await
+        .assert_status(200);
+    let v = app
+        .get(&format!("/api/v1/violations?user={buyer_id}"), &w.admin)
+        .await
+        .items();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["created_by"], json!(admin_id));
+}
+
+#[tokio::test]
+async fn a_banned_user_reads_their_statement_of_reasons() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "banned-reads").await;
+    let buyer_id = app
+        .get("/api/v1/users/me", &w.buyer)
+        .await
+        .assert_status(200)
+        .id();
+    let v = app
+        .post(
+            "/api/v1/violations",
+            &w.moderator,
+            json!({"user_id": buyer_id, "type": "behavior", "severity": "critical",
+                   "reason": "threats"}),
+        )
+        .await
+        .assert_status(201)
+        .id();
+    app.get("/api/v1/products", &w.buyer)
+        .await
+        .assert_problem(403, "user_banned");
+    let detail = app
+        .get(&format!("/api/v1/violations/{v}"), &w.buyer)
+        .await
+        .assert_status(200)
+        .body
+        .clone();
+    let statement = detail["statement"]["id"].as_str().unwrap();
+    let own = app
+        .get(&format!("/api/v1/statements/{statement}"), &w.buyer)
+        .await
+        .assert_status(200)
+        .body
+        .clone();
+    assert_eq!(own["decision"], "temporary_ban");
 }

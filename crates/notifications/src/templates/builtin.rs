@@ -899,7 +899,7 @@ static ES_STATEMENT_OF_REASONS: Builtin = Builtin {
     subject: "Exposición de motivos de una decisión de moderación",
     text: text_es!(
         r#"Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.
-Decisión: {% if decision == "content_removed" %}contenido retirado{% elif decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% else %}nivel de confianza rebajado{% endif %}{% if until %} (hasta {{ until }}){% endif %}
+Decisión: {% if decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% elif decision == "changes_requested" %}cambios solicitados{% elif decision == "demoted" %}nivel de confianza rebajado{% else %}{{ decision }}{% endif %}{% if until %} (hasta {{ until }}){% endif %}
 Fundamento: {{ ground_name }}: {{ ground_text }}
 {% if automated %}
 Esta decisión se tomó por medios automatizados.
@@ -916,7 +916,7 @@ Los hechos:
         "es",
         "Hola",
         r#"<p>Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.</p>
-<p><strong>Decisión:</strong> {% if decision == "content_removed" %}contenido retirado{% elif decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% else %}nivel de confianza rebajado{% endif %}{% if until %} (hasta {{ until }}){% endif %}</p>
+<p><strong>Decisión:</strong> {% if decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% elif decision == "changes_requested" %}cambios solicitados{% elif decision == "demoted" %}nivel de confianza rebajado{% else %}{{ decision }}{% endif %}{% if until %} (hasta {{ until }}){% endif %}</p>
 <p><strong>Fundamento:</strong> {{ ground_name }}: {{ ground_text }}</p>
 <p>{% if automated %}Esta decisión se tomó por medios automatizados.{% else %}Esta decisión la tomó una persona.{% endif %}</p>
 {% if appeal_url %}

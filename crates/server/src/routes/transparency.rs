@@ -42,7 +42,8 @@ pub struct TransparencyQuery {
     /// Start (inclusive, RFC 3339); default 30 days before `to`.
     pub from: Option<DateTime<Utc>>,
     /// End (exclusive, RFC 3339); default now. A `from` at or after `to` is
-    /// an empty period (every count 0); at most 400 days.
+    /// an empty period (every count 0); at most the 400 days before `to` are
+    /// read, and the answer's `from` says where the period starts.
     pub to: Option<DateTime<Utc>>,
     /// `json` (default) or `csv`.
     #[param(inline)]
@@ -50,16 +51,21 @@ pub struct TransparencyQuery {
 }
 
 impl TransparencyQuery {
-    fn period(&self, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    /// The period read: at most the 400 days before `to` (the answer's
+    /// `from` says where it starts), empty when `from` is at or after `to`.
+    fn period(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(to - Duration::days(30));
-        if to - from > Duration::days(MAX_DAYS) {
-            return Err(warden_tenancy::Rejection::Invalid(format!(
-                "from, to: a report covers at most {MAX_DAYS} days"
-            ))
-            .into());
-        }
-        Ok((from.min(to), to))
+        let earliest = to
+            .checked_sub_signed(Duration::days(MAX_DAYS))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let from = self
+            .from
+            .unwrap_or_else(|| {
+                to.checked_sub_signed(Duration::days(30))
+                    .unwrap_or(earliest)
+            })
+            .max(earliest);
+        (from.min(to), to)
     }
 }
 
@@ -86,7 +92,7 @@ pub async fn tenant_transparency(
     caller
         .actor
         .require_admin("only tenant administrators may read the transparency report")?;
-    let (from, to) = q.period(state.clock.now())?;
+    let (from, to) = q.period(state.clock.now());
     let report = transparency::for_tenant(&state.db, caller.actor.tenant, from, to).await?;
     Ok(answer(&report, q.format))
 }
@@ -100,7 +106,7 @@ pub async fn platform_transparency(
     _: PlatformAdmin,
     q: Query<TransparencyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (from, to) = q.period(state.clock.now())?;
+    let (from, to) = q.period(state.clock.now());
     let report = transparency::for_platform(&state.db, &state.tenants, from, to).await?;
     Ok(answer(&report, q.format))
 }

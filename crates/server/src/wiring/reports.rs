@@ -6,16 +6,18 @@
 
 use uuid::Uuid;
 use warden_audit::AuditError;
+use warden_enforcement::EnforcementError;
 use warden_moderation::ModerationError;
 use warden_moderation::content::ContentType;
 use warden_moderation::report_items::{self, ReportOutcomes, ReportedKind};
+use warden_moderation::violation_requests::ViolationRequest;
 use warden_notifications::NotificationError;
 use warden_quotas::gcra::Window;
 use warden_quotas::limiter::{Limit, LimitKey, RateLimiter};
 use warden_reports::{Outcome, ReportError, ReportThrottle, ReviewQueue, TargetType};
-use warden_tenancy::{DbConn, TenancyError, TenantId};
+use warden_tenancy::{Actor, DbConn, TenancyError, TenantId};
 
-use super::CrossDomainEffects;
+use super::{CrossDomainEffects, violation_requests};
 
 /// The queue's kind of a report target (a store is its seller profile).
 pub fn reported_kind(t: TargetType) -> ReportedKind {
@@ -97,6 +99,30 @@ impl ReportOutcomes for CrossDomainEffects {
             .await
             .map(|_| ())
             .map_err(outcome_error)
+    }
+
+    async fn sanction_user(
+        &self,
+        conn: &mut DbConn,
+        reviewer: &Actor,
+        request: ViolationRequest,
+    ) -> Result<(), ModerationError> {
+        warden_enforcement::violations::record_in_tx(
+            conn,
+            reviewer.tenant,
+            violation_requests::from_moderation(request),
+            chrono::Utc::now(),
+            Some(reviewer),
+            self,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            EnforcementError::TargetOutranksActor(msg) => ModerationError::forbidden(msg),
+            EnforcementError::Refused(r) => r.into(),
+            EnforcementError::Tenancy(t) => t.into(),
+            other => TenancyError::Unavailable(other.to_string()).into(),
+        })
     }
 }
 

@@ -243,22 +243,25 @@ pub fn to_csv(r: &TransparencyReport) -> String {
     for (k, v) in &r.decisions.by_ground {
         rows.push(("ground".to_owned(), k.clone(), v.to_string()));
     }
-    let median = |t: &TimeToDecision| {
-        t.median_seconds
-            .map(|s| format!("{s:.3}"))
-            .unwrap_or_default()
-    };
+    let median = |t: &TimeToDecision| t.median_seconds.map(|s| s.to_string()).unwrap_or_default();
+    // Each time to decision as the JSON has it: `decided`, `median_seconds`.
+    for (section, t) in [
+        ("reports", &r.reports.time_to_decision),
+        ("reviews", &r.reviews),
+        ("appeals", &r.appeals.time_to_decision),
+    ] {
+        rows.push((
+            section.to_owned(),
+            "time_to_decision.decided".to_owned(),
+            t.decided.to_string(),
+        ));
+        rows.push((
+            section.to_owned(),
+            "time_to_decision.median_seconds".to_owned(),
+            median(t),
+        ));
+    }
     rows.extend([
-        (
-            "reviews".to_owned(),
-            "decided".to_owned(),
-            r.reviews.decided.to_string(),
-        ),
-        (
-            "reviews".to_owned(),
-            "median_seconds_to_decision".to_owned(),
-            median(&r.reviews),
-        ),
         (
             "appeals".to_owned(),
             "received".to_owned(),
@@ -273,11 +276,6 @@ pub fn to_csv(r: &TransparencyReport) -> String {
             "appeals".to_owned(),
             "overturned".to_owned(),
             r.appeals.counts.overturned.to_string(),
-        ),
-        (
-            "appeals".to_owned(),
-            "median_seconds_to_decision".to_owned(),
-            median(&r.appeals.time_to_decision),
         ),
     ]);
     let mut out = String::from("section,key,value\r\n");
