@@ -77,7 +77,7 @@ describe("Evidence and statement of reasons", () => {
     statement: {
       id: "0195f3a2-0000-7000-8000-0000000000f1",
       user_id: "0195f3a2-0000-7000-8000-0000000000aa",
-      decision: "content_removed" as const,
+      decision: "warning" as const,
       facts: "Your message was refused: it matched Threats.",
       ground: { name: "Threats", text: "No threats against anyone." },
       automated: true,
@@ -131,7 +131,7 @@ describe("Evidence and statement of reasons", () => {
   it("shows the statement of reasons: decision, facts, ground, automation and how to appeal", () => {
     render(<StatementView statement={detail.statement} />);
     const section = screen.getByRole("region", { name: "Statement of reasons" });
-    expect(section.textContent).toContain("content_removed");
+    expect(section.textContent).toContain("warning");
     expect(section.textContent).toContain("Your message was refused: it matched Threats.");
     expect(section.textContent).toContain("Threats: No threats against anyone.");
     expect(section.textContent).toMatch(/Automatedyes/);

@@ -131,7 +131,9 @@ impl ReviewDecision {
 pub struct DecisionBody {
     /// `approve`, `reject`, `request_changes` or `escalate`.
     pub decision: ReviewDecision,
-    /// Why, up to 2000 characters.
+    /// Why, up to 2000 characters. The content's author (or the reported
+    /// user) reads it: it is the ground of the violation a rejection records
+    /// and of a request for changes.
     #[serde(default)]
     #[schema(
         max_length = 2000,

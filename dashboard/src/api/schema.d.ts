@@ -2084,7 +2084,11 @@ export interface components {
         DecisionBody: {
             /** @description `approve`, `reject`, `request_changes` or `escalate`. */
             decision: components["schemas"]["ReviewDecision"];
-            /** @description Why, up to 2000 characters. */
+            /**
+             * @description Why, up to 2000 characters. The content's author (or the reported
+             *     user) reads it: it is the ground of the violation a rejection records
+             *     and of a request for changes.
+             */
             note?: string;
         };
         /** @description Restrictive decisions of a period, counted from their statements. */
@@ -2114,10 +2118,11 @@ export interface components {
             manual: number;
         };
         /**
-         * @description What was decided.
+         * @description What was decided. Content a rule refused or a reviewer removed is told
+         *     in the statement of the violation it earns its author (`warning` or a ban).
          * @enum {string}
          */
-        DecisionKind: "content_removed" | "content_held" | "changes_requested" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
+        DecisionKind: "content_held" | "changes_requested" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
         /** @description A detection as the API shows it. */
         Detection: {
             /**
@@ -10975,7 +10980,8 @@ export interface operations {
                 from?: string;
                 /**
                  * @description End (exclusive, RFC 3339); default now. A `from` at or after `to` is
-                 *     an empty period (every count 0); at most 400 days.
+                 *     an empty period (every count 0); at most the 400 days before `to` are
+                 *     read, and the answer's `from` says where the period starts.
                  */
                 to?: string;
                 /** @description `json` (default) or `csv`. */
@@ -14913,7 +14919,8 @@ export interface operations {
                 from?: string;
                 /**
                  * @description End (exclusive, RFC 3339); default now. A `from` at or after `to` is
-                 *     an empty period (every count 0); at most 400 days.
+                 *     an empty period (every count 0); at most the 400 days before `to` are
+                 *     read, and the answer's `from` says where the period starts.
                  */
                 to?: string;
                 /** @description `json` (default) or `csv`. */
