@@ -55,7 +55,7 @@ impl ReportError {
         }
     }
 
-    /// A report that breaks a rule of reports (`invalid_report`, 422).
+    /// A report that breaks a rule of reports (`invalid_report`, 400: rules of tenant data the schema cannot state).
     pub fn invalid_report(msg: impl Into<String>) -> Self {
         Self::InvalidReport(msg.into())
     }

@@ -112,7 +112,7 @@ error_codes! {
     /// A user report breaks a rule of reports (a category not in the tenant's
     /// list, text over 2,000 characters, message ids that are not messages of
     /// the tenant); nothing was written.
-    InvalidReport => (422, "invalid_report", "Invalid report"),
+    InvalidReport => (400, "invalid_report", "Invalid report"),
     /// The reporter sent more reports than the tenant's `reports_per_hour`;
     /// nothing was written. See `Retry-After`.
     ReportRateLimited => (429, "report_rate_limited", "Too many reports"),

@@ -10996,13 +10996,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON, or `text/csv` with `format=csv` */
+            /** @description JSON, or `section,key,value` CSV with `format=csv` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TransparencyReport"];
+                    "text/csv": string;
                 };
             };
             /** @description Malformed input (path, query, header or body) */
@@ -11852,7 +11853,7 @@ export interface operations {
                     "application/json": components["schemas"]["Submitted"];
                 };
             };
-            /** @description Malformed input (path, query, header or body) */
+            /** @description A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11917,15 +11918,6 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14935,13 +14927,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON, or `text/csv` with `format=csv` */
+            /** @description JSON, or `section,key,value` CSV with `format=csv` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TransparencyReport"];
+                    "text/csv": string;
                 };
             };
             /** @description Malformed input (path, query, header or body) */

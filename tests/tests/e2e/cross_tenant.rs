@@ -159,9 +159,10 @@ const REFUSALS: &[(u16, &str, &str)] = &[
         "the role may not do this at all; refused before any lookup",
     ),
     (
-        422,
+        400,
         "invalid_report",
-        "a report's message ids must be messages of the tenant; A's message is not one of B's",
+        "a report's message ids must be messages of the reporter's own conversations; A's \
+         message is in none of B's",
     ),
     (
         400,

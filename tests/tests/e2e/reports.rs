@@ -396,28 +396,28 @@ async fn bad_reports_are_refused_clearly_and_write_nothing() {
     let cases = [
         (
             json!({"target_type": "listing", "target_id": w.product_id, "category": "gossip"}),
-            422,
+            400,
             "invalid_report",
             "category",
         ),
         (
             json!({"target_type": "listing", "target_id": w.product_id, "category": "spam",
                    "text": "x".repeat(2001)}),
-            422,
+            400,
             "invalid_report",
             "text",
         ),
         (
             json!({"target_type": "listing", "target_id": w.product_id, "category": "spam",
                    "message_ids": [other_message]}),
-            422,
+            400,
             "invalid_report",
             "message_ids",
         ),
         (
             json!({"target_type": "listing", "target_id": w.product_id, "category": "spam",
                    "message_ids": (0..21).map(|_| Uuid::now_v7()).collect::<Vec<_>>()}),
-            422,
+            400,
             "invalid_report",
             "message_ids",
         ),
@@ -482,7 +482,7 @@ async fn bad_reports_are_refused_clearly_and_write_nothing() {
         .assert_status(200);
     report(&app, &w.buyer, "listing", w.product_id, "scam_fraud")
         .await
-        .assert_problem(422, "invalid_report");
+        .assert_problem(400, "invalid_report");
     report(&app, &w.buyer, "listing", w.product_id, "fake_reviews")
         .await
         .assert_status(201);
@@ -568,7 +568,7 @@ async fn reports_reach_only_what_the_reporter_sees_and_sanction_only_the_outrank
                    "category": "spam", "message_ids": [message]}),
         )
         .await;
-    attach.assert_problem(422, "invalid_report");
+    attach.assert_problem(400, "invalid_report");
     report(&app, &w.buyer, "message", message, "spam")
         .await
         .assert_status(201);

@@ -44,7 +44,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         (status = 201, body = Submitted, description = "A new report"),
         (status = 200, body = Submitted, description = "Merged into the caller's open report of the target"),
         (status = 404, description = "No such target in this tenant (`not_found`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A category not in the tenant's list, text over 2,000 characters, or message ids that are not messages of the tenant (`invalid_report`); nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "The caller sent the tenant's `reports_per_hour` within the hour (`report_rate_limited`), or a rate limit is used up (`rate_limited`); see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -82,7 +82,9 @@ fn answer(report: &TransparencyReport, format: Option<ReportFormat>) -> HttpResp
 /// decisions by decision, ground and automation, review time to decision,
 /// appeals received, upheld and overturned.
 #[utoipa::path(tag = "enforcement", params(TransparencyQuery), responses(
-    (status = 200, body = TransparencyReport, description = "JSON, or `text/csv` with `format=csv`")))]
+    (status = 200, description = "JSON, or `section,key,value` CSV with `format=csv`", content(
+        (TransparencyReport = "application/json"),
+        (String = "text/csv")))))]
 #[get("/transparency")]
 pub async fn tenant_transparency(
     state: web::Data<AppState>,
@@ -99,7 +101,9 @@ pub async fn tenant_transparency(
 
 /// The transparency report of every tenant together (platform administrators).
 #[utoipa::path(tag = "tenants", params(TransparencyQuery), responses(
-    (status = 200, body = TransparencyReport, description = "JSON, or `text/csv` with `format=csv`")))]
+    (status = 200, description = "JSON, or `section,key,value` CSV with `format=csv`", content(
+        (TransparencyReport = "application/json"),
+        (String = "text/csv")))))]
 #[get("/platform/transparency")]
 pub async fn platform_transparency(
     state: web::Data<AppState>,
