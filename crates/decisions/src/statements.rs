@@ -224,11 +224,10 @@ pub async fn issue_in_tx(
             statements_of_reasons::evidence_id.eq(s.evidence_id),
             statements_of_reasons::created_at.eq(s.at),
         ))
-        .execute(conn)
-        .await?;
-    load(conn, tenant, id)
+        .returning(Row::as_returning())
+        .get_result(conn)
         .await?
-        .ok_or(DecisionError::not_found("statement"))
+        .into_statement()
 }
 
 /// The fields a notice of the statement renders (`ground_name`,

@@ -12,7 +12,7 @@ use warden_decisions::statements::{
 use warden_tenancy::{DbConn, TenantId};
 
 use crate::EnforcementError;
-use crate::model::{Action, SourceKind, Violation};
+use crate::model::{Action, SourceKind, Violation, ViolationType};
 use crate::violations::ViolationRequest;
 
 /// The evidence of a violation a person recorded: their reason, their name,
@@ -45,11 +45,12 @@ pub(crate) async fn evidence_of(
 /// The ground a request names, or the tenant's rules of its kind.
 fn ground_of(request: &ViolationRequest) -> Ground {
     request.ground.clone().unwrap_or_else(|| Ground {
-        name: match request.violation_type.as_str() {
-            "content" => "Content rules".to_owned(),
-            "behavior" => "Conduct rules".to_owned(),
-            _ => "Account security rules".to_owned(),
-        },
+        name: match request.violation_type {
+            ViolationType::Content => "Content rules",
+            ViolationType::Behavior => "Conduct rules",
+            ViolationType::Security => "Account security rules",
+        }
+        .to_owned(),
         text: request.reason.clone(),
     })
 }

@@ -282,6 +282,15 @@ pub struct AppealCounts {
     pub overturned: i64,
 }
 
+impl AppealCounts {
+    /// Adds another tenant's counts.
+    pub fn add(&mut self, other: &Self) {
+        self.received += other.received;
+        self.upheld += other.upheld;
+        self.overturned += other.overturned;
+    }
+}
+
 #[derive(diesel::QueryableByName)]
 struct AppealRow {
     #[diesel(sql_type = BigInt)]

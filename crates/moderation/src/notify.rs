@@ -65,10 +65,7 @@ pub(crate) async fn review_decided(
     note: &str,
     statement: Option<&Statement>,
 ) -> Result<(), ModerationError> {
-    let mut data = statement.map(statements::notice_data).unwrap_or_default();
-    if !data.is_object() {
-        data = serde_json::json!({});
-    }
+    let mut data = statement.map_or_else(|| serde_json::json!({}), statements::notice_data);
     if let Some(d) = data.as_object_mut() {
         d.insert("content_type".into(), content_type.as_str().into());
         d.insert("content_id".into(), serde_json::json!(content_id));

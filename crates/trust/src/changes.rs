@@ -164,6 +164,17 @@ pub(crate) async fn notify_level(
     Ok(())
 }
 
+/// The ground of every statement about a store's trust level.
+pub(crate) fn trust_levels_ground() -> Ground {
+    Ground {
+        name: "Seller trust levels".into(),
+        text: "A store's trust level follows its trust score (orders, reviews, verification \
+               and violations); each level sets how many listings the store may hold and \
+               which features it may use. The level rises again when the score does."
+            .into(),
+    }
+}
+
 /// The statement of reasons of a demotion: the levels, why, and what the new
 /// level allows. No appeal route: the level follows the score, and rises
 /// again with it.
@@ -188,13 +199,7 @@ async fn demotion_statement(
         facts: format!(
             "Your store's trust level went from {from} to {to}: {reason}. Level {to} allows {limit}."
         ),
-        ground: Ground {
-            name: "Seller trust levels".into(),
-            text: "A store's trust level follows its trust score (orders, reviews, verification \
-                   and violations); each level sets how many listings the store may hold and \
-                   which features it may use. The level rises again when the score does."
-                .into(),
-        },
+        ground: trust_levels_ground(),
         automated: by.is_none(),
         restricted_until: None,
         appeal: None,

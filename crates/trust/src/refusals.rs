@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use uuid::Uuid;
-use warden_decisions::statements::{self, DecisionKind, Ground, NewStatement};
+use warden_decisions::statements::{self, DecisionKind, NewStatement};
 use warden_tenancy::{Db, ScopedFutureExt, TenantId};
 
 use crate::TrustError;
@@ -46,12 +46,7 @@ pub async fn listing_refused(db: &Db, tenant: TenantId, user: Uuid) -> Result<()
                      the new listing was not created. Reach the next level (GET \
                      /api/v1/sellers/me/trust lists what it needs) to list more."
                 ),
-                ground: Ground {
-                    name: "Seller trust levels".into(),
-                    text: "Each trust level sets how many listings a store may hold; a store \
-                           rises a level as its trust score grows."
-                        .into(),
-                },
+                ground: crate::changes::trust_levels_ground(),
                 automated: true,
                 restricted_until: None,
                 appeal: None,

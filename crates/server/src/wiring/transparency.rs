@@ -132,9 +132,7 @@ fn report(from: DateTime<Utc>, to: DateTime<Utc>, parts: Vec<Part>) -> Transpare
         reports.add(&p.reports);
         report_waits.extend(p.report_waits);
         decisions.add(&p.decisions);
-        appeals.received += p.appeals.received;
-        appeals.upheld += p.appeals.upheld;
-        appeals.overturned += p.appeals.overturned;
+        appeals.add(&p.appeals);
         review_waits.extend(p.review_waits);
         appeal_waits.extend(p.appeal_waits);
     }
