@@ -104,6 +104,7 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
                         tenant,
                         roles: vec![role],
                         email: None,
+                        name: None,
                         ttl: Duration::from_secs(3600),
                     },
                 )

@@ -74,6 +74,7 @@ pub fn test_config() -> Config {
             tenant_claim: "tenant_id".into(),
             roles_claim: "roles".into(),
             max_lifetime_secs: 86_400,
+            ..JwtConfig::default()
         },
         log_format: LogFormat::Text,
         max_body_bytes: 64 * 1024,
@@ -441,6 +442,7 @@ impl TestApp {
                 tenant,
                 roles: roles.to_vec(),
                 email: Some(format!("{sub}@example.test")),
+                name: None,
                 ttl: Duration::from_secs(600),
             },
         )

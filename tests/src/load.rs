@@ -59,6 +59,7 @@ impl Minter {
                 tenant,
                 roles: roles.to_vec(),
                 email: Some(format!("{sub}@load.test")),
+                name: None,
                 ttl: Duration::from_secs(4 * 3600),
             },
         )

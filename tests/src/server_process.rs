@@ -115,6 +115,7 @@ pub fn token(tenant: Option<Uuid>, sub: &str, roles: &[Role]) -> String {
             tenant,
             roles: roles.to_vec(),
             email: Some(format!("{sub}@example.test")),
+            name: None,
             ttl: Duration::from_secs(600),
         },
     )

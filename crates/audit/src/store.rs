@@ -361,8 +361,8 @@ pub struct ActivityRecord {
 /// Filters of the audit query.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
-    /// Acting user.
-    pub actor_id: Option<Uuid>,
+    /// Acting person.
+    pub actor: Option<ActorMatch>,
     /// Kind.
     pub kind: Option<Kind>,
     /// Resource type.
@@ -377,6 +377,16 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// To (exclusive).
     pub to: Option<DateTime<Utc>>,
+}
+
+/// Who acted, as a search of the log names them: events of any of these users,
+/// or (for events with no user row, such as a refused token) of this subject.
+#[derive(Clone, Debug, Default)]
+pub struct ActorMatch {
+    /// User ids.
+    pub ids: Vec<Uuid>,
+    /// A token subject.
+    pub subject: Option<String>,
 }
 
 /// Loads events of `tenant` by id, in id order (inside a tenant transaction).
@@ -438,8 +448,13 @@ pub async fn list(
                 if let Some(after) = page.after {
                     q = q.filter(activity_log::id.lt(after));
                 }
-                if let Some(a) = filter.actor_id {
-                    q = q.filter(activity_log::actor_id.eq(a));
+                if let Some(a) = filter.actor {
+                    let subject = a.subject.unwrap_or_default();
+                    q = q.filter(
+                        activity_log::actor_id
+                            .eq_any(a.ids)
+                            .or(activity_log::actor_subject.eq(subject)),
+                    );
                 }
                 if let Some(k) = filter.kind {
                     q = q.filter(activity_log::kind.eq(k.as_str()));

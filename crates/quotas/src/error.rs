@@ -10,7 +10,7 @@ pub enum QuotaError {
     #[error(transparent)]
     Refused(#[from] Rejection),
     /// A resource quota would be exceeded by this write.
-    #[error("{quota} quota exceeded: {usage} of {limit} used")]
+    #[error("{quota} quota exceeded: the write needs {requested}, {usage} of {limit} used")]
     QuotaExceeded {
         /// Which quota: `products`, `users` or `storage_bytes`.
         quota: &'static str,
@@ -18,6 +18,8 @@ pub enum QuotaError {
         usage: i64,
         /// The maximum.
         limit: i64,
+        /// What this write needs of the quota (bytes for `storage_bytes`).
+        requested: i64,
     },
     /// The shared rate limiter cannot be reached and the fail mode is `closed`.
     #[error("the rate limiter is unavailable")]
@@ -31,6 +33,12 @@ pub enum QuotaError {
 }
 
 impl QuotaError {
+    /// What is left of the quota that refused a write: its limit less its
+    /// usage before the write, never below zero.
+    pub fn available(limit: i64, usage: i64) -> i64 {
+        limit.saturating_sub(usage).max(0)
+    }
+
     /// Stable machine-readable code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {

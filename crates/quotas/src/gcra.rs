@@ -78,15 +78,40 @@ fn ceil_secs(us: u64) -> u64 {
     us.div_ceil(1_000_000)
 }
 
-/// Checks one request at `now_us` against `windows` whose theoretical arrival
-/// times are `tats` (0 = never used). On admission the `tats` are advanced; on
-/// rejection they are left as they were.
-pub fn check(windows: &[Window], tats: &mut [u64], now_us: u64) -> Decision {
-    debug_assert_eq!(windows.len(), tats.len());
+/// One window's state: its theoretical arrival time and the cell interval that
+/// time was counted in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Theoretical arrival time in microseconds (0 = never used).
+    pub tat_us: u64,
+    /// The interval `tat_us` was advanced by (0 = unknown: taken as the window's).
+    pub interval_us: u64,
+}
+
+/// The arrival time `tat_us`, counted in cells of `old_interval_us`, restated in
+/// cells of `new_interval_us` at `now_us`: the same number of requests stays
+/// used when a window's limit changes, so raising a limit adds exactly the
+/// difference to what remains.
+pub fn rescale(tat_us: u64, old_interval_us: u64, new_interval_us: u64, now_us: u64) -> u64 {
+    if old_interval_us == 0 || old_interval_us == new_interval_us || tat_us <= now_us {
+        return tat_us;
+    }
+    let used =
+        u128::from(tat_us - now_us) * u128::from(new_interval_us) / u128::from(old_interval_us);
+    now_us.saturating_add(u64::try_from(used).unwrap_or(u64::MAX))
+}
+
+/// Checks one request at `now_us` against `windows` whose states are `cells`.
+/// A cell counted in another interval (the window's limit changed) is first
+/// restated in the window's. On admission the cells are advanced; on rejection
+/// they are left as they were.
+pub fn check(windows: &[Window], cells: &mut [Cell], now_us: u64) -> Decision {
+    debug_assert_eq!(windows.len(), cells.len());
     let mut next = Vec::with_capacity(windows.len());
     let mut allowed = true;
     let mut tripped: Option<(&'static str, u64)> = None;
-    for (w, &tat) in windows.iter().zip(tats.iter()) {
+    for (w, cell) in windows.iter().zip(cells.iter()) {
+        let tat = rescale(cell.tat_us, cell.interval_us, w.interval_us(), now_us);
         let base = tat.max(now_us);
         let new_tat = base + w.interval_us();
         if new_tat - now_us > w.capacity_us() {
@@ -115,8 +140,11 @@ pub fn check(windows: &[Window], tats: &mut [u64], now_us: u64) -> Decision {
         })
         .collect();
     if allowed {
-        for (t, &(_, new_tat)) in tats.iter_mut().zip(next.iter()) {
-            *t = new_tat;
+        for ((cell, w), &(_, new_tat)) in cells.iter_mut().zip(windows).zip(next.iter()) {
+            *cell = Cell {
+                tat_us: new_tat,
+                interval_us: w.interval_us(),
+            };
         }
     }
     Decision {
@@ -140,7 +168,7 @@ mod tests {
     #[test]
     fn a_full_burst_is_admitted_then_refused_until_a_cell_frees() {
         let w = vec![Window::new("minute", 60, 60)];
-        let mut tats = vec![0];
+        let mut tats = vec![Cell::default()];
         let t0 = 1_000 * S;
         for i in 0..60 {
             let d = check(&w, &mut tats, t0);
@@ -163,7 +191,7 @@ mod tests {
     #[test]
     fn rejection_consumes_nothing_in_any_window() {
         let w = minute_hour();
-        let mut tats = vec![0, 0];
+        let mut tats = vec![Cell::default(); 2];
         let t0 = 10 * S;
         for _ in 0..3 {
             assert!(check(&w, &mut tats, t0).allowed);
@@ -182,7 +210,7 @@ mod tests {
     #[test]
     fn the_longest_wait_names_the_window() {
         let w = minute_hour();
-        let mut tats = vec![0, 0];
+        let mut tats = vec![Cell::default(); 2];
         let mut t = 10 * S;
         // Five requests spaced a minute apart exhaust the hour but never the minute.
         for _ in 0..5 {
@@ -199,11 +227,11 @@ mod tests {
     #[test]
     fn a_limit_that_does_not_divide_the_period_still_bursts_exactly_the_limit() {
         let w = vec![Window::new("minute", 999_999, 60)];
-        let mut tats = vec![0];
+        let mut tats = vec![Cell::default()];
         let d = check(&w, &mut tats, 7 * S);
         assert_eq!(d.windows[0].remaining, 999_998);
         let w = vec![Window::new("minute", 7, 60)];
-        let mut tats = vec![0];
+        let mut tats = vec![Cell::default()];
         let admitted = (0..20)
             .filter(|_| check(&w, &mut tats, 7 * S).allowed)
             .count();
@@ -213,7 +241,7 @@ mod tests {
     #[test]
     fn reset_counts_seconds_until_the_window_is_full() {
         let w = vec![Window::new("minute", 60, 60)];
-        let mut tats = vec![0];
+        let mut tats = vec![Cell::default()];
         let d = check(&w, &mut tats, 5 * S);
         assert_eq!(d.windows[0].reset_secs, 1);
         for _ in 0..29 {
@@ -222,5 +250,32 @@ mod tests {
         let d = check(&w, &mut tats, 5 * S);
         assert_eq!(d.windows[0].reset_secs, 31);
         assert_eq!(d.windows[0].remaining, 29);
+    }
+
+    #[test]
+    fn a_raised_limit_keeps_what_was_used_and_adds_the_difference() {
+        let t0 = 1_000 * S;
+        let mut cells = vec![Cell::default()];
+        let day = vec![Window::new("day", 1_000, 86_400)];
+        for _ in 0..280 {
+            assert!(check(&day, &mut cells, t0).allowed);
+        }
+        let raised = vec![Window::new("day", 10_000, 86_400)];
+        let d = check(&raised, &mut cells, t0);
+        assert!(d.allowed);
+        assert_eq!(d.windows[0].remaining, 10_000 - 281);
+        // Lowered below what was used: refused until enough cells free.
+        let lowered = vec![Window::new("day", 100, 86_400)];
+        let d = check(&lowered, &mut cells, t0);
+        assert!(!d.allowed);
+        assert_eq!(d.windows[0].remaining, 0);
+    }
+
+    #[test]
+    fn rescale_leaves_an_idle_or_unchanged_window_alone() {
+        assert_eq!(rescale(5, 10, 20, 100), 5);
+        assert_eq!(rescale(500, 10, 10, 100), 500);
+        assert_eq!(rescale(500, 0, 10, 100), 500);
+        assert_eq!(rescale(500, 10, 20, 100), 900);
     }
 }

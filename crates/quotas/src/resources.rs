@@ -180,6 +180,7 @@ pub async fn charge(
                 quota,
                 usage: now - d,
                 limit: max,
+                requested: d,
             });
         }
     }

@@ -162,6 +162,33 @@ async fn a_refused_request_charges_no_window_in_redis() {
     }
 }
 
+#[tokio::test]
+async fn a_changed_limit_carries_the_used_amount_over_in_redis_and_in_memory() {
+    let redis = RedisStore::new(&redis_url(), &prefix()).unwrap();
+    let memory = MemoryStore::new();
+    let tenant = Uuid::now_v7();
+    let day = |limit| Limit {
+        key: LimitKey::Tenant(tenant),
+        windows: vec![
+            Window::new("minute", 1_000, 60),
+            Window::new("day", limit, 86_400),
+        ],
+    };
+    let now = 50_000 * S;
+    for _ in 0..280 {
+        assert!(redis.check(&[day(1_000)], Some(now)).await.unwrap()[0].allowed);
+        assert!(memory.check(&[day(1_000)], now)[0].allowed);
+    }
+    for (used, limit) in [(281, 10_000), (282, 10_000), (283, 2_000)] {
+        let from_redis = redis.check(&[day(limit)], Some(now)).await.unwrap();
+        let from_memory = memory.check(&[day(limit)], now);
+        for d in [&from_redis[0], &from_memory[0]] {
+            assert_eq!(d.windows[1].remaining, limit - used, "limit {limit}");
+            assert_eq!(d.windows[0].remaining, 1_000 - used, "the unchanged minute");
+        }
+    }
+}
+
 /// A private redis-server on a free port, so a test can stop it.
 struct OwnRedis {
     child: Child,

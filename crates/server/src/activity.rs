@@ -27,6 +27,7 @@ use warden_commerce::Role;
 use warden_tenancy::TenantId;
 
 use crate::auth::Principal;
+use crate::created::CreatedResource;
 use crate::error::{ApiError, ErrorCode};
 use crate::request_id;
 use crate::state::AppState;
@@ -48,6 +49,8 @@ pub struct SecurityNote {
 pub struct SessionNote {
     /// The tenant watched.
     pub tenant: TenantId,
+    /// The watcher's user in that tenant.
+    pub user: uuid::Uuid,
     /// Whether a platform administrator opened it.
     pub platform_admin: bool,
 }
@@ -68,6 +71,20 @@ fn is_recorded(path: &str) -> bool {
     !["/health/", "/metrics", "/docs", "/redoc", "/dashboard"]
         .iter()
         .any(|p| path.starts_with(p))
+}
+
+/// POST routes that only compute an answer and change nothing: recorded as API
+/// calls, not as creates or updates. (A 201 or 202 answer is a create; any
+/// other successful POST, PUT or PATCH an update.)
+const READ_ONLY_POSTS: [&str; 4] = [
+    "/api/v1/moderation/analyze",
+    "/api/v1/behavior/analyze",
+    "/api/v1/behavior/patterns/{id}/backtest",
+    "/api/v1/notifications/templates/preview",
+];
+
+fn is_read_only_post(route: &str) -> bool {
+    READ_ONLY_POSTS.contains(&route)
 }
 
 /// `products` of `/api/v1/products/{id}`.
@@ -132,7 +149,13 @@ pub async fn middleware<B: MessageBody + 'static>(
     };
     let request = res.request();
     let route = request.match_pattern();
-    let resource_id = request.match_info().get("id").map(str::to_owned);
+    // What a create made is named by its answer; anything else by its path.
+    let resource_id = res
+        .response()
+        .extensions()
+        .get::<CreatedResource>()
+        .map(|c| c.0.clone())
+        .or_else(|| request.match_info().get("id").map(str::to_owned));
     let (caller, principal, note, session) = {
         let ext = request.extensions();
         (
@@ -169,9 +192,10 @@ pub async fn middleware<B: MessageBody + 'static>(
     let success = (200..300).contains(&status);
     event.kind = Some(match &method {
         _ if note.is_some() || status == 401 => Kind::Security,
-        m if success && *m == Method::POST => Kind::ResourceCreate,
-        m if success && (*m == Method::PUT || *m == Method::PATCH) => Kind::ResourceUpdate,
-        m if success && *m == Method::DELETE => Kind::ResourceDelete,
+        _ if !success || event.route.as_deref().is_some_and(is_read_only_post) => Kind::ApiCall,
+        m if *m == Method::POST && (status == 201 || status == 202) => Kind::ResourceCreate,
+        m if *m == Method::POST || *m == Method::PUT || *m == Method::PATCH => Kind::ResourceUpdate,
+        m if *m == Method::DELETE => Kind::ResourceDelete,
         _ => Kind::ApiCall,
     });
     if let Some(note) = note {
@@ -191,6 +215,7 @@ pub async fn middleware<B: MessageBody + 'static>(
     }
     if let Some(session) = session.filter(|_| event.tenant.is_none()) {
         event.tenant = Some(session.tenant);
+        event.actor_id = Some(session.user);
         event.kind = Some(if session.platform_admin {
             Kind::Security
         } else {
@@ -246,6 +271,12 @@ mod tests {
         assert!(!is_recorded("/health/ready"));
         assert!(!is_recorded("/docs/swagger-ui.css"));
         assert!(!is_recorded("/metrics"));
+    }
+
+    #[test]
+    fn read_only_posts_are_named_by_route() {
+        assert!(is_read_only_post("/api/v1/behavior/analyze"));
+        assert!(!is_read_only_post("/api/v1/behavior/patterns"));
     }
 
     #[test]

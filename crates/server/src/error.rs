@@ -403,13 +403,26 @@ impl From<QuotaError> for ApiError {
                 quota,
                 usage,
                 limit,
-            } => Self::new(
-                code,
-                format!("the {quota} quota is used up: {usage} of {limit}"),
-            )
-            .with_member("quota", quota)
-            .with_member("usage", usage)
-            .with_member("limit", limit),
+                requested,
+            } => {
+                let available = QuotaError::available(limit, usage);
+                let unit = match quota {
+                    "storage_bytes" => "bytes of storage",
+                    "products" => "products",
+                    _ => "users",
+                };
+                Self::new(
+                    code,
+                    format!(
+                        "the {quota} quota is too small for this write: it needs {requested} {unit} and {available} of {limit} are left"
+                    ),
+                )
+                .with_member("quota", quota)
+                .with_member("usage", usage)
+                .with_member("limit", limit)
+                .with_member("requested", requested)
+                .with_member("available", available)
+            }
             QuotaError::LimiterUnavailable => {
                 Self::new(code, "the rate limiter cannot be reached; retry shortly")
                     .with_header(header::RETRY_AFTER, "1")

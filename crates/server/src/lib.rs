@@ -8,6 +8,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod client_ip;
 pub mod config;
+pub mod created;
 pub mod error;
 pub mod extract;
 pub mod jobs;

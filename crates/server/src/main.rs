@@ -50,6 +50,9 @@ enum Command {
         /// E-mail claim.
         #[arg(long)]
         email: Option<String>,
+        /// Display name (set at the first of `JWT_NAME_CLAIMS`).
+        #[arg(long)]
+        name: Option<String>,
         #[command(flatten)]
         settings: Box<Settings>,
     },
@@ -125,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
             roles,
             ttl,
             email,
+            name,
             ..
         } => {
             let roles = roles
@@ -141,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
                     tenant,
                     roles,
                     email,
+                    name,
                     ttl: ttl.into(),
                 },
             )

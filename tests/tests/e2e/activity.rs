@@ -539,3 +539,107 @@ async fn a_malformed_client_request_id_is_not_kept() {
         .unwrap_or_else(|| panic!("no row for {id}"));
     assert_eq!(row["client_request_id"], Value::Null, "{row}");
 }
+
+#[tokio::test]
+async fn who_created_a_thing_is_found_by_its_id_and_people_by_name() {
+    let app = TestApp::start().await;
+    let w = World::new(&app, "audit-people").await;
+    let seller_id = app.get("/api/v1/users/me", &w.seller).await.id();
+    let product = app
+        .post(
+            "/api/v1/products",
+            &w.seller,
+            json!({"title": "Lamp", "price_minor": 500, "currency": "USD"}),
+        )
+        .await;
+    product.assert_status(201);
+    let product_id = product.id();
+    // Computing an answer creates nothing: not a create.
+    app.post(
+        "/api/v1/behavior/analyze",
+        &w.admin,
+        json!({"events": [{"action": "auth_failure"}]}),
+    )
+    .await
+    .assert_status(200);
+    app.state.audit.flush().await.unwrap();
+
+    let r = app
+        .get(
+            &format!("/api/v1/audit?kind=resource_create&resource_id={product_id}"),
+            &w.admin,
+        )
+        .await;
+    r.assert_status(200);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.text);
+    assert_eq!(items[0]["actor_id"], json!(seller_id));
+    assert_eq!(items[0]["route"], "/api/v1/products");
+    let analyze = app
+        .get("/api/v1/audit?resource_type=behavior", &w.admin)
+        .await;
+    let analyze = analyze.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["route"] == "/api/v1/behavior/analyze")
+        .cloned()
+        .unwrap_or_else(|| panic!("no analyze row in {}", analyze.text));
+    assert_eq!(analyze["kind"], "api_call");
+
+    // The same person by id, subject and e-mail (any case); nobody else's rows.
+    for actor in [
+        seller_id.to_string(),
+        "seller-1".to_owned(),
+        "SELLER-1@Example.TEST".to_owned(),
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/audit?limit=100&actor={}", urlencoding(&actor)),
+                &w.admin,
+            )
+            .await;
+        r.assert_status(200);
+        let items = r.body["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|e| e["resource_id"] == json!(product_id)),
+            "{actor}: {}",
+            r.text
+        );
+        assert!(
+            items.iter().all(|e| e["actor_subject"] == "seller-1"),
+            "{actor}: {}",
+            r.text
+        );
+    }
+    let r = app.get("/api/v1/audit?actor=nobody", &w.admin).await;
+    assert_eq!(r.body["items"], json!([]), "{}", r.text);
+    app.get("/api/v1/audit?actor=%20", &w.admin)
+        .await
+        .assert_problem(400, "invalid_query_parameter");
+
+    // Users are found by subject, e-mail or name; wildcards are literal.
+    let r = app
+        .get("/api/v1/users?q=SELLER-1@example", &w.moderator)
+        .await;
+    r.assert_status(200);
+    let found: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["seller-1"], "{}", r.text);
+    let r = app.get("/api/v1/users?q=%25", &w.moderator).await;
+    assert_eq!(r.body["items"], json!([]), "{}", r.text);
+    app.get("/api/v1/users?q=%20", &w.moderator)
+        .await
+        .assert_problem(400, "invalid_input");
+    app.get("/api/v1/users?q=seller", &w.buyer)
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+fn urlencoding(s: &str) -> String {
+    s.replace('@', "%40")
+}

@@ -148,6 +148,8 @@ async fn staff_receive_their_tenants_events_on_the_topics_they_chose() {
     };
     let r = app.get("/api/v1/audit?kind=auth", &staff).await;
     assert_eq!(r.body["items"][0]["action"], "ws_connect", "{}", r.text);
+    let me = app.get("/api/v1/users/me", &staff).await;
+    assert_eq!(r.body["items"][0]["actor_id"], me.body["id"], "{}", r.text);
 }
 
 #[tokio::test]
@@ -270,6 +272,8 @@ async fn a_client_that_stops_answering_pings_is_closed() {
         .unwrap_or_else(|| panic!("no ws_disconnect in {}", r.text));
     assert_eq!(ended["metadata"]["close_code"], 4002);
     assert_eq!(ended["actor_subject"], "admin");
+    let me = app.get("/api/v1/users/me", &staff).await;
+    assert_eq!(ended["actor_id"], me.body["id"], "the watcher is the actor");
     assert!(ended["metadata"]["connected_ms"].as_u64().unwrap() >= 1900);
 }
 
@@ -408,6 +412,7 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
             tenant: Some(t),
             roles: vec![Role::Moderator],
             email: None,
+            name: None,
             ttl: Duration::from_secs(2),
         },
     )

@@ -120,6 +120,44 @@ async fn new_limits_set_through_one_replica_apply_on_another_within_seconds() {
 }
 
 #[tokio::test]
+async fn a_raised_limit_keeps_the_requests_already_used() {
+    let app = TestApp::start().await;
+    let mut l = limits(1_000, 5_000, None);
+    l["requests_per_day"] = json!(1_000);
+    let t = app.tenant_with_limits("rl-raise", l.clone()).await;
+    let admin = app.member(t, "admin", &[Role::TenantAdmin]);
+    let mut sent = 0_i64;
+    for _ in 0..280 {
+        app.get("/api/v1/users/me", &admin).await.assert_status(200);
+        sent += 1;
+    }
+    l["requests_per_day"] = json!(10_000);
+    app.put(
+        &format!("/api/v1/tenants/{t}/limits"),
+        &app.platform_admin(),
+        l,
+    )
+    .await
+    .assert_status(200);
+    let r = loop {
+        let r = app.get("/api/v1/users/me", &admin).await;
+        sent += 1;
+        if header(&r, "x-ratelimit-limit-day") == "10000" {
+            break r;
+        }
+        assert!(sent < 400, "the raised limit was not applied");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let left: i64 = header(&r, "x-ratelimit-remaining-day").parse().unwrap();
+    // At 10,000 a day a cell frees every 8.64 s: the test's own seconds may
+    // give one back, never hundreds.
+    assert!(
+        (10_000 - sent..=10_000 - sent + 1).contains(&left),
+        "{left} left after {sent} requests"
+    );
+}
+
+#[tokio::test]
 async fn twenty_parallel_creates_with_three_left_admit_exactly_three() {
     let app = TestApp::start().await;
     let w = warden_tests::World::new(&app, "quota-race").await;
@@ -189,6 +227,14 @@ async fn storage_and_user_quotas_refuse_and_write_nothing() {
     r.assert_problem(403, "quota_exceeded");
     assert_eq!(r.body["quota"], "storage_bytes");
     assert_eq!(r.body["usage"], 505);
+    assert_eq!(r.body["requested"], 603, "title + description bytes");
+    assert_eq!(r.body["available"], 495);
+    assert_eq!(r.body["limit"], 1000);
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("needs 603 bytes of storage and 495 of 1000 are left"),
+        "{detail}"
+    );
     assert_eq!(count_rows("products", t).await, 1);
 
     // Two users fit (the seller is one); a third new subject is refused.

@@ -1,4 +1,5 @@
-//! The in-process store: theoretical arrival times in sharded maps. A tenant's
+//! The in-process store: theoretical arrival times (with the interval each
+//! was counted in) in sharded maps. A tenant's
 //! keys all live in one shard, so a multi-key check takes one lock.
 
 use std::collections::HashMap;
@@ -6,14 +7,14 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 
 use super::{Limit, LimitKey};
-use crate::gcra::{self, Decision};
+use crate::gcra::{self, Cell, Decision};
 
 const SHARDS: usize = 64;
 /// Entries a shard holds before idle ones (window already full again) are dropped.
 const PRUNE_AT: usize = 4096;
 
 struct Shard {
-    tats: HashMap<LimitKey, Vec<u64>>,
+    tats: HashMap<LimitKey, Vec<Cell>>,
     /// Size at which idle entries are dropped next; doubles with the live set so
     /// a shard full of active keys is not rescanned on every check.
     prune_at: usize,
@@ -63,26 +64,26 @@ impl MemoryStore {
             prune_at,
         } = &mut *guard;
         if map.len() > *prune_at {
-            map.retain(|_, tats| tats.iter().any(|&t| t > now_us));
+            map.retain(|_, cells| cells.iter().any(|c| c.tat_us > now_us));
             *prune_at = (map.len() * 2).max(PRUNE_AT);
         }
         if let [only] = limits {
             // The common case (no per-user limit): check in place, no copies.
             let tats = map
                 .entry(only.key)
-                .or_insert_with(|| vec![0; only.windows.len()]);
+                .or_insert_with(|| vec![Cell::default(); only.windows.len()]);
             if tats.len() != only.windows.len() {
-                *tats = vec![0; only.windows.len()];
+                *tats = vec![Cell::default(); only.windows.len()];
             }
             return vec![gcra::check(&only.windows, tats, now_us)];
         }
-        let mut states: Vec<Vec<u64>> = limits
+        let mut states: Vec<Vec<Cell>> = limits
             .iter()
             .map(|l| {
                 map.get(&l.key)
                     .filter(|t| t.len() == l.windows.len())
                     .cloned()
-                    .unwrap_or_else(|| vec![0; l.windows.len()])
+                    .unwrap_or_else(|| vec![Cell::default(); l.windows.len()])
             })
             .collect();
         // Check every limit on a scratch copy; commit only if all admit.
@@ -90,7 +91,7 @@ impl MemoryStore {
             .iter()
             .flat_map(|l| l.windows.iter().cloned())
             .collect();
-        let mut flat: Vec<u64> = states.iter().flatten().copied().collect();
+        let mut flat: Vec<Cell> = states.iter().flatten().copied().collect();
         let all = gcra::check(&windows, &mut flat, now_us);
         let mut decisions = Vec::with_capacity(limits.len());
         let mut offset = 0;

@@ -12,7 +12,9 @@ use tokio::sync::OnceCell;
 use super::{Limit, LimitKey};
 use crate::gcra::{Decision, WindowState};
 
-/// KEYS: one hash per limit key, field i = theoretical arrival time of window i.
+/// KEYS: one hash per limit key, field i = theoretical arrival time of window i,
+/// field `i:iv` = the cell interval it was counted in (restated in the window's
+/// interval when the limit changed, so the used amount carries over exactly).
 /// ARGV: now_us (0: use the Redis server's clock, shared by every replica), then
 /// per key: window count, then per window: capacity_us, interval_us.
 /// Returns: allowed, then per window (all keys, in order): remaining, used_us, wait_us.
@@ -28,11 +30,15 @@ local allowed = 1
 for k = 1, #KEYS do
   local n = tonumber(ARGV[pos]); pos = pos + 1
   local fields = {}
-  for i = 1, n do fields[i] = tostring(i) end
+  for i = 1, n do fields[2 * i - 1] = tostring(i); fields[2 * i] = i .. ':iv' end
   local tats = redis.call('HMGET', KEYS[k], unpack(fields))
   for i = 1, n do
     local cap = tonumber(ARGV[pos]); local interval = tonumber(ARGV[pos + 1]); pos = pos + 2
-    local tat = tonumber(tats[i]) or 0
+    local tat = tonumber(tats[2 * i - 1]) or 0
+    local old_interval = tonumber(tats[2 * i]) or 0
+    if old_interval > 0 and old_interval ~= interval and tat > now then
+      tat = now + math.floor((tat - now) * interval / old_interval)
+    end
     local base = math.max(tat, now)
     local new_tat = base + interval
     local wait = new_tat - cap - now
@@ -50,7 +56,7 @@ for _, r in ipairs(rows) do
   out[#out + 1] = used
   out[#out + 1] = math.max(r[7], 0)
   if allowed == 1 then
-    redis.call('HSET', KEYS[r[1]], tostring(r[2]), string.format('%.0f', r[4]))
+    redis.call('HSET', KEYS[r[1]], tostring(r[2]), string.format('%.0f', r[4]), r[2] .. ':iv', string.format('%.0f', r[6]))
     longest[r[1]] = math.max(longest[r[1]] or 0, r[5])
   end
 end

@@ -51,17 +51,50 @@ fn string(v: Option<&Value>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Where the claims Warden reads are (dotted paths, as the identity provider
+/// puts them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimPaths {
+    /// The tenant id.
+    pub tenant: String,
+    /// The roles.
+    pub roles: String,
+    /// The e-mail address.
+    pub email: String,
+    /// The display name: the first of these that holds a non-empty string.
+    pub name: Vec<String>,
+}
+
+impl ClaimPaths {
+    /// The paths of the token settings.
+    pub fn of(config: &crate::config::JwtConfig) -> Self {
+        Self {
+            tenant: config.tenant_claim.clone(),
+            roles: config.roles_claim.clone(),
+            email: config.email_claim.clone(),
+            name: config.name_claims.clone(),
+        }
+    }
+}
+
+/// Longest display name kept from a token, in characters.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest e-mail address kept from a token (RFC 5321's path limit).
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// A name or address fit to store and show: no control characters, not too long.
+fn shown(v: Option<String>, max: usize) -> Option<String> {
+    v.filter(|s| s.chars().count() <= max && !s.chars().any(char::is_control))
+}
+
 /// Builds the principal from verified claims. `sub` must be a non-empty string
 /// without control characters: it is stored (user rows, audit events) as it is,
-/// and PostgreSQL text cannot hold NUL.
-pub(crate) fn principal_from(
-    claims: &Value,
-    tenant_claim: &str,
-    roles_claim: &str,
-) -> Option<Principal> {
+/// and PostgreSQL text cannot hold NUL. An e-mail or name that is too long or
+/// holds control characters is left out rather than refusing the token.
+pub(crate) fn principal_from(claims: &Value, paths: &ClaimPaths) -> Option<Principal> {
     let subject = string(claims.get("sub")).filter(|s| !s.chars().any(char::is_control))?;
-    let tenant = string(at(claims, tenant_claim)).and_then(|s| Uuid::parse_str(&s).ok());
-    let roles = match at(claims, roles_claim) {
+    let tenant = string(at(claims, &paths.tenant)).and_then(|s| Uuid::parse_str(&s).ok());
+    let roles = match at(claims, &paths.roles) {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(Value::as_str)
@@ -78,8 +111,11 @@ pub(crate) fn principal_from(
         subject,
         tenant,
         roles,
-        email: string(claims.get("email")),
-        name: string(claims.get("name")).or_else(|| string(claims.get("preferred_username"))),
+        email: shown(string(at(claims, &paths.email)), MAX_EMAIL_CHARS),
+        name: shown(
+            paths.name.iter().find_map(|p| string(at(claims, p))),
+            MAX_NAME_CHARS,
+        ),
         // RFC 7519 allows a fraction; read as the verifier checked it.
         expires_at: super::verifier::numeric_date(claims, "exp").ok().flatten(),
     })
@@ -90,14 +126,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn paths(tenant: &str, roles: &str) -> ClaimPaths {
+        ClaimPaths {
+            tenant: tenant.into(),
+            roles: roles.into(),
+            email: "email".into(),
+            name: vec!["name".into(), "preferred_username".into()],
+        }
+    }
+
     #[test]
     fn a_sub_with_control_characters_is_unusable_and_a_fractional_exp_is_read() {
         let nul = json!({"sub": "a\u{0}b", "exp": 10});
-        assert!(principal_from(&nul, "tenant_id", "roles").is_none());
+        assert!(principal_from(&nul, &paths("tenant_id", "roles")).is_none());
         let tab = json!({"sub": "a\tb", "exp": 10});
-        assert!(principal_from(&tab, "tenant_id", "roles").is_none());
+        assert!(principal_from(&tab, &paths("tenant_id", "roles")).is_none());
         let fractional = json!({"sub": "u1", "exp": 1_900_000_000.5});
-        let p = principal_from(&fractional, "tenant_id", "roles").expect("principal");
+        let p = principal_from(&fractional, &paths("tenant_id", "roles")).expect("principal");
         assert_eq!(p.expires_at, Some(1_900_000_000));
     }
 
@@ -110,7 +155,8 @@ mod tests {
             "realm_access": {"roles": ["seller", "offline_access", "buyer"]},
             "preferred_username": "ann"
         });
-        let p = principal_from(&claims, "org.tenant", "realm_access.roles").expect("principal");
+        let p =
+            principal_from(&claims, &paths("org.tenant", "realm_access.roles")).expect("principal");
         assert_eq!(p.tenant, Some(t));
         assert_eq!(p.roles, vec![Role::Buyer, Role::Seller]);
         assert_eq!(p.name.as_deref(), Some("ann"));
@@ -119,10 +165,33 @@ mod tests {
     #[test]
     fn tenant_that_is_not_a_uuid_is_absent_and_sub_is_required() {
         let claims = json!({"sub": "u1", "tenant_id": "org_2abc", "roles": "buyer moderator"});
-        let p = principal_from(&claims, "tenant_id", "roles").expect("principal");
+        let p = principal_from(&claims, &paths("tenant_id", "roles")).expect("principal");
         assert_eq!(p.tenant, None);
         assert_eq!(p.roles, vec![Role::Buyer, Role::Moderator]);
-        assert!(principal_from(&json!({"sub": ""}), "tenant_id", "roles").is_none());
-        assert!(principal_from(&json!({"sub": 5}), "tenant_id", "roles").is_none());
+        assert!(principal_from(&json!({"sub": ""}), &paths("tenant_id", "roles")).is_none());
+        assert!(principal_from(&json!({"sub": 5}), &paths("tenant_id", "roles")).is_none());
+    }
+
+    #[test]
+    fn email_and_name_come_from_the_configured_claims() {
+        let claims = json!({
+            "sub": "u1",
+            "profile": {"mail": "ann@example.com", "display": "Ann Lee"},
+            "name": "ignored",
+        });
+        let custom = ClaimPaths {
+            email: "profile.mail".into(),
+            name: vec!["nickname".into(), "profile.display".into()],
+            ..paths("tenant_id", "roles")
+        };
+        let p = principal_from(&claims, &custom).expect("principal");
+        assert_eq!(p.email.as_deref(), Some("ann@example.com"));
+        assert_eq!(p.name.as_deref(), Some("Ann Lee"));
+        let p = principal_from(&claims, &paths("tenant_id", "roles")).expect("principal");
+        assert_eq!(p.email, None);
+        assert_eq!(p.name.as_deref(), Some("ignored"));
+        let odd = json!({"sub": "u1", "name": "a\u{7}b", "email": "x".repeat(300)});
+        let p = principal_from(&odd, &paths("tenant_id", "roles")).expect("principal");
+        assert_eq!((p.name, p.email), (None, None));
     }
 }

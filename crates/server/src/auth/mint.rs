@@ -20,6 +20,8 @@ pub struct MintRequest {
     pub roles: Vec<Role>,
     /// E-mail claim.
     pub email: Option<String>,
+    /// Display name, set at the first of `JWT_NAME_CLAIMS`.
+    pub name: Option<String>,
     /// Lifetime.
     pub ttl: Duration,
 }
@@ -51,11 +53,14 @@ pub fn mint_hs256(config: &JwtConfig, req: &MintRequest) -> Result<String, Strin
     if let Some(aud) = &config.audience {
         claims.insert("aud".into(), json!(aud));
     }
-    if let Some(email) = &req.email {
-        claims.insert("email".into(), json!(email));
-    }
     let roles: Vec<&str> = req.roles.iter().map(Role::as_str).collect();
     let mut claims = Value::Object(claims);
+    if let Some(email) = &req.email {
+        set_path(&mut claims, &config.email_claim, json!(email));
+    }
+    if let (Some(name), Some(path)) = (&req.name, config.name_claims.first()) {
+        set_path(&mut claims, path, json!(name));
+    }
     if let Some(t) = req.tenant {
         set_path(&mut claims, &config.tenant_claim, json!(t.to_string()));
     }
@@ -102,6 +107,7 @@ mod tests {
             tenant: None,
             roles: vec![Role::PlatformAdmin],
             email: None,
+            name: None,
             ttl: Duration::from_secs(secs),
         };
         assert!(mint_hs256(&config, &req(3600)).is_ok());

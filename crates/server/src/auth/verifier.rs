@@ -3,7 +3,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
-use super::claims::{Principal, principal_from};
+use super::claims::{ClaimPaths, Principal, principal_from};
 use super::jwks::Jwks;
 use crate::config::JwtConfig;
 
@@ -24,8 +24,7 @@ pub struct Verifier {
     jwks: Option<Jwks>,
     issuer: Option<String>,
     audience: Option<String>,
-    tenant_claim: String,
-    roles_claim: String,
+    claims: ClaimPaths,
     max_lifetime: i64,
 }
 
@@ -46,8 +45,7 @@ impl Verifier {
             jwks: config.jwks_url.clone().map(Jwks::new).transpose()?,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
-            tenant_claim: config.tenant_claim.clone(),
-            roles_claim: config.roles_claim.clone(),
+            claims: ClaimPaths::of(config),
             max_lifetime: i64::try_from(config.max_lifetime_secs)
                 .map_err(|_| "JWT_MAX_LIFETIME_SECS is too large".to_owned())?,
         })
@@ -111,7 +109,7 @@ impl Verifier {
             }
         };
         check_times(&claims, chrono::Utc::now().timestamp(), self.max_lifetime)?;
-        principal_from(&claims, &self.tenant_claim, &self.roles_claim)
+        principal_from(&claims, &self.claims)
             .ok_or_else(|| AuthError::Invalid("the token has no usable sub claim".into()))
     }
 }

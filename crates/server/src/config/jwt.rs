@@ -18,6 +18,10 @@ pub struct JwtConfig {
     pub tenant_claim: String,
     /// Claim (dotted path) holding the roles.
     pub roles_claim: String,
+    /// Claim (dotted path) holding the user's e-mail address.
+    pub email_claim: String,
+    /// Claims (dotted paths) tried in order for the user's display name.
+    pub name_claims: Vec<String>,
     /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without
     /// `iat`), in seconds; `warden token` mints no longer.
     pub max_lifetime_secs: u64,
@@ -35,6 +39,8 @@ impl Default for JwtConfig {
             audience: None,
             tenant_claim: String::new(),
             roles_claim: String::new(),
+            email_claim: "email".into(),
+            name_claims: vec!["name".into(), "preferred_username".into()],
             max_lifetime_secs: DEFAULT_JWT_MAX_LIFETIME_SECS,
         }
     }
@@ -62,6 +68,18 @@ pub struct JwtArgs {
     /// Claim holding the roles; dotted paths allowed (`realm_access.roles`).
     #[arg(long, env = "JWT_ROLES_CLAIM", default_value = "roles")]
     pub jwt_roles_claim: String,
+    /// Claim holding the user's e-mail address; dotted paths allowed.
+    #[arg(long, env = "JWT_EMAIL_CLAIM", default_value = "email")]
+    pub jwt_email_claim: String,
+    /// Claims tried in order for the user's display name, comma-separated;
+    /// dotted paths allowed.
+    #[arg(
+        long,
+        env = "JWT_NAME_CLAIMS",
+        default_value = "name,preferred_username",
+        value_delimiter = ','
+    )]
+    pub jwt_name_claims: Vec<String>,
     /// Longest token lifetime accepted, in seconds: `exp - iat`, or `exp - now`
     /// for a token without `iat`; `warden token --ttl` mints no longer.
     #[arg(long, env = "JWT_MAX_LIFETIME_SECS", default_value = "86400", value_parser = lifetime_secs)]
@@ -84,6 +102,8 @@ impl JwtArgs {
             audience: self.jwt_audience,
             tenant_claim: self.jwt_tenant_claim,
             roles_claim: self.jwt_roles_claim,
+            email_claim: self.jwt_email_claim,
+            name_claims: self.jwt_name_claims,
             max_lifetime_secs: self.jwt_max_lifetime_secs,
         })
     }

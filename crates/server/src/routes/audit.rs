@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
 use warden_audit::Kind;
-use warden_audit::store::{self, ActivityRecord, AuditFilter};
+use warden_audit::store::{ActivityRecord, AuditFilter};
 use warden_tenancy::Page;
 
 use super::PageQuery;
@@ -15,6 +14,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::Query;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
+use crate::wiring::audit_search;
 
 /// Registers the audit routes.
 pub fn register(cfg: &mut ServiceConfig) {
@@ -25,8 +25,10 @@ pub fn register(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Acting user id.
-    pub actor: Option<Uuid>,
+    /// Acting person: a user id, a token subject or an e-mail address
+    /// (case-insensitive).
+    #[param(max_length = 254)]
+    pub actor: Option<String>,
     /// Kind.
     pub kind: Option<Kind>,
     /// Resource type, e.g. `products`.
@@ -70,8 +72,16 @@ pub async fn list_audit(
             "status: an HTTP status from 100 to 599",
         ));
     }
+    if q.actor.as_deref().is_some_and(|a| {
+        a.trim().is_empty() || a.chars().count() > 254 || a.chars().any(char::is_control)
+    }) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQueryParameter,
+            "actor: a user id, subject or e-mail address of 1 to 254 characters",
+        ));
+    }
     let filter = AuditFilter {
-        actor_id: q.actor,
+        actor: None,
         kind: q.kind,
         resource_type: q.resource_type,
         resource_id: q.resource_id,
@@ -81,5 +91,5 @@ pub async fn list_audit(
         client_request_id: q.client_request_id,
     };
     Ok(HttpResponse::Ok()
-        .json(store::list(&state.db, caller.actor.tenant, filter, page.page()?).await?))
+        .json(audit_search::list(&state.db, &caller.actor, q.actor, filter, page.page()?).await?))
 }

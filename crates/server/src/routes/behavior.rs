@@ -13,6 +13,7 @@ use warden_behavior::store::{self as patterns, Pattern};
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -57,7 +58,7 @@ pub async fn create_pattern(
         .detector
         .create_pattern(&state.db, &caller.actor, body.into_inner())
         .await?;
-    Ok(HttpResponse::Created().json(p))
+    Ok(created(p.id, HttpResponse::Created().json(p)))
 }
 
 /// Reads one pattern (staff).

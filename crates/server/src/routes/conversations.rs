@@ -12,6 +12,7 @@ use warden_commerce::conversations::{
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -45,14 +46,16 @@ pub async fn create_conversation(
     caller: Caller,
     body: Json<NewConversation>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(
-        conversations::create(
-            &state.db,
-            &ModeratorScreen::of(&state),
-            &caller.actor,
-            body.into_inner(),
-        )
-        .await?,
+    let conversation = conversations::create(
+        &state.db,
+        &ModeratorScreen::of(&state),
+        &caller.actor,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created(
+        conversation.id,
+        HttpResponse::Created().json(conversation),
     ))
 }
 
@@ -102,16 +105,15 @@ pub async fn post_message(
     id: web::Path<Uuid>,
     body: Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(
-        conversations::post_message(
-            &state.db,
-            &ModeratorScreen::of(&state),
-            &caller.actor,
-            *id,
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let message = conversations::post_message(
+        &state.db,
+        &ModeratorScreen::of(&state),
+        &caller.actor,
+        *id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created(message.id, HttpResponse::Created().json(message)))
 }
 
 /// Lists a conversation's messages, newest first (participants and staff).

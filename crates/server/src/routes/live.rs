@@ -40,6 +40,8 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Who is watching, to re-check on every heartbeat.
 struct Watcher {
     tenant: TenantId,
+    /// The watcher's user in the tenant, the actor of its connect and disconnect rows.
+    user: uuid::Uuid,
     principal: Principal,
 }
 
@@ -165,6 +167,7 @@ pub async fn open_live(
         })?;
     req.extensions_mut().insert(crate::activity::SessionNote {
         tenant,
+        user: admission.user.id,
         platform_admin: principal.has(Role::PlatformAdmin),
     });
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|_| {
@@ -186,7 +189,11 @@ pub async fn open_live(
     let response = response.map_body(|_, session_frames| {
         BodyStream::new(LiveBody::new(session_frames, subscription, body_gate, slot)).boxed()
     });
-    let watcher = Watcher { tenant, principal };
+    let watcher = Watcher {
+        tenant,
+        user: admission.user.id,
+        principal,
+    };
     actix_web::rt::spawn(run(
         session,
         stream,
@@ -269,6 +276,7 @@ async fn record_disconnect(
 ) {
     let mut event = warden_audit::ActivityEvent::new(warden_audit::Kind::Auth, "ws_disconnect");
     event.tenant = Some(watcher.tenant);
+    event.actor_id = Some(watcher.user);
     event.actor_subject = Some(watcher.principal.subject.clone());
     event.actor_roles = watcher
         .principal

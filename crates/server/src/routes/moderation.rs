@@ -17,6 +17,7 @@ use warden_moderation::rules::{Decision, Rule, RuleBody, store as rules};
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -183,7 +184,7 @@ pub async fn create_rule(
         .moderator
         .create_rule(&state.db, &caller.actor, body.into_inner())
         .await?;
-    Ok(HttpResponse::Created().json(rule))
+    Ok(created(rule.id, HttpResponse::Created().json(rule)))
 }
 
 /// Reads a filter rule (staff).
@@ -368,15 +369,14 @@ pub async fn create_rescan(
     caller: Caller,
     body: Json<RescanBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Accepted().json(
-        rescans::create(
-            &state.db,
-            &CommerceContent,
-            &caller.actor,
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let rescan = rescans::create(
+        &state.db,
+        &CommerceContent,
+        &caller.actor,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created(rescan.id, HttpResponse::Accepted().json(rescan)))
 }
 
 /// A rescan and its progress.

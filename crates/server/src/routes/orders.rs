@@ -9,6 +9,7 @@ use warden_commerce::orders::{self, NewOrder, Order, OrderFilter, OrderStatus, O
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -42,8 +43,8 @@ pub async fn create_order(
     caller: Caller,
     body: Json<NewOrder>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(orders::create(&state.db, &caller.actor, body.into_inner()).await?))
+    let order = orders::create(&state.db, &caller.actor, body.into_inner()).await?;
+    Ok(created(order.id, HttpResponse::Created().json(order)))
 }
 
 /// Lists orders the caller bought or sold (all for staff), newest first, with their items.

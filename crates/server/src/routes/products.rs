@@ -11,6 +11,7 @@ use warden_commerce::products::{
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -46,16 +47,15 @@ pub async fn create_product(
     caller: Caller,
     body: Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(
-        products::create(
-            &state.db,
-            &ModeratorScreen::of(&state),
-            &TrustStanding,
-            &caller.actor,
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let product = products::create(
+        &state.db,
+        &ModeratorScreen::of(&state),
+        &TrustStanding,
+        &caller.actor,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created(product.id, HttpResponse::Created().json(product)))
 }
 
 /// Gives up to 100 of the caller's listings one status, all or none

@@ -13,6 +13,7 @@ use warden_reports::submit::{self, ReportBody, Submitted};
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -65,7 +66,7 @@ pub async fn create_report(
     Ok(if submitted.merged {
         HttpResponse::Ok().json(submitted)
     } else {
-        HttpResponse::Created().json(submitted)
+        created(submitted.report.id, HttpResponse::Created().json(submitted))
     })
 }
 

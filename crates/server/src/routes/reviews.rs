@@ -9,6 +9,7 @@ use warden_commerce::reviews::{self, NewReview, Review, ReviewFilter};
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -41,16 +42,15 @@ pub async fn create_review(
     caller: Caller,
     body: Json<NewReview>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(
-        reviews::create(
-            &state.db,
-            &ModeratorScreen::of(&state),
-            &TrustStanding,
-            &caller.actor,
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let review = reviews::create(
+        &state.db,
+        &ModeratorScreen::of(&state),
+        &TrustStanding,
+        &caller.actor,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created(review.id, HttpResponse::Created().json(review)))
 }
 
 /// Lists reviews, newest first.

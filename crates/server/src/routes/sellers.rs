@@ -9,6 +9,7 @@ use warden_commerce::sellers::{self, SellerFilter, SellerProfile, SellerProfileI
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -42,7 +43,7 @@ pub async fn put_my_seller(
     caller: Caller,
     body: Json<SellerProfileInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (profile, created) = sellers::upsert_mine(
+    let (profile, is_new) = sellers::upsert_mine(
         &state.db,
         &ModeratorScreen::of(&state),
         &TrustStanding,
@@ -50,12 +51,11 @@ pub async fn put_my_seller(
         body.into_inner(),
     )
     .await?;
-    Ok(if created {
-        HttpResponse::Created()
+    Ok(if is_new {
+        created(profile.id, HttpResponse::Created().json(profile))
     } else {
-        HttpResponse::Ok()
-    }
-    .json(profile))
+        HttpResponse::Ok().json(profile)
+    })
 }
 
 /// The caller's store.

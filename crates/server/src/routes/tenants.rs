@@ -7,6 +7,7 @@ use warden_tenancy::{NewTenant, Page, Tenant, TenantId, TenantPatch};
 
 use super::PageQuery;
 use crate::auth::PlatformAdmin;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -32,7 +33,7 @@ pub async fn create_tenant(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = state.tenants.create(body.into_inner()).await?;
     warden_quotas::resources::start_counters(&state.db, TenantId::new(tenant.id)).await;
-    Ok(HttpResponse::Created().json(tenant))
+    Ok(created(tenant.id, HttpResponse::Created().json(tenant)))
 }
 
 /// Lists tenants, newest first.

@@ -10,6 +10,7 @@ use warden_trust::verifications::{
     self, CodeBody, NewVerification, Verification, VerificationReview,
 };
 
+use crate::created::created;
 use crate::error::ApiError;
 use crate::json_body::Json;
 use crate::state::AppState;
@@ -81,7 +82,7 @@ pub async fn submit_verification(
         body.into_inner(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(v))
+    Ok(created(v.id, HttpResponse::Created().json(v)))
 }
 
 /// Confirms the one-time code of a step (10 minutes, 5 attempts).

@@ -31,6 +31,10 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct UserQuery {
     /// Only users with this status.
     pub status: Option<UserStatus>,
+    /// Only users whose subject, e-mail or display name contains this text
+    /// (case-insensitive; 1 to 200 characters).
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
 }
 
 /// Lists the tenant's users (tenant administrators and moderators).
@@ -42,7 +46,11 @@ pub async fn list_users(
     page: Query<PageQuery>,
     q: Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = UserFilter { status: q.status };
+    let q = q.into_inner();
+    let filter = UserFilter {
+        status: q.status,
+        q: q.q,
+    };
     Ok(HttpResponse::Ok()
         .json(directory::list(&state.db, &caller.actor, filter, page.page()?).await?))
 }

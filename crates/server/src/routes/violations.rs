@@ -15,6 +15,7 @@ use warden_enforcement::{Action, Severity, Violation, ViolationStatus, Violation
 use warden_tenancy::Page;
 
 use super::PageQuery;
+use crate::created::created;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::json_body::Json;
@@ -63,7 +64,10 @@ pub async fn create_violation(
     )
     .await?;
     forget(&state, &caller, recorded.account);
-    Ok(HttpResponse::Created().json(recorded.violation))
+    Ok(created(
+        recorded.violation.id,
+        HttpResponse::Created().json(recorded.violation),
+    ))
 }
 
 /// Filters of the violation list and trends.

@@ -19,9 +19,11 @@
 //!   violation become enforcement's (moderation, behavior → enforcement).
 //! - [`rejection_violations`]: a refused write's violation is recorded by
 //!   enforcement in the refusal's transaction (moderation → enforcement).
+//! - [`audit_search`]: the audit search names actors by identity's users.
 //! - [`reports`]: reports open and rank items in moderation's review queue,
 //!   and a decided report item closes its reports (reports ↔ moderation).
 
+pub mod audit_search;
 pub mod commerce;
 pub mod content_store;
 pub mod detection_effects;
