@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
     let windows = TenantLimits::default().tenant_windows();
 
     c.bench_function("gcra_check_3_windows", |b| {
-        let mut tats = vec![0u64; 3];
+        let mut tats = vec![gcra::Cell::default(); 3];
         let mut now = 1_000_000_000u64;
         b.iter(|| {
             now += 1_000;
