@@ -24,6 +24,7 @@ function fakeFetch(reply: (url: URL, req: Request) => { status: number; body: un
 const violation = {
   id: "0195f3a2-0000-7000-8000-000000000001",
   user_id: "0195f3a2-0000-7000-8000-0000000000aa",
+  user_name: "Sam Seller",
   type: "content",
   severity: "high",
   source: { kind: "manual" },
@@ -78,6 +79,15 @@ describe("Violations page", () => {
     expect(url.searchParams.get("type")).toBeNull();
     expect(last.headers.get("Authorization")).toBe("Bearer a.b.c");
     expect(last.headers.get("X-Tenant-ID")).toBe(session.tenantId);
+  });
+
+  it("names the user, with the id on hover", async () => {
+    const { impl } = fakeFetch(() => ({ status: 200, body: { items: [violation, { ...violation, id: "0195f3a2-0000-7000-8000-000000000002", user_name: null, reason: "nameless" }], next_cursor: null } }));
+    renderWith(impl);
+    const named = await screen.findByText("Sam Seller");
+    expect(named.getAttribute("title")).toBe(violation.user_id);
+    // Without a name, the start of the id stands in.
+    expect(screen.getByText(violation.user_id.slice(0, 8)).getAttribute("title")).toBe(violation.user_id);
   });
 
   it("shows the API's problem as a readable message", async () => {

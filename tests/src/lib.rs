@@ -449,6 +449,28 @@ impl TestApp {
         .unwrap()
     }
 
+    /// A token whose name claim holds `name`.
+    pub fn token_with_name(
+        &self,
+        tenant: Option<Uuid>,
+        sub: &str,
+        roles: &[Role],
+        name: &str,
+    ) -> String {
+        mint_hs256(
+            &self.config.jwt,
+            &MintRequest {
+                subject: sub.into(),
+                tenant,
+                roles: roles.to_vec(),
+                email: Some(format!("{sub}@example.test")),
+                name: Some(name.into()),
+                ttl: Duration::from_secs(600),
+            },
+        )
+        .unwrap()
+    }
+
     /// A platform administrator (no tenant header).
     pub fn platform_admin(&self) -> As {
         As {

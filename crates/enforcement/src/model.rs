@@ -124,6 +124,9 @@ pub struct Violation {
     pub id: Uuid,
     /// The user who broke the rule.
     pub user_id: Uuid,
+    /// What staff call that user: their display name, else e-mail address,
+    /// else token subject (null when the tenant no longer knows them).
+    pub user_name: Option<String>,
     /// Kind of rule broken.
     #[serde(rename = "type")]
     pub violation_type: ViolationType,

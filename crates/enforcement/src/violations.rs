@@ -88,6 +88,7 @@ pub struct Recorded {
 #[diesel(table_name = violations)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 struct Row {
+    tenant_id: Uuid,
     id: Uuid,
     user_id: Uuid,
     // The column is `type`, a Rust keyword: the generated schema calls it `type_`.
@@ -125,10 +126,15 @@ struct AppealRow {
 }
 
 impl Row {
-    fn into_violation(self, appeal: Option<Appeal>) -> Result<Violation, EnforcementError> {
+    fn into_violation(
+        self,
+        appeal: Option<Appeal>,
+        user_name: Option<String>,
+    ) -> Result<Violation, EnforcementError> {
         Ok(Violation {
             id: self.id,
             user_id: self.user_id,
+            user_name,
             violation_type: ViolationType::parse(&self.violation_type)?,
             severity: Severity::parse(&self.severity)?,
             source: Source {
@@ -166,12 +172,19 @@ impl From<AppealRow> for Appeal {
     }
 }
 
-/// Loads violations with their appeals, in the given order.
+/// Loads violations with their appeals and their users' names, in the given order.
 async fn with_appeals(
     conn: &mut DbConn,
     rows: Vec<Row>,
 ) -> Result<Vec<Violation>, EnforcementError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let names = match rows.as_slice().first() {
+        Some(first) => {
+            let users: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+            warden_identity::directory::names(conn, first.tenant_id, &users).await?
+        }
+        None => std::collections::HashMap::new(),
+    };
     let mut appeals: std::collections::HashMap<Uuid, Appeal> = violation_appeals::table
         .filter(violation_appeals::violation_id.eq_any(&ids))
         .select(AppealRow::as_select())
@@ -183,7 +196,8 @@ async fn with_appeals(
     rows.into_iter()
         .map(|r| {
             let appeal = appeals.remove(&r.id);
-            r.into_violation(appeal)
+            let name = names.get(&r.user_id).cloned();
+            r.into_violation(appeal, name)
         })
         .collect()
 }

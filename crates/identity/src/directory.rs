@@ -3,8 +3,10 @@
 use crate::schema::users;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
 use uuid::Uuid;
-use warden_tenancy::{Actor, Db, Page, PageRequest, ScopedFutureExt};
+
+use warden_tenancy::{Actor, Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
 use crate::user::UserRow;
 use crate::{IdentityError, User, UserStatus};
@@ -147,6 +149,29 @@ pub async fn named(db: &Db, actor: &Actor, name: &str) -> Result<Vec<Uuid>, Iden
         .scope_boxed()
     })
     .await
+}
+
+/// What staff call each of `ids` (users of `tenant`): the display name, else
+/// the e-mail address, else the token subject. Users the tenant does not know
+/// are left out. Inside the caller's tenant transaction.
+pub async fn names(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, IdentityError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, Option<String>, Option<String>)> = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::subject, users::email, users::display_name))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, subject, email, name)| (id, name.or(email).unwrap_or(subject)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -3703,6 +3703,11 @@ export interface components {
                  * @description The user who broke the rule.
                  */
                 user_id: string;
+                /**
+                 * @description What staff call that user: their display name, else e-mail address,
+                 *     else token subject (null when the tenant no longer knows them).
+                 */
+                user_name?: string | null;
                 /** @description Kind of rule broken. */
                 type: components["schemas"]["ViolationType"];
                 /** @description Severity. */
@@ -5268,6 +5273,11 @@ export interface components {
              * @description The user who broke the rule.
              */
             user_id: string;
+            /**
+             * @description What staff call that user: their display name, else e-mail address,
+             *     else token subject (null when the tenant no longer knows them).
+             */
+            user_name?: string | null;
             /** @description Kind of rule broken. */
             type: components["schemas"]["ViolationType"];
             /** @description Severity. */
@@ -5718,7 +5728,10 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
                 cursor?: string;
-                /** @description Acting user id. */
+                /**
+                 * @description Acting person: a user id, a token subject or an e-mail address
+                 *     (case-insensitive).
+                 */
                 actor?: string;
                 /** @description Kind. */
                 kind?: components["schemas"]["Kind"];
@@ -15401,6 +15414,11 @@ export interface operations {
                 cursor?: string;
                 /** @description Only users with this status. */
                 status?: components["schemas"]["UserStatus"];
+                /**
+                 * @description Only users whose subject, e-mail or display name contains this text
+                 *     (case-insensitive; 1 to 200 characters).
+                 */
+                q?: string;
             };
             header: {
                 /** @description The tenant to act in (a UUID). */

@@ -23,6 +23,16 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
+/** A person as staff know them: their name, with the id on hover (the id alone when the tenant has no name for them). */
+export function Person({ id, name }: { id?: string | null; name?: string | null }) {
+  if (!id) return <span className="muted">—</span>;
+  return (
+    <span className="person" title={id} data-id={id}>
+      {name ?? id.slice(0, 8)}
+    </span>
+  );
+}
+
 export function Badge({ tone, children }: { tone?: string; children: ReactNode }) {
   return <span className={`badge ${tone ?? ""}`}>{children}</span>;
 }

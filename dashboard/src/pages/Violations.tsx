@@ -4,7 +4,7 @@ import type { Violation } from "../api/types";
 import { useApi } from "../context";
 import { useLoad } from "../hooks";
 import { EvidenceView, StatementView } from "../components/evidence";
-import { Badge, Dialog, Empty, ErrorBox, Loading, severityTone, when } from "../components/ui";
+import { Badge, Dialog, Empty, ErrorBox, Loading, Person, severityTone, when } from "../components/ui";
 
 type Filters = {
   type?: "content" | "behavior" | "security";
@@ -88,6 +88,7 @@ export function Violations() {
           <thead>
             <tr>
               <th>When</th>
+              <th>User</th>
               <th>Type</th>
               <th>Severity</th>
               <th>Action</th>
@@ -99,6 +100,9 @@ export function Violations() {
             {page.data.items.map((v) => (
               <tr key={v.id}>
                 <td>{when(v.created_at)}</td>
+                <td>
+                  <Person id={v.user_id} name={v.user_name} />
+                </td>
                 <td>{v.type}</td>
                 <td>
                   <Badge tone={severityTone[v.severity]}>{v.severity}</Badge>
@@ -181,7 +185,9 @@ function ViolationDialog({
     <Dialog title={`Violation ${v.id.slice(0, 8)}`} onClose={onClose}>
       <dl className="details">
         <dt>User</dt>
-        <dd>{v.user_id}</dd>
+        <dd>
+          <Person id={v.user_id} name={v.user_name} /> <code className="muted">{v.user_id}</code>
+        </dd>
         <dt>Type / severity</dt>
         <dd>
           {v.type} · <Badge tone={severityTone[v.severity]}>{v.severity}</Badge>

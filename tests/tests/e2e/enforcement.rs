@@ -879,3 +879,35 @@ async fn a_reviewers_rejection_becomes_a_violation_of_the_author() {
     assert_eq!(items[0]["source"]["id"], item.to_string());
     assert!(items[0]["reason"].as_str().unwrap().contains("counterfeit"));
 }
+
+#[tokio::test]
+async fn violations_name_their_user_as_staff_know_them() {
+    let app = TestApp::start().await;
+    let c = cast(&app, "names").await;
+    // The seller's token carries only an e-mail: that is the name.
+    let v = violate(&app, &c.moderator, c.seller_id, "low").await;
+    assert_eq!(v["user_name"], "seller@example.test");
+    // A token with a display name: the name wins, in the list and the detail.
+    let named = app.token_with_name(Some(c.tenant), "seller", &[Role::Seller], "Sam Seller");
+    app.get(
+        "/api/v1/users/me",
+        &As {
+            token: Some(named),
+            tenant: Some(c.tenant.to_string()),
+        },
+    )
+    .await
+    .assert_status(200);
+    let list = app.get("/api/v1/violations", &c.moderator).await;
+    assert_eq!(
+        list.body["items"][0]["user_name"], "Sam Seller",
+        "{}",
+        list.text
+    );
+    let id = v["id"].as_str().unwrap();
+    let one = app
+        .get(&format!("/api/v1/violations/{id}"), &c.admin)
+        .await;
+    assert_eq!(one.body["user_name"], "Sam Seller");
+    assert_eq!(one.body["user_id"], json!(c.seller_id));
+}
