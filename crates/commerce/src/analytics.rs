@@ -1,6 +1,6 @@
 //! Sales analytics of a store over a period: orders by status, delivered
 //! revenue per currency, ratings, listings by status. A trust-gated feature
-//! (`analytics`).
+//! (`basic_analytics`; more in [`crate::advanced_analytics`]).
 
 use std::collections::BTreeMap;
 
@@ -78,7 +78,7 @@ pub async fn mine(
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let seller = seller_standing
-                .require_own(conn, actor.user_id, GatedFeature::Analytics)
+                .require_own(conn, actor.user_id, GatedFeature::BasicAnalytics)
                 .await?;
             let by_status: Vec<(String, i64)> = orders::table
                 .filter(orders::seller_id.eq(seller))

@@ -6,8 +6,10 @@
 //! its work inside one tenant transaction, so row-level security applies to
 //! every statement and a failed request writes nothing.
 
+pub mod advanced_analytics;
 pub mod ai_config;
 pub mod analytics;
+pub mod automation;
 pub mod bulk;
 pub mod content_screen;
 pub mod conversations;

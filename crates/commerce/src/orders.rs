@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_tenancy::{Db, DbConn, Page, PageRequest, ScopedFutureExt};
 
+use crate::automation;
 use crate::products::ProductStatus;
-use crate::seller_standing::SellerStanding;
+use crate::seller_standing::{GatedFeature, SellerStanding};
 use crate::{Actor, CommerceError, Role, sellers};
 
 /// Most lines an order may have.
@@ -564,6 +565,22 @@ pub async fn list(
     .await
 }
 
+/// Sets the status of order `id` (inside a running tenant transaction).
+async fn set_status(
+    conn: &mut DbConn,
+    id: Uuid,
+    status: OrderStatus,
+) -> Result<OrderRow, CommerceError> {
+    Ok(diesel::update(orders::table.filter(orders::id.eq(id)))
+        .set((
+            orders::status.eq(status.as_str()),
+            orders::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(OrderRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
 /// Moves an order to another status, following the transition table:
 ///
 /// | from | to | who |
@@ -577,7 +594,10 @@ pub async fn list(
 ///
 /// Tenant administrators may make every move of the table. A move not in the
 /// table is 409 `invalid_transition`; a move in the table by someone else who
-/// can see the order is 403. The order row is locked for the check and the
+/// can see the order is 403. Moving to `paid` needs the store's level for
+/// `payments` (403 `trust_level_required` below it, nothing changed). Once
+/// the order reached `paid` or `disputed`, the store's automation
+/// ([`automation`]) may move it on in the same transaction. The order row is locked for the check and the
 /// change, so concurrent changes of one order take turns.
 pub async fn update_status(
     db: &Db,
@@ -592,15 +612,29 @@ pub async fn update_status(
             let (order, standing) = visible(conn, &actor, id, true).await?;
             let from = order.status;
             authorize_transition(standing, from, change.status)?;
-            let order: OrderRow = diesel::update(orders::table.filter(orders::id.eq(id)))
-                .set((
-                    orders::status.eq(change.status.as_str()),
-                    orders::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(OrderRow::as_returning())
-                .get_result(conn)
-                .await?;
+            if change.status == OrderStatus::Paid {
+                // Taking payments is trust-gated, whoever pays.
+                seller_standing
+                    .require(conn, order.seller_id, GatedFeature::Payments)
+                    .await?;
+            }
+            let mut order = set_status(conn, id, change.status).await?;
             tracing::info!(order = %id, from = %from, to = %change.status, "order status changed");
+            // The store's automation may move it on at once, in this transaction.
+            let reached = automation::Reached {
+                seller: order.seller_id,
+                status: order.status,
+                total_minor: order.total_minor,
+                currency: &order.currency,
+            };
+            if let Some((to, cause)) =
+                automation::next_move(conn, seller_standing, &reached).await?
+            {
+                let from = order.status;
+                order = set_status(conn, id, to).await?;
+                automation::record_move(conn, actor.tenant, id, (from, to), &cause).await?;
+                tracing::info!(order = %id, from = %from, to = %to, cause = ?cause, "order moved by automation");
+            }
             // Deliveries, disputes, refunds and cancellations move the store's trust score.
             seller_standing
                 .signals_changed(conn, actor.tenant, order.seller_id)

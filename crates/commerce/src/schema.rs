@@ -15,6 +15,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    automation_rules (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        seller_id -> Uuid,
+        name -> Text,
+        on_status -> Text,
+        move_to -> Text,
+        max_total_minor -> Nullable<Int8>,
+        currency -> Nullable<Text>,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     conversations (tenant_id, id) {
         tenant_id -> Uuid,
         id -> Uuid,
@@ -112,11 +128,13 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         moderation_status -> Text,
+        auto_process_orders -> Bool,
     }
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
     ai_config,
+    automation_rules,
     conversations,
     messages,
     order_items,

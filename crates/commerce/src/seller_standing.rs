@@ -14,10 +14,18 @@ use crate::CommerceError;
 /// Commerce features a store may use only from some standing on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GatedFeature {
-    /// Sales analytics of the store.
-    Analytics,
+    /// The store's sales figures.
+    BasicAnalytics,
+    /// Daily series, top products and repeat buyers.
+    AdvancedAnalytics,
     /// Bulk listing operations.
     BulkOperations,
+    /// Taking payments: an order of the store moving to `paid`.
+    Payments,
+    /// Warden shipping the store's paid orders by itself.
+    AutomatedOrderProcessing,
+    /// The store's own automation rules.
+    CustomAutomationRules,
 }
 
 /// A store's standing, as commerce needs it.
@@ -45,6 +53,23 @@ pub trait SellerStanding: Send + Sync {
         user: Uuid,
         feature: GatedFeature,
     ) -> Result<Uuid, CommerceError>;
+
+    /// Refuses `feature` to store `seller` below the standing it needs.
+    async fn require(
+        &self,
+        conn: &mut DbConn,
+        seller: Uuid,
+        feature: GatedFeature,
+    ) -> Result<(), CommerceError>;
+
+    /// Whether store `seller` may use `feature` now (automations check it
+    /// each time they would run, and do not run when it may not).
+    async fn allows(
+        &self,
+        conn: &mut DbConn,
+        seller: Uuid,
+        feature: GatedFeature,
+    ) -> Result<bool, CommerceError>;
 
     /// Notes that what store `seller` is judged by changed (it was created,
     /// an order moved, a review was written), so its standing is evaluated

@@ -97,7 +97,9 @@ pub struct SellerProfile {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The caller's store details (`PUT /sellers/me`).
+/// The caller's store details (`PUT /sellers/me`). `store_name` is always
+/// given; a contact field or the description left out keeps its stored value,
+/// and `null` clears it.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SellerProfileInput {
@@ -108,29 +110,53 @@ pub struct SellerProfileInput {
         pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
     pub store_name: String,
-    /// Contact e-mail.
-    #[serde(default)]
-    pub contact_email: Option<String>,
-    /// Contact phone, up to 32 characters.
-    #[serde(default)]
+    /// Contact e-mail; absent keeps the stored one, `null` clears it.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    /// Contact phone, up to 32 characters; absent keeps the stored one,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "given")]
     #[schema(
+        value_type = Option<String>,
         max_length = 32,
         pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
-    pub contact_phone: Option<String>,
-    /// About the store, up to 5000 characters.
-    #[serde(default)]
+    pub contact_phone: Option<Option<String>>,
+    /// About the store, up to 5000 characters; absent keeps the stored text,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "given")]
     #[schema(
+        value_type = Option<String>,
         max_length = 5000,
         pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
     )]
-    pub description: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+/// A field that was given (`Some`), as a value or `null` (`Some(None)`); with
+/// `#[serde(default)]`, a field left out is `None`.
+fn given<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A given field's value, or the stored one when it was left out.
+fn kept<T>(given: Option<Option<T>>, stored: Option<T>) -> Option<T> {
+    match given {
+        Some(v) => v,
+        None => stored,
+    }
 }
 
 /// Creates or updates the caller's store. Returns the profile and whether it
-/// was created. The store name and description are moderated first: a
-/// rejection writes nothing (contact details are not moderated: they are
-/// meant to be there).
+/// was created. Fields left out keep their stored values (`null` clears
+/// them). The store name and description are moderated first: a rejection
+/// writes nothing (contact details are not moderated: they are meant to be
+/// there).
 pub async fn upsert_mine(
     db: &Db,
     screen: &dyn ContentScreen,
@@ -142,10 +168,34 @@ pub async fn upsert_mine(
         return Err(CommerceError::forbidden("only sellers have a store"));
     }
     let store_name = validate::title("store_name", &input.store_name, 1, 200)?;
-    let contact_email = validate::email("contact_email", input.contact_email.as_deref())?;
-    let contact_phone = validate::opt_text("contact_phone", input.contact_phone.as_deref(), 32)?;
-    let description =
-        validate::opt_text("description", input.description.as_deref(), 5000)?.unwrap_or_default();
+    let contact_email = input
+        .contact_email
+        .map(|v| validate::email("contact_email", v.as_deref()))
+        .transpose()?;
+    let contact_phone = input
+        .contact_phone
+        .map(|v| validate::opt_text("contact_phone", v.as_deref(), 32))
+        .transpose()?;
+    let description = input
+        .description
+        .map(|v| validate::opt_text("description", v.as_deref(), 5000))
+        .transpose()?;
+    // What a field left out keeps. The moderated text is the name with the
+    // description the store will have.
+    let stored = db
+        .tenant_tx(actor.tenant, |conn| {
+            async move { of_user(conn, actor.user_id).await }.scope_boxed()
+        })
+        .await?;
+    let contact_email = kept(
+        contact_email,
+        stored.as_ref().and_then(|s| s.contact_email.clone()),
+    );
+    let contact_phone = kept(
+        contact_phone,
+        stored.as_ref().and_then(|s| s.contact_phone.clone()),
+    );
+    let description = kept(description, stored.map(|s| s.description)).unwrap_or_default();
     let (tenant, user_id) = (actor.tenant, actor.user_id);
     let verdict = screen
         .screen(

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::known_paths::{KnownPaths, method_not_allowed};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    ai_config, audit, behavior, conversations, docs, health, live, metrics, moderation,
+    ai_config, audit, automation, behavior, conversations, docs, health, live, metrics, moderation,
     notifications, orders, products, reports, reviews, sellers, statements, tenants, transparency,
     trust, usage, users, violations, webhooks,
 };
@@ -89,6 +89,7 @@ fn tenant_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Before the seller routes: `/sellers/me/trust` is not a seller id.
     trust::register(cfg);
     users::register(cfg);
+    automation::register(cfg);
     sellers::register(cfg);
     products::register(cfg);
     orders::register(cfg);

@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use warden_audit::{ActivityEvent, Kind};
-use warden_tenancy::{Actor, Db, ScopedFutureExt};
+use warden_tenancy::{Actor, Db, Page, PageRequest, ScopedFutureExt};
 
 use crate::TrustError;
 use crate::changes::{self, Change};
@@ -52,19 +52,30 @@ pub struct OverrideBody {
     pub reason: String,
 }
 
-/// The seller's trust history, newest first (staff, or the owner).
-pub async fn list(db: &Db, actor: &Actor, seller: Uuid) -> Result<Vec<HistoryEntry>, TrustError> {
+/// The seller's trust history, newest first, a page at a time (staff, or
+/// the owner).
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    seller: Uuid,
+    page: PageRequest,
+) -> Result<Page<HistoryEntry>, TrustError> {
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             standing::require_owner_or_staff(conn, &actor, seller).await?;
-            Ok(trust_history::table
+            let mut q = trust_history::table
+                .filter(trust_history::tenant_id.eq(actor.tenant.as_uuid()))
                 .filter(trust_history::seller_id.eq(seller))
                 .select(HistoryEntry::as_select())
                 .order(trust_history::id.desc())
-                .limit(200)
-                .load(conn)
-                .await?)
+                .limit(page.fetch())
+                .into_boxed();
+            if let Some(after) = page.after {
+                q = q.filter(trust_history::id.lt(after));
+            }
+            let rows = q.load(conn).await?;
+            Ok(page.page(rows, |e: &HistoryEntry| e.id))
         }
         .scope_boxed()
     })

@@ -30,6 +30,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         moderation_status -> Text,
+        auto_process_orders -> Bool,
     }
 }
 

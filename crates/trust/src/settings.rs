@@ -37,8 +37,13 @@ pub enum Feature {
     AutomatedOrderProcessing,
     /// Taking payments.
     Payments,
-    /// Sales analytics.
-    Analytics,
+    /// Today's sales figures of the store (`GET /sellers/me/analytics`).
+    /// Saved settings of older versions call it `analytics`.
+    #[serde(alias = "analytics")]
+    BasicAnalytics,
+    /// Daily series, top products and repeat buyers
+    /// (`GET /sellers/me/analytics/advanced`).
+    AdvancedAnalytics,
     /// Bulk listing operations.
     BulkOperations,
     /// The seller's own automation rules.
@@ -49,10 +54,11 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature.
-    pub const ALL: [Feature; 6] = [
+    pub const ALL: [Feature; 7] = [
         Feature::AutomatedOrderProcessing,
         Feature::Payments,
-        Feature::Analytics,
+        Feature::BasicAnalytics,
+        Feature::AdvancedAnalytics,
         Feature::BulkOperations,
         Feature::CustomAutomationRules,
         Feature::ApiAccess,
@@ -63,7 +69,8 @@ impl Feature {
         match self {
             Self::AutomatedOrderProcessing => "automated_order_processing",
             Self::Payments => "payments",
-            Self::Analytics => "analytics",
+            Self::BasicAnalytics => "basic_analytics",
+            Self::AdvancedAnalytics => "advanced_analytics",
             Self::BulkOperations => "bulk_operations",
             Self::CustomAutomationRules => "custom_automation_rules",
             Self::ApiAccess => "api_access",
@@ -140,18 +147,23 @@ fn default_high_risk_rpm() -> u64 {
     DEFAULT_HIGH_RISK_RPM
 }
 
+/// The level each feature needs unless the tenant says otherwise (the seed's
+/// "Feature Access by Level").
+pub const DEFAULT_FEATURE_LEVELS: [(Feature, u8); 7] = [
+    (Feature::AutomatedOrderProcessing, 1),
+    (Feature::Payments, 1),
+    (Feature::BasicAnalytics, 1),
+    (Feature::AdvancedAnalytics, 2),
+    (Feature::BulkOperations, 2),
+    (Feature::CustomAutomationRules, 3),
+    (Feature::ApiAccess, 3),
+];
+
 impl Default for TrustSettings {
     fn default() -> Self {
         Self {
             listing_limits: [Some(5), Some(50), None, None],
-            features: BTreeMap::from([
-                (Feature::AutomatedOrderProcessing, 1),
-                (Feature::Payments, 1),
-                (Feature::Analytics, 2),
-                (Feature::BulkOperations, 2),
-                (Feature::CustomAutomationRules, 3),
-                (Feature::ApiAccess, 3),
-            ]),
+            features: BTreeMap::from(DEFAULT_FEATURE_LEVELS),
             weights: Weights::default(),
             score_thresholds: [0.0, 60.0, 80.0],
             grace_days: 14,
@@ -197,9 +209,20 @@ impl TrustSettings {
         self.listing_limits[usize::from(level.min(MAX_LEVEL))]
     }
 
-    /// The level `feature` needs (features not listed need none).
+    /// The level `feature` needs. A feature the saved settings do not list
+    /// (one added after they were saved) needs its default level, not none:
+    /// a new feature is never opened to every store by omission.
     pub fn required_level(&self, feature: Feature) -> u8 {
-        self.features.get(&feature).copied().unwrap_or(0)
+        self.features
+            .get(&feature)
+            .or_else(|| {
+                DEFAULT_FEATURE_LEVELS
+                    .iter()
+                    .find(|(f, _)| *f == feature)
+                    .map(|(_, l)| l)
+            })
+            .copied()
+            .unwrap_or(MAX_LEVEL)
     }
 }
 
@@ -286,6 +309,21 @@ mod tests {
         assert_eq!(s.listing_limit(0), Some(5));
         assert_eq!(s.listing_limit(1), Some(50));
         assert_eq!(s.listing_limit(3), None);
+        assert_eq!(s.required_level(Feature::ApiAccess), 3);
+        assert_eq!(s.required_level(Feature::BasicAnalytics), 1);
+        assert_eq!(s.required_level(Feature::AdvancedAnalytics), 2);
+        assert_eq!(s.features.len(), Feature::ALL.len());
+    }
+
+    #[test]
+    fn the_old_analytics_key_reads_as_basic_analytics_and_unlisted_features_keep_their_default() {
+        let mut saved = serde_json::to_value(TrustSettings::default()).expect("json");
+        saved["features"] = serde_json::json!({"payments": 0, "analytics": 3});
+        let s: TrustSettings = serde_json::from_value(saved).expect("old settings parse");
+        assert_eq!(s.required_level(Feature::BasicAnalytics), 3);
+        assert_eq!(s.required_level(Feature::Payments), 0);
+        // Not listed: the default, never 0.
+        assert_eq!(s.required_level(Feature::AdvancedAnalytics), 2);
         assert_eq!(s.required_level(Feature::ApiAccess), 3);
     }
 

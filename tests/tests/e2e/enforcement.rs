@@ -905,9 +905,7 @@ async fn violations_name_their_user_as_staff_know_them() {
         list.text
     );
     let id = v["id"].as_str().unwrap();
-    let one = app
-        .get(&format!("/api/v1/violations/{id}"), &c.admin)
-        .await;
+    let one = app.get(&format!("/api/v1/violations/{id}"), &c.admin).await;
     assert_eq!(one.body["user_name"], "Sam Seller");
     assert_eq!(one.body["user_id"], json!(c.seller_id));
 }

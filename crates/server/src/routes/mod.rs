@@ -2,6 +2,7 @@
 
 pub mod ai_config;
 pub mod audit;
+pub mod automation;
 pub mod behavior;
 pub mod conversations;
 pub mod docs;

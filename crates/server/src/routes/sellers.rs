@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use warden_commerce::advanced_analytics::{self, AdvancedAnalytics};
 use warden_commerce::analytics::{self, AnalyticsQuery, SellerAnalytics};
 use warden_commerce::sellers::{self, SellerFilter, SellerProfile, SellerProfileInput};
 use warden_tenancy::Page;
@@ -22,6 +23,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(put_my_seller)
         .service(get_my_seller)
         .service(my_analytics)
+        .service(my_advanced_analytics)
         .service(list_sellers)
         .service(get_seller);
 }
@@ -69,7 +71,7 @@ pub async fn get_my_seller(
 }
 
 /// The caller's store analytics over the last `days` days (trust-gated:
-/// `analytics`; below its level, 403 `trust_level_required`).
+/// `basic_analytics`; below its level, 403 `trust_level_required`).
 #[utoipa::path(tag = "sellers", params(AnalyticsQuery), responses((status = 200, body = SellerAnalytics), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/sellers/me/analytics")]
 pub async fn my_analytics(
@@ -80,6 +82,29 @@ pub async fn my_analytics(
     let now = state.clock.now();
     Ok(HttpResponse::Ok().json(
         analytics::mine(
+            &state.db,
+            &TrustStanding,
+            &caller.actor,
+            query.into_inner(),
+            now,
+        )
+        .await?,
+    ))
+}
+
+/// The caller's store's daily series, top products and repeat buyers over
+/// the last `days` days (trust-gated: `advanced_analytics`; below its level,
+/// 403 `trust_level_required`).
+#[utoipa::path(tag = "sellers", params(AnalyticsQuery), responses((status = 200, body = AdvancedAnalytics), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/sellers/me/analytics/advanced")]
+pub async fn my_advanced_analytics(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<AnalyticsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    Ok(HttpResponse::Ok().json(
+        advanced_analytics::mine(
             &state.db,
             &TrustStanding,
             &caller.actor,

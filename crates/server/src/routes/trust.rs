@@ -10,8 +10,12 @@ use warden_trust::verifications::{
     self, CodeBody, NewVerification, Verification, VerificationReview,
 };
 
+use warden_tenancy::Page;
+
+use super::PageQuery;
 use crate::created::created;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::json_body::Json;
 use crate::state::AppState;
 use crate::tenant_context::Caller;
@@ -139,15 +143,16 @@ pub async fn review_verification(
     Ok(HttpResponse::Ok().json(v))
 }
 
-/// A store's trust history, newest first (staff, or the owner).
-#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id")), responses((status = 200, body = Vec<HistoryEntry>)))]
+/// A store's trust history, newest first, a page at a time (staff, or the owner).
+#[utoipa::path(tag = "trust", params(("id" = Uuid, Path, description = "Seller id"), PageQuery), responses((status = 200, body = Page<HistoryEntry>)))]
 #[get("/sellers/{id}/trust/history")]
 pub async fn trust_history(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(history::list(&state.db, &caller.actor, *id).await?))
+    Ok(HttpResponse::Ok().json(history::list(&state.db, &caller.actor, *id, page.page()?).await?))
 }
 
 /// Holds a store at a level (or `level: null` to release it), with a reason

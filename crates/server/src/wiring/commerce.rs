@@ -181,8 +181,12 @@ fn trust(e: TrustError) -> CommerceError {
 
 fn feature(feature: GatedFeature) -> Feature {
     match feature {
-        GatedFeature::Analytics => Feature::Analytics,
+        GatedFeature::BasicAnalytics => Feature::BasicAnalytics,
+        GatedFeature::AdvancedAnalytics => Feature::AdvancedAnalytics,
         GatedFeature::BulkOperations => Feature::BulkOperations,
+        GatedFeature::Payments => Feature::Payments,
+        GatedFeature::AutomatedOrderProcessing => Feature::AutomatedOrderProcessing,
+        GatedFeature::CustomAutomationRules => Feature::CustomAutomationRules,
     }
 }
 
@@ -212,6 +216,28 @@ impl SellerStanding for TrustStanding {
         gated: GatedFeature,
     ) -> Result<Uuid, CommerceError> {
         warden_trust::gates::require_own(conn, user, feature(gated))
+            .await
+            .map_err(trust)
+    }
+
+    async fn require(
+        &self,
+        conn: &mut DbConn,
+        seller: Uuid,
+        gated: GatedFeature,
+    ) -> Result<(), CommerceError> {
+        warden_trust::gates::require(conn, seller, feature(gated))
+            .await
+            .map_err(trust)
+    }
+
+    async fn allows(
+        &self,
+        conn: &mut DbConn,
+        seller: Uuid,
+        gated: GatedFeature,
+    ) -> Result<bool, CommerceError> {
+        warden_trust::gates::allows(conn, seller, feature(gated))
             .await
             .map_err(trust)
     }
