@@ -100,6 +100,7 @@ async fn clients(connections: usize, events: usize, settle: Duration) {
                 mint_hs256(
                     &jwt,
                     &MintRequest {
+                        api_client: false,
                         subject: "fanout".into(),
                         tenant,
                         roles: vec![role],

@@ -438,6 +438,7 @@ impl TestApp {
         mint_hs256(
             &self.config.jwt,
             &MintRequest {
+                api_client: false,
                 subject: sub.into(),
                 tenant,
                 roles: roles.to_vec(),
@@ -460,6 +461,7 @@ impl TestApp {
         mint_hs256(
             &self.config.jwt,
             &MintRequest {
+                api_client: false,
                 subject: sub.into(),
                 tenant,
                 roles: roles.to_vec(),

@@ -55,6 +55,7 @@ impl Minter {
         mint_hs256(
             &self.jwt,
             &MintRequest {
+                api_client: false,
                 subject: sub.into(),
                 tenant,
                 roles: roles.to_vec(),

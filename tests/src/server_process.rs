@@ -111,6 +111,7 @@ pub fn token(tenant: Option<Uuid>, sub: &str, roles: &[Role]) -> String {
     mint_hs256(
         &jwt,
         &MintRequest {
+            api_client: false,
             subject: sub.into(),
             tenant,
             roles: roles.to_vec(),

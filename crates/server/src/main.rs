@@ -53,6 +53,10 @@ enum Command {
         /// Display name (set at the first of `JWT_NAME_CLAIMS`).
         #[arg(long)]
         name: Option<String>,
+        /// Mint an API client's token (machine access by a seller's backend:
+        /// sets `JWT_API_CLIENT_CLAIM` to `JWT_API_CLIENT_VALUE`).
+        #[arg(long)]
+        api_client: bool,
         #[command(flatten)]
         settings: Box<Settings>,
     },
@@ -129,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
             ttl,
             email,
             name,
+            api_client,
             ..
         } => {
             let roles = roles
@@ -147,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
                     email,
                     name,
                     ttl: ttl.into(),
+                    api_client,
                 },
             )
             .map_err(anyhow::Error::msg)?;

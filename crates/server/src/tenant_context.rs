@@ -236,11 +236,47 @@ pub(crate) async fn admit(
             ));
         }
     }
+    if principal.api_client && !is_staff(principal) {
+        require_api_access(state, tenant_id, user.id).await?;
+    }
     Ok(Admission {
         user,
         risk_limit,
         refusal,
     })
+}
+
+/// Staff roles: their API clients are the tenant's (or the platform's) own
+/// integrations, which seller trust does not gate.
+fn is_staff(principal: &Principal) -> bool {
+    [Role::PlatformAdmin, Role::TenantAdmin, Role::Moderator]
+        .into_iter()
+        .any(|r| principal.has(r))
+}
+
+/// Refuses an API client's request (or live connection, and each of its
+/// re-checks) unless its user owns a store at the `api_access` level: 403
+/// `trust_level_required`. Read on every admission, never cached, so a
+/// store that falls below the level loses API access from its next request.
+async fn require_api_access(
+    state: &AppState,
+    tenant: TenantId,
+    user: uuid::Uuid,
+) -> Result<(), ApiError> {
+    state
+        .db
+        .tenant_tx(tenant, |conn| {
+            async move {
+                Ok(warden_trust::gates::require_user(
+                    conn,
+                    user,
+                    warden_trust::settings::Feature::ApiAccess,
+                )
+                .await?)
+            }
+            .scope_boxed()
+        })
+        .await
 }
 
 async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {

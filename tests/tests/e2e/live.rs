@@ -408,6 +408,7 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
     let short = warden_server::auth::mint_hs256(
         &app.config.jwt,
         &warden_server::auth::MintRequest {
+            api_client: false,
             subject: "short".into(),
             tenant: Some(t),
             roles: vec![Role::Moderator],

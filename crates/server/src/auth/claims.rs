@@ -20,6 +20,9 @@ pub struct Principal {
     pub name: Option<String>,
     /// `exp`, seconds since the epoch (long-lived connections close then).
     pub expires_at: Option<i64>,
+    /// The token is an API client's (a seller's backend, not a person in a
+    /// browser): `JWT_API_CLIENT_CLAIM` holds `JWT_API_CLIENT_VALUE`.
+    pub api_client: bool,
 }
 
 impl Principal {
@@ -63,6 +66,10 @@ pub struct ClaimPaths {
     pub email: String,
     /// The display name: the first of these that holds a non-empty string.
     pub name: Vec<String>,
+    /// The claim marking an API client.
+    pub api_client: String,
+    /// Its value that marks one.
+    pub api_client_value: String,
 }
 
 impl ClaimPaths {
@@ -73,7 +80,21 @@ impl ClaimPaths {
             roles: config.roles_claim.clone(),
             email: config.email_claim.clone(),
             name: config.name_claims.clone(),
+            api_client: config.api_client_claim.clone(),
+            api_client_value: config.api_client_value.clone(),
         }
+    }
+}
+
+/// Whether `claim` holds `value`: a string equal to it, a boolean written
+/// as it (`true`, `false`), or a list (or space-separated string, as OAuth
+/// scopes are) with it among its elements.
+fn holds(claim: Option<&Value>, value: &str) -> bool {
+    match claim {
+        Some(Value::String(s)) => s == value || s.split(' ').any(|part| part == value),
+        Some(Value::Bool(b)) => value == if *b { "true" } else { "false" },
+        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(value)),
+        _ => false,
     }
 }
 
@@ -118,6 +139,7 @@ pub(crate) fn principal_from(claims: &Value, paths: &ClaimPaths) -> Option<Princ
         ),
         // RFC 7519 allows a fraction; read as the verifier checked it.
         expires_at: super::verifier::numeric_date(claims, "exp").ok().flatten(),
+        api_client: holds(at(claims, &paths.api_client), &paths.api_client_value),
     })
 }
 
@@ -132,7 +154,44 @@ mod tests {
             roles: roles.into(),
             email: "email".into(),
             name: vec!["name".into(), "preferred_username".into()],
+            api_client: "warden_api_client".into(),
+            api_client_value: "true".into(),
         }
+    }
+
+    #[test]
+    fn the_api_client_claim_marks_machine_tokens() {
+        let p = |claims: serde_json::Value, paths: &ClaimPaths| {
+            principal_from(&claims, paths)
+                .expect("principal")
+                .api_client
+        };
+        let default = paths("tenant_id", "roles");
+        assert!(p(json!({"sub": "u", "warden_api_client": true}), &default));
+        assert!(!p(
+            json!({"sub": "u", "warden_api_client": false}),
+            &default
+        ));
+        assert!(!p(
+            json!({"sub": "u", "warden_api_client": "yes"}),
+            &default
+        ));
+        assert!(!p(json!({"sub": "u"}), &default));
+        // Auth0's client-credentials tokens.
+        let auth0 = ClaimPaths {
+            api_client: "gty".into(),
+            api_client_value: "client-credentials".into(),
+            ..default.clone()
+        };
+        assert!(p(
+            json!({"sub": "c@clients", "gty": "client-credentials"}),
+            &auth0
+        ));
+        assert!(!p(json!({"sub": "u", "gty": "password"}), &auth0));
+        assert!(p(
+            json!({"sub": "u", "gty": ["refresh_token", "client-credentials"]}),
+            &auth0
+        ));
     }
 
     #[test]

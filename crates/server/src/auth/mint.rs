@@ -24,6 +24,9 @@ pub struct MintRequest {
     pub name: Option<String>,
     /// Lifetime.
     pub ttl: Duration,
+    /// Marks the token as an API client's (`JWT_API_CLIENT_CLAIM` set to
+    /// `JWT_API_CLIENT_VALUE`).
+    pub api_client: bool,
 }
 
 /// Signs an HS256 token with the configured secret, using the configured claim
@@ -65,6 +68,15 @@ pub fn mint_hs256(config: &JwtConfig, req: &MintRequest) -> Result<String, Strin
         set_path(&mut claims, &config.tenant_claim, json!(t.to_string()));
     }
     set_path(&mut claims, &config.roles_claim, json!(roles));
+    if req.api_client {
+        // `true` and `false` as JSON booleans, as providers write flags.
+        let value = match config.api_client_value.as_str() {
+            "true" => json!(true),
+            "false" => json!(false),
+            other => json!(other),
+        };
+        set_path(&mut claims, &config.api_client_claim, value);
+    }
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
@@ -103,6 +115,7 @@ mod tests {
             ..JwtConfig::default()
         };
         let req = |secs| MintRequest {
+            api_client: false,
             subject: "s".into(),
             tenant: None,
             roles: vec![Role::PlatformAdmin],

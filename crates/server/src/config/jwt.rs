@@ -22,10 +22,20 @@ pub struct JwtConfig {
     pub email_claim: String,
     /// Claims (dotted paths) tried in order for the user's display name.
     pub name_claims: Vec<String>,
+    /// Claim (dotted path) that marks a token as an API client's (machine
+    /// access, trust-gated: `api_access`).
+    pub api_client_claim: String,
+    /// The value of [`Self::api_client_claim`] that marks an API client: equal
+    /// to a string claim, `true`/`false` for a boolean one, or one element of
+    /// a list.
+    pub api_client_value: String,
     /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without
     /// `iat`), in seconds; `warden token` mints no longer.
     pub max_lifetime_secs: u64,
 }
+
+/// Default of `JWT_API_CLIENT_CLAIM`.
+pub const DEFAULT_API_CLIENT_CLAIM: &str = "warden_api_client";
 
 /// Default of `JWT_MAX_LIFETIME_SECS`: a day.
 pub const DEFAULT_JWT_MAX_LIFETIME_SECS: u64 = 86_400;
@@ -41,6 +51,8 @@ impl Default for JwtConfig {
             roles_claim: String::new(),
             email_claim: "email".into(),
             name_claims: vec!["name".into(), "preferred_username".into()],
+            api_client_claim: DEFAULT_API_CLIENT_CLAIM.into(),
+            api_client_value: "true".into(),
             max_lifetime_secs: DEFAULT_JWT_MAX_LIFETIME_SECS,
         }
     }
@@ -80,6 +92,16 @@ pub struct JwtArgs {
         value_delimiter = ','
     )]
     pub jwt_name_claims: Vec<String>,
+    /// Claim marking a token as an API client's (a seller's backend; gated by
+    /// the `api_access` trust level); dotted paths allowed (`gty` for Auth0
+    /// client-credentials tokens).
+    #[arg(long, env = "JWT_API_CLIENT_CLAIM", default_value = DEFAULT_API_CLIENT_CLAIM)]
+    pub jwt_api_client_claim: String,
+    /// The value of JWT_API_CLIENT_CLAIM that marks an API client (`true` for
+    /// a boolean claim, `client-credentials` with Auth0's `gty`; a list claim
+    /// matches when it holds it).
+    #[arg(long, env = "JWT_API_CLIENT_VALUE", default_value = "true")]
+    pub jwt_api_client_value: String,
     /// Longest token lifetime accepted, in seconds: `exp - iat`, or `exp - now`
     /// for a token without `iat`; `warden token --ttl` mints no longer.
     #[arg(long, env = "JWT_MAX_LIFETIME_SECS", default_value = "86400", value_parser = lifetime_secs)]
@@ -104,6 +126,8 @@ impl JwtArgs {
             roles_claim: self.jwt_roles_claim,
             email_claim: self.jwt_email_claim,
             name_claims: self.jwt_name_claims,
+            api_client_claim: self.jwt_api_client_claim,
+            api_client_value: self.jwt_api_client_value,
             max_lifetime_secs: self.jwt_max_lifetime_secs,
         })
     }
