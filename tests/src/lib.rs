@@ -507,6 +507,29 @@ impl TestApp {
             .forget_user(warden_tenancy::TenantId::new(tenant), user);
     }
 
+    /// Opens the `payments` gate of `tenant` to every trust level, behind the
+    /// API's back (no activity row): test worlds pay orders of level-0 stores,
+    /// and tests about other things should not have to verify them first.
+    pub async fn open_payments_in_db(&self, tenant: Uuid) {
+        use diesel_async::RunQueryDsl;
+        let mut settings = warden_trust::settings::TrustSettings::default();
+        settings
+            .features
+            .insert(warden_trust::settings::Feature::Payments, 0);
+        let config = serde_json::to_value(settings).unwrap();
+        let mut conn = admin_conn().await;
+        diesel::sql_query(
+            "INSERT INTO trust_settings (tenant_id, config) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET config = jsonb_set(trust_settings.config, \
+             '{features,payments}', '0')",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(tenant)
+        .bind::<diesel::sql_types::Jsonb, _>(config)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
     /// Creates a tenant with limits high enough that tests about other things
     /// never meet them, and returns its id.
     pub async fn tenant(&self, name: &str) -> Uuid {
@@ -545,7 +568,8 @@ pub fn generous_limits() -> Value {
 }
 
 /// A tenant with the usual cast: an admin, a moderator, two sellers with stores
-/// and one product each, and two buyers.
+/// and one product each, and two buyers. The tenant opened the `payments` gate
+/// to every level, so that its level-0 stores take orders to the end.
 pub struct World {
     pub tenant: Uuid,
     pub admin: As,
@@ -625,6 +649,9 @@ impl World {
             .await
             .assert_status(201)
             .id();
+        // The tenant lets stores of every level take payments (see
+        // `open_payments_in_db`); the stores stay at level 0.
+        app.open_payments_in_db(tenant).await;
         let order_path = format!("/api/v1/orders/{order_id}");
         for (who, status) in [
             (&buyer, "paid"),

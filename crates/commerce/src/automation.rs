@@ -333,6 +333,16 @@ pub async fn update_rule(
     db.tenant_tx(actor.tenant, |conn| {
         async move {
             let seller = own_store(conn, &actor).await?;
+            // Another store's rule (or another tenant's) is not found, whatever the level.
+            automation_rules::table
+                .filter(automation_rules::id.eq(id))
+                .filter(automation_rules::seller_id.eq(seller))
+                .select(automation_rules::id)
+                .for_update()
+                .first::<Uuid>(conn)
+                .await
+                .optional()?
+                .ok_or(CommerceError::not_found("automation rule"))?;
             if rule.enabled {
                 seller_standing
                     .require(conn, seller, GatedFeature::CustomAutomationRules)

@@ -60,6 +60,7 @@ enum Kind {
     Notification,
     Verification,
     Delivery,
+    AutomationRule,
 }
 
 /// Path parameters: the route template up to and including the parameter,
@@ -74,6 +75,10 @@ const PATH_IDS: &[(&str, Kind)] = &[
         Kind::Verification,
     ),
     ("/api/v1/sellers/me/verifications/{id}", Kind::Verification),
+    (
+        "/api/v1/sellers/me/automation-rules/{id}",
+        Kind::AutomationRule,
+    ),
     ("/api/v1/products/{id}", Kind::Product),
     ("/api/v1/orders/{id}", Kind::Order),
     ("/api/v1/conversations/{id}", Kind::Conversation),
@@ -398,6 +403,7 @@ async fn world(app: &TestApp, side: &str) -> Side {
     .await
     .id();
     ids.insert(Kind::Order, order);
+    app.open_payments_in_db(tenant).await;
     for (who, status) in [
         (&buyer, "paid"),
         (&seller, "shipped"),
@@ -523,6 +529,18 @@ async fn world(app: &TestApp, side: &str) -> Side {
     .await
     .id();
     ids.insert(Kind::Verification, verification);
+    // Disabled: a level-0 store may keep rules that do not run.
+    let rule = ok(
+        app,
+        Method::POST,
+        "/api/v1/sellers/me/automation-rules",
+        &seller,
+        Some(json!({"name": format!("{m} small disputes"), "on_status": "disputed",
+                    "move_to": "refunded", "max_total_minor": 1000, "enabled": false})),
+    )
+    .await
+    .id();
+    ids.insert(Kind::AutomationRule, rule);
     // Tenant-wide settings carrying the marker, which B's own reads of its
     // settings must never show.
     ok(
@@ -1055,6 +1073,7 @@ const VOLATILE_READS: &[&str] = &[
     "/api/v1/sellers/me/trust",
     "/api/v1/sellers/{id}/trust",
     "/api/v1/sellers/me/analytics",
+    "/api/v1/sellers/me/analytics/advanced",
 ];
 
 /// Everything A's cast reads through GETs, keyed by role and path.

@@ -214,7 +214,7 @@ fn tenant_routes(spec: &Value) -> BTreeSet<(String, String)> {
     routes
 }
 
-const TABLES: [&str; 37] = [
+const TABLES: [&str; 38] = [
     "users",
     "seller_profiles",
     "products",
@@ -224,6 +224,7 @@ const TABLES: [&str; 37] = [
     "messages",
     "reviews",
     "ai_config",
+    "automation_rules",
     "tenant_limits",
     "tenant_usage",
     "api_usage",
