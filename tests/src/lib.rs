@@ -489,6 +489,28 @@ impl TestApp {
         }
     }
 
+    /// A member of `tenant` with `roles` calling as an API client (the
+    /// token carries the API-client claim).
+    pub fn api_client(&self, tenant: Uuid, sub: &str, roles: &[Role]) -> As {
+        let token = mint_hs256(
+            &self.config.jwt,
+            &MintRequest {
+                api_client: true,
+                subject: sub.into(),
+                tenant: Some(tenant),
+                roles: roles.to_vec(),
+                email: Some(format!("{sub}@example.test")),
+                name: None,
+                ttl: Duration::from_secs(600),
+            },
+        )
+        .unwrap();
+        As {
+            token: Some(token),
+            tenant: Some(tenant.to_string()),
+        }
+    }
+
     /// Sets a user's status behind the API's back, as a bug or a hand edit
     /// could (a ban lasts a day), and drops the server's cached copy of the row.
     pub async fn set_user_status_in_db(&self, tenant: Uuid, user: Uuid, status: &str) {

@@ -535,8 +535,10 @@ async fn world(app: &TestApp, side: &str) -> Side {
         Method::POST,
         "/api/v1/sellers/me/automation-rules",
         &seller,
-        Some(json!({"name": format!("{m} small disputes"), "on_status": "disputed",
-                    "move_to": "refunded", "max_total_minor": 1000, "enabled": false})),
+        Some(
+            json!({"name": format!("{m} small disputes"), "on_status": "disputed",
+                    "move_to": "refunded", "max_total_minor": 1000, "enabled": false}),
+        ),
     )
     .await
     .id();

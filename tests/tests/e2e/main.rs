@@ -42,5 +42,6 @@ mod seller_privacy;
 mod sms_codes;
 mod tenants;
 mod trust;
+mod trust_gates;
 mod trust_lifecycle;
 mod twilio_callbacks;
