@@ -191,6 +191,12 @@ fn body_override(method: &str, template: &str, marker: &str) -> Option<Value> {
             "name": format!("{marker} rule"), "kind": "pattern",
             "pattern": {"keywords": [marker]}, "content_types": ["product"], "action": "flag"
         })),
+        // Disabled: B's own level-0 store may replace its rule (a 200), so a
+        // refusal of A's id is about whose it is.
+        ("PUT", "/api/v1/sellers/me/automation-rules/{id}") => Some(json!({
+            "name": format!("{marker} rule"), "on_status": "paid", "move_to": "shipped",
+            "enabled": false
+        })),
         _ => None,
     }
 }

@@ -29,10 +29,11 @@ struct Targets {
     statement: Uuid,
     notification: Uuid,
     verification: Uuid,
+    automation_rule: Uuid,
 }
 
 impl Targets {
-    fn ids(&self) -> [Uuid; 16] {
+    fn ids(&self) -> [Uuid; 17] {
         [
             self.user,
             self.seller,
@@ -50,6 +51,7 @@ impl Targets {
             self.statement,
             self.notification,
             self.verification,
+            self.automation_rule,
         ]
     }
 }
@@ -62,6 +64,10 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
             &format!("/verifications/{}/code", a.verification),
         )
         .replace("{vid}", &a.verification.to_string())
+        .replace(
+            "/automation-rules/{id}",
+            &format!("/automation-rules/{}", a.automation_rule),
+        )
         .replace(
             "/moderation/rules/{id}",
             &format!("/moderation/rules/{}", a.rule),
@@ -105,6 +111,10 @@ fn request_for(method: &Method, template: &str, a: &Targets) -> (String, Option<
     let body = match (method.as_str(), template) {
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"status": "disabled"})),
         ("PUT", "/api/v1/sellers/me") => Some(json!({"store_name": "B store"})),
+        ("PUT", "/api/v1/sellers/me/automation") => Some(json!({"auto_process_orders": false})),
+        ("POST" | "PUT", t) if t.starts_with("/api/v1/sellers/me/automation-rules") => Some(
+            json!({"name": "B rule", "on_status": "paid", "move_to": "shipped", "enabled": false}),
+        ),
         ("POST", "/api/v1/products") => {
             Some(json!({"title": "B thing", "price_minor": 1, "currency": "USD"}))
         }
@@ -359,6 +369,14 @@ async fn tenant_b_never_touches_tenant_a() {
         )
         .await
         .id();
+    let automation_rule = app
+        .post(
+            "/api/v1/sellers/me/automation-rules",
+            &a.seller,
+            json!({"name": "A rule", "on_status": "disputed", "move_to": "refunded", "enabled": false}),
+        )
+        .await
+        .id();
     let targets = Targets {
         user: a_buyer_user,
         seller: a.seller_id,
@@ -376,6 +394,7 @@ async fn tenant_b_never_touches_tenant_a() {
         statement,
         notification,
         verification,
+        automation_rule,
     };
     let a_product_before = app
         .get(&format!("/api/v1/products/{}", a.product_id), &a.seller)

@@ -14,18 +14,18 @@ use crate::wiring::commerce::TrustStanding;
 
 /// Registers the automation routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_automation)
-        .service(put_automation)
-        .service(list_rules)
-        .service(create_rule)
-        .service(update_rule)
-        .service(delete_rule);
+    cfg.service(get_my_automation)
+        .service(put_my_automation)
+        .service(list_automation_rules)
+        .service(create_automation_rule)
+        .service(update_automation_rule)
+        .service(delete_automation_rule);
 }
 
 /// The caller's automation settings.
 #[utoipa::path(tag = "sellers", responses((status = 200, body = AutomationSettings)))]
 #[get("/sellers/me/automation")]
-pub async fn get_automation(
+pub async fn get_my_automation(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
@@ -37,7 +37,7 @@ pub async fn get_automation(
 /// it on below the level is 403 `trust_level_required`).
 #[utoipa::path(tag = "sellers", request_body = AutomationSettings, responses((status = 200, body = AutomationSettings), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 #[put("/sellers/me/automation")]
-pub async fn put_automation(
+pub async fn put_my_automation(
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<AutomationSettings>,
@@ -50,7 +50,7 @@ pub async fn put_automation(
 /// The caller's automation rules, in the order they are tried (oldest first).
 #[utoipa::path(tag = "sellers", responses((status = 200, body = Vec<AutomationRule>)))]
 #[get("/sellers/me/automation-rules")]
-pub async fn list_rules(
+pub async fn list_automation_rules(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
@@ -61,7 +61,7 @@ pub async fn list_rules(
 /// `custom_automation_rules`, unless created disabled).
 #[utoipa::path(tag = "sellers", request_body = AutomationRuleInput, responses((status = 201, body = AutomationRule), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/sellers/me/automation-rules")]
-pub async fn create_rule(
+pub async fn create_automation_rule(
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<AutomationRuleInput>,
@@ -75,7 +75,7 @@ pub async fn create_rule(
 /// `custom_automation_rules`).
 #[utoipa::path(tag = "sellers", params(("id" = Uuid, Path, description = "Rule id")), request_body = AutomationRuleInput, responses((status = 200, body = AutomationRule), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 #[put("/sellers/me/automation-rules/{id}")]
-pub async fn update_rule(
+pub async fn update_automation_rule(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
@@ -95,7 +95,7 @@ pub async fn update_rule(
 /// Deletes an automation rule (at any level).
 #[utoipa::path(tag = "sellers", params(("id" = Uuid, Path, description = "Rule id")), responses((status = 204)))]
 #[delete("/sellers/me/automation-rules/{id}")]
-pub async fn delete_rule(
+pub async fn delete_automation_rule(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
