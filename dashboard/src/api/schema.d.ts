@@ -933,12 +933,97 @@ export interface paths {
         };
         /**
          * The caller's store analytics over the last `days` days (trust-gated:
-         *     `analytics`; below its level, 403 `trust_level_required`).
+         *     `basic_analytics`; below its level, 403 `trust_level_required`).
          */
         get: operations["my_analytics"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sellers/me/analytics/advanced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's store's daily series, top products and repeat buyers over
+         *     the last `days` days (trust-gated: `advanced_analytics`; below its level,
+         *     403 `trust_level_required`).
+         */
+        get: operations["my_advanced_analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sellers/me/automation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's automation settings. */
+        get: operations["get_my_automation"];
+        /**
+         * Sets the caller's automation: `auto_process_orders` ships each paid order
+         *     of the store at once (trust-gated: `automated_order_processing`; turning
+         *     it on below the level is 403 `trust_level_required`).
+         */
+        put: operations["put_my_automation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sellers/me/automation-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's automation rules, in the order they are tried (oldest first). */
+        get: operations["list_automation_rules"];
+        put?: never;
+        /**
+         * Creates an automation rule (at most 20 per store; trust-gated:
+         *     `custom_automation_rules`, unless created disabled).
+         */
+        post: operations["create_automation_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sellers/me/automation-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces an automation rule (an enabled one is trust-gated:
+         *     `custom_automation_rules`).
+         */
+        put: operations["update_automation_rule"];
+        post?: never;
+        /** Deletes an automation rule (at any level). */
+        delete: operations["delete_automation_rule"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1044,7 +1129,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A store's trust history, newest first (staff, or the owner). */
+        /** A store's trust history, newest first, a page at a time (staff, or the owner). */
         get: operations["trust_history"];
         put?: never;
         post?: never;
@@ -1610,6 +1695,33 @@ export interface components {
             /** @description Details. */
             metadata: Record<string, never>;
         };
+        /** @description A store's advanced analytics. */
+        AdvancedAnalytics: {
+            /**
+             * Format: uuid
+             * @description The store.
+             */
+            seller_id: string;
+            /**
+             * Format: date-time
+             * @description Start of the period (orders created since).
+             */
+            since: string;
+            /**
+             * @description Per day (UTC) and currency, oldest first; days without orders are
+             *     left out.
+             */
+            daily: components["schemas"]["DailySales"][];
+            /** @description Up to 10 products by units sold, most first. */
+            top_products: components["schemas"]["TopProduct"][];
+            /** @description Buyers and repeat buyers. */
+            buyers: components["schemas"]["Buyers"];
+            /**
+             * Format: double
+             * @description Share of buyers who bought twice or more (none without buyers).
+             */
+            repeat_rate?: number | null;
+        };
         /**
          * @description What a window aggregates. JSON: `"count"`, `{"sum": {"field": "bytes_out"}}`
          *     or `{"distinct_count": {"field": "client_ip"}}`.
@@ -1815,6 +1927,69 @@ export interface components {
          * @enum {string}
          */
         AuthorKind: "user" | "assistant" | "system";
+        /** @description A store's automation rule. */
+        AutomationRule: {
+            /**
+             * Format: uuid
+             * @description Rule id.
+             */
+            id: string;
+            /** @description The seller's name for it. */
+            name: string;
+            /** @description The status an order reaches that runs the rule. */
+            on_status: components["schemas"]["OrderStatus"];
+            /** @description The status the rule moves the order to. */
+            move_to: components["schemas"]["OrderStatus"];
+            /**
+             * Format: int64
+             * @description Only orders whose total is at most this (minor units).
+             */
+            max_total_minor?: number | null;
+            /** @description Only orders in this currency. */
+            currency?: string | null;
+            /** @description Whether it runs. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description Created at.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last changed at.
+             */
+            updated_at: string;
+        };
+        /** @description A rule as the seller writes it (`POST`, and `PUT` to replace one). */
+        AutomationRuleInput: {
+            /** @description 1 to 100 characters (seen by the store's owner and staff only). */
+            name: string;
+            /** @description `paid` or `disputed`. */
+            on_status: components["schemas"]["OrderStatus"];
+            /**
+             * @description From `paid`: `shipped`, `cancelled` or `refunded`; from `disputed`:
+             *     `refunded` or `delivered`.
+             */
+            move_to: components["schemas"]["OrderStatus"];
+            /**
+             * Format: int64
+             * @description Only orders whose total is at most this (0 to 999999999999).
+             */
+            max_total_minor?: number | null;
+            /** @description Only orders in this currency (ISO 4217). */
+            currency?: string | null;
+            /** @description Whether it runs (default true). */
+            enabled?: boolean | null;
+        };
+        /** @description A store's automation settings (`GET/PUT /sellers/me/automation`). */
+        AutomationSettings: {
+            /**
+             * @description Ship every paid order of the store at once (trust-gated:
+             *     `automated_order_processing`; turning it on below the level is
+             *     refused, and it stops applying while the store is below it).
+             */
+            auto_process_orders: boolean;
+        };
         /** @description One detection a backtest found. */
         BacktestHit: {
             /** @description The group. */
@@ -1967,6 +2142,19 @@ export interface components {
             /** @description The status they all take. */
             status: components["schemas"]["ProductStatus"];
         };
+        /** @description Buyers of the period. */
+        Buyers: {
+            /**
+             * Format: int64
+             * @description Buyers with at least one sale.
+             */
+            buyers: number;
+            /**
+             * Format: int64
+             * @description Of those, buyers with two or more.
+             */
+            repeat_buyers: number;
+        };
         /**
          * @description Where a notification is delivered.
          * @enum {string}
@@ -2062,6 +2250,31 @@ export interface components {
          * @enum {string}
          */
         ConversationStatus: "open" | "closed";
+        /** @description One day (UTC) and currency of the series. */
+        DailySales: {
+            /**
+             * Format: date
+             * @description The day (UTC).
+             */
+            day: string;
+            /** @description ISO 4217 code. */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Orders placed that day (any status).
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Of those, sales.
+             */
+            sales: number;
+            /**
+             * Format: int64
+             * @description Their total, minor units.
+             */
+            sales_minor: number;
+        };
         /** @description What moderation decided about one text. */
         Decision: {
             /** @description What happens: `allow`, `flag`, `require_review` or `reject`. */
@@ -2334,7 +2547,7 @@ export interface components {
          * @description Features a level unlocks (the seed's "Feature Access by Level").
          * @enum {string}
          */
-        Feature: "automated_order_processing" | "payments" | "analytics" | "bulk_operations" | "custom_automation_rules" | "api_access";
+        Feature: "automated_order_processing" | "payments" | "basic_analytics" | "advanced_analytics" | "bulk_operations" | "custom_automation_rules" | "api_access";
         /**
          * @description Bucket size.
          * @enum {string}
@@ -3066,6 +3279,37 @@ export interface components {
                 /**
                  * Format: date-time
                  * @description When it was recorded.
+                 */
+                created_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_HistoryEntry: {
+            /** @description The items, newest first. */
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Id.
+                 */
+                id: string;
+                /** @description `score`, `level`, `override`, `risk` or `warning`. */
+                kind: string;
+                /** @description Before. */
+                from_value?: string | null;
+                /** @description After. */
+                to_value: string;
+                /** @description Why. */
+                reason: string;
+                /**
+                 * Format: uuid
+                 * @description Who (none for automatic changes).
+                 */
+                actor_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When.
                  */
                 created_at: string;
             }[];
@@ -4565,15 +4809,25 @@ export interface components {
              */
             updated_at: string;
         };
-        /** @description The caller's store details (`PUT /sellers/me`). */
+        /**
+         * @description The caller's store details (`PUT /sellers/me`). `store_name` is always
+         *     given; a contact field or the description left out keeps its stored value,
+         *     and `null` clears it.
+         */
         SellerProfileInput: {
             /** @description Store name, 1 to 200 characters. */
             store_name: string;
-            /** @description Contact e-mail. */
+            /** @description Contact e-mail; absent keeps the stored one, `null` clears it. */
             contact_email?: string | null;
-            /** @description Contact phone, up to 32 characters. */
+            /**
+             * @description Contact phone, up to 32 characters; absent keeps the stored one,
+             *     `null` clears it.
+             */
             contact_phone?: string | null;
-            /** @description About the store, up to 5000 characters. */
+            /**
+             * @description About the store, up to 5000 characters; absent keeps the stored text,
+             *     `null` clears it.
+             */
             description?: string | null;
         };
         /** @description Sentiment of a text. */
@@ -4991,6 +5245,26 @@ export interface components {
              */
             median_seconds?: number | null;
         };
+        /** @description A product among the best sellers of the period. */
+        TopProduct: {
+            /**
+             * Format: uuid
+             * @description The product.
+             */
+            product_id: string;
+            /** @description Its title on its latest sale. */
+            title: string;
+            /**
+             * Format: int64
+             * @description Units sold.
+             */
+            units: number;
+            /**
+             * Format: int64
+             * @description Sales it was in.
+             */
+            orders: number;
+        };
         /** @description The six toxicity categories, each 0..1. */
         Toxicity: {
             /**
@@ -5086,7 +5360,8 @@ export interface components {
             features: {
                 automated_order_processing?: number;
                 payments?: number;
-                analytics?: number;
+                basic_analytics?: number;
+                advanced_analytics?: number;
                 bulk_operations?: number;
                 custom_automation_rules?: number;
                 api_access?: number;
@@ -13252,6 +13527,733 @@ export interface operations {
             };
         };
     };
+    my_advanced_analytics: {
+        parameters: {
+            query?: {
+                /** @description Days back from now, 1 to 365 (default 30). */
+                days?: number | null;
+            };
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdvancedAnalytics"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_my_automation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_my_automation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationSettings"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_automation_rules: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"][];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_automation_rule: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationRuleInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_automation_rule: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description Rule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationRuleInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body did not arrive within BODY_READ_TIMEOUT_SECS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_automation_rule: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description Rule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     my_trust: {
         parameters: {
             query?: never;
@@ -13768,7 +14770,12 @@ export interface operations {
     };
     trust_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (22 URL-safe base64 characters). */
+                cursor?: string;
+            };
             header: {
                 /** @description The tenant to act in (a UUID). */
                 "X-Tenant-ID": string;
@@ -13786,7 +14793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HistoryEntry"][];
+                    "application/json": components["schemas"]["Page_HistoryEntry"];
                 };
             };
             /** @description Malformed input (path, query, header or body) */
