@@ -147,11 +147,15 @@ pub async fn queue_code(
     vars.insert("expires_minutes".into(), expires_minutes.into());
     let (rendered, language, to_name) = delivery::render_for(
         conn,
-        recipient,
-        EventKind::VerificationCode,
-        Priority::High,
-        title,
-        &body,
+        delivery::RenderFor {
+            tenant,
+            channel,
+            recipient,
+            kind: EventKind::VerificationCode,
+            priority: Priority::High,
+            title,
+            body: &body,
+        },
         vars,
     )
     .await?;

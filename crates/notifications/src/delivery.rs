@@ -244,8 +244,20 @@ async fn prepare(
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
     };
-    let (rendered, language, to_name) =
-        render_for(conn, recipient, kind, priority, &title, &body, vars).await?;
+    let (rendered, language, to_name) = render_for(
+        conn,
+        RenderFor {
+            tenant,
+            channel,
+            recipient,
+            kind,
+            priority,
+            title: &title,
+            body: &body,
+        },
+        vars,
+    )
+    .await?;
     Ok(Some(Prepared {
         delivery_id: id,
         channel,
@@ -258,18 +270,54 @@ async fn prepare(
     }))
 }
 
-/// Renders a notification for `recipient` in their language, with the
+/// What a notification is about and who receives it, to render it.
+pub(crate) struct RenderFor<'a> {
+    /// The tenant (its name signs the message).
+    pub tenant: TenantId,
+    /// The channel it goes out on (an SMS carries no e-mail signature).
+    pub channel: Channel,
+    /// The recipient (their language and name).
+    pub recipient: Uuid,
+    /// Its kind.
+    pub kind: EventKind,
+    /// Its priority.
+    pub priority: Priority,
+    /// Its title.
+    pub title: &'a str,
+    /// Its body.
+    pub body: &'a str,
+}
+
+/// What staff call `user`: display name, else e-mail, else subject.
+async fn person_name(conn: &mut DbConn, user: Uuid) -> Result<Option<String>, NotificationError> {
+    let row: Option<(String, Option<String>, Option<String>)> = users::table
+        .filter(users::id.eq(user))
+        .select((users::subject, users::email, users::display_name))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(subject, email, name)| name.or(email).unwrap_or(subject)))
+}
+
+/// Renders a notification for its recipient in their language, with the
 /// tenant's template override when there is one; returns the rendering, its
-/// language and the recipient's display name.
+/// language and the recipient's display name. Besides the notification's own
+/// variables, templates get `tenant_name`, `user_name`, `channel` and, when the
+/// notification is about a user (`target_user`), `target_user_name`.
 pub(crate) async fn render_for(
     conn: &mut DbConn,
-    recipient: Uuid,
-    kind: EventKind,
-    priority: Priority,
-    title: &str,
-    body: &str,
+    what: RenderFor<'_>,
     mut vars: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(Rendered, String, Option<String>), NotificationError> {
+    let RenderFor {
+        tenant,
+        channel,
+        recipient,
+        kind,
+        priority,
+        title,
+        body,
+    } = what;
     let prefs = preferences::load(conn, recipient).await?;
     let to_name: Option<String> = users::table
         .filter(users::id.eq(recipient))
@@ -278,6 +326,19 @@ pub(crate) async fn render_for(
         .await
         .optional()?
         .flatten();
+    if let Some(name) = warden_tenancy::tenant_name(conn, tenant).await? {
+        vars.insert("tenant_name".into(), name.into());
+    }
+    vars.insert("channel".into(), channel.as_str().into());
+    let target = vars
+        .get("target_user")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| s.parse::<Uuid>().ok());
+    if let Some(target) = target
+        && let Some(name) = person_name(conn, target).await?
+    {
+        vars.insert("target_user_name".into(), name.into());
+    }
     let overrides: HashMap<String, TemplateSet> = notification_templates::table
         .filter(notification_templates::kind.eq(kind.as_str()))
         .select((

@@ -114,6 +114,47 @@ pub async fn list(
     Ok(page.page(rows, |n| n.id))
 }
 
+/// One of the caller's notifications with how each channel delivered it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct NotificationDetail {
+    /// The notification.
+    #[serde(flatten)]
+    pub notification: Notification,
+    /// Its delivery on each channel: in-app, e-mail, SMS.
+    pub deliveries: Vec<crate::deliveries::DeliveryView>,
+}
+
+/// One of the caller's notifications (not another user's, staff included;
+/// not a deleted one), with its deliveries.
+pub async fn get(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<NotificationDetail, NotificationError> {
+    let (user, tenant) = (actor.user_id, actor.tenant.as_uuid());
+    db.tenant_tx(actor.tenant, |conn| {
+        async move {
+            let notification = notifications::table
+                .select(Notification::as_select())
+                .filter(notifications::tenant_id.eq(tenant))
+                .filter(notifications::id.eq(id))
+                .filter(notifications::recipient_id.eq(user))
+                .filter(notifications::deleted_at.is_null())
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(NotificationError::not_found("notification"))?;
+            let deliveries = crate::deliveries::of(conn, tenant, id).await?;
+            Ok(NotificationDetail {
+                notification,
+                deliveries,
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
 /// How many of the caller's notifications are unread.
 pub async fn unread_count(db: &Db, actor: &Actor) -> Result<i64, NotificationError> {
     let user = actor.user_id;

@@ -23,10 +23,12 @@
 //!   retries, and Twilio status callbacks.
 //! - [`security`]: security notices the platform raises (an exhausted rate
 //!   limit), built here so that the server only names them.
-//! - [`inbox`], [`preferences`], [`settings`], [`template_store`]: the API's
-//!   inbox, user preferences, tenant routing and caps, template overrides.
+//! - [`inbox`], [`deliveries`], [`preferences`], [`settings`], [`template_store`]: the API's
+//!   inbox and delivery status, user preferences, tenant routing and caps,
+//!   template overrides.
 
 pub mod codes;
+pub mod deliveries;
 pub mod delivery;
 pub mod email;
 mod error;

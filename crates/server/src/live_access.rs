@@ -34,11 +34,15 @@ impl LiveViewer {
     }
 }
 
-/// Whether `event` may go to `viewer`: only their tenant's events, only to
-/// staff, and a notification only to its recipient (notifications carry
-/// private details, such as a ban's reason, that other staff must not read).
+/// Whether `event` may go to `viewer`: only their tenant's events; a
+/// notification only to its recipient, staff or not (notifications carry
+/// private details, such as a ban's reason, that nobody else may read); the
+/// tenant's other events only to its staff.
 pub fn may_receive(viewer: &LiveViewer, event: &HubEvent) -> bool {
-    if event.tenant_id != viewer.tenant.as_uuid() || !viewer.is_staff() {
+    if event.tenant_id != viewer.tenant.as_uuid() {
+        return false;
+    }
+    if event.topic != Topic::Notification && !viewer.is_staff() {
         return false;
     }
     match event.topic {
@@ -133,9 +137,25 @@ mod tests {
                 event(tenant, Topic::Detection, serde_json::json!({})),
                 false,
             ),
+            // A member receives their own notifications, and nothing else.
             (
                 viewer(&[Role::Buyer]),
                 event(tenant, Topic::Notification, to(me)),
+                true,
+            ),
+            (
+                viewer(&[Role::Seller]),
+                event(tenant, Topic::Notification, to(someone)),
+                false,
+            ),
+            (
+                viewer(&[Role::Seller]),
+                event(other_tenant, Topic::Notification, to(me)),
+                false,
+            ),
+            (
+                viewer(&[Role::Seller]),
+                event(tenant, Topic::Activity, serde_json::json!({})),
                 false,
             ),
         ];

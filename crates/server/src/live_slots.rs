@@ -51,12 +51,20 @@ impl LiveSlots {
     }
 
     /// Takes a slot for `user` watching `tenant`, or says which cap is reached.
-    pub fn acquire(self: &Arc<Self>, user: UserKey, tenant: Uuid) -> Result<LiveSlot, Refused> {
+    /// Staff are held to their own cap but never to the tenant's: members
+    /// filling the tenant's connections must not lock its moderators out.
+    /// Their connections still count toward it.
+    pub fn acquire(
+        self: &Arc<Self>,
+        user: UserKey,
+        tenant: Uuid,
+        staff: bool,
+    ) -> Result<LiveSlot, Refused> {
         let mut counts = self.lock();
         if counts.users.get(&user).copied().unwrap_or(0) >= self.max_per_user {
             return Err(Refused::PerUser(self.max_per_user));
         }
-        if counts.tenants.get(&tenant).copied().unwrap_or(0) >= self.max_per_tenant {
+        if !staff && counts.tenants.get(&tenant).copied().unwrap_or(0) >= self.max_per_tenant {
             return Err(Refused::PerTenant(self.max_per_tenant));
         }
         *counts.users.entry(user.clone()).or_default() += 1;
@@ -109,20 +117,31 @@ mod tests {
         let slots = LiveSlots::new(2, 3);
         let (t, other) = (Uuid::now_v7(), Uuid::now_v7());
         let user = |s: &str| (Some(t), s.to_owned());
-        let a1 = slots.acquire(user("a"), t).unwrap();
-        let _a2 = slots.acquire(user("a"), t).unwrap();
-        assert_eq!(slots.acquire(user("a"), t).err(), Some(Refused::PerUser(2)));
-        let b1 = slots.acquire(user("b"), t).unwrap();
+        let a1 = slots.acquire(user("a"), t, false).unwrap();
+        let _a2 = slots.acquire(user("a"), t, false).unwrap();
         assert_eq!(
-            slots.acquire(user("b"), t).err(),
+            slots.acquire(user("a"), t, false).err(),
+            Some(Refused::PerUser(2))
+        );
+        let b1 = slots.acquire(user("b"), t, false).unwrap();
+        assert_eq!(
+            slots.acquire(user("b"), t, false).err(),
             Some(Refused::PerTenant(3))
         );
         // Another tenant has its own count.
-        let _c = slots.acquire((Some(other), "b".into()), other).unwrap();
+        let _c = slots
+            .acquire((Some(other), "b".into()), other, false)
+            .unwrap();
         drop(a1);
         assert_eq!(slots.tenant_count(t), 2);
-        assert!(slots.acquire(user("b"), t).is_ok());
+        assert!(slots.acquire(user("b"), t, false).is_ok());
         assert_eq!(slots.tenant_count(t), 2);
+        // Staff pass a full tenant (their own cap still holds) and count.
+        let staff = |s: &str| slots.acquire(user(s), t, true);
+        let _m1 = staff("mod").unwrap();
+        assert_eq!(slots.tenant_count(t), 3);
+        let _m2 = staff("mod").unwrap();
+        assert_eq!(staff("mod").err(), Some(Refused::PerUser(2)));
         drop(b1);
         // Nobody left under that key: no entry left behind.
         assert!(!slots.lock().users.contains_key(&user("b")));

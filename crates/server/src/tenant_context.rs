@@ -121,8 +121,9 @@ impl From<ApiError> for Denied {
 pub(crate) enum Purpose {
     /// Anything a ban stops.
     Ordinary,
-    /// Reading or appealing one's own violations, which a banned user may
-    /// still do: a ban that could not be appealed would make appeals pointless.
+    /// Reading or appealing one's own violations (and reading one's own
+    /// notifications), which a banned user may still do: a ban that could not
+    /// be appealed would make appeals pointless.
     Appeal,
     /// A live connection's periodic re-check. The user's row is read, never
     /// re-synced (any cached row serves, whichever token it came from): the
@@ -384,12 +385,23 @@ async fn risk_limit(
     Ok(warden_trust::risk::user_rate_limit(conn, user).await?)
 }
 
-/// `GET /violations`, `GET /violations/{id}`, `POST /violations/{id}/appeal`.
+/// What a banned user may still do: `GET /violations`, `GET /violations/{id}`,
+/// `POST /violations/{id}/appeal`, read the statements of reasons given to
+/// them, and read their own notifications (which tell them of the ban and
+/// the appeal's outcome) and mark them read or unread.
 fn is_appeal_route(req: &ServiceRequest) -> bool {
     let is_id = |s: &str| s.parse::<uuid::Uuid>().is_ok();
-    // A banned user also reads the statements of reasons given to them.
     if let Some(rest) = req.path().strip_prefix("/api/v1/statements/") {
         return req.method().as_str() == "GET" && is_id(rest);
+    }
+    if let Some(rest) = req.path().strip_prefix("/api/v1/notifications") {
+        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        return match (req.method().as_str(), segments.as_slice()) {
+            ("GET", [] | ["unread-count"]) | ("POST", ["read-all"]) => true,
+            ("GET", [id]) => is_id(id),
+            ("POST", [id, "read" | "unread"]) => is_id(id),
+            _ => false,
+        };
     }
     let Some(rest) = req.path().strip_prefix("/api/v1/violations") else {
         return false;

@@ -27,7 +27,7 @@ pub use error_code::ErrorCode;
 pub use id::TenantId;
 pub use pagination::{Cursor, Page, PageRequest};
 pub use pool::{Db, DbConn};
-pub use registry::{NewTenant, Tenant, TenantPatch, TenantRegistry, TenantStatus};
+pub use registry::{NewTenant, Tenant, TenantPatch, TenantRegistry, TenantStatus, tenant_name};
 pub use rejection::Rejection;
 
 /// Re-exported so that domain crates write their queries against the same versions.

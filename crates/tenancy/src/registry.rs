@@ -322,3 +322,17 @@ impl TenantRegistry {
         Ok(tenant)
     }
 }
+
+/// The name of `tenant`, read inside the caller's transaction (signatures of
+/// its mail, for instance); `None` when there is no such tenant.
+pub async fn tenant_name(
+    conn: &mut crate::DbConn,
+    tenant: TenantId,
+) -> Result<Option<String>, TenancyError> {
+    Ok(tenants::table
+        .find(tenant.as_uuid())
+        .select(tenants::name)
+        .first::<String>(conn)
+        .await
+        .optional()?)
+}

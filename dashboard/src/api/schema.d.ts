@@ -598,7 +598,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One of the caller's notifications with the status of its delivery on each
+         *     channel (status, attempts, the provider's id, the last error).
+         */
+        get: operations["get_notification"];
         put?: never;
         post?: never;
         /** Deletes one of the caller's notifications. */
@@ -1566,8 +1570,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Opens a live connection (tenant administrators, moderators, platform
-         *     administrators). Answers 101 and switches to the WebSocket protocol; see the
+         * Opens a live connection: staff (tenant administrators, moderators,
+         *     platform administrators) watch the tenant's events and their own
+         *     notifications; every other signed-in user, their own notifications only.
+         *     Answers 101 and switches to the WebSocket protocol; see the
          *     README section "Live events" for messages, heartbeats and close codes.
          *     Over a cap of open connections (per user, per tenant) it answers 429
          *     `too_many_live_connections` instead.
@@ -2336,6 +2342,49 @@ export interface components {
          * @enum {string}
          */
         DecisionKind: "content_held" | "changes_requested" | "warning" | "temporary_ban" | "permanent_ban" | "listing_limited" | "demoted";
+        /** @description Why a delivery failed or is being retried. */
+        DeliveryError: {
+            /**
+             * @description Warden's code (`cap_exceeded`, `no_address`, `not_configured`,
+             *     `unavailable`, `refused`) or the provider's (an SMTP reply code, a
+             *     Twilio error code).
+             */
+            code: string;
+            /** @description What the code means. */
+            message: string;
+        };
+        /** @description One channel's delivery of a notification. */
+        DeliveryView: {
+            /** @description `in_app`, `email` or `sms`. */
+            channel: string;
+            /** @description `queued`, `sent`, `delivered` or `failed`. */
+            status: string;
+            /** @description Where it went: the recipient's e-mail address or phone number. */
+            address?: string | null;
+            /**
+             * Format: int32
+             * @description Hand-overs tried so far.
+             */
+            attempts: number;
+            /** @description The provider's id of the message (SMTP Message-ID, Twilio SID). */
+            provider_id?: string | null;
+            last_error?: null | components["schemas"]["DeliveryError"];
+            /**
+             * Format: date-time
+             * @description When it was handed to the provider.
+             */
+            sent_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the provider reported it delivered (in-app: when written).
+             */
+            delivered_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+        };
         /** @description A detection as the API shows it. */
         Detection: {
             /**
@@ -2999,6 +3048,11 @@ export interface components {
              * @description When it was raised.
              */
             created_at: string;
+        };
+        /** @description One of the caller's notifications with how each channel delivered it. */
+        NotificationDetail: components["schemas"]["Notification"] & {
+            /** @description Its delivery on each channel: in-app, e-mail, SMS. */
+            deliveries: components["schemas"]["DeliveryView"][];
         };
         /** @description An order with its lines. */
         Order: {
@@ -10501,6 +10555,94 @@ export interface operations {
                 };
             };
             /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit is used up; see Retry-After and the RateLimit headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request_id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable, or the request's activity row did not commit (audit_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_notification: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tenant to act in (a UUID). */
+                "X-Tenant-ID": string;
+            };
+            path: {
+                /** @description Notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDetail"];
+                };
+            };
+            /** @description Malformed input (path, query, header or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, tenant, suspended tenant or disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the caller's notifications (`not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;

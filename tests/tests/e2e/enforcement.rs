@@ -99,6 +99,36 @@ async fn the_ladder_climbs_and_a_banned_user_is_refused_until_the_ban_ends() {
     app.get("/api/v1/products", &c.seller)
         .await
         .assert_problem(403, "user_banned");
+    // But the banned user reads the notices of their ban, and marks them read;
+    // their settings stay out of reach.
+    let inbox = app.get("/api/v1/notifications", &c.seller).await;
+    inbox.assert_status(200);
+    let ban_notice = inbox
+        .items()
+        .iter()
+        .find(|n| n["kind"] == "ban")
+        .cloned()
+        .unwrap_or_else(|| panic!("no ban notice in {}", inbox.text));
+    let id = ban_notice["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/notifications/{id}"), &c.seller)
+        .await
+        .assert_status(200);
+    app.get("/api/v1/notifications/unread-count", &c.seller)
+        .await
+        .assert_status(200);
+    app.post(
+        &format!("/api/v1/notifications/{id}/read"),
+        &c.seller,
+        json!({}),
+    )
+    .await
+    .assert_status(200);
+    app.get("/api/v1/notifications/preferences", &c.seller)
+        .await
+        .assert_problem(403, "user_banned");
+    app.delete(&format!("/api/v1/notifications/{id}"), &c.seller)
+        .await
+        .assert_problem(403, "user_banned");
     let account = app
         .get(&format!("/api/v1/users/{}", c.seller_id), &c.admin)
         .await;

@@ -192,7 +192,8 @@ async fn a_tenants_sockets_never_receive_another_tenants_events() {
 }
 
 #[tokio::test]
-async fn only_staff_connect_and_browsers_may_pass_the_token_as_a_query_parameter() {
+async fn members_watch_their_own_notifications_and_browsers_may_pass_the_token_as_a_query_parameter()
+ {
     let app = TestApp::start().await;
     let t = app.tenant("live-auth").await;
     let status = |res: Result<_, tokio_tungstenite::tungstenite::Error>| match res {
@@ -209,23 +210,30 @@ async fn only_staff_connect_and_browsers_may_pass_the_token_as_a_query_parameter
         ),
         401
     );
+    // A buyer connects, is offered only the notification topic, and asking
+    // for more is granted only that.
     let buyer = app.token(Some(t), "b", &[Role::Buyer]);
-    assert_eq!(
-        status(
-            tokio_tungstenite::connect_async(format!("{url}?access_token={buyer}"))
-                .await
-                .map(|_| ())
-        ),
-        403
-    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}?access_token={buyer}"))
+        .await
+        .unwrap();
+    let welcome = next_json(&mut ws).await.unwrap();
+    assert_eq!(welcome["topics"], json!(["notification"]), "{welcome}");
+    ws.send(Message::text(
+        json!({"type": "subscribe", "topics": ["activity", "notification", "violation"]})
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    let answer = next_json(&mut ws).await.unwrap();
+    assert_eq!(answer["type"], "subscribed");
+    assert_eq!(answer["topics"], json!(["notification"]));
     let moderator = app.token(Some(t), "m", &[Role::Moderator]);
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}?access_token={moderator}"))
         .await
         .unwrap();
-    assert_eq!(
-        next_json(&mut ws).await.unwrap()["tenant_id"],
-        t.to_string()
-    );
+    let welcome = next_json(&mut ws).await.unwrap();
+    assert_eq!(welcome["tenant_id"], t.to_string());
+    assert_eq!(welcome["topics"].as_array().map(Vec::len), Some(5));
 }
 
 #[tokio::test]
@@ -496,6 +504,60 @@ async fn a_live_notification_reaches_only_its_recipient() {
     let (got, _) = until(&mut ws_second, |e| e["topic"] == "notification").await;
     assert_eq!(got["event"]["data"]["title"], "for the second");
     assert_eq!(got["event"]["data"]["recipient_id"], second_id.to_string());
+}
+
+#[tokio::test]
+async fn buyers_and_sellers_receive_their_own_notifications_live_and_nothing_else() {
+    use warden_notifications::model::{EventKind, Priority};
+    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+    use warden_tenancy::ScopedFutureExt;
+
+    let app = TestApp::start().await;
+    let t = app.tenant("live-members").await;
+    let seller = app.member(t, "seller", &[Role::Seller]);
+    let buyer = app.member(t, "buyer", &[Role::Buyer]);
+    let seller_id = app.get("/api/v1/users/me", &seller).await.id();
+    let buyer_id = app.get("/api/v1/users/me", &buyer).await.id();
+    let mut ws_seller = connect(&app, seller.token.as_deref().unwrap()).await;
+    let mut ws_buyer = connect(&app, buyer.token.as_deref().unwrap()).await;
+    subscribe(&mut ws_seller, &["notification", "activity"], None).await;
+    subscribe(&mut ws_buyer, &["notification", "activity"], None).await;
+    let notify = |user: Uuid, title: &'static str| {
+        let tenant = TenantId::new(t);
+        let db = app.state.db.clone();
+        async move {
+            let request = NotificationRequest {
+                recipients: Recipients::User(user),
+                kind: EventKind::TrustLevelChanged,
+                priority: Priority::Low,
+                category: "trust".into(),
+                title: title.into(),
+                body: String::new(),
+                data: json!({}),
+                event_key: None,
+                security: false,
+                channels: None,
+            };
+            db.tenant_tx(tenant, |conn| {
+                async move { raise(conn, tenant, &request).await }.scope_boxed()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // Requests make activity events, which members never see.
+    app.get("/api/v1/users/me", &seller)
+        .await
+        .assert_status(200);
+    notify(seller_id, "for the seller").await;
+    notify(buyer_id, "for the buyer").await;
+    let (got, before) = until(&mut ws_seller, |e| e["topic"] == "notification").await;
+    assert_eq!(got["event"]["data"]["title"], "for the seller");
+    assert_eq!(got["event"]["data"]["recipient_id"], seller_id.to_string());
+    assert!(before.iter().all(|m| m["type"] != "event"), "{before:?}");
+    let (got, before) = until(&mut ws_buyer, |e| e["topic"] == "notification").await;
+    assert_eq!(got["event"]["data"]["title"], "for the buyer");
+    assert!(before.iter().all(|m| m["type"] != "event"), "{before:?}");
 }
 
 /// Connects with `token`, adding `query` to the URL (e.g. `?tenant_id=…`).

@@ -129,11 +129,17 @@ async fn a_tenant_over_its_cap_is_refused_until_a_connection_ends() {
     let app = TestApp::start_with(config).await;
     let t = app.tenant("live-cap-tenant").await;
     let other = app.tenant("live-cap-tenant-other").await;
-    let token = |tenant: Uuid, sub: &str| app.token(Some(tenant), sub, &[Role::TenantAdmin]);
-    let mut slow = open(&app, &token(t, "a")).await.unwrap();
+    // Members are held to the tenant's cap; staff count toward it but pass it.
+    let token = |tenant: Uuid, sub: &str| app.token(Some(tenant), sub, &[Role::Buyer]);
+    let staff = |sub: &str| app.token(Some(t), sub, &[Role::TenantAdmin]);
+    let mut slow = open(&app, &staff("a")).await.unwrap();
     let mut b = open(&app, &token(t, "b")).await.unwrap();
     let _c = open(&app, &token(t, "c")).await.unwrap();
     assert_refused(open(&app, &token(t, "d")).await, "per_tenant", 3);
+    let late_staff = open(&app, &staff("m")).await.unwrap();
+    wait_for_count(&app, t, 4).await;
+    drop(late_staff);
+    wait_for_count(&app, t, 3).await;
     // Another tenant has its own count.
     let _elsewhere = open(&app, &token(other, "a")).await.unwrap();
 

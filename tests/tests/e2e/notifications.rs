@@ -239,6 +239,53 @@ async fn a_violation_reaches_the_inbox_the_mailbox_and_the_phone() {
         .find(|d| d.channel == "sms")
         .unwrap();
     assert_eq!(sms_delivery.status, "delivered");
+
+    // The mail is signed with the tenant's name and tells the reason once;
+    // the SMS carries no e-mail signature.
+    let unix = text.replace("\r\n", "\n");
+    assert!(unix.trim_end().ends_with("-- \nnotify-all"), "{text}");
+    assert_eq!(text.matches("Listing <b>spam</b>").count(), 1, "{text}");
+    assert!(html.contains("notify-all"), "{html}");
+    assert!(!field("Body").contains("-- "), "{}", field("Body"));
+    assert!(!field("Body").contains("notify-all"), "{}", field("Body"));
+
+    // The recipient follows each channel's delivery; nobody else sees it.
+    let id = items[0]["id"].as_str().unwrap();
+    let detail = app
+        .get(&format!("/api/v1/notifications/{id}"), &seller)
+        .await;
+    detail.assert_status(200);
+    assert_eq!(detail.body["kind"], "violation_created");
+    let ds = detail.body["deliveries"].as_array().unwrap();
+    let by = |c: &str| ds.iter().find(|d| d["channel"] == c).cloned().unwrap();
+    assert_eq!(
+        ds.iter()
+            .map(|d| d["channel"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["in_app", "email", "sms"]
+    );
+    assert_eq!(by("in_app")["status"], "delivered");
+    assert_eq!(by("email")["status"], "sent");
+    assert_eq!(by("email")["attempts"], 1);
+    assert!(
+        by("email")["provider_id"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty())
+    );
+    assert_eq!(by("email")["address"], "seller@example.test");
+    assert_eq!(by("sms")["status"], "delivered");
+    assert_eq!(by("sms")["provider_id"], "SM0001");
+    assert!(by("sms")["delivered_at"].is_string());
+    assert!(by("sms")["last_error"].is_null());
+    app.get(&format!("/api/v1/notifications/{id}"), &moderator)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/notifications/{}", Uuid::now_v7()),
+        &seller,
+    )
+    .await
+    .assert_problem(404, "not_found");
     // A signed callback for a delivery that does not exist is a 404.
     let unknown = format!(
         "{PUBLIC}/api/v1/webhooks/twilio/status?tenant={tenant}&delivery={}",
@@ -480,6 +527,27 @@ async fn a_twilio_error_code_is_recorded_and_not_retried() {
     let email = all.iter().find(|d| d.channel == "email").unwrap();
     assert_eq!(email.error_code.as_deref(), Some("not_configured"));
     assert_eq!(stand_in.received_requests().await.unwrap().len(), 1);
+    // The recipient reads why, in Warden's words: Twilio's own text stays out.
+    let inbox = app.get("/api/v1/notifications", &buyer).await;
+    let id = inbox.items()[0]["id"].as_str().unwrap().to_owned();
+    let detail = app
+        .get(&format!("/api/v1/notifications/{id}"), &buyer)
+        .await;
+    let ds = detail.body["deliveries"].as_array().unwrap();
+    let sms = ds.iter().find(|d| d["channel"] == "sms").unwrap();
+    assert_eq!(sms["status"], "failed");
+    assert_eq!(sms["attempts"], 1);
+    assert_eq!(sms["last_error"]["code"], "21211");
+    assert_eq!(
+        sms["last_error"]["message"],
+        "Twilio refused the message (error 21211)"
+    );
+    assert!(!detail.text.contains("Invalid 'To'"), "{}", detail.text);
+    let email = ds.iter().find(|d| d["channel"] == "email").unwrap();
+    assert_eq!(
+        email["last_error"]["message"],
+        "no provider is configured for this channel"
+    );
 }
 
 #[tokio::test]
@@ -756,4 +824,35 @@ async fn reviews_detections_and_rate_limit_abuse_notify_staff() {
         1
     );
     assert!(abuse(app.get("/api/v1/notifications", &moderator).await.items()).is_empty());
+}
+
+#[tokio::test]
+async fn a_detection_mail_names_the_user_it_is_about() {
+    let (port, mailbox) = smtp::start();
+    let app = TestApp::start_with(config(Some(port), None)).await;
+    let tenant = app.tenant("notify-names").await;
+    let admin = app.member(tenant, "admin", &[Role::TenantAdmin]);
+    let admin_id = user_id(&app, &admin).await;
+    let named = app.token_with_name(Some(tenant), "seller", &[Role::Seller], "Sam Seller");
+    let seller_id = user_id(
+        &app,
+        &As {
+            token: Some(named),
+            tenant: Some(tenant.to_string()),
+        },
+    )
+    .await;
+    let mut detection = request(admin_id, Priority::High, None);
+    detection.kind = EventKind::Detection;
+    detection.data = json!({"pattern": "listing flood", "target_user": seller_id});
+    raise(&app, tenant, detection).await;
+    app.run_jobs(tenant).await;
+    let mail = mailbox.lock().unwrap().clone();
+    assert_eq!(mail.len(), 1);
+    let message = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .unwrap();
+    let text = message.body_text(0).unwrap().to_string();
+    assert!(text.contains("for user Sam Seller"), "{text}");
+    assert!(!text.contains(&seller_id.to_string()), "{text}");
 }

@@ -1,7 +1,8 @@
 //! Built-in templates: every event kind in English (`en`) and Spanish (`es`).
 //!
 //! Each text body is a greeting, the kind's own lines, then the shared tail
-//! (`body`, `link`, signature); each HTML body is the same inside one shared
+//! (`body` unless it only repeats `reason`, `link`, and the tenant's signature
+//! except in an SMS); each HTML body is the same inside one shared
 //! layout. Templates render with `trim_blocks` and `lstrip_blocks` on, so a
 //! block tag alone on its line leaves no blank line behind.
 
@@ -36,9 +37,9 @@ macro_rules! text_en {
         concat!(
             "Hello{% if user_name %} {{ user_name }}{% endif %},\n\n",
             $details,
-            "{% if body %}\n\n{{ body }}\n{% endif %}\n",
+            "{% if body and body != reason %}\n\n{{ body }}\n{% endif %}\n",
             "{% if link %}\n\n{{ link }}\n{% endif %}\n",
-            "\n-- \n{{ tenant_name | default(\"Warden\") }}\n"
+            "{% if channel != \"sms\" %}\n\n-- \n{{ tenant_name | default(\"Warden\") }}{% endif %}\n"
         )
     };
 }
@@ -49,9 +50,9 @@ macro_rules! text_es {
         concat!(
             "Hola{% if user_name %} {{ user_name }}{% endif %}:\n\n",
             $details,
-            "{% if body %}\n\n{{ body }}\n{% endif %}\n",
+            "{% if body and body != reason %}\n\n{{ body }}\n{% endif %}\n",
             "{% if link %}\n\n{{ link }}\n{% endif %}\n",
-            "\n-- \n{{ tenant_name | default(\"Warden\") }}\n"
+            "{% if channel != \"sms\" %}\n\n-- \n{{ tenant_name | default(\"Warden\") }}{% endif %}\n"
         )
     };
 }
@@ -72,7 +73,7 @@ macro_rules! html {
             $hello,
             "{% if user_name %} {{ user_name }}{% endif %},</p>\n",
             $details,
-            "{% if body %}\n<p style=\"white-space:pre-line;\">{{ body }}</p>\n{% endif %}\n",
+            "{% if body and body != reason %}\n<p style=\"white-space:pre-line;\">{{ body }}</p>\n{% endif %}\n",
             "{% if link %}\n<p><a href=\"{{ link }}\">{{ link }}</a></p>\n{% endif %}\n",
             "<p style=\"color:#616e7c;font-size:13px;\">&mdash; ",
             "{{ tenant_name | default(\"Warden\") }}</p>\n",
@@ -148,7 +149,7 @@ Action taken: {{ action }}
 Reason: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
@@ -172,7 +173,7 @@ You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
 <p>Reason: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+<p>Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -193,7 +194,7 @@ Your account has been suspended permanently.
 Reason: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
@@ -212,7 +213,7 @@ You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
 <p>Reason: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+<p>Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -229,7 +230,7 @@ static EN_BAN_LIFTED: Builtin = Builtin {
 Reason: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
@@ -244,7 +245,7 @@ You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
 <p>Reason: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+<p>Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -288,7 +289,7 @@ Decision: {{ decision }}
 Reason: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
@@ -310,7 +311,7 @@ You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
 <p>Reason: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+<p>Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -322,7 +323,7 @@ You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
 static EN_DETECTION: Builtin = Builtin {
     subject: "Pattern detected{% if pattern %}: {{ pattern }}{% endif %}",
     text: text_en!(
-        r#"A behaviour pattern{% if pattern %} ({{ pattern }}){% endif %} was detected{% if target_user %} for user {{ target_user }}{% endif %}.
+        r#"A behaviour pattern{% if pattern %} ({{ pattern }}){% endif %} was detected{% if target_user %} for user {% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}{% endif %}.
 {% if action %}
 Action taken: {{ action }}
 {% endif %}
@@ -334,7 +335,7 @@ Details: {{ reason }}
     html: html!(
         "en",
         "Hello",
-        r#"<p>A behaviour pattern{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %} was detected{% if target_user %} for user <strong>{{ target_user }}</strong>{% endif %}.</p>
+        r#"<p>A behaviour pattern{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %} was detected{% if target_user %} for user <strong>{% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}</strong>{% endif %}.</p>
 {% if action %}
 <p>Action taken: {{ action }}</p>
 {% endif %}
@@ -380,7 +381,7 @@ Moderator's note: {{ reason }}
 static EN_RATE_LIMIT_ABUSE: Builtin = Builtin {
     subject: "Unusual request volume detected",
     text: text_en!(
-        r#"An unusual volume of requests was detected{% if target_user %} from {{ target_user }}{% endif %}.
+        r#"An unusual volume of requests was detected{% if target_user %} from {% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}{% endif %}.
 {% if action %}
 Action taken: {{ action }}
 {% endif %}
@@ -395,7 +396,7 @@ Details: {{ reason }}
     html: html!(
         "en",
         "Hello",
-        r#"<p>An unusual volume of requests was detected{% if target_user %} from <strong>{{ target_user }}</strong>{% endif %}.</p>
+        r#"<p>An unusual volume of requests was detected{% if target_user %} from <strong>{% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}</strong>{% endif %}.</p>
 {% if action %}
 <p>Action taken: {{ action }}</p>
 {% endif %}
@@ -440,7 +441,7 @@ static EN_TRUST_LEVEL_CHANGED: Builtin = Builtin {
 Reason: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 You may appeal until {{ appeal_deadline }}: {{ appeal_url }}
@@ -456,7 +457,7 @@ Your listing limit and the features you can use follow the new level.
 <p>Reason: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Ground: {{ ground_name }}: {{ ground_text }}</p>
+<p>Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -487,7 +488,7 @@ static EN_STATEMENT_OF_REASONS: Builtin = Builtin {
     text: text_en!(
         r#"This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.
 Decision: {{ decision }}{% if until %} (until {{ until }}){% endif %}
-Ground: {{ ground_name }}: {{ ground_text }}
+Ground: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% if automated %}
 This decision was taken by automated means.
 {% else %}
@@ -504,7 +505,7 @@ The facts:
         "Hello",
         r#"<p>This is the statement of reasons for a decision about your {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}account{% else %}content{% endif %}.</p>
 <p><strong>Decision:</strong> {{ decision }}{% if until %} (until {{ until }}){% endif %}</p>
-<p><strong>Ground:</strong> {{ ground_name }}: {{ ground_text }}</p>
+<p><strong>Ground:</strong> {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 <p>{% if automated %}This decision was taken by automated means.{% else %}This decision was taken by a person.{% endif %}</p>
 {% if appeal_url %}
 <p>You may appeal until <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -561,7 +562,7 @@ Medida tomada: {{ action }}
 Motivo: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
@@ -585,7 +586,7 @@ Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+<p>Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -606,7 +607,7 @@ Tu cuenta ha sido suspendida de forma permanente.
 Motivo: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
@@ -625,7 +626,7 @@ Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+<p>Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -642,7 +643,7 @@ static ES_BAN_LIFTED: Builtin = Builtin {
 Motivo: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
@@ -657,7 +658,7 @@ Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+<p>Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -701,7 +702,7 @@ Decisión: {{ decision }}
 Motivo: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
@@ -723,7 +724,7 @@ Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 <p>Motivo: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+<p>Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -735,7 +736,7 @@ Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
 static ES_DETECTION: Builtin = Builtin {
     subject: "Patrón detectado{% if pattern %}: {{ pattern }}{% endif %}",
     text: text_es!(
-        r#"Se detectó un patrón de comportamiento{% if pattern %} ({{ pattern }}){% endif %}{% if target_user %} del usuario {{ target_user }}{% endif %}.
+        r#"Se detectó un patrón de comportamiento{% if pattern %} ({{ pattern }}){% endif %}{% if target_user %} del usuario {% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}{% endif %}.
 {% if action %}
 Medida tomada: {{ action }}
 {% endif %}
@@ -747,7 +748,7 @@ Detalles: {{ reason }}
     html: html!(
         "es",
         "Hola",
-        r#"<p>Se detectó un patrón de comportamiento{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %}{% if target_user %} del usuario <strong>{{ target_user }}</strong>{% endif %}.</p>
+        r#"<p>Se detectó un patrón de comportamiento{% if pattern %} (<strong>{{ pattern }}</strong>){% endif %}{% if target_user %} del usuario <strong>{% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}</strong>{% endif %}.</p>
 {% if action %}
 <p>Medida tomada: {{ action }}</p>
 {% endif %}
@@ -793,7 +794,7 @@ Nota del moderador: {{ reason }}
 static ES_RATE_LIMIT_ABUSE: Builtin = Builtin {
     subject: "Se detectó un volumen inusual de solicitudes",
     text: text_es!(
-        r#"Se detectó un volumen inusual de solicitudes{% if target_user %} de {{ target_user }}{% endif %}.
+        r#"Se detectó un volumen inusual de solicitudes{% if target_user %} de {% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}{% endif %}.
 {% if action %}
 Medida tomada: {{ action }}
 {% endif %}
@@ -808,7 +809,7 @@ Detalles: {{ reason }}
     html: html!(
         "es",
         "Hola",
-        r#"<p>Se detectó un volumen inusual de solicitudes{% if target_user %} de <strong>{{ target_user }}</strong>{% endif %}.</p>
+        r#"<p>Se detectó un volumen inusual de solicitudes{% if target_user %} de <strong>{% if target_user_name %}{{ target_user_name }}{% else %}{{ target_user }}{% endif %}</strong>{% endif %}.</p>
 {% if action %}
 <p>Medida tomada: {{ action }}</p>
 {% endif %}
@@ -853,7 +854,7 @@ static ES_TRUST_LEVEL_CHANGED: Builtin = Builtin {
 Motivo: {{ reason }}
 {% endif %}
 {% if ground_name %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% endif %}
 {% if appeal_url %}
 Puedes recurrir hasta el {{ appeal_deadline }}: {{ appeal_url }}
@@ -869,7 +870,7 @@ Tu límite de publicaciones y las funciones disponibles siguen al nuevo nivel.
 <p>Motivo: {{ reason }}</p>
 {% endif %}
 {% if ground_name %}
-<p>Fundamento: {{ ground_name }}: {{ ground_text }}</p>
+<p>Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 {% endif %}
 {% if appeal_url %}
 <p>Puedes recurrir hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>
@@ -900,7 +901,7 @@ static ES_STATEMENT_OF_REASONS: Builtin = Builtin {
     text: text_es!(
         r#"Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.
 Decisión: {% if decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% elif decision == "changes_requested" %}cambios solicitados{% elif decision == "demoted" %}nivel de confianza rebajado{% else %}{{ decision }}{% endif %}{% if until %} (hasta {{ until }}){% endif %}
-Fundamento: {{ ground_name }}: {{ ground_text }}
+Fundamento: {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}
 {% if automated %}
 Esta decisión se tomó por medios automatizados.
 {% else %}
@@ -917,7 +918,7 @@ Los hechos:
         "Hola",
         r#"<p>Esta es la exposición de motivos de una decisión sobre tu {% if decision in ["warning", "temporary_ban", "permanent_ban", "demoted", "listing_limited"] %}cuenta{% else %}contenido{% endif %}.</p>
 <p><strong>Decisión:</strong> {% if decision == "content_held" %}contenido retenido para revisión{% elif decision == "warning" %}advertencia{% elif decision == "temporary_ban" %}suspensión temporal{% elif decision == "permanent_ban" %}suspensión permanente{% elif decision == "listing_limited" %}publicación rechazada{% elif decision == "changes_requested" %}cambios solicitados{% elif decision == "demoted" %}nivel de confianza rebajado{% else %}{{ decision }}{% endif %}{% if until %} (hasta {{ until }}){% endif %}</p>
-<p><strong>Fundamento:</strong> {{ ground_name }}: {{ ground_text }}</p>
+<p><strong>Fundamento:</strong> {{ ground_name }}{% if ground_text and ground_text != reason %}: {{ ground_text }}{% endif %}</p>
 <p>{% if automated %}Esta decisión se tomó por medios automatizados.{% else %}Esta decisión la tomó una persona.{% endif %}</p>
 {% if appeal_url %}
 <p>Puedes recurrirla hasta el <strong>{{ appeal_deadline }}</strong>: {{ appeal_url }}</p>

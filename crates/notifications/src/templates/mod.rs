@@ -25,7 +25,7 @@
 //! # Variables
 //! Every template may use the variables of [`VARIABLES`]; any of them may be
 //! missing, and templates must render without them. Common to every kind:
-//! `title`, `body`, `priority`, `tenant_name`, `user_name`, `link`. Per kind
+//! `title`, `body`, `priority`, `tenant_name`, `user_name`, `channel`, `link`. Per kind
 //! (the built-ins use these):
 //!
 //! | kind | variables |
@@ -35,9 +35,9 @@
 //! | `ban_lifted` | `reason` |
 //! | `review_requested` | `content_type`, `reason` |
 //! | `review_decided` | `content_type`, `decision` (`approved`, `rejected`), `reason` |
-//! | `detection` | `pattern`, `target_user`, `action`, `reason` |
+//! | `detection` | `pattern`, `target_user`, `target_user_name`, `action`, `reason` |
 //! | `appeal_decided` | `decision` (`upheld`, `overturned`), `reason` |
-//! | `rate_limit_abuse` | `target_user`, `action`, `until`, `reason` |
+//! | `rate_limit_abuse` | `target_user`, `target_user_name`, `action`, `until`, `reason` |
 //! | `verification_code` | `code`, `expires_minutes` |
 //! | `trust_level_changed` | `from`, `to`, `direction` (`up`, `down`), `reason` |
 //! | `trust_demotion_warning` | `level`, `score`, `threshold`, `due` |
@@ -122,6 +122,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("user_name", "Display name of the recipient"),
     (
+        "channel",
+        "The channel it goes out on: email or sms (an SMS needs no signature)",
+    ),
+    (
         "link",
         "URL where the user can see more or act (e.g. appeal)",
     ),
@@ -152,7 +156,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("pattern", "Name of the behavioural pattern detected"),
     (
         "target_user",
-        "The user a detection or abuse report is about",
+        "The user a detection or abuse report is about (their id)",
+    ),
+    (
+        "target_user_name",
+        "That user's display name, else e-mail, else subject",
     ),
     ("code", "A one-time verification code"),
     (
@@ -247,6 +255,9 @@ fn environment() -> Environment<'static> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_fuel(Some(FUEL));
+    // On the allow-list of filters but not in minijinja's core.
+    env.add_filter("truncate", truncate);
+    env.add_filter("wordcount", minijinja_contrib::filters::wordcount);
     env.set_auto_escape_callback(|name| {
         if name == Part::Html.name() {
             AutoEscape::Html
@@ -255,6 +266,36 @@ fn environment() -> Environment<'static> {
         }
     });
     env
+}
+
+/// Jinja's `truncate(length=255, killwords=false, end='...', leeway=5)` with
+/// its arguments by position or by name: minijinja-contrib's takes them by
+/// name only, and templates written for Jinja pass them by position.
+fn truncate(
+    state: &minijinja::State,
+    value: &minijinja::Value,
+    args: minijinja::value::Rest<minijinja::Value>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<minijinja::Value, minijinja::Error> {
+    const NAMES: [&str; 4] = ["length", "killwords", "end", "leeway"];
+    if args.len() > NAMES.len() {
+        return Err(minijinja::Error::from(ErrorKind::TooManyArguments));
+    }
+    let mut named: Vec<(&str, minijinja::Value)> =
+        NAMES.iter().copied().zip(args.iter().cloned()).collect();
+    for name in NAMES {
+        if let Some(v) = kwargs.get::<Option<minijinja::Value>>(name)? {
+            if named.iter().any(|(n, _)| *n == name) {
+                return Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("truncate: {name} given twice"),
+                ));
+            }
+            named.push((name, v));
+        }
+    }
+    kwargs.assert_all_used()?;
+    minijinja_contrib::filters::truncate(state, value, named.into_iter().collect())
 }
 
 /// An error of one part, naming the part and the line.
@@ -840,6 +881,44 @@ mod tests {
             {% elif decision == \"upheld\" %}{{ score|round(2) }}{% else %}{{ title|lower }}\
             {% endif %}{% for c in range(3) %}{{ loop.index }}{% endfor %}";
         validate(&part(fine)).unwrap();
+    }
+
+    #[test]
+    fn every_allowed_filter_renders() {
+        // Guarded with `default`: a template must render without its variables.
+        let set = TemplateSet {
+            subject: "{{ reason|d('')|truncate(12) }}".into(),
+            text: "{{ reason|d('')|wordcount }} words; {{ reason|d('')|truncate(length=9, end='…') }}; \
+                   {{ reason|d('')|length }} {{ reason|d('')|upper|lower|title|capitalize|trim }} \
+                   {{ missing|default('none') }} {{ reason|d('x')|first }}{{ reason|d('x')|last }}"
+                .into(),
+            html: "{{ reason|d('')|truncate(5, true) }}".into(),
+        };
+        validate(&set).map_err(|e| e.to_string()).unwrap();
+        let r = render(&set, &json!({"reason": "spam in three listings"}))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(r.subject, "spam in...");
+        assert_eq!(
+            r.text,
+            "4 words; spam in…; 22 Spam in three listings none ss"
+        );
+        assert_eq!(r.html, "sp...");
+        // Every filter the allow-list names is known to the environment.
+        for filter in FILTERS {
+            let one = TemplateSet {
+                subject: format!("{{{{ reason|{filter} }}}}"),
+                text: "t".into(),
+                html: "h".into(),
+            };
+            let rendered = render(&one, &json!({"reason": "a b"}));
+            assert!(
+                !rendered
+                    .as_ref()
+                    .is_err_and(|e| e.to_string().contains("unknown filter")),
+                "{filter}: {rendered:?}"
+            );
+        }
     }
 
     /// Found with `fuzz/fuzz_targets/template_render.rs`: fuel bounds the

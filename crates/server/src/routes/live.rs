@@ -42,6 +42,8 @@ struct Watcher {
     tenant: TenantId,
     /// The watcher's user in the tenant, the actor of its connect and disconnect rows.
     user: uuid::Uuid,
+    /// Whether they are tenant staff; members may watch only their own notifications.
+    staff: bool,
     principal: Principal,
 }
 
@@ -96,8 +98,10 @@ enum ClientMessage {
     },
 }
 
-/// Opens a live connection (tenant administrators, moderators, platform
-/// administrators). Answers 101 and switches to the WebSocket protocol; see the
+/// Opens a live connection: staff (tenant administrators, moderators,
+/// platform administrators) watch the tenant's events and their own
+/// notifications; every other signed-in user, their own notifications only.
+/// Answers 101 and switches to the WebSocket protocol; see the
 /// README section "Live events" for messages, heartbeats and close codes.
 /// Over a cap of open connections (per user, per tenant) it answers 429
 /// `too_many_live_connections` instead.
@@ -131,12 +135,8 @@ pub async fn open_live(
         user_id: None,
         roles: principal.roles.clone(),
     };
-    if !viewer.is_staff() {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "live events are for tenant staff",
-        ));
-    }
+    // Members watch their own notifications; staff, the tenant's events too.
+    let staff = viewer.is_staff();
     if expired(&principal) {
         return Err(ApiError::new(
             ErrorCode::InvalidToken,
@@ -152,6 +152,7 @@ pub async fn open_live(
         .acquire(
             (principal.tenant, principal.subject.clone()),
             tenant.as_uuid(),
+            staff,
         )
         .map_err(|refused| {
             let (cap, limit, whose) = match refused {
@@ -192,6 +193,7 @@ pub async fn open_live(
     let watcher = Watcher {
         tenant,
         user: admission.user.id,
+        staff,
         principal,
     };
     actix_web::rt::spawn(run(
@@ -223,7 +225,7 @@ async fn run(
     let welcome = serde_json::json!({
         "type": "welcome",
         "tenant_id": tenant,
-        "topics": Topic::ALL,
+        "topics": allowed_topics(watcher.staff),
         "ping_interval_secs": settings.ping_interval.as_secs(),
         "timeout_secs": settings.timeout.as_secs(),
     });
@@ -242,7 +244,7 @@ async fn run(
                 last_heard = Instant::now();
                 let alive = match msg {
                     Message::Ping(p) => session.pong(&p).await.is_ok(),
-                    Message::Text(text) => handle(&mut session, &sub, &gate, &text).await,
+                    Message::Text(text) => handle(&mut session, &sub, &gate, watcher.staff, &text).await,
                     Message::Close(_) => break None,
                     _ => true,
                 };
@@ -295,11 +297,22 @@ async fn record_disconnect(
     }
 }
 
+/// The topics a watcher may subscribe to: every topic for staff, their own
+/// notifications for members.
+fn allowed_topics(staff: bool) -> &'static [Topic] {
+    if staff {
+        &Topic::ALL
+    } else {
+        &[Topic::Notification]
+    }
+}
+
 /// Handles a client message; false when the connection is gone.
 async fn handle(
     session: &mut actix_ws::Session,
     sub: &SubscriptionControl,
     gate: &LiveGate,
+    staff: bool,
     text: &str,
 ) -> bool {
     match serde_json::from_str::<ClientMessage>(text) {
@@ -307,6 +320,10 @@ async fn handle(
             topics,
             last_event_id,
         }) => {
+            // A member asking for more gets what they may have; the answer
+            // (`subscribed`) lists the topics granted.
+            let allowed = allowed_topics(staff);
+            let topics: Vec<Topic> = topics.into_iter().filter(|t| allowed.contains(t)).collect();
             // Live events wait while the missed ones and the answer go out.
             gate.close();
             let sent = resubscribe(session, sub, topics, last_event_id).await;

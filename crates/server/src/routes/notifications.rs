@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use warden_notifications::inbox::{self, InboxFilter, Notification};
+use warden_notifications::inbox::{self, InboxFilter, Notification, NotificationDetail};
 use warden_notifications::model::Priority;
 use warden_notifications::preferences::{self, Preferences};
 use warden_notifications::settings::{self, Settings};
@@ -34,6 +34,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_routing)
         .service(put_routing)
         .service(list_notifications)
+        .service(get_notification)
         .service(mark_read)
         .service(mark_unread)
         .service(delete_notification);
@@ -88,6 +89,18 @@ pub async fn unread_count(
 ) -> Result<HttpResponse, ApiError> {
     let unread = inbox::unread_count(&state.db, &caller.actor).await?;
     Ok(HttpResponse::Ok().json(UnreadCount { unread }))
+}
+
+/// One of the caller's notifications with the status of its delivery on each
+/// channel (status, attempts, the provider's id, the last error).
+#[utoipa::path(tag = "notifications", params(("id" = Uuid, Path, description = "Notification id")), responses((status = 200, body = NotificationDetail), (status = 404, description = "Not one of the caller's notifications (`not_found`)", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/notifications/{id}")]
+pub async fn get_notification(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(inbox::get(&state.db, &caller.actor, *id).await?))
 }
 
 /// Marks one of the caller's notifications read.
