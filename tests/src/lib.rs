@@ -435,19 +435,7 @@ impl TestApp {
 
     /// A token signed with the test secret.
     pub fn token(&self, tenant: Option<Uuid>, sub: &str, roles: &[Role]) -> String {
-        mint_hs256(
-            &self.config.jwt,
-            &MintRequest {
-                api_client: false,
-                subject: sub.into(),
-                tenant,
-                roles: roles.to_vec(),
-                email: Some(format!("{sub}@example.test")),
-                name: None,
-                ttl: Duration::from_secs(600),
-            },
-        )
-        .unwrap()
+        self.mint(tenant, sub, roles, None)
     }
 
     /// A token whose name claim holds `name`.
@@ -458,6 +446,10 @@ impl TestApp {
         roles: &[Role],
         name: &str,
     ) -> String {
+        self.mint(tenant, sub, roles, Some(name))
+    }
+
+    fn mint(&self, tenant: Option<Uuid>, sub: &str, roles: &[Role], name: Option<&str>) -> String {
         mint_hs256(
             &self.config.jwt,
             &MintRequest {
@@ -466,7 +458,7 @@ impl TestApp {
                 tenant,
                 roles: roles.to_vec(),
                 email: Some(format!("{sub}@example.test")),
-                name: Some(name.into()),
+                name: name.map(str::to_owned),
                 ttl: Duration::from_secs(600),
             },
         )

@@ -6,7 +6,7 @@
 //! A sale is an order that was paid and not called off: `paid`, `shipped`,
 //! `delivered` or `disputed` (not `pending`, `cancelled` or `refunded`).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Date, Int8, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use warden_tenancy::{Db, ScopedFutureExt};
 
-use crate::analytics::{AnalyticsQuery, MAX_DAYS};
+use crate::analytics::AnalyticsQuery;
 use crate::seller_standing::{GatedFeature, SellerStanding};
 use crate::{Actor, CommerceError};
 
@@ -98,11 +98,7 @@ pub async fn mine(
     query: AnalyticsQuery,
     now: DateTime<Utc>,
 ) -> Result<AdvancedAnalytics, CommerceError> {
-    let days = query.days.unwrap_or(30);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(CommerceError::invalid(format!("days: 1 to {MAX_DAYS}")));
-    }
-    let since = now - Duration::days(i64::from(days));
+    let since = query.since(now)?;
     let actor = actor.clone();
     let tenant = actor.tenant.as_uuid();
     db.tenant_tx(actor.tenant, |conn| {

@@ -27,6 +27,18 @@ pub struct AnalyticsQuery {
     pub days: Option<u32>,
 }
 
+impl AnalyticsQuery {
+    /// The start of the period at `now`: `days` (default 30, 1 to
+    /// [`MAX_DAYS`]) back.
+    pub fn since(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, CommerceError> {
+        let days = self.days.unwrap_or(30);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(CommerceError::invalid(format!("days: 1 to {MAX_DAYS}")));
+        }
+        Ok(now - Duration::days(i64::from(days)))
+    }
+}
+
 /// Delivered sales in one currency.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Revenue {
@@ -69,11 +81,7 @@ pub async fn mine(
     query: AnalyticsQuery,
     now: DateTime<Utc>,
 ) -> Result<SellerAnalytics, CommerceError> {
-    let days = query.days.unwrap_or(30);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(CommerceError::invalid(format!("days: 1 to {MAX_DAYS}")));
-    }
-    let since = now - Duration::days(i64::from(days));
+    let since = query.since(now)?;
     let actor = actor.clone();
     db.tenant_tx(actor.tenant, |conn| {
         async move {

@@ -459,10 +459,6 @@ async fn an_expired_token_or_a_disabled_user_loses_the_connection() {
 
 #[tokio::test]
 async fn a_live_notification_reaches_only_its_recipient() {
-    use warden_notifications::model::{EventKind, Priority};
-    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
-    use warden_tenancy::ScopedFutureExt;
-
     let app = TestApp::start().await;
     let t = app.tenant("live-notifications").await;
     let first = app.member(t, "mod-1", &[Role::Moderator]);
@@ -473,29 +469,7 @@ async fn a_live_notification_reaches_only_its_recipient() {
     let mut ws_second = connect(&app, second.token.as_deref().unwrap()).await;
     subscribe(&mut ws_first, &["notification"], None).await;
     subscribe(&mut ws_second, &["notification"], None).await;
-    let notify = |user: Uuid, title: &'static str| {
-        let tenant = TenantId::new(t);
-        let db = app.state.db.clone();
-        async move {
-            let request = NotificationRequest {
-                recipients: Recipients::User(user),
-                kind: EventKind::Detection,
-                priority: Priority::Low,
-                category: "behavior".into(),
-                title: title.into(),
-                body: String::new(),
-                data: json!({}),
-                event_key: None,
-                security: false,
-                channels: None,
-            };
-            db.tenant_tx(tenant, |conn| {
-                async move { raise(conn, tenant, &request).await }.scope_boxed()
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let notify = |user: Uuid, title: &'static str| notify_user(&app, t, user, title);
     notify(first_id, "for the first").await;
     notify(second_id, "for the second").await;
     let (got, _) = until(&mut ws_first, |e| e["topic"] == "notification").await;
@@ -508,10 +482,6 @@ async fn a_live_notification_reaches_only_its_recipient() {
 
 #[tokio::test]
 async fn buyers_and_sellers_receive_their_own_notifications_live_and_nothing_else() {
-    use warden_notifications::model::{EventKind, Priority};
-    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
-    use warden_tenancy::ScopedFutureExt;
-
     let app = TestApp::start().await;
     let t = app.tenant("live-members").await;
     let seller = app.member(t, "seller", &[Role::Seller]);
@@ -522,29 +492,7 @@ async fn buyers_and_sellers_receive_their_own_notifications_live_and_nothing_els
     let mut ws_buyer = connect(&app, buyer.token.as_deref().unwrap()).await;
     subscribe(&mut ws_seller, &["notification", "activity"], None).await;
     subscribe(&mut ws_buyer, &["notification", "activity"], None).await;
-    let notify = |user: Uuid, title: &'static str| {
-        let tenant = TenantId::new(t);
-        let db = app.state.db.clone();
-        async move {
-            let request = NotificationRequest {
-                recipients: Recipients::User(user),
-                kind: EventKind::TrustLevelChanged,
-                priority: Priority::Low,
-                category: "trust".into(),
-                title: title.into(),
-                body: String::new(),
-                data: json!({}),
-                event_key: None,
-                security: false,
-                channels: None,
-            };
-            db.tenant_tx(tenant, |conn| {
-                async move { raise(conn, tenant, &request).await }.scope_boxed()
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let notify = |user: Uuid, title: &'static str| notify_user(&app, t, user, title);
     // Requests make activity events, which members never see.
     app.get("/api/v1/users/me", &seller)
         .await
@@ -558,6 +506,34 @@ async fn buyers_and_sellers_receive_their_own_notifications_live_and_nothing_els
     let (got, before) = until(&mut ws_buyer, |e| e["topic"] == "notification").await;
     assert_eq!(got["event"]["data"]["title"], "for the buyer");
     assert!(before.iter().all(|m| m["type"] != "event"), "{before:?}");
+}
+
+/// Raises a low-priority notification to `user` of `tenant`, as a domain would.
+async fn notify_user(app: &TestApp, tenant: Uuid, user: Uuid, title: &'static str) -> Vec<Uuid> {
+    use warden_notifications::model::{EventKind, Priority};
+    use warden_notifications::raise::{NotificationRequest, Recipients, raise};
+    use warden_tenancy::ScopedFutureExt;
+
+    let tenant = TenantId::new(tenant);
+    let request = NotificationRequest {
+        recipients: Recipients::User(user),
+        kind: EventKind::Detection,
+        priority: Priority::Low,
+        category: "behavior".into(),
+        title: title.into(),
+        body: String::new(),
+        data: json!({}),
+        event_key: None,
+        security: false,
+        channels: None,
+    };
+    app.state
+        .db
+        .tenant_tx(tenant, |conn| {
+            async move { raise(conn, tenant, &request).await }.scope_boxed()
+        })
+        .await
+        .unwrap()
 }
 
 /// Connects with `token`, adding `query` to the URL (e.g. `?tenant_id=…`).
