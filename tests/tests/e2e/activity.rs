@@ -614,7 +614,11 @@ async fn who_created_a_thing_is_found_by_its_id_and_people_by_name() {
     }
     let r = app.get("/api/v1/audit?actor=nobody", &w.admin).await;
     assert_eq!(r.body["items"], json!([]), "{}", r.text);
+    // Blank filters nothing; a control character is refused.
     app.get("/api/v1/audit?actor=%20", &w.admin)
+        .await
+        .assert_status(200);
+    app.get("/api/v1/audit?actor=a%07b", &w.admin)
         .await
         .assert_problem(400, "invalid_query_parameter");
 

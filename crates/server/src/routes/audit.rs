@@ -72,9 +72,12 @@ pub async fn list_audit(
             "status: an HTTP status from 100 to 599",
         ));
     }
-    if q.actor.as_deref().is_some_and(|a| {
-        a.trim().is_empty() || a.chars().count() > 254 || a.chars().any(char::is_control)
-    }) {
+    // A blank `actor` filters nothing, like the other blank filters.
+    let actor = q.actor.clone().filter(|a| !a.trim().is_empty());
+    if actor
+        .as_deref()
+        .is_some_and(|a| a.chars().count() > 254 || a.chars().any(char::is_control))
+    {
         return Err(ApiError::new(
             ErrorCode::InvalidQueryParameter,
             "actor: a user id, subject or e-mail address of 1 to 254 characters",
@@ -91,5 +94,5 @@ pub async fn list_audit(
         client_request_id: q.client_request_id,
     };
     Ok(HttpResponse::Ok()
-        .json(audit_search::list(&state.db, &caller.actor, q.actor, filter, page.page()?).await?))
+        .json(audit_search::list(&state.db, &caller.actor, actor, filter, page.page()?).await?))
 }
