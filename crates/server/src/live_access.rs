@@ -23,9 +23,7 @@ pub struct LiveViewer {
 impl LiveViewer {
     /// Whether they are tenant staff, who may watch the tenant's events.
     pub fn is_staff(&self) -> bool {
-        self.roles
-            .iter()
-            .any(|r| matches!(r, Role::TenantAdmin | Role::Moderator | Role::PlatformAdmin))
+        self.roles.iter().any(|r| r.is_staff())
     }
 
     /// [`may_receive`] for this viewer, as the hub's subscription filter.

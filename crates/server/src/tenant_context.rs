@@ -237,7 +237,7 @@ pub(crate) async fn admit(
             ));
         }
     }
-    if principal.api_client && !is_staff(principal) {
+    if principal.api_client && !principal.roles.iter().any(|r| r.is_staff()) {
         require_api_access(state, tenant_id, user.id).await?;
     }
     Ok(Admission {
@@ -247,16 +247,10 @@ pub(crate) async fn admit(
     })
 }
 
-/// Staff roles: their API clients are the tenant's (or the platform's) own
-/// integrations, which seller trust does not gate.
-fn is_staff(principal: &Principal) -> bool {
-    [Role::PlatformAdmin, Role::TenantAdmin, Role::Moderator]
-        .into_iter()
-        .any(|r| principal.has(r))
-}
-
 /// Refuses an API client's request (or live connection, and each of its
-/// re-checks) unless its user owns a store at the `api_access` level: 403
+/// re-checks) unless its user owns a store at the `api_access` level (staff
+/// clients are the tenant's or the platform's own integrations, which seller
+/// trust does not gate): 403
 /// `trust_level_required`. Read on every admission, never cached, so a
 /// store that falls below the level loses API access from its next request.
 async fn require_api_access(
